@@ -1,0 +1,48 @@
+/** Configuration: parsed once from the environment into a frozen, typed object. Nothing else reads process.env. */
+import { z } from 'zod';
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  PANDORA_DATA_DIR: z.string().default('./.pandora'),
+  PANDORA_ADMIN_TOKEN: z.string().min(16, 'PANDORA_ADMIN_TOKEN must be at least 16 characters').optional(),
+  PANDORA_ENCRYPTION_KEY: z.string().optional(),
+  PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PANDORA_BODY_LIMIT: z.string().default('1mb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  encryptionKey: string | undefined;
+  dbPoolSize: number;
+  bodyLimit: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings in the environment mean "unset": `FOO= npm start` should not be an error.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.PANDORA_DATA_DIR,
+    adminToken: e.PANDORA_ADMIN_TOKEN,
+    encryptionKey: e.PANDORA_ENCRYPTION_KEY,
+    dbPoolSize: e.PANDORA_DB_POOL_SIZE,
+    bodyLimit: e.PANDORA_BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+  });
+}

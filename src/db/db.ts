@@ -1,0 +1,31 @@
+/** The database port: everything above src/db/ talks to this interface and never to a driver. */
+
+export type SqlParam = string | number | boolean | null | Date | Buffer | readonly unknown[] | object;
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>>;
+  /** Runs a script of several statements with no parameters (migrations, DDL). */
+  exec(script: string): Promise<void>;
+  /**
+   * Optional fast path: `COPY <target> FROM STDIN` with CSV text. Bulk writers feature-detect it and fall
+   * back to parameterised statements when a driver lacks it.
+   */
+  copyFrom?(copySql: string, csv: AsyncIterable<string> | Iterable<string>): Promise<void>;
+}
+
+export type DbKind = 'pglite' | 'postgres';
+
+export interface Db extends Queryable {
+  readonly kind: DbKind;
+  /**
+   * Runs `fn` in one transaction on one connection. Code inside must use the handle it is given: on PGlite
+   * the outer handle waits for the transaction to finish, so using it inside would deadlock.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

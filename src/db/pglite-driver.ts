@@ -1,0 +1,41 @@
+/** The embedded driver: PGlite (Postgres in WASM, in-process) behind the Db port. */
+import { PGlite, type Transaction, types } from '@electric-sql/pglite';
+import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
+
+type PGliteHandle = PGlite | Transaction;
+
+// Match the pg driver: numeric → number, date → 'YYYY-MM-DD' string.
+const parsers = {
+  [types.NUMERIC]: (v: string) => Number(v),
+  [types.DATE]: (v: string) => v,
+};
+
+// No copyFrom here: PGlite reads COPY input only from a server-side file (/dev/blob), which the
+// non-superuser role of tenant-scoped work may not read. Bulk writes use the recordset shape instead.
+function handle(h: PGliteHandle): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> {
+      const res = await h.query<Row>(sql, params as unknown[] | undefined);
+      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    },
+    async exec(script: string): Promise<void> {
+      await h.exec(script);
+    },
+  };
+}
+
+/** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers });
+  return {
+    kind: 'pglite',
+    ...handle(pglite),
+    async transaction(fn) {
+      // PGlite has one session; its transaction() serialises with every other query on the instance.
+      return pglite.transaction((tx) => fn(handle(tx)));
+    },
+    async close() {
+      await pglite.close();
+    },
+  };
+}
