@@ -75,7 +75,8 @@ export async function bulkUpsert(
   if (rows.length === 0) return totals;
   const columns = writtenColumns(spec, rows);
   const prepared = dedupeAndSort(spec, rows);
-  const shape = options.shape === 'auto' || !options.shape ? (q.copyFrom ? 'copy' : 'recordset') : options.shape;
+  const shape =
+    options.shape === 'auto' || !options.shape ? (q.copyFrom ? 'copy' : 'recordset') : options.shape;
   if (shape === 'copy' && !q.copyFrom) throw new Error('this database handle does not support COPY');
   const size = options.batchSize ?? (shape === 'copy' ? COPY_BATCH : RECORDSET_BATCH);
 
@@ -114,7 +115,8 @@ function dedupeAndSort(spec: UpsertTableSpec, rows: readonly UpsertRow[]): Upser
   const byKey = new Map<string, UpsertRow>();
   for (const row of rows) {
     for (const k of spec.conflictKey) {
-      if (row[k] === null || row[k] === undefined) throw new Error(`${spec.table}: conflict column "${k}" is empty`);
+      if (row[k] === null || row[k] === undefined)
+        throw new Error(`${spec.table}: conflict column "${k}" is empty`);
     }
     byKey.set(conflictKeyOf(spec, row), row);
   }
@@ -175,7 +177,10 @@ async function upsertViaCopy(
   const stage = `pandora_stage_${spec.table}`;
   const stageColumns = columns.map((c) => `${c} ${spec.columns[c]}`).join(', ');
   await q.query(`CREATE TEMP TABLE ${stage} (${stageColumns}) ON COMMIT DROP`);
-  await q.copyFrom!(`COPY ${stage} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`, csvLines(batch, columns, spec));
+  await q.copyFrom!(
+    `COPY ${stage} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`,
+    csvLines(batch, columns, spec),
+  );
   const insert =
     `INSERT INTO ${spec.table} (workspace_id, ${columns.join(', ')}) ` +
     `SELECT $1::uuid, ${columns.join(', ')} FROM ${stage} ` +

@@ -29,7 +29,11 @@ export function createPgDb(connectionString: string, poolSize: number): Db {
   // An idle client that errors (server restart) must not crash the process; the pool drops it.
   pool.on('error', () => {});
 
-  async function copyInto(client: pg.PoolClient, copySql: string, csv: AsyncIterable<string> | Iterable<string>) {
+  async function copyInto(
+    client: pg.PoolClient,
+    copySql: string,
+    csv: AsyncIterable<string> | Iterable<string>,
+  ) {
     await pipeline(Readable.from(csv), client.query(copyFrom(copySql)));
   }
 

@@ -22,25 +22,25 @@ interface ApiKeyRow {
 
 export interface ApiKey {
   id: string;
-  workspaceId: string;
+  workspace_id: string;
   name: string;
   prefix: string;
   scopes: ApiKeyScope[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 function toApiKey(r: ApiKeyRow): ApiKey {
   return {
     id: r.id,
-    workspaceId: r.workspace_id,
+    workspace_id: r.workspace_id,
     name: r.name,
     prefix: r.key_prefix,
     scopes: r.scopes,
-    createdAt: r.created_at.toISOString(),
-    lastUsedAt: r.last_used_at?.toISOString() ?? null,
-    revokedAt: r.revoked_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+    last_used_at: r.last_used_at?.toISOString() ?? null,
+    revoked_at: r.revoked_at?.toISOString() ?? null,
   };
 }
 
@@ -60,7 +60,13 @@ export async function createApiKey(
     /* sql */ `INSERT INTO api_keys (workspace_id, name, key_prefix, key_hash, scopes)
      VALUES ($1::uuid, $2, $3, $4, $5::text[])
      RETURNING ${COLUMNS}`,
-    [workspaceId, input.name ?? '', plaintext.slice(0, 12), hashApiKey(plaintext), input.scopes ?? ['read', 'write']],
+    [
+      workspaceId,
+      input.name ?? '',
+      plaintext.slice(0, 12),
+      hashApiKey(plaintext),
+      input.scopes ?? ['read', 'write'],
+    ],
   );
   return { apiKey: toApiKey(rows[0]!), plaintext };
 }
@@ -85,7 +91,11 @@ export async function revokeApiKey(q: Queryable, workspaceId: string, keyId: str
 }
 
 /** The live key of this workspace with this plaintext, or null. Records when it was last used. */
-export async function verifyApiKey(q: Queryable, workspaceId: string, plaintext: string): Promise<ApiKey | null> {
+export async function verifyApiKey(
+  q: Queryable,
+  workspaceId: string,
+  plaintext: string,
+): Promise<ApiKey | null> {
   // last_used_at is written at most once a minute per key: no write per request on a busy key.
   const { rows } = await q.query<ApiKeyRow>(
     /* sql */ `WITH found AS (

@@ -14,8 +14,8 @@ export interface Workspace {
   id: string;
   name: string;
   settings: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
+  created_at: string;
+  updated_at: string;
 }
 
 function toWorkspace(r: WorkspaceRow): Workspace {
@@ -23,8 +23,8 @@ function toWorkspace(r: WorkspaceRow): Workspace {
     id: r.id,
     name: r.name,
     settings: r.settings,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
   };
 }
 

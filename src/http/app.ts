@@ -1,0 +1,60 @@
+/** The HTTP application: middleware, the capability routers, and the error mapper, in that order. */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
+import { NotFoundError } from '../errors.ts';
+import { requireWorkspaceAccess } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { errorMapper } from './error-mapper.ts';
+import { apiKeysRoutes } from './routes/api-keys-routes.ts';
+import { contextLayerRoutes } from './routes/context-layer-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { quotaRoutes } from './routes/quota-routes.ts';
+import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
+
+/** Capability routers mounted under /api/workspaces/:workspaceId; a new capability adds one line. */
+const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
+  workspaceRoutes,
+  apiKeysRoutes,
+  contextLayerRoutes,
+  quotaRoutes,
+];
+
+function requestContext(deps: AppDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.set('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.log.info(
+        { reqId: requestId, method: req.method, path: req.path, status: res.statusCode, ms },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(deps));
+  app.use(express.json({ limit: deps.config.bodyLimit }));
+
+  app.use(healthRoutes(deps));
+  app.use('/api/workspaces', adminWorkspacesRoutes(deps));
+
+  const scoped = Router({ mergeParams: true });
+  scoped.use(requireWorkspaceAccess(deps.db, deps.adminToken));
+  for (const capability of workspaceCapabilities) scoped.use(capability(deps));
+  app.use('/api/workspaces/:workspaceId', scoped);
+
+  app.use((req: Request) => {
+    throw new NotFoundError(`route ${req.method} ${req.path}`);
+  });
+  app.use(errorMapper(deps.log));
+  return app;
+}
