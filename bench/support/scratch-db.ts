@@ -13,7 +13,9 @@ export interface ScratchDb {
 export function serverUrlOrExit(): string {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    console.error('set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
+    console.error(
+      'set DATABASE_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres)',
+    );
     process.exit(2);
   }
   return url;

@@ -13,7 +13,13 @@ import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
 const SINGLE_ROWS = Math.min(20_000, ROWS);
-const STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'contractsent', 'closedwon'];
+const STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'contractsent',
+  'closedwon',
+];
 
 /** A HubSpot-like deal with ~1 KB of raw source_data. */
 function deal(i: number): UpsertRow {
@@ -43,7 +49,9 @@ function deal(i: number): UpsertRow {
         closedate: `2026-${String((i % 12) + 1).padStart(2, '0')}-15T00:00:00.000Z`,
         hubspot_owner_id: String(9000 + (i % 40)),
         hs_lastmodifieddate: '2026-01-10T10:00:00.000Z',
-        description: 'Multi-year platform expansion across regional teams; security review pending. '.repeat(6),
+        description: 'Multi-year platform expansion across regional teams; security review pending. '.repeat(
+          6,
+        ),
       },
       associations: { companies: { results: [{ id: String(500 + (i % 997)), type: 'deal_to_company' }] } },
       archived: false,
@@ -113,7 +121,10 @@ async function main() {
     // (a) the limit: client COPY FROM STDIN straight into deals, same indexes.
     const wsCopy = await newWorkspace(db, 'copy');
     const copy = await timed(() =>
-      db.copyFrom!(`COPY deals (workspace_id, ${COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`, copyCsv(wsCopy)),
+      db.copyFrom!(
+        `COPY deals (workspace_id, ${COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`,
+        copyCsv(wsCopy),
+      ),
     );
     // (b) the bulk upsert inserting, in both statement shapes.
     const wsInsert = await newWorkspace(db, 'upsert-copy');

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { createCredentialVault, loadEncryptionKey, parseEncryptionKey } from '../../src/connectors/credential-vault.ts';
+import {
+  createCredentialVault,
+  loadEncryptionKey,
+  parseEncryptionKey,
+} from '../../src/connectors/credential-vault.ts';
 
 test('credentials round-trip, and the envelope hides them', () => {
   const vault = createCredentialVault(randomBytes(32));

@@ -21,8 +21,14 @@ describe('foundation API', () => {
   });
 
   test('creating workspaces needs the admin token', async () => {
-    assert.equal((await app.request('POST', '/api/workspaces', { token: '', body: { name: 'x' } })).status, 401);
-    const wrong = await app.request('POST', '/api/workspaces', { token: 'not-the-token', body: { name: 'x' } });
+    assert.equal(
+      (await app.request('POST', '/api/workspaces', { token: '', body: { name: 'x' } })).status,
+      401,
+    );
+    const wrong = await app.request('POST', '/api/workspaces', {
+      token: 'not-the-token',
+      body: { name: 'x' },
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error.code, 'unauthorized');
     const withKey = await app.request('POST', '/api/workspaces', { token: a.key, body: { name: 'x' } });
@@ -51,7 +57,9 @@ describe('foundation API', () => {
     const badJson = await app.request('POST', '/api/workspaces', { raw: '{"name": ' });
     assert.equal(badJson.status, 400);
     assert.equal(badJson.body.error.code, 'bad_json');
-    const huge = await app.request('POST', '/api/workspaces', { body: { name: 'x', settings: { blob: 'x'.repeat(2_000_000) } } });
+    const huge = await app.request('POST', '/api/workspaces', {
+      body: { name: 'x', settings: { blob: 'x'.repeat(2_000_000) } },
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.body.error.code, 'payload_too_large');
     const unknownRoute = await app.request('GET', '/api/nothing-here');
@@ -60,7 +68,10 @@ describe('foundation API', () => {
   });
 
   test('API keys: shown once, listed by prefix only, scoped to their workspace, revocable', async () => {
-    const created = await app.request('POST', `/api/workspaces/${a.id}/api-keys`, { token: a.key, body: { name: 'ci' } });
+    const created = await app.request('POST', `/api/workspaces/${a.id}/api-keys`, {
+      token: a.key,
+      body: { name: 'ci' },
+    });
     assert.equal(created.status, 201);
     assert.match(created.body.key, /^pdr_/);
     assert.equal(created.body.prefix, created.body.key.slice(0, 12));
@@ -75,13 +86,23 @@ describe('foundation API', () => {
     assert.equal(probe.status, 404);
     assert.equal((await app.request('GET', `/api/workspaces/${a.id}`, { token: '' })).status, 401);
 
-    const revoked = await app.request('DELETE', `/api/workspaces/${a.id}/api-keys/${created.body.id}`, { token: a.key });
+    const revoked = await app.request('DELETE', `/api/workspaces/${a.id}/api-keys/${created.body.id}`, {
+      token: a.key,
+    });
     assert.equal(revoked.status, 200);
     assert.ok(revoked.body.revoked_at);
-    assert.equal((await app.request('GET', `/api/workspaces/${a.id}`, { token: created.body.key })).status, 404);
+    assert.equal(
+      (await app.request('GET', `/api/workspaces/${a.id}`, { token: created.body.key })).status,
+      404,
+    );
 
-    const readOnly = await app.request('POST', `/api/workspaces/${a.id}/api-keys`, { body: { scopes: ['read'] } });
-    assert.equal((await app.request('GET', `/api/workspaces/${a.id}/context`, { token: readOnly.body.key })).status, 200);
+    const readOnly = await app.request('POST', `/api/workspaces/${a.id}/api-keys`, {
+      body: { scopes: ['read'] },
+    });
+    assert.equal(
+      (await app.request('GET', `/api/workspaces/${a.id}/context`, { token: readOnly.body.key })).status,
+      200,
+    );
     const write = await app.request('PUT', `/api/workspaces/${a.id}/context/definitions`, {
       token: readOnly.body.key,
       body: {},
@@ -115,7 +136,10 @@ describe('foundation API', () => {
     });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /internal_domains\.0/);
-    assert.equal((await app.request('GET', `/api/workspaces/${a.id}/context/nonsense`, { token: a.key })).status, 404);
+    assert.equal(
+      (await app.request('GET', `/api/workspaces/${a.id}/context/nonsense`, { token: a.key })).status,
+      404,
+    );
     // B's context is untouched.
     const other = await app.request('GET', `/api/workspaces/${b.id}/context/definitions`, { token: b.key });
     assert.deepEqual(other.body, {});
@@ -136,35 +160,65 @@ describe('foundation API', () => {
 
     const period = await app.request('POST', `/api/workspaces/${a.id}/quota-periods`, {
       token: a.key,
-      body: { name: 'Q1 2026', period_type: 'quarter', start_date: '2026-01-01', end_date: '2026-03-31', team_quota: 900000 },
+      body: {
+        name: 'Q1 2026',
+        period_type: 'quarter',
+        start_date: '2026-01-01',
+        end_date: '2026-03-31',
+        team_quota: 900000,
+      },
     });
     assert.equal(period.status, 201);
-    const rep = await app.request('PUT', `/api/workspaces/${a.id}/quota-periods/${period.body.id}/rep-quotas`, {
-      token: a.key,
-      body: { rep_email: 'Ann@Acme.com', quota_amount: 300000 },
-    });
+    const rep = await app.request(
+      'PUT',
+      `/api/workspaces/${a.id}/quota-periods/${period.body.id}/rep-quotas`,
+      {
+        token: a.key,
+        body: { rep_email: 'Ann@Acme.com', quota_amount: 300000 },
+      },
+    );
     assert.equal(rep.status, 200);
-    const again = await app.request('PUT', `/api/workspaces/${a.id}/quota-periods/${period.body.id}/rep-quotas`, {
-      token: a.key,
-      body: { rep_email: 'ann@acme.com', quota_amount: 350000 },
-    });
+    const again = await app.request(
+      'PUT',
+      `/api/workspaces/${a.id}/quota-periods/${period.body.id}/rep-quotas`,
+      {
+        token: a.key,
+        body: { rep_email: 'ann@acme.com', quota_amount: 350000 },
+      },
+    );
     assert.equal(again.body.id, rep.body.id, 'emails compare case-insensitively');
 
-    const active = await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=2026-02-15`, { token: a.key });
+    const active = await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=2026-02-15`, {
+      token: a.key,
+    });
     assert.equal(active.status, 200);
     assert.equal(active.body.source, 'quota_period');
     assert.equal(active.body.team_quota, 900000);
     assert.deepEqual(active.body.rep_quotas, [{ rep_email: 'ann@acme.com', quota_amount: 350000 }]);
 
-    const fallback = await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=2026-05-15`, { token: a.key });
+    const fallback = await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=2026-05-15`, {
+      token: a.key,
+    });
     assert.equal(fallback.body.source, 'context_layer');
     assert.equal(fallback.body.team_quota, 500000);
-    assert.deepEqual(fallback.body.period, { period_type: 'quarter', start_date: '2026-04-01', end_date: '2026-06-30' });
+    assert.deepEqual(fallback.body.period, {
+      period_type: 'quarter',
+      start_date: '2026-04-01',
+      end_date: '2026-06-30',
+    });
 
-    const none = await app.request('GET', `/api/workspaces/${b.id}/quota/active?date=2026-05-15`, { token: b.key });
+    const none = await app.request('GET', `/api/workspaces/${b.id}/quota/active?date=2026-05-15`, {
+      token: b.key,
+    });
     assert.equal(none.body.source, 'none');
-    assert.equal((await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=soon`, { token: a.key })).status, 400);
-    assert.equal((await app.request('GET', `/api/workspaces/${a.id}/quota/active?when=1`, { token: a.key })).status, 400);
+    assert.equal(
+      (await app.request('GET', `/api/workspaces/${a.id}/quota/active?date=soon`, { token: a.key })).status,
+      400,
+    );
+    assert.equal(
+      (await app.request('GET', `/api/workspaces/${a.id}/quota/active?when=1`, { token: a.key })).status,
+      400,
+    );
 
     // Every id-bearing route refuses A's ids through B, even with the admin token on B's path.
     const crossPaths = [
@@ -178,17 +232,35 @@ describe('foundation API', () => {
     ] as const;
     for (const token of [b.key, app.adminToken]) {
       for (const [method, path] of crossPaths) {
-        const body = method === 'PUT' ? { rep_email: 'x@y.com', quota_amount: 1 } : method === 'PATCH' ? { name: 'stolen' } : undefined;
+        const body =
+          method === 'PUT'
+            ? { rep_email: 'x@y.com', quota_amount: 1 }
+            : method === 'PATCH'
+              ? { name: 'stolen' }
+              : undefined;
         const res = await app.request(method, path, { token, body });
         assert.equal(res.status, 404, `${method} ${path}`);
       }
     }
-    const still = await app.request('GET', `/api/workspaces/${a.id}/quota-periods/${period.body.id}`, { token: a.key });
+    const still = await app.request('GET', `/api/workspaces/${a.id}/quota-periods/${period.body.id}`, {
+      token: a.key,
+    });
     assert.equal(still.body.name, 'Q1 2026');
     assert.equal(still.body.rep_quotas.length, 1);
     // And B's key on every A path is 404.
-    for (const path of ['', '/api-keys', '/context', '/quota-periods', `/quota-periods/${period.body.id}`, '/quota/active']) {
-      assert.equal((await app.request('GET', `/api/workspaces/${a.id}${path}`, { token: b.key })).status, 404, path);
+    for (const path of [
+      '',
+      '/api-keys',
+      '/context',
+      '/quota-periods',
+      `/quota-periods/${period.body.id}`,
+      '/quota/active',
+    ]) {
+      assert.equal(
+        (await app.request('GET', `/api/workspaces/${a.id}${path}`, { token: b.key })).status,
+        404,
+        path,
+      );
     }
   });
 
@@ -211,7 +283,10 @@ describe('foundation API', () => {
     assert.equal((await app.request('DELETE', `/api/workspaces/${c.id}`, { token: c.key })).status, 403);
     assert.equal((await app.request('DELETE', `/api/workspaces/${c.id}`)).status, 204);
     assert.equal((await app.request('GET', `/api/workspaces/${c.id}`)).status, 404);
-    const { rows } = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys WHERE workspace_id = $1::uuid', [c.id]);
+    const { rows } = await app.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM api_keys WHERE workspace_id = $1::uuid',
+      [c.id],
+    );
     assert.equal(rows[0]!.n, 0);
   });
 });

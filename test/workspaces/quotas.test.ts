@@ -1,15 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { putContextSections } from '../../src/workspaces/context-layer.ts';
-import { calendarPeriod, checkQuotaConfig, createQuotaPeriod, setRepQuota } from '../../src/workspaces/quotas.ts';
+import {
+  calendarPeriod,
+  checkQuotaConfig,
+  createQuotaPeriod,
+  setRepQuota,
+} from '../../src/workspaces/quotas.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 
 test('calendar periods honour the fiscal year start', () => {
-  assert.deepEqual(calendarPeriod('2026-05-15', 'quarter', 1), { start_date: '2026-04-01', end_date: '2026-06-30' });
-  assert.deepEqual(calendarPeriod('2026-01-10', 'quarter', 2), { start_date: '2025-11-01', end_date: '2026-01-31' });
-  assert.deepEqual(calendarPeriod('2026-02-10', 'year', 7), { start_date: '2025-07-01', end_date: '2026-06-30' });
-  assert.deepEqual(calendarPeriod('2024-02-10', 'month', 1), { start_date: '2024-02-01', end_date: '2024-02-29' });
+  assert.deepEqual(calendarPeriod('2026-05-15', 'quarter', 1), {
+    start_date: '2026-04-01',
+    end_date: '2026-06-30',
+  });
+  assert.deepEqual(calendarPeriod('2026-01-10', 'quarter', 2), {
+    start_date: '2025-11-01',
+    end_date: '2026-01-31',
+  });
+  assert.deepEqual(calendarPeriod('2026-02-10', 'year', 7), {
+    start_date: '2025-07-01',
+    end_date: '2026-06-30',
+  });
+  assert.deepEqual(calendarPeriod('2024-02-10', 'month', 1), {
+    start_date: '2024-02-01',
+    end_date: '2024-02-29',
+  });
 });
 
 describe('checkQuotaConfig', () => {
@@ -43,17 +60,29 @@ describe('checkQuotaConfig', () => {
     });
     const cfg = await checkQuotaConfig(t.db, ws, '2026-03-15');
     assert.equal(cfg.source, 'context_layer');
-    assert.deepEqual(cfg.period, { period_type: 'quarter', start_date: '2026-02-01', end_date: '2026-04-30' });
+    assert.deepEqual(cfg.period, {
+      period_type: 'quarter',
+      start_date: '2026-02-01',
+      end_date: '2026-04-30',
+    });
     assert.equal(cfg.team_quota, 1_200_000);
     assert.deepEqual(cfg.rep_quotas, [{ rep_email: 'ann@acme.com', quota_amount: 400_000 }]);
   });
 
   test('a date-bounded period wins, the narrowest when periods overlap', async () => {
     const year = await createQuotaPeriod(t.db, ws, {
-      name: 'FY26', period_type: 'year', start_date: '2026-01-01', end_date: '2026-12-31', team_quota: 5_000_000,
+      name: 'FY26',
+      period_type: 'year',
+      start_date: '2026-01-01',
+      end_date: '2026-12-31',
+      team_quota: 5_000_000,
     });
     const march = await createQuotaPeriod(t.db, ws, {
-      name: 'Mar 26', period_type: 'month', start_date: '2026-03-01', end_date: '2026-03-31', team_quota: 400_000,
+      name: 'Mar 26',
+      period_type: 'month',
+      start_date: '2026-03-01',
+      end_date: '2026-03-31',
+      team_quota: 400_000,
     });
     await setRepQuota(t.db, ws, march.id, { rep_email: 'ann@acme.com', quota_amount: 150_000 });
     const inMarch = await checkQuotaConfig(t.db, ws, '2026-03-15');
