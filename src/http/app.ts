@@ -9,6 +9,7 @@ import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
 /** Capability routers mounted under /api/workspaces/:workspaceId; a new capability adds one line. */
@@ -17,6 +18,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  stageMappingRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
