@@ -17,6 +17,18 @@ const envSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
     .default('02:00'),
   PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
+  PANDORA_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
+  PANDORA_IMPORT_MAX_UNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024 * 1024),
+  PANDORA_IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(100_000).default(500),
+  PANDORA_IMPORT_DIR: z.string().optional(),
 });
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
@@ -39,6 +51,8 @@ export type Config = Readonly<{
   syncTime: string;
   /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
   runWorkers: boolean;
+  /** File import limits: upload bytes, xlsx uncompressed bytes (zip bombs), columns; temp files folder. */
+  import: Readonly<{ maxBytes: number; maxUnzippedBytes: number; maxColumns: number; dir: string }>;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -72,5 +86,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
+    import: Object.freeze({
+      maxBytes: e.PANDORA_IMPORT_MAX_BYTES,
+      maxUnzippedBytes: e.PANDORA_IMPORT_MAX_UNZIPPED_BYTES,
+      maxColumns: e.PANDORA_IMPORT_MAX_COLUMNS,
+      dir: e.PANDORA_IMPORT_DIR ?? `${e.PANDORA_DATA_DIR}/imports`,
+    }),
   });
 }

@@ -6,9 +6,11 @@ import { createCredentialVault, loadEncryptionKey } from './connectors/credentia
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
+import { startFileImport } from './connectors/file-import/file-import-jobs.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
+import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface Running {
@@ -23,13 +25,17 @@ export async function buildDeps(
   log: Logger,
   opts: { ephemeral?: boolean } = {},
 ): Promise<AppDeps> {
-  return {
+  const deps: AppDeps = {
     db,
     config,
     log,
     adminToken: resolveAdminToken(config, opts),
     vault: createCredentialVault(loadEncryptionKey(config, opts)),
+    jobs: openJobQueue(config, log),
   };
+  await deps.jobs.start();
+  await startFileImport(deps);
+  return deps;
 }
 
 export function listen(deps: AppDeps, port: number, host: string): Promise<{ server: Server; url: string }> {
@@ -54,6 +60,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     const stop = () => {
       // Stop accepting, let in-flight requests finish, then close the database.
       stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
+        .then(() => deps.jobs.stop())
         .then(() => db.close())
         .catch((err) => log.error({ err }, 'error during shutdown'));
       server.closeIdleConnections();

@@ -1,0 +1,235 @@
+/**
+ * Applies a confirmed batch in ONE transaction (all or nothing): streams the file, normalises each row
+ * with the confirmed mapping, and per chunk captures the previous image of every row it will touch, bulk
+ * upserts, and records the inserted ids. Then: replace deletes the unreferenced records missing from the
+ * file, deal stage changes are diffed into deal_stage_history, associations are inferred, and the
+ * csv_import connection records the import.
+ */
+import { bulkUpsert, type UpsertRow } from '../../db/bulk-upsert.ts';
+import type { Db, Queryable } from '../../db/db.ts';
+import { withWorkspace } from '../../db/tenant-scope.ts';
+import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
+import type { Logger } from '../../logger.ts';
+import { relinkAll } from './association-inference.ts';
+import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
+import { loadStageResolver } from './import-stages.ts';
+import { deleteMissingRecords } from './replace-missing.ts';
+import { createRowNormaliser, IMPORT_SOURCE, type NormalisedRow } from './row-normaliser.ts';
+import { openTable, type TableLimits } from './table-reader.ts';
+import { removeTempFile } from './temp-files.ts';
+
+const CHUNK = 5000;
+
+export interface ApplyCounts {
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  errored: number;
+  deleted: number;
+}
+
+/** In-memory progress for the embedded backend, whose single session cannot write while the apply runs. */
+export const liveProgress = new Map<string, Record<string, unknown>>();
+
+export async function applyImportBatch(
+  db: Db,
+  log: Logger,
+  limits: TableLimits,
+  workspaceId: string,
+  batchId: string,
+): Promise<void> {
+  const batch = await withWorkspace(db, workspaceId, (tx) => getBatch(tx, workspaceId, batchId));
+  if (batch.status !== 'confirmed') return; // a retried or duplicate job: nothing to do
+  let lastReport = 0;
+  const report = async (progress: Record<string, unknown>, force = false) => {
+    liveProgress.set(batchId, progress);
+    // On the server a second connection records progress while the apply transaction is open.
+    if (db.kind === 'postgres' && (force || Date.now() - lastReport > 1000)) {
+      lastReport = Date.now();
+      await withWorkspace(db, workspaceId, (tx) => setProgress(tx, workspaceId, batchId, progress));
+    }
+  };
+  try {
+    await report({ phase: 'applying', rows_done: 0, rows_total: batch.row_count }, true);
+    await withWorkspace(db, workspaceId, async (tx) => {
+      const locked = await getBatch(tx, workspaceId, batchId, { forUpdate: true });
+      requireStatus(locked, ['confirmed'], 'apply');
+      const { counts, result } = await writeBatch(tx, limits, workspaceId, locked, report);
+      await tx.query(
+        /* sql */ `UPDATE import_batches SET status = 'applied', applied_at = now(), updated_at = now(),
+                     counts = $3::jsonb, result = $4::jsonb, temp_path = NULL,
+                     progress = jsonb_build_object('phase', 'applied', 'rows_done', $5::int, 'rows_total', $5::int)
+                   WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+        [workspaceId, batchId, JSON.stringify(counts), JSON.stringify(result), counts.rows],
+      );
+      await recordConnection(tx, workspaceId, locked, counts);
+    });
+    await removeTempFile(batch.temp_path);
+  } catch (err) {
+    log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
+    await withWorkspace(db, workspaceId, (tx) =>
+      tx.query(
+        /* sql */ `UPDATE import_batches SET status = 'failed', error = $3::text, updated_at = now(),
+                     progress = jsonb_build_object('phase', 'failed')
+                   WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'confirmed'`,
+        [workspaceId, batchId, err instanceof Error ? err.message.slice(0, 1000) : String(err)],
+      ),
+    );
+    await removeTempFile(batch.temp_path);
+  } finally {
+    liveProgress.delete(batchId);
+  }
+}
+
+async function writeBatch(
+  tx: Queryable,
+  limits: TableLimits,
+  workspaceId: string,
+  batch: ImportBatchRow,
+  report: (p: Record<string, unknown>) => Promise<void>,
+): Promise<{ counts: ApplyCounts; result: Record<string, unknown> }> {
+  if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
+  const entity = batch.entity_type;
+  const stages = await loadStageResolver(tx, workspaceId);
+  const table = await openTable(batch.temp_path, limits, batch.sheet);
+  const normalise = createRowNormaliser({
+    entity,
+    headers: table.headers,
+    mapping: batch.column_mapping,
+    dateOrders: (batch.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
+    stageOf: (raw) => stages.resolve(raw).stage,
+  });
+  const counts: ApplyCounts = {
+    rows: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    errored: 0,
+    deleted: 0,
+  };
+  const startedAt = await tx.query<{ now: string }>('SELECT now() AS now');
+  let chunk: Extract<NormalisedRow, { ok: true }>[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    await writeChunk(tx, workspaceId, batch, chunk, counts);
+    chunk = [];
+    await report({ phase: 'applying', rows_done: counts.rows, rows_total: batch.row_count });
+  };
+  try {
+    for await (const raw of table.rows) {
+      counts.rows++;
+      const r = normalise(raw);
+      if (!r.ok) counts.errored++;
+      else chunk.push(r);
+      if (chunk.length >= CHUNK) await flush();
+    }
+    await flush();
+  } finally {
+    await table.close();
+  }
+  const result: Record<string, unknown> = {};
+  if (batch.strategy === 'replace') {
+    const missing = await deleteMissingRecords(tx, workspaceId, batch.id, entity);
+    counts.deleted = missing.deleted;
+    result.missing = missing;
+  }
+  if (entity === 'deals') {
+    result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, startedAt.rows[0]!.now);
+  }
+  result.relink = await relinkAll(tx, workspaceId, batch.id);
+  return { counts, result };
+}
+
+async function writeChunk(
+  tx: Queryable,
+  workspaceId: string,
+  batch: ImportBatchRow,
+  chunk: Extract<NormalisedRow, { ok: true }>[],
+  counts: ApplyCounts,
+): Promise<void> {
+  const spec = ENTITY_TABLES[batch.entity_type];
+  const byKey = new Map<string, UpsertRow>();
+  for (const r of chunk) byKey.set(r.key, r.record);
+  counts.skipped += chunk.length - byKey.size; // repeated keys: the last row wins
+  let keys = [...byKey.keys()];
+  const existing = /* sql */ `FROM ${spec.table} t
+    WHERE t.workspace_id = $1::uuid AND t.source = '${IMPORT_SOURCE}' AND t.source_id = ANY($4::text[])`;
+  if (batch.strategy === 'append') {
+    const { rows } = await tx.query<{ source_id: string }>(
+      `SELECT t.source_id ${existing.replaceAll('$4', '$2')}`,
+      [workspaceId, keys],
+    );
+    for (const r of rows) byKey.delete(r.source_id);
+    counts.skipped += rows.length;
+    keys = [...byKey.keys()];
+    if (keys.length === 0) return;
+  } else {
+    // The rows as they are before this batch touches them: what a rollback writes back.
+    await tx.query(
+      `INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
+       SELECT $1::uuid, $2::uuid, $3::text, t.id, 'update', to_jsonb(t) ${existing}
+       ON CONFLICT DO NOTHING`,
+      [workspaceId, batch.id, batch.entity_type, keys],
+    );
+  }
+  const written = await bulkUpsert(tx, spec, workspaceId, [...byKey.values()]);
+  counts.inserted += written.inserted;
+  counts.updated += written.updated;
+  counts.unchanged += written.unchanged;
+  await tx.query(
+    `INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
+     SELECT $1::uuid, $2::uuid, $3::text, t.id, 'insert', NULL ${existing}
+     ON CONFLICT DO NOTHING`,
+    [workspaceId, batch.id, batch.entity_type, keys],
+  );
+}
+
+/** Stage snapshot diff: the previous images hold the stages before the batch; the table holds them after. */
+async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: string, changedAt: string) {
+  const { rows } = await tx.query<{ source: string; n: number }>(
+    /* sql */ `WITH ins AS (
+        INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage, from_stage_normalized,
+                                        to_stage_normalized, changed_at, source, import_batch_id)
+        SELECT $1::uuid, d.id, c.previous ->> 'stage', d.stage, c.previous ->> 'stage_normalized',
+               d.stage_normalized, $3::timestamptz,
+               CASE WHEN c.action = 'insert' THEN 'file_import_new' ELSE 'file_import_diff' END, $2::uuid
+        FROM import_batch_changes c
+        JOIN deals d ON d.workspace_id = $1::uuid AND d.id = c.row_id
+        WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals'
+          AND d.stage IS NOT NULL
+          AND (c.action = 'insert' OR (c.action = 'update' AND d.stage IS DISTINCT FROM c.previous ->> 'stage'))
+        ON CONFLICT DO NOTHING RETURNING source)
+      SELECT source, count(*)::int AS n FROM ins GROUP BY source`,
+    [workspaceId, batchId, changedAt],
+  );
+  return Object.fromEntries(rows.map((r) => [r.source, r.n]));
+}
+
+async function recordConnection(
+  tx: Queryable,
+  workspaceId: string,
+  batch: ImportBatchRow,
+  counts: ApplyCounts,
+) {
+  const entry = {
+    batch_id: batch.id,
+    file_name: batch.file_name,
+    strategy: batch.strategy,
+    at: new Date().toISOString(),
+    counts,
+  };
+  await tx.query(
+    /* sql */ `INSERT INTO connections (workspace_id, connector_name, status, metadata, last_sync_at)
+               VALUES ($1::uuid, $2::text, 'connected', jsonb_build_object('last_imports', jsonb_build_object($3::text, $4::jsonb)), now())
+               ON CONFLICT (workspace_id, connector_name) DO UPDATE
+               SET last_sync_at = now(), updated_at = now(),
+                   metadata = jsonb_set(
+                     CASE WHEN jsonb_typeof(connections.metadata -> 'last_imports') = 'object' THEN connections.metadata
+                          ELSE connections.metadata || '{"last_imports": {}}' END,
+                     ARRAY['last_imports', $3::text], $4::jsonb)`,
+    [workspaceId, IMPORT_SOURCE, batch.entity_type, JSON.stringify(entry)],
+  );
+}

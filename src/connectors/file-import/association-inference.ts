@@ -1,0 +1,174 @@
+/**
+ * Association inference after imports, workspace-wide and set-based: unlinked deals and contacts get
+ * their account by domain, normalised company name (pandora_company_key) or contact email domain;
+ * contacts get deals from an associated_deals column or, when their account has exactly one deal, that
+ * deal. Idempotent (only NULL links are filled, ON CONFLICT DO NOTHING). With a batch id every change is
+ * captured in import_batch_changes so a rollback undoes it.
+ */
+import type { Queryable } from '../../db/db.ts';
+
+// Addresses at these domains say nothing about the company.
+const FREE_MAIL = [
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'icloud.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.de',
+  'web.de',
+];
+
+const ACCOUNT_KEYS = /* sql */ `
+  by_name AS (
+    SELECT pandora_company_key(name) AS k, (array_agg(id))[1] AS account_id
+    FROM accounts WHERE workspace_id = $1::uuid AND pandora_company_key(name) IS NOT NULL
+    GROUP BY 1 HAVING count(*) = 1),
+  by_domain AS (
+    SELECT regexp_replace(lower(domain), '^www\\.', '') AS d, (array_agg(id))[1] AS account_id
+    FROM accounts WHERE workspace_id = $1::uuid AND domain IS NOT NULL AND domain <> ''
+    GROUP BY 1 HAVING count(*) = 1)`;
+
+function captureUpdates(table: 'deals' | 'contacts'): string {
+  return /* sql */ `
+  captured AS (
+    INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
+    SELECT $1::uuid, $2::uuid, '${table}', t.id, 'update', to_jsonb(t)
+    FROM ${table} t JOIN cand ON cand.id = t.id
+    WHERE $2::uuid IS NOT NULL AND t.workspace_id = $1::uuid
+    ON CONFLICT DO NOTHING)`;
+}
+
+async function hasAccounts(q: Queryable, workspaceId: string): Promise<boolean> {
+  const { rows } = await q.query(`SELECT 1 FROM accounts WHERE workspace_id = $1::uuid LIMIT 1`, [
+    workspaceId,
+  ]);
+  return rows.length > 0;
+}
+
+export async function linkAllUnlinkedDeals(q: Queryable, workspaceId: string, batchId: string | null = null) {
+  if (!(await hasAccounts(q, workspaceId))) return 0;
+  const res = await q.query(
+    /* sql */ `WITH ${ACCOUNT_KEYS},
+      cand AS (
+        SELECT d.id, coalesce(bd.account_id, bn.account_id) AS account_id
+        FROM deals d
+        LEFT JOIN by_domain bd ON bd.d = d.source_data #>> '{refs,account_domain}'
+        LEFT JOIN by_name bn ON bn.k = pandora_company_key(d.source_data #>> '{refs,account_name}')
+        WHERE d.workspace_id = $1::uuid AND d.account_id IS NULL
+          AND (d.source_data #> '{refs,account_domain}' IS NOT NULL OR d.source_data #> '{refs,account_name}' IS NOT NULL)
+          AND coalesce(bd.account_id, bn.account_id) IS NOT NULL),
+      ${captureUpdates('deals')}
+    UPDATE deals d SET account_id = cand.account_id, updated_at = now()
+    FROM cand WHERE d.workspace_id = $1::uuid AND d.id = cand.id`,
+    [workspaceId, batchId],
+  );
+  return res.rowCount;
+}
+
+export async function linkAllUnlinkedContacts(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string | null = null,
+) {
+  if (!(await hasAccounts(q, workspaceId))) return 0;
+  const res = await q.query(
+    /* sql */ `WITH ${ACCOUNT_KEYS},
+      cand AS (
+        SELECT c.id, coalesce(bd.account_id, bn.account_id, be.account_id) AS account_id
+        FROM contacts c
+        LEFT JOIN by_domain bd ON bd.d = c.source_data #>> '{refs,account_domain}'
+        LEFT JOIN by_name bn ON bn.k = pandora_company_key(c.source_data #>> '{refs,account_name}')
+        LEFT JOIN by_domain be ON be.d = split_part(lower(c.email), '@', 2)
+          AND NOT (split_part(lower(c.email), '@', 2) = ANY($3::text[]))
+        WHERE c.workspace_id = $1::uuid AND c.account_id IS NULL
+          AND coalesce(bd.account_id, bn.account_id, be.account_id) IS NOT NULL),
+      ${captureUpdates('contacts')}
+    UPDATE contacts c SET account_id = cand.account_id, updated_at = now()
+    FROM cand WHERE c.workspace_id = $1::uuid AND c.id = cand.id`,
+    [workspaceId, batchId, FREE_MAIL],
+  );
+  return res.rowCount;
+}
+
+const CAPTURE_LINKS = /* sql */ `
+  captured AS (
+    INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
+    SELECT $1::uuid, $2::uuid, 'deal_contacts', id, 'insert', NULL FROM ins WHERE $2::uuid IS NOT NULL
+    ON CONFLICT DO NOTHING)`;
+
+export async function inferContactDealLinks(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string | null = null,
+) {
+  // Explicit: deal names listed on the contact row; a name shared by several deals is settled by the
+  // contact's account, and left alone when that does not settle it.
+  const explicit = await q.query<{ n: number }>(
+    /* sql */ `WITH wanted AS (
+        SELECT c.id AS contact_id, c.account_id, lower(btrim(n.name)) AS deal_name
+        FROM contacts c
+        CROSS JOIN LATERAL jsonb_array_elements_text(c.source_data #> '{refs,associated_deals}') AS n(name)
+        WHERE c.workspace_id = $1::uuid AND jsonb_typeof(c.source_data #> '{refs,associated_deals}') = 'array'),
+      matches AS (
+        SELECT w.contact_id, w.deal_name, d.id AS deal_id,
+               (w.account_id IS NOT NULL AND d.account_id = w.account_id) AS same_account
+        FROM wanted w JOIN deals d ON d.workspace_id = $1::uuid AND lower(btrim(d.name)) = w.deal_name),
+      ranked AS (
+        SELECT *, count(*) OVER (PARTITION BY contact_id, deal_name) AS n,
+               count(*) FILTER (WHERE same_account) OVER (PARTITION BY contact_id, deal_name) AS n_same
+        FROM matches),
+      ins AS (
+        INSERT INTO deal_contacts (workspace_id, deal_id, contact_id, source, role_source)
+        SELECT DISTINCT $1::uuid, deal_id, contact_id, 'file_import', 'crm_association'
+        FROM ranked WHERE n = 1 OR (n_same = 1 AND same_account)
+        ON CONFLICT DO NOTHING RETURNING id),
+      ${CAPTURE_LINKS}
+    SELECT count(*)::int AS n FROM ins`,
+    [workspaceId, batchId],
+  );
+  // Inferred: a contact with no deal at all, at an account that has exactly one deal.
+  const single = await q.query<{ n: number }>(
+    /* sql */ `WITH one_deal AS (
+        SELECT account_id, (array_agg(id))[1] AS deal_id FROM deals
+        WHERE workspace_id = $1::uuid AND account_id IS NOT NULL GROUP BY account_id HAVING count(*) = 1),
+      ins AS (
+        INSERT INTO deal_contacts (workspace_id, deal_id, contact_id, source, role_source, role_confidence)
+        SELECT $1::uuid, o.deal_id, c.id, 'inferred', 'inferred', 0.5
+        FROM contacts c JOIN one_deal o ON o.account_id = c.account_id
+        WHERE c.workspace_id = $1::uuid
+          AND NOT EXISTS (SELECT 1 FROM deal_contacts dc WHERE dc.workspace_id = $1::uuid AND dc.contact_id = c.id)
+        ON CONFLICT DO NOTHING RETURNING id),
+      ${CAPTURE_LINKS}
+    SELECT count(*)::int AS n FROM ins`,
+    [workspaceId, batchId],
+  );
+  return { explicit: explicit.rows[0]!.n, single_deal: single.rows[0]!.n };
+}
+
+export interface RelinkCounts {
+  deals_linked_to_accounts: number;
+  contacts_linked_to_accounts: number;
+  contact_deal_links_explicit: number;
+  contact_deal_links_inferred: number;
+}
+
+export async function relinkAll(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string | null = null,
+): Promise<RelinkCounts> {
+  const deals = await linkAllUnlinkedDeals(q, workspaceId, batchId);
+  const contacts = await linkAllUnlinkedContacts(q, workspaceId, batchId);
+  const links = await inferContactDealLinks(q, workspaceId, batchId);
+  return {
+    deals_linked_to_accounts: deals,
+    contacts_linked_to_accounts: contacts,
+    contact_deal_links_explicit: links.explicit,
+    contact_deal_links_inferred: links.single_deal,
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * The upload preview: reads the whole file once (streaming), proposes the entity type and mapping,
+ * normalises every row to find row-level errors, counts matches against existing records to recommend a
+ * strategy, and lists stage values with their proposed normalisation. Writes nothing.
+ */
+import type { Queryable } from '../../db/db.ts';
+import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
+import { ValidationError } from '../../errors.ts';
+import { buildAccountIndex } from './account-index.ts';
+import { type ColumnMappingClassifier, type MappingProposal, proposeMapping } from './column-mapping.ts';
+import type { ImportEntityType } from './import-fields.ts';
+import type { ImportStrategy } from './import-batches.ts';
+import {
+  classifyUnknownStages,
+  loadStageResolver,
+  type StageValueClassifier,
+  type StageValueReport,
+} from './import-stages.ts';
+import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
+import { openTable, type RawRow, type TableLimits } from './table-reader.ts';
+import { type DateOrder, detectDateOrder } from './value-parsing.ts';
+
+const SAMPLE_ROWS = 200;
+const SHOWN_ROWS = 10;
+const SHOWN_ERRORS = 100;
+const KEY_CHUNK = 5000;
+
+export interface PreviewInput {
+  path: string;
+  fileName: string;
+  limits: TableLimits;
+  sheet?: string | null;
+  entityHint?: ImportEntityType;
+  /** Overrides for a re-preview (confirm with a different mapping reuses this). */
+  mapping?: ColumnMapping;
+  classifier: ColumnMappingClassifier;
+  stageClassifier: StageValueClassifier;
+}
+
+export interface Preview {
+  format: 'csv' | 'xlsx';
+  encoding: string | null;
+  delimiter: string | null;
+  sheets: string[];
+  sheet: string | null;
+  headers: string[];
+  entity_type: ImportEntityType;
+  entity_confidence: number;
+  mapping: MappingProposal['columns'];
+  classifier: string;
+  date_orders: Record<string, DateOrder>;
+  row_count: number;
+  valid_rows: number;
+  error_rows: number;
+  errors: RowError[];
+  sample_rows: Record<string, unknown>[];
+  stage_values: StageValueReport[];
+  formula_cells: number;
+  dedup: {
+    existing_matches: number;
+    duplicate_keys_in_file: number;
+    existing_records: number;
+    recommended_strategy: ImportStrategy;
+    reason: string;
+  };
+  account_matches: number | null;
+  warnings: string[];
+}
+
+export async function buildPreview(q: Queryable, workspaceId: string, input: PreviewInput): Promise<Preview> {
+  const table = await openTable(input.path, input.limits, input.sheet);
+  try {
+    const sample: RawRow[] = [];
+    for (;;) {
+      if (sample.length >= SAMPLE_ROWS) break;
+      const next = await table.rows.next();
+      if (next.done) break;
+      sample.push(next.value);
+    }
+    if (sample.length === 0) throw new ValidationError('the file has a header row but no data rows');
+    const columns = table.headers.map((header, i) => ({
+      header,
+      values: sample.map((r) => r.cells[i] ?? null),
+    }));
+    const heuristic = proposeMapping(columns, input.fileName, input.entityHint);
+    const proposal = await input.classifier.classify({
+      fileName: input.fileName,
+      columns,
+      heuristic,
+      ...(input.entityHint ? { entityHint: input.entityHint } : {}),
+    });
+    const entity = proposal.entity_type;
+    const mapping: Record<string, string | null> = input.mapping
+      ? { ...input.mapping }
+      : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
+    const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
+    const stages = await loadStageResolver(q, workspaceId);
+    const normalise = createRowNormaliser({
+      entity,
+      headers: table.headers,
+      mapping,
+      dateOrders,
+      stageOf: (raw) => stages.resolve(raw).stage,
+    });
+    const accountIndex = entity === 'accounts' ? null : await buildAccountIndex(q, workspaceId);
+    const spec = ENTITY_TABLES[entity];
+
+    let rowCount = 0;
+    let valid = 0;
+    let errorRows = 0;
+    let formulas = 0;
+    let existingMatches = 0;
+    let accountMatches = 0;
+    const errors: RowError[] = [];
+    const shown: Record<string, unknown>[] = [];
+    const stageCounts = new Map<string, number>();
+    const keys = new Set<string>();
+    let duplicates = 0;
+    let pendingKeys: string[] = [];
+    const flushKeys = async () => {
+      if (pendingKeys.length === 0) return;
+      const { rows } = await q.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${spec.table}
+         WHERE workspace_id = $1::uuid AND source = $2::text AND source_id = ANY($3::text[])`,
+        [workspaceId, IMPORT_SOURCE, pendingKeys],
+      );
+      existingMatches += rows[0]!.n;
+      pendingKeys = [];
+    };
+
+    const handle = async (raw: RawRow) => {
+      rowCount++;
+      const r = normalise(raw);
+      formulas += r.formulas;
+      if (!r.ok) {
+        errorRows++;
+        for (const e of r.errors) if (errors.length < SHOWN_ERRORS) errors.push(e);
+        return;
+      }
+      valid++;
+      if (shown.length < SHOWN_ROWS) {
+        const { source_data: _raw, ...rest } = r.record;
+        shown.push({ row: r.row, ...rest });
+      }
+      if (r.stage !== null && (stageCounts.has(r.stage) || stageCounts.size < 500)) {
+        stageCounts.set(r.stage, (stageCounts.get(r.stage) ?? 0) + 1);
+      }
+      if (keys.has(r.key)) duplicates++;
+      else {
+        keys.add(r.key);
+        pendingKeys.push(r.key);
+        if (pendingKeys.length >= KEY_CHUNK) await flushKeys();
+      }
+      if (accountIndex) {
+        const refs = (r.record.source_data as { refs: Record<string, string | undefined> }).refs;
+        if (accountIndex.find(refs.account_name ?? null, refs.account_domain ?? null)) accountMatches++;
+      }
+    };
+    for (const raw of sample) await handle(raw);
+    for await (const raw of table.rows) await handle(raw);
+    await flushKeys();
+
+    const { rows: existing } = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${spec.table} WHERE workspace_id = $1::uuid AND source = $2::text`,
+      [workspaceId, IMPORT_SOURCE],
+    );
+    const existingRecords = existing[0]!.n;
+    const stageValues = await classifyUnknownStages(
+      [...stageCounts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([value, rows]) => ({ value, rows, ...renameStage(stages.resolve(value)) })),
+      input.stageClassifier,
+    );
+    const warnings = collectWarnings({
+      entity,
+      accountsExist: accountIndex ? accountIndex.size > 0 : true,
+      errorRows,
+      formulas,
+      duplicates,
+      stageValues,
+      mapping,
+    });
+    return {
+      format: table.format,
+      encoding: table.encoding ?? null,
+      delimiter: table.delimiter ?? null,
+      sheets: table.sheets,
+      sheet: table.sheet,
+      headers: table.headers,
+      entity_type: entity,
+      entity_confidence: proposal.entity_confidence,
+      mapping: proposal.columns.map((c) =>
+        input.mapping && c.header in input.mapping ? { ...c, field: input.mapping[c.header] ?? null } : c,
+      ),
+      classifier: proposal.classifier,
+      date_orders: dateOrders,
+      row_count: rowCount,
+      valid_rows: valid,
+      error_rows: errorRows,
+      errors,
+      sample_rows: shown,
+      stage_values: stageValues,
+      formula_cells: formulas,
+      dedup: {
+        existing_matches: existingMatches,
+        duplicate_keys_in_file: duplicates,
+        existing_records: existingRecords,
+        ...recommend(entity, valid - duplicates, existingMatches, existingRecords),
+      },
+      account_matches: accountIndex ? accountMatches : null,
+      warnings,
+    };
+  } finally {
+    await table.close();
+  }
+}
+
+function renameStage(r: { stage: StageValueReport['proposed']; decided_by: StageValueReport['decided_by'] }) {
+  return { proposed: r.stage, decided_by: r.decided_by };
+}
+
+function recommend(
+  entity: string,
+  distinct: number,
+  matches: number,
+  existing: number,
+): { recommended_strategy: ImportStrategy; reason: string } {
+  if (existing === 0 || matches === 0) {
+    return {
+      recommended_strategy: existing === 0 ? 'merge' : 'append',
+      reason:
+        existing === 0
+          ? `no imported ${entity} exist yet → merge (inserts every row)`
+          : `none of the ${distinct} rows match the ${existing} existing imported ${entity} → append`,
+    };
+  }
+  const pct = Math.round((100 * matches) / Math.max(1, distinct));
+  if (matches >= existing * 0.95 && pct >= 80) {
+    return {
+      recommended_strategy: 'replace',
+      reason: `${pct} % of rows match existing ${entity} and the file covers all ${existing} of them → replace`,
+    };
+  }
+  return { recommended_strategy: 'merge', reason: `${pct} % of rows match existing ${entity} → merge` };
+}
+
+function collectWarnings(w: {
+  entity: ImportEntityType;
+  accountsExist: boolean;
+  errorRows: number;
+  formulas: number;
+  duplicates: number;
+  stageValues: StageValueReport[];
+  mapping: Record<string, string | null>;
+}): string[] {
+  const out: string[] = [];
+  if ((w.entity === 'contacts' || w.entity === 'deals') && !w.accountsExist) {
+    out.push(
+      `importing ${w.entity} before any accounts exist: they will not be linked to accounts until an accounts file is imported (links are inferred then)`,
+    );
+  }
+  if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
+  if (w.formulas > 0) {
+    out.push(
+      `${w.formulas} cells contain spreadsheet formulas; they are imported as text and never evaluated`,
+    );
+  }
+  if (w.duplicates > 0)
+    out.push(`${w.duplicates} rows repeat a record earlier in the file; the last one wins`);
+  const unknown = w.stageValues.filter((s) => s.proposed === null).map((s) => s.value);
+  if (unknown.length > 0) out.push(`stage values with no normalisation: ${unknown.slice(0, 20).join(', ')}`);
+  const mapped = new Set(Object.values(w.mapping).filter(Boolean));
+  if (w.entity === 'deals' && !mapped.has('stage')) out.push('no column is mapped to the deal stage');
+  return out;
+}

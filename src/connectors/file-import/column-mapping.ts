@@ -1,0 +1,173 @@
+/**
+ * Column mapping: which entity type a file holds and which field each column feeds, with a confidence.
+ * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money). A
+ * ColumnMappingClassifier may refine the proposal; `heuristicClassifier` is the offline one and the seam
+ * where an LLM-backed classifier plugs in.
+ */
+import { cellText, parseDate, parseMoney } from './value-parsing.ts';
+import {
+  IMPORT_ENTITY_TYPES,
+  IMPORT_FIELDS,
+  type ImportEntityType,
+  type ImportField,
+  type ValueKind,
+} from './import-fields.ts';
+import type { Cell } from './table-reader.ts';
+
+export interface ColumnProposal {
+  header: string;
+  /** null: kept in custom_fields. */
+  field: string | null;
+  confidence: number;
+  reason: 'header' | 'values' | 'classifier' | 'none';
+}
+
+export interface MappingProposal {
+  entity_type: ImportEntityType;
+  entity_confidence: number;
+  columns: ColumnProposal[];
+  classifier: string;
+}
+
+export interface ColumnSample {
+  header: string;
+  values: readonly Cell[];
+}
+
+/** Refines (or replaces) the heuristic proposal; implementations must return every header once. */
+export interface ColumnMappingClassifier {
+  readonly name: string;
+  classify(input: {
+    fileName: string;
+    columns: readonly ColumnSample[];
+    heuristic: MappingProposal;
+    entityHint?: ImportEntityType;
+  }): Promise<MappingProposal>;
+}
+
+export function normaliseHeader(h: string): string {
+  return h
+    .toLowerCase()
+    .replace(/[_\-./()#:]+/g, ' ')
+    .replace(/[^\p{L}\p{N}% ]+/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function headerScore(header: string, field: ImportField): number {
+  const h = normaliseHeader(header);
+  let best = 0;
+  for (const s of field.synonyms) {
+    if (h === s) return 1;
+    if (h.replaceAll(' ', '') === s.replaceAll(' ', '')) best = Math.max(best, 0.95);
+    else if (new RegExp(`(^| )${s}( |$)`).test(h)) best = Math.max(best, 0.6 + 0.3 * (s.length / h.length));
+  }
+  if (best === 0 && normaliseHeader(field.name.replaceAll('_', ' ')) === h) best = 1;
+  return Math.min(best, 0.95);
+}
+
+/** Share of non-empty sample values that look like `kind`. */
+function valueScore(values: readonly Cell[], kind: ValueKind): number {
+  const present = values.filter((v) => cellText(v) !== '');
+  if (present.length === 0) return 0;
+  const test: Record<ValueKind, (v: Cell) => boolean> = {
+    email: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(cellText(v)),
+    domain: (v) =>
+      /^(https?:\/\/)?(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i.test(cellText(v)) && !cellText(v).includes('@'),
+    date: (v) => v instanceof Date || (/[-/.\s]/.test(cellText(v)) && parseDate(v).ok),
+    datetime: (v) => v instanceof Date || (/[-/.\s]/.test(cellText(v)) && parseDate(v).ok),
+    money: (v) => /[$€£¥]|\d[.,]\d{3}/.test(cellText(v)) && parseMoney(v).ok,
+    number: () => false,
+    integer: () => false,
+    boolean: () => false,
+    list: () => false,
+    text: () => false,
+  };
+  return present.filter(test[kind]).length / present.length;
+}
+
+function entityScores(columns: readonly ColumnSample[], fileName: string): Record<ImportEntityType, number> {
+  const scores = {} as Record<ImportEntityType, number>;
+  for (const entity of IMPORT_ENTITY_TYPES) {
+    let s = 0;
+    for (const field of IMPORT_FIELDS[entity]) {
+      if (field.name === 'external_id' || field.name.startsWith('source_') || field.name === 'owner_email')
+        continue;
+      const best = Math.max(0, ...columns.map((c) => headerScore(c.header, field)));
+      s += best >= 0.6 ? best : 0;
+    }
+    scores[entity] = s;
+  }
+  // Distinctive columns settle the usual confusions (a contact file with a company column is not accounts).
+  const headers = columns.map((c) => normaliseHeader(c.header));
+  const has = (re: RegExp) => headers.some((h) => re.test(h));
+  if (has(/\b(stage|amount|close date|deal|opportunity)\b/)) scores.deals += 2;
+  if (has(/\b(first name|last name|email)\b/)) scores.contacts += 1.5;
+  if (has(/\blead\b/)) scores.leads += 3;
+  if (has(/\b(domain|website|industry|employees)\b/) && !has(/\bemail\b/)) scores.accounts += 2;
+  if (has(/\b(subject|activity|notes|body)\b/)) scores.activities += 2;
+  const name = fileName.toLowerCase();
+  for (const entity of IMPORT_ENTITY_TYPES) {
+    const stem = entity.replace(/s$/, '');
+    if (name.includes(stem) || (entity === 'accounts' && name.includes('compan'))) scores[entity] += 3;
+  }
+  return scores;
+}
+
+export function proposeMapping(
+  columns: readonly ColumnSample[],
+  fileName: string,
+  entityHint?: ImportEntityType,
+): MappingProposal {
+  const scores = entityScores(columns, fileName);
+  const ranked = [...IMPORT_ENTITY_TYPES].sort((a, b) => scores[b] - scores[a]);
+  const entity = entityHint ?? ranked[0]!;
+  const total = ranked.reduce((s, e) => s + scores[e], 0);
+  const entityConfidence = entityHint ? 1 : total > 0 ? +(scores[entity] / total).toFixed(2) : 0;
+
+  // Best header or value match per column, each field used once (highest confidence first).
+  const candidates: Array<{ col: number; field: string; confidence: number; reason: 'header' | 'values' }> =
+    [];
+  columns.forEach((c, col) => {
+    for (const field of IMPORT_FIELDS[entity]) {
+      const h = headerScore(c.header, field);
+      const v = valueScore(c.values, field.kind);
+      if (h >= 0.6)
+        candidates.push({
+          col,
+          field: field.name,
+          confidence: +Math.min(1, h + 0.05 * v).toFixed(2),
+          reason: 'header',
+        });
+      else if (v >= 0.8 && field.kind !== 'text')
+        candidates.push({ col, field: field.name, confidence: +(0.5 * v).toFixed(2), reason: 'values' });
+    }
+  });
+  candidates.sort((a, b) => b.confidence - a.confidence);
+  const taken = new Set<string>();
+  const chosen = new Map<number, (typeof candidates)[number]>();
+  for (const c of candidates) {
+    if (taken.has(c.field) || chosen.has(c.col)) continue;
+    taken.add(c.field);
+    chosen.set(c.col, c);
+  }
+  return {
+    entity_type: entity,
+    entity_confidence: entityConfidence,
+    classifier: 'heuristic',
+    columns: columns.map((c, col) => {
+      const hit = chosen.get(col);
+      return hit
+        ? { header: c.header, field: hit.field, confidence: hit.confidence, reason: hit.reason }
+        : { header: c.header, field: null, confidence: 0, reason: 'none' as const };
+    }),
+  };
+}
+
+/** The offline classifier: the heuristic proposal as it is. An LLM-backed one replaces it when configured. */
+export const heuristicClassifier: ColumnMappingClassifier = {
+  name: 'heuristic',
+  async classify({ heuristic }) {
+    return heuristic;
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * Rollback: the workspace back to exactly its state before a batch, set-based from import_batch_changes:
+ * stage history the batch wrote is removed, deleted rows are re-inserted, updated rows get their previous
+ * image back (updated_at included), inserted rows are deleted. Only the latest applied batch can
+ * be rolled back, so no later import's writes are overwritten.
+ */
+import type { Queryable } from '../../db/db.ts';
+import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
+import { ConflictError } from '../../errors.ts';
+import { getBatch, requireStatus } from './import-batches.ts';
+
+// Parents first for re-inserts; deletes run in the reverse order. Re-inserts come before restores because a
+// restored row may point at a row the batch deleted.
+const ORDER = ['accounts', 'contacts', 'deals', 'leads', 'activities'] as const;
+
+export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: string) {
+  const batch = await getBatch(q, workspaceId, batchId, { forUpdate: true });
+  requireStatus(batch, ['applied'], 'roll back');
+  const later = await q.query<{ id: string }>(
+    /* sql */ `SELECT l.id FROM import_batches l
+               JOIN import_batches b ON b.workspace_id = l.workspace_id AND b.id = $2::uuid
+               WHERE l.workspace_id = $1::uuid AND l.status = 'applied' AND l.id <> b.id AND l.applied_at >= b.applied_at
+               ORDER BY l.applied_at DESC LIMIT 1`,
+    [workspaceId, batchId],
+  );
+  if (later.rows[0]) {
+    throw new ConflictError(`import batch ${later.rows[0].id} was applied later; roll that back first`);
+  }
+  const args = [workspaceId, batchId];
+  const changes = `import_batch_changes c WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid`;
+  const counts = { stage_history_removed: 0, restored: 0, removed: 0, reinserted: 0 };
+
+  counts.stage_history_removed = (
+    await q.query(
+      `DELETE FROM deal_stage_history WHERE workspace_id = $1::uuid AND import_batch_id = $2::uuid`,
+      args,
+    )
+  ).rowCount;
+  for (const entity of [...ORDER, 'deal_stage_history']) {
+    const res = await q.query(
+      `INSERT INTO ${entity} SELECT p.* FROM ${changes.replace('WHERE', `CROSS JOIN LATERAL jsonb_populate_record(NULL::${entity}, c.previous) p WHERE`)}
+         AND c.entity_type = '${entity}' AND c.action = 'delete'`,
+      args,
+    );
+    counts.reinserted += res.rowCount;
+  }
+  for (const entity of ORDER) {
+    const columns = [...Object.keys(ENTITY_TABLES[entity].columns), 'updated_at'];
+    const res = await q.query(
+      `UPDATE ${entity} t SET ${columns.map((c) => `${c} = p.${c}`).join(', ')}
+       FROM ${changes.replace('WHERE', 'CROSS JOIN LATERAL jsonb_populate_record(NULL::' + entity + ', c.previous) p WHERE')}
+         AND c.entity_type = '${entity}' AND c.action = 'update' AND t.workspace_id = $1::uuid AND t.id = c.row_id`,
+      args,
+    );
+    counts.restored += res.rowCount;
+  }
+  for (const entity of ['deal_contacts', ...[...ORDER].reverse()]) {
+    const res = await q.query(
+      `DELETE FROM ${entity} t USING ${changes.replace('WHERE', 'WHERE')}
+         AND c.entity_type = '${entity}' AND c.action = 'insert' AND t.workspace_id = $1::uuid AND t.id = c.row_id`,
+      args,
+    );
+    counts.removed += res.rowCount;
+  }
+  await q.query(
+    /* sql */ `UPDATE import_batches SET status = 'rolled_back', rolled_back_at = now(), updated_at = now(),
+                 result = result || jsonb_build_object('rollback', $3::jsonb)
+               WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+    [workspaceId, batchId, JSON.stringify(counts)],
+  );
+  return counts;
+}

@@ -1,0 +1,223 @@
+/**
+ * One file row → one entity row for the bulk upsert (source 'csv_import'), or row-level errors. The
+ * source_id is the mapped external id, else a natural key (email, domain, name…) so a re-upload of the
+ * same records matches them. Unmapped columns go to custom_fields; the raw row to source_data.
+ */
+import { createHash } from 'node:crypto';
+import type { StageNormalized } from '../../compute/stage-normalisation.ts';
+import type { UpsertRow } from '../../db/bulk-upsert.ts';
+import { companyKey } from './account-index.ts';
+import { fieldOf, type ImportEntityType, REFERENCE_FIELDS, REQUIRED_ANY } from './import-fields.ts';
+import type { Cell, RawRow } from './table-reader.ts';
+import {
+  cellText,
+  type DateOrder,
+  neutraliseFormula,
+  normaliseDomain,
+  normaliseEmail,
+  parseBoolean,
+  parseDate,
+  parseInteger,
+  parseMoney,
+  parseNumber,
+} from './value-parsing.ts';
+
+export const IMPORT_SOURCE = 'csv_import';
+
+/** header → field name, or null for a custom field. */
+export type ColumnMapping = Readonly<Record<string, string | null>>;
+
+export interface NormaliserSetup {
+  entity: ImportEntityType;
+  headers: readonly string[];
+  mapping: ColumnMapping;
+  dateOrders: Readonly<Record<string, DateOrder>>;
+  /** Raw stage → normalised stage (stored mappings first, then the rules or the classifier). */
+  stageOf(raw: string): StageNormalized | null;
+}
+
+export interface RowError {
+  row: number;
+  column?: string;
+  message: string;
+}
+
+export type NormalisedRow =
+  | { ok: true; row: number; key: string; record: UpsertRow; formulas: number; stage: string | null }
+  | { ok: false; row: number; errors: RowError[]; formulas: number };
+
+const TEXT_LIMIT = 10_000;
+
+export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => NormalisedRow {
+  const columns = setup.headers.map((header) => {
+    const name = setup.mapping[header] ?? null;
+    return { header, field: name ? (fieldOf(setup.entity, name) ?? null) : null };
+  });
+  const required = REQUIRED_ANY[setup.entity];
+  return (raw) => {
+    if (raw.error)
+      return { ok: false, row: raw.row, errors: [{ row: raw.row, message: raw.error }], formulas: 0 };
+    const errors: RowError[] = [];
+    const record: UpsertRow = { source: IMPORT_SOURCE };
+    const refs: Record<string, unknown> = {};
+    const values: Record<string, string> = {};
+    const custom: Record<string, string> = {};
+    let formulas = raw.formulas?.length ?? 0;
+    let currencyFromAmount: string | null = null;
+    for (let i = 0; i < columns.length; i++) {
+      const { header, field } = columns[i]!;
+      const cell: Cell = raw.cells[i] ?? null;
+      let text = cellText(cell);
+      if (typeof cell === 'string') {
+        const n = neutraliseFormula(text);
+        if (n.neutralised) formulas++;
+        text = n.text;
+      }
+      if (text.length > TEXT_LIMIT) text = text.slice(0, TEXT_LIMIT);
+      if (text !== '') values[header] = text;
+      if (!field) {
+        if (text !== '') custom[header] = text;
+        continue;
+      }
+      if (text === '') continue;
+      const fail = (message: string) => errors.push({ row: raw.row, column: header, message });
+      const target = REFERENCE_FIELDS.has(field.name) ? refs : record;
+      switch (field.kind) {
+        case 'email': {
+          const e = normaliseEmail(cell);
+          if (e.ok) target[field.name] = e.value;
+          else fail(e.error);
+          break;
+        }
+        case 'domain': {
+          const d = normaliseDomain(cell);
+          if (d) target[field.name] = d;
+          else fail(`not a domain: "${text.slice(0, 60)}"`);
+          break;
+        }
+        case 'date':
+        case 'datetime': {
+          const d = parseDate(cell, setup.dateOrders[header] ?? 'mdy');
+          if (!d.ok) fail(d.error);
+          else target[field.name] = field.kind === 'date' ? d.value.slice(0, 10) : d.value;
+          break;
+        }
+        case 'money': {
+          const m = parseMoney(cell);
+          if (!m.ok) fail(m.error);
+          else if (Math.abs(m.value.amount) >= 1e16) fail(`amount out of range: ${text.slice(0, 40)}`);
+          else {
+            target[field.name] = m.value.amount;
+            currencyFromAmount ??= m.value.currency;
+          }
+          break;
+        }
+        case 'number': {
+          const n = parseNumber(cell);
+          if (!n.ok) fail(n.error);
+          else if (field.name === 'probability' && (n.value < 0 || n.value > 100))
+            fail(`probability must be 0–100, got ${n.value}`);
+          else target[field.name] = n.value;
+          break;
+        }
+        case 'integer': {
+          const n = parseInteger(cell);
+          if (n.ok && n.value >= 0) target[field.name] = n.value;
+          else fail(n.ok ? `must not be negative: ${n.value}` : n.error);
+          break;
+        }
+        case 'boolean': {
+          const b = parseBoolean(cell);
+          if (b.ok) target[field.name] = b.value;
+          else fail(b.error);
+          break;
+        }
+        case 'list':
+          target[field.name] = text
+            .split(/[;,|\n]/)
+            .map((s) => s.trim())
+            .filter(Boolean);
+          break;
+        default:
+          target[field.name] = text;
+      }
+    }
+    splitFullName(refs, record, setup.entity);
+    if (!required.some((r) => record[r] !== undefined || refs[r] !== undefined)) {
+      errors.push({
+        row: raw.row,
+        message: `empty required field: one of ${required.join(', ')} must have a value`,
+      });
+    }
+    if (errors.length > 0) return { ok: false, row: raw.row, errors, formulas };
+    if (setup.entity === 'deals') applyDealRules(record, setup, currencyFromAmount);
+    if (setup.entity === 'activities') record.activity_type = activityType(record.activity_type);
+    const key = naturalKey(setup.entity, record, refs, values);
+    record.source_id = key;
+    record.custom_fields = custom;
+    record.source_data = { row: raw.row, values, refs };
+    return {
+      ok: true,
+      row: raw.row,
+      key,
+      record,
+      formulas,
+      stage: (record.stage as string | undefined) ?? null,
+    };
+  };
+}
+
+function splitFullName(refs: Record<string, unknown>, record: UpsertRow, entity: ImportEntityType) {
+  if (entity !== 'contacts' && entity !== 'leads') return;
+  const full = refs.full_name as string | undefined;
+  if (!full || record.first_name || record.last_name) return;
+  const parts = full.split(/\s+/);
+  record.first_name = parts.length > 1 ? parts.slice(0, -1).join(' ') : null;
+  record.last_name = parts.at(-1) ?? null;
+}
+
+function applyDealRules(record: UpsertRow, setup: NormaliserSetup, currency: string | null) {
+  if (currency && record.currency === undefined) record.currency = currency;
+  const stage = record.stage as string | undefined;
+  if (!stage) return;
+  const normalised = setup.stageOf(stage);
+  record.stage_normalized = normalised;
+  if (record.is_closed === undefined)
+    record.is_closed = normalised === 'closed_won' || normalised === 'closed_lost';
+  if (record.is_won === undefined) record.is_won = normalised === 'closed_won';
+}
+
+function activityType(v: unknown): string {
+  const s = String(v ?? '').toLowerCase();
+  if (/mail/.test(s)) return 'email';
+  if (/meet|call|demo/.test(s)) return 'meeting';
+  if (/note/.test(s)) return 'note';
+  return 'other';
+}
+
+function naturalKey(
+  entity: ImportEntityType,
+  record: UpsertRow,
+  refs: Record<string, unknown>,
+  values: Record<string, string>,
+): string {
+  if (typeof refs.external_id === 'string' && refs.external_id !== '') return `id:${refs.external_id}`;
+  const lower = (v: unknown) =>
+    String(v ?? '')
+      .trim()
+      .toLowerCase();
+  switch (entity) {
+    case 'accounts':
+      return record.domain
+        ? `domain:${record.domain}`
+        : `name:${companyKey(String(record.name)) ?? lower(record.name)}`;
+    case 'contacts':
+    case 'leads':
+      if (record.email) return `email:${record.email}`;
+      return `name:${lower(record.first_name)} ${lower(record.last_name)}|${companyKey(String(refs.account_name ?? record.company ?? '')) ?? ''}`;
+    case 'deals':
+      return `name:${lower(record.name)}|${companyKey(String(refs.account_name ?? '')) ?? refs.account_domain ?? ''}`;
+    default:
+      return `hash:${createHash('sha1').update(JSON.stringify(values)).digest('hex')}`;
+  }
+}

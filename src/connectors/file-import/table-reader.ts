@@ -1,0 +1,274 @@
+/**
+ * Streams an uploaded file as a header plus rows of cells, CSV or xlsx alike, holding one row at a time:
+ * csv-parse over a decoding stream, exceljs' streaming WorkbookReader for workbooks. Structural problems
+ * of the whole file (empty, header only, duplicate headers, too many columns) are 400s; a malformed row is
+ * yielded with an error and the rest of the file goes on.
+ */
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import { ValidationError } from '../../errors.ts';
+import { type SniffResult, sniffFile } from './file-sniffing.ts';
+import { inspectXlsx } from './zip-guard.ts';
+
+export type Cell = string | number | boolean | Date | null;
+
+export interface RawRow {
+  /** Spreadsheet row number (the header is row 1). */
+  row: number;
+  cells: Cell[];
+  /** Cells whose content was a formula (never evaluated). */
+  formulas?: number[];
+  error?: string;
+}
+
+export interface TableInfo {
+  format: 'csv' | 'xlsx';
+  encoding?: string;
+  delimiter?: string;
+  sheets: string[];
+  sheet: string | null;
+  headers: string[];
+}
+
+export interface OpenedTable extends TableInfo {
+  rows: AsyncGenerator<RawRow, void, undefined>;
+  close(): Promise<void>;
+}
+
+export interface TableLimits {
+  maxColumns: number;
+  maxUnzippedBytes: number;
+}
+
+// One CSV record may not exceed this: a runaway quote must not swallow the whole file into memory.
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+export async function openTable(
+  path: string,
+  limits: TableLimits,
+  sheet?: string | null,
+): Promise<OpenedTable> {
+  const sniff = await sniffFile(path);
+  return sniff.format === 'xlsx' ? openXlsx(path, limits, sheet ?? null) : openCsv(path, limits, sniff);
+}
+
+function decoder(encoding: string): Transform {
+  const td = new TextDecoder(encoding);
+  return new Transform({
+    decodeStrings: true,
+    transform(chunk: Buffer, _enc, done) {
+      done(null, td.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      done(null, td.decode());
+    },
+  });
+}
+
+async function openCsv(
+  path: string,
+  limits: TableLimits,
+  sniff: Extract<SniffResult, { format: 'csv' }>,
+): Promise<OpenedTable> {
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const parser = parse({
+    delimiter: sniff.delimiter,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_BYTES,
+    bom: true,
+  });
+  file.pipe(decoder(sniff.encoding)).pipe(parser);
+  const iterator: AsyncIterator<string[]> = parser[Symbol.asyncIterator]();
+  const close = async () => {
+    file.destroy();
+    parser.destroy();
+  };
+  let first: IteratorResult<string[]>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    await close();
+    throw new ValidationError(`the file could not be read as CSV: ${(err as Error).message}`);
+  }
+  if (first.done) {
+    await close();
+    throw new ValidationError('the file is empty');
+  }
+  const headers = checkHeaders(first.value, limits);
+  async function* rows(): AsyncGenerator<RawRow> {
+    let n = 1;
+    try {
+      for (;;) {
+        let next: IteratorResult<string[]>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          yield { row: n + 1, cells: [], error: `unreadable CSV from here on: ${(err as Error).message}` };
+          return;
+        }
+        if (next.done) return;
+        n++;
+        yield shapeRow(n, next.value, headers.length);
+      }
+    } finally {
+      await close();
+    }
+  }
+  return {
+    format: 'csv',
+    encoding: sniff.encoding,
+    delimiter: sniff.delimiter,
+    sheets: [],
+    sheet: null,
+    headers,
+    rows: rows(),
+    close,
+  };
+}
+
+function shapeRow(n: number, values: Cell[], width: number): RawRow {
+  if (values.length === width) return { row: n, cells: values };
+  // Trailing empty cells are what many tools write; only real extra or missing values are errors.
+  let end = values.length;
+  while (end > width && (values[end - 1] === '' || values[end - 1] === null)) end--;
+  if (end === width) return { row: n, cells: values.slice(0, width) };
+  return {
+    row: n,
+    cells: values,
+    error: `row has ${values.length} fields but the header has ${width}`,
+  };
+}
+
+export function checkHeaders(raw: Cell[], limits: TableLimits): string[] {
+  if (raw.length > limits.maxColumns) {
+    throw new ValidationError(
+      `the file has ${raw.length} columns; at most ${limits.maxColumns} are supported`,
+    );
+  }
+  const headers = raw.map((h, i) => {
+    const text =
+      h === null || h === undefined
+        ? ''
+        : String(h)
+            .replace(/^\uFEFF/, '')
+            .trim();
+    return text === '' ? `column_${i + 1}` : text.slice(0, 200);
+  });
+  const seen = new Map<string, number>();
+  for (const h of headers) seen.set(h.toLowerCase(), (seen.get(h.toLowerCase()) ?? 0) + 1);
+  const duplicates = [...seen.entries()].filter(([, c]) => c > 1).map(([h]) => h);
+  if (duplicates.length > 0) {
+    throw new ValidationError(
+      `duplicate column headers: ${duplicates.join(', ')}; rename them and upload again`,
+    );
+  }
+  return headers;
+}
+
+async function openXlsx(path: string, limits: TableLimits, wanted: string | null): Promise<OpenedTable> {
+  const inspected = await inspectXlsx(path, limits.maxUnzippedBytes);
+  if (wanted !== null && !inspected.sheets.includes(wanted)) {
+    throw new ValidationError(
+      `the workbook has no sheet "${wanted}" (sheets: ${inspected.sheets.join(', ')})`,
+    );
+  }
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'cache',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  const target = wanted ?? inspected.sheets[0] ?? null;
+  const iterator = sheetRows(reader, target);
+  let first: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
+  }
+  if (first.done) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
+  const headers = checkHeaders(first.value.cells, limits);
+  async function* rows(): AsyncGenerator<RawRow> {
+    for (;;) {
+      let next: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        yield { row: 0, cells: [], error: `unreadable workbook from here on: ${(err as Error).message}` };
+        return;
+      }
+      if (next.done) return;
+      const r = next.value;
+      if (r.cells.every((c) => c === null || c === '')) continue;
+      const shaped = shapeRow(r.row, r.cells, headers.length);
+      yield r.formulas ? { ...shaped, formulas: r.formulas } : shaped;
+    }
+  }
+  return {
+    format: 'xlsx',
+    sheets: inspected.sheets,
+    sheet: target,
+    headers,
+    rows: rows(),
+    close: async () => {
+      await iterator.return(undefined);
+    },
+  };
+}
+
+async function* sheetRows(
+  reader: ExcelJS.stream.xlsx.WorkbookReader,
+  target: string | null,
+): AsyncGenerator<{ row: number; cells: Cell[]; formulas?: number[] }> {
+  let index = 0;
+  for await (const ws of reader) {
+    index++;
+    const name = (ws as unknown as { name?: string }).name ?? `Sheet${index}`;
+    const chosen = target === null ? index === 1 : name === target;
+    // Other sheets are read through (the zip is one stream) but nothing of them is kept.
+    for await (const row of ws) {
+      if (!chosen) continue;
+      const values = (row as ExcelJS.Row).values as unknown[];
+      const cells: Cell[] = [];
+      const formulas: number[] = [];
+      for (let i = 1; i < values.length; i++) {
+        const { value, formula } = cellValue(values[i]);
+        cells.push(value);
+        if (formula) formulas.push(i - 1);
+      }
+      yield formulas.length
+        ? { row: (row as ExcelJS.Row).number, cells, formulas }
+        : {
+            row: (row as ExcelJS.Row).number,
+            cells,
+          };
+    }
+  }
+}
+
+/** Formula cells yield their cached result when it is a plain value; the formula itself is never run. */
+function cellValue(v: unknown): { value: Cell; formula?: boolean } {
+  if (v === null || v === undefined) return { value: null };
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) {
+    return { value: v };
+  }
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('formula' in o || 'sharedFormula' in o) {
+      const r = o.result;
+      const plain =
+        typeof r === 'string' || typeof r === 'number' || typeof r === 'boolean' || r instanceof Date;
+      return { value: plain ? (r as Cell) : `=${String(o.formula ?? o.sharedFormula ?? '')}`, formula: true };
+    }
+    if (Array.isArray(o.richText))
+      return { value: o.richText.map((t: { text?: string }) => t.text ?? '').join('') };
+    if (typeof o.text === 'string') return { value: o.text };
+    if ('error' in o) return { value: null };
+  }
+  return { value: String(v) };
+}

@@ -1,0 +1,212 @@
+/**
+ * Cell text to typed values: dates in the formats spreadsheets export (with the day/month order decided
+ * per column), money with currency symbols and either thousands convention, numbers, booleans, and
+ * formula-looking text neutralised so a spreadsheet opening an export never runs it.
+ */
+import type { Cell } from './table-reader.ts';
+
+export type DateOrder = 'mdy' | 'dmy';
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const MONTHS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+
+export function cellText(c: Cell): string {
+  if (c === null || c === undefined) return '';
+  if (c instanceof Date) return c.toISOString();
+  return String(c).trim();
+}
+
+function validYmd(y: number, m: number, d: number): string | null {
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) return null;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null;
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** 'YYYY-MM-DD' plus the time part when there is one ('YYYY-MM-DDTHH:MM:SSZ'). */
+export function parseDate(c: Cell, order: DateOrder = 'mdy'): Parsed<string> {
+  if (c instanceof Date) {
+    return Number.isNaN(c.getTime())
+      ? { ok: false, error: 'invalid date' }
+      : { ok: true, value: c.toISOString() };
+  }
+  if (typeof c === 'number') return excelSerial(c);
+  const s = cellText(c);
+  let m =
+    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      s,
+    );
+  if (m) {
+    const ymd = validYmd(+m[1]!, +m[2]!, +m[3]!);
+    if (!ymd) return { ok: false, error: `not a real date: "${s}"` };
+    if (m[4] === undefined) return { ok: true, value: ymd };
+    const iso = `${ymd}T${m[4].padStart(2, '0')}:${m[5]}:${m[6] ?? '00'}${m[7] ? normaliseOffset(m[7]) : 'Z'}`;
+    const t = new Date(iso);
+    return Number.isNaN(t.getTime())
+      ? { ok: false, error: `not a real date: "${s}"` }
+      : { ok: true, value: t.toISOString() };
+  }
+  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?$/.exec(s);
+  if (m) {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    const y = m[3]!.length === 2 ? 2000 + +m[3]! : +m[3]!;
+    // An unambiguous value (a part above 12) wins over the column's order.
+    const [mo, d] = a > 12 ? [b, a] : b > 12 ? [a, b] : order === 'mdy' ? [a, b] : [b, a];
+    const ymd = validYmd(y, mo, d);
+    return ymd ? { ok: true, value: ymd } : { ok: false, error: `not a real date: "${s}"` };
+  }
+  m =
+    /^(?:(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4})|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}))$/.exec(
+      s,
+    );
+  if (m) {
+    const monthName = (m[2] ?? m[4])!.slice(0, 4).toLowerCase().replace(/\.$/, '');
+    const mo = MONTHS[monthName] ?? MONTHS[monthName.slice(0, 3)];
+    const ymd = mo ? validYmd(+(m[3] ?? m[6])!, mo, +(m[1] ?? m[5])!) : null;
+    return ymd ? { ok: true, value: ymd } : { ok: false, error: `not a real date: "${s}"` };
+  }
+  if (/^\d{5}(\.\d+)?$/.test(s)) return excelSerial(Number(s));
+  return { ok: false, error: `unrecognised date: "${s.slice(0, 60)}"` };
+}
+
+function normaliseOffset(o: string): string {
+  return o === 'Z' ? 'Z' : o.includes(':') ? o : `${o.slice(0, 3)}:${o.slice(3)}`;
+}
+
+// Excel's day 0 is 1899-12-30 (it counts the fictitious 1900-02-29).
+function excelSerial(n: number): Parsed<string> {
+  if (!Number.isFinite(n) || n < 1 || n > 109_574) return { ok: false, error: `not a date: ${n}` };
+  const ms = Date.UTC(1899, 11, 30) + Math.round(n * 86_400_000);
+  const iso = new Date(ms).toISOString();
+  return { ok: true, value: Number.isInteger(n) ? iso.slice(0, 10) : iso };
+}
+
+/** Which order a column's slash dates use, from the values that are unambiguous. */
+export function detectDateOrder(samples: readonly Cell[]): DateOrder {
+  let dmy = 0;
+  let mdy = 0;
+  for (const c of samples) {
+    const m = /^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}/.exec(cellText(c));
+    if (!m) continue;
+    if (+m[1]! > 12) dmy++;
+    else if (+m[2]! > 12) mdy++;
+  }
+  return dmy > mdy ? 'dmy' : 'mdy';
+}
+
+const CURRENCY_SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' };
+
+/** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
+export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
+  if (typeof c === 'number')
+    return Number.isFinite(c)
+      ? { ok: true, value: { amount: c, currency: null } }
+      : { ok: false, error: 'not a number' };
+  let s = cellText(c);
+  let currency: string | null = null;
+  const code = /\b([A-Z]{3})\b/.exec(s);
+  if (code) {
+    currency = code[1]!;
+    s = s.replace(code[0], '');
+  }
+  for (const [sym, iso] of Object.entries(CURRENCY_SYMBOLS)) {
+    if (s.includes(sym)) {
+      currency ??= iso;
+      s = s.replaceAll(sym, '');
+    }
+  }
+  s = s.replace(/[\s\u00a0']/g, '');
+  let negative = false;
+  if (/^\(.*\)$/.test(s)) {
+    negative = true;
+    s = s.slice(1, -1);
+  }
+  if (s.startsWith('-')) {
+    negative = !negative;
+    s = s.slice(1);
+  }
+  if (!/^[\d.,]+$/.test(s) || !/\d/.test(s))
+    return { ok: false, error: `not an amount: "${cellText(c).slice(0, 60)}"` };
+  const lastDot = s.lastIndexOf('.');
+  const lastComma = s.lastIndexOf(',');
+  let normalised: string;
+  if (lastDot >= 0 && lastComma >= 0) {
+    normalised = lastDot > lastComma ? s.replaceAll(',', '') : s.replaceAll('.', '').replace(',', '.');
+  } else if (lastComma >= 0) {
+    // "1,234" and "1,234,567" group thousands; "12,5" and "1234,56" are decimal commas.
+    normalised = /^\d{1,3}(,\d{3})+$/.test(s) ? s.replaceAll(',', '') : s.replace(',', '.');
+  } else if ((s.match(/\./g) ?? []).length > 1) {
+    normalised = s.replaceAll('.', '');
+  } else {
+    normalised = s;
+  }
+  if (!/^\d+(\.\d+)?$/.test(normalised))
+    return { ok: false, error: `not an amount: "${cellText(c).slice(0, 60)}"` };
+  const amount = Number(normalised) * (negative ? -1 : 1);
+  return { ok: true, value: { amount, currency } };
+}
+
+export function parseNumber(c: Cell): Parsed<number> {
+  if (typeof c === 'number') return { ok: true, value: c };
+  const s = cellText(c).replace(/%$/, '');
+  const money = parseMoney(s);
+  return money.ok
+    ? { ok: true, value: money.value.amount }
+    : { ok: false, error: `not a number: "${cellText(c).slice(0, 60)}"` };
+}
+
+export function parseInteger(c: Cell): Parsed<number> {
+  const n = parseNumber(c);
+  if (!n.ok) return n;
+  if (Math.abs(n.value) > 2_147_483_647) return { ok: false, error: `number out of range: ${n.value}` };
+  return { ok: true, value: Math.round(n.value) };
+}
+
+export function parseBoolean(c: Cell): Parsed<boolean> {
+  if (typeof c === 'boolean') return { ok: true, value: c };
+  const s = cellText(c).toLowerCase();
+  if (['true', 'yes', 'y', '1', 'x', 'won'].includes(s)) return { ok: true, value: true };
+  if (['false', 'no', 'n', '0', 'lost'].includes(s)) return { ok: true, value: false };
+  return { ok: false, error: `not a yes/no value: "${s.slice(0, 60)}"` };
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet would run as a formula gets a leading apostrophe; numbers like "-5" stay as they are. */
+export function neutraliseFormula(text: string): { text: string; neutralised: boolean } {
+  if (!FORMULA_START.test(text) || /^[+-]?\d[\d.,]*$/.test(text)) return { text, neutralised: false };
+  return { text: `'${text}`, neutralised: true };
+}
+
+export function normaliseEmail(c: Cell): Parsed<string> {
+  const s = cellText(c)
+    .toLowerCase()
+    .replace(/^mailto:/, '');
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)
+    ? { ok: true, value: s }
+    : { ok: false, error: `not an email address: "${s.slice(0, 60)}"` };
+}
+
+export function normaliseDomain(c: Cell): string | null {
+  const s = cellText(c)
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/[/?#].*$/, '');
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s) ? s : null;
+}

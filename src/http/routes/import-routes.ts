@@ -1,0 +1,198 @@
+/** /import: file uploads with preview, confirm (applied as a job), rollback, cancel, batches, relink. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { applyStageMappings } from '../../compute/stage-mappings.ts';
+import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
+import { liveProgress } from '../../connectors/file-import/apply-import.ts';
+import { relinkAll } from '../../connectors/file-import/association-inference.ts';
+import { buildPreview, type Preview } from '../../connectors/file-import/build-preview.ts';
+import { heuristicClassifier } from '../../connectors/file-import/column-mapping.ts';
+import { importLimits } from '../../connectors/file-import/file-import-jobs.ts';
+import {
+  batchToApi,
+  createBatch,
+  getBatch,
+  listBatches,
+  requireStatus,
+} from '../../connectors/file-import/import-batches.ts';
+import { IMPORT_ENTITY_TYPES, IMPORT_FIELDS } from '../../connectors/file-import/import-fields.ts';
+import { offlineStageClassifier } from '../../connectors/file-import/import-stages.ts';
+import { IMPORT_SOURCE } from '../../connectors/file-import/row-normaliser.ts';
+import { rollbackBatch } from '../../connectors/file-import/rollback-import.ts';
+import { removeTempFile } from '../../connectors/file-import/temp-files.ts';
+import { receiveUpload } from '../../connectors/file-import/upload-intake.ts';
+import { ValidationError } from '../../errors.ts';
+import type { Principal } from '../auth.ts';
+import { type AppDeps, inRequestWorkspace } from '../deps.ts';
+import { parseInput, uuidParam } from '../request-validation.ts';
+
+const uploadFields = z
+  .object({
+    entity_type: z.enum(IMPORT_ENTITY_TYPES).optional(),
+    sheet: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const confirmBody = z
+  .object({
+    strategy: z.enum(['replace', 'merge', 'append']),
+    mapping: z.record(z.string(), z.string().nullable()).optional(),
+    stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
+  })
+  .strict();
+
+const batchPath = z.object({ batchId: uuidParam }).passthrough();
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+
+export function importRoutes(deps: AppDeps): Router {
+  const r = Router();
+  const limits = importLimits(deps.config);
+
+  r.post('/import/upload', async (req, res) => {
+    const upload = await receiveUpload(req, deps.config.import.dir, deps.config.import.maxBytes);
+    try {
+      const fields = parseInput(uploadFields, upload.fields, 'body');
+      const principal = res.locals.principal as Principal | undefined;
+      const out = await inRequestWorkspace(deps, res, async (tx, ws) => {
+        const preview = await buildPreview(tx, ws, {
+          path: upload.path,
+          fileName: upload.fileName,
+          limits,
+          sheet: fields.sheet ?? null,
+          ...(fields.entity_type ? { entityHint: fields.entity_type } : {}),
+          classifier: heuristicClassifier,
+          stageClassifier: offlineStageClassifier,
+        });
+        const batch = await createBatch(tx, ws, {
+          entity_type: preview.entity_type,
+          file_name: upload.fileName,
+          file_format: preview.format,
+          file_size: upload.size,
+          temp_path: upload.path,
+          sheet: preview.sheet,
+          row_count: preview.row_count,
+          column_mapping: Object.fromEntries(preview.mapping.map((c) => [c.header, c.field])),
+          classification: classificationOf(preview),
+          preview: preview as unknown as Record<string, unknown>,
+          warnings: preview.warnings,
+          created_by: principal ? (principal.keyId ? `api_key:${principal.keyId}` : principal.kind) : null,
+        });
+        return { batch: batchToApi(batch), preview };
+      });
+      res.status(201).json(out);
+    } catch (err) {
+      await removeTempFile(upload.path);
+      throw err;
+    }
+  });
+
+  r.post('/import/:batchId/confirm', async (req, res) => {
+    const { batchId } = parseInput(batchPath, req.params, 'path');
+    const body = parseInput(confirmBody, req.body, 'body');
+    const batch = await inRequestWorkspace(deps, res, async (tx, ws) => {
+      const b = await getBatch(tx, ws, batchId, { forUpdate: true });
+      requireStatus(b, ['pending'], 'confirm');
+      const mapping = { ...b.column_mapping, ...(body.mapping ?? {}) };
+      checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
+      // Stage decisions the classifier made or the user gave become stored mappings: next time they cost nothing.
+      const preview = b.preview as unknown as Preview;
+      const decided = new Map<string, string>();
+      for (const s of preview.stage_values ?? [])
+        if (s.decided_by === 'classifier' && s.proposed) decided.set(s.value, s.proposed);
+      for (const [raw, norm] of Object.entries(body.stage_mappings ?? {})) decided.set(raw, norm);
+      if (decided.size > 0) {
+        await applyStageMappings(
+          tx,
+          ws,
+          [...decided].map(([raw_stage, stage_normalized]) => ({
+            source: IMPORT_SOURCE,
+            raw_stage,
+            stage_normalized: stage_normalized as (typeof STAGE_NORMALIZED)[number],
+          })),
+        );
+      }
+      const { rows } = await tx.query<{ id: string }>(
+        /* sql */ `UPDATE import_batches SET status = 'confirmed', strategy = $3::text, column_mapping = $4::jsonb,
+                     confirmed_at = now(), updated_at = now(), progress = '{"phase": "queued"}'
+                   WHERE workspace_id = $1::uuid AND id = $2::uuid RETURNING id`,
+        [ws, batchId, body.strategy, JSON.stringify(mapping)],
+      );
+      return getBatch(tx, ws, rows[0]!.id);
+    });
+    await deps.jobs.send('file-import-apply', { workspace_id: res.locals.workspaceId, batch_id: batchId });
+    res.status(202).json({ batch: batchToApi(batch) });
+  });
+
+  r.post('/import/:batchId/rollback', async (req, res) => {
+    const { batchId } = parseInput(batchPath, req.params, 'path');
+    const out = await inRequestWorkspace(deps, res, async (tx, ws) => {
+      const counts = await rollbackBatch(tx, ws, batchId);
+      return { batch: batchToApi(await getBatch(tx, ws, batchId)), rollback: counts };
+    });
+    res.json(out);
+  });
+
+  r.post('/import/cancel/:batchId', async (req, res) => {
+    const { batchId } = parseInput(batchPath, req.params, 'path');
+    const batch = await inRequestWorkspace(deps, res, async (tx, ws) => {
+      const b = await getBatch(tx, ws, batchId, { forUpdate: true });
+      requireStatus(b, ['pending', 'confirmed'], 'cancel');
+      await tx.query(
+        /* sql */ `UPDATE import_batches SET status = 'cancelled', cancelled_at = now(), updated_at = now(), temp_path = NULL
+                   WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+        [ws, batchId],
+      );
+      await removeTempFile(b.temp_path);
+      return getBatch(tx, ws, batchId);
+    });
+    res.json({ batch: batchToApi(batch) });
+  });
+
+  r.get('/import/batches', async (req, res) => {
+    const { limit } = parseInput(listQuery, req.query, 'query');
+    const rows = await inRequestWorkspace(deps, res, (tx, ws) => listBatches(tx, ws, limit));
+    res.json({ data: rows.map((b) => withLiveProgress(batchToApi(b))) });
+  });
+
+  r.get('/import/batches/:batchId', async (req, res) => {
+    const { batchId } = parseInput(batchPath, req.params, 'path');
+    const b = await inRequestWorkspace(deps, res, (tx, ws) => getBatch(tx, ws, batchId));
+    res.json({ batch: withLiveProgress(batchToApi(b)), preview: b.preview });
+  });
+
+  r.post('/import/relink', async (_req, res) => {
+    res.json({ relink: await inRequestWorkspace(deps, res, (tx, ws) => relinkAll(tx, ws)) });
+  });
+  return r;
+}
+
+function withLiveProgress<T extends { id: string; progress: Record<string, unknown> }>(b: T): T {
+  const live = liveProgress.get(b.id);
+  return live ? { ...b, progress: live } : b;
+}
+
+function classificationOf(p: Preview): Record<string, unknown> {
+  return {
+    entity_type: p.entity_type,
+    entity_confidence: p.entity_confidence,
+    classifier: p.classifier,
+    columns: p.mapping,
+    date_orders: p.date_orders,
+  };
+}
+
+function checkMapping(
+  entity: (typeof IMPORT_ENTITY_TYPES)[number],
+  headers: string[],
+  overrides: Record<string, string | null>,
+): void {
+  const fields = new Set(IMPORT_FIELDS[entity].map((f) => f.name));
+  const known = new Set(headers);
+  for (const [header, field] of Object.entries(overrides)) {
+    if (!known.has(header))
+      throw new ValidationError(`mapping names a column the file does not have: "${header}"`);
+    if (field !== null && !fields.has(field)) {
+      throw new ValidationError(`"${field}" is not a field of ${entity}; fields: ${[...fields].join(', ')}`);
+    }
+  }
+}

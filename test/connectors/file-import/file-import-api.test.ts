@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { confirmAndWait, upload } from './import-client.ts';
+
+const ACCOUNTS = `Company Name,Website,Industry,Employees
+"Acme, Inc.",www.acme.com,Manufacturing,"1,200"
+Globex GmbH,globex.de,Energy,300
+Initech LLC,initech.io,Software,45
+`;
+
+const DEALS_V1 = `Deal ID,Deal Name,Amount,Stage,Close Date,Company
+D-1,Acme renewal,"$12,500.00",Qualification,2026-03-31,Acme
+D-2,Globex expansion,"€ 8.000,50",Proposal,31/03/2026,Globex
+D-3,Initech pilot,1500,Demo scheduled,2026-04-15,Initech Inc.
+`;
+
+const DEALS_V2 = `Deal ID,Deal Name,Amount,Stage,Close Date,Company
+D-1,Acme renewal,"$15,000.00",Negotiation,2026-03-31,Acme
+D-2,Globex expansion,"€ 8.000,50",Proposal,31/03/2026,Globex
+D-4,Hooli new logo,99000,Closed Won,2026-05-01,Hooli
+`;
+
+const CONTACTS = `First Name,Last Name,Email,Company,Associated Deals
+Ada,Lovelace,ada@acme.com,Acme,Acme renewal
+Grace,Hopper,grace@initech.io,,
+Alan,Turing,alan@gmail.com,Globex GmbH,
+`;
+
+describe('file import over HTTP', () => {
+  let app: TestApp;
+  let ws: { id: string; key: string };
+  const base = () => `/api/workspaces/${ws.id}`;
+  const q = <T = any>(sql: string, params: unknown[] = []) =>
+    app.db.query<T>(sql, params as never[]).then((r) => r.rows);
+
+  before(async () => {
+    app = await startTestApp({ PANDORA_IMPORT_DIR: mkdtempSync(join(tmpdir(), 'pandora-import-')) });
+    ws = await app.createWorkspace('Importers');
+  });
+  after(() => app.close());
+
+  test('deals before accounts: preview warns, detects deals, parses money and dates', async () => {
+    const up = await upload(app, ws, 'pipeline.csv', DEALS_V1);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const p = up.body.preview;
+    assert.equal(p.entity_type, 'deals');
+    assert.equal(p.row_count, 3);
+    assert.equal(p.error_rows, 0, JSON.stringify(p.errors));
+    const field = (h: string) => p.mapping.find((c: any) => c.header === h);
+    assert.equal(field('Deal ID').field, 'external_id');
+    assert.equal(field('Amount').field, 'amount');
+    assert.equal(field('Close Date').field, 'close_date');
+    assert.equal(field('Company').field, 'account_name');
+    assert.ok(field('Stage').confidence > 0.8);
+    assert.equal(p.sample_rows[0].amount, 12500);
+    assert.equal(p.sample_rows[1].amount, 8000.5);
+    assert.equal(p.sample_rows[1].currency, 'EUR');
+    assert.equal(p.sample_rows[1].close_date, '2026-03-31');
+    assert.ok(p.warnings.some((w: string) => /before any accounts exist/.test(w)));
+    const stages = Object.fromEntries(p.stage_values.map((s: any) => [s.value, s.proposed]));
+    assert.equal(stages.Qualification, 'qualification');
+    assert.equal(stages['Demo scheduled'], 'evaluation');
+    assert.equal(p.dedup.recommended_strategy, 'merge');
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    assert.equal(done.body.batch.counts.inserted, 3);
+    const hist = await q(`SELECT source, count(*)::int AS n FROM deal_stage_history GROUP BY source`);
+    assert.deepEqual(hist, [{ source: 'file_import_new', n: 3 }]);
+    const conn = await q(
+      `SELECT last_sync_at, metadata FROM connections WHERE connector_name = 'csv_import'`,
+    );
+    assert.ok(conn[0].last_sync_at);
+    assert.equal(conn[0].metadata.last_imports.deals.batch_id, up.body.batch.id);
+  });
+
+  test('accounts import links the earlier deals workspace-wide', async () => {
+    const up = await upload(app, ws, 'companies.csv', ACCOUNTS);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.preview.entity_type, 'accounts');
+    assert.equal(up.body.preview.sample_rows[0].employee_count, 1200);
+    assert.equal(up.body.preview.sample_rows[0].domain, 'acme.com');
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.status, 'applied');
+    assert.equal(done.body.batch.result.relink.deals_linked_to_accounts, 3);
+    const linked = await q(
+      `SELECT d.name, a.name AS account FROM deals d JOIN accounts a ON a.id = d.account_id ORDER BY d.name`,
+    );
+    assert.deepEqual(
+      linked.map((r: any) => r.account),
+      ['Acme, Inc.', 'Globex GmbH', 'Initech LLC'],
+    );
+  });
+
+  test('contacts: accounts by name and email domain, deals from associated_deals and single-deal inference', async () => {
+    const up = await upload(app, ws, 'people.csv', CONTACTS);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.preview.entity_type, 'contacts');
+    assert.equal(
+      up.body.preview.mapping.find((c: any) => c.header === 'Associated Deals').field,
+      'associated_deals',
+    );
+    assert.equal(
+      up.body.preview.warnings.some((w: string) => /before any accounts/.test(w)),
+      false,
+    );
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.status, 'applied');
+    const rows = await q(
+      `SELECT c.email, a.name AS account, d.name AS deal, dc.source
+       FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
+       LEFT JOIN deal_contacts dc ON dc.contact_id = c.id LEFT JOIN deals d ON d.id = dc.deal_id ORDER BY c.email`,
+    );
+    assert.deepEqual(rows, [
+      { email: 'ada@acme.com', account: 'Acme, Inc.', deal: 'Acme renewal', source: 'file_import' },
+      { email: 'alan@gmail.com', account: 'Globex GmbH', deal: 'Globex expansion', source: 'inferred' },
+      { email: 'grace@initech.io', account: 'Initech LLC', deal: 'Initech pilot', source: 'inferred' },
+    ]);
+    const again = await app.request('POST', `${base()}/import/relink`, { token: ws.key });
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body.relink, {
+      deals_linked_to_accounts: 0,
+      contacts_linked_to_accounts: 0,
+      contact_deal_links_explicit: 0,
+      contact_deal_links_inferred: 0,
+    });
+  });
+
+  test('re-upload with merge: stage history diff, then rollback restores previous values exactly', async () => {
+    const before = await q(`SELECT * FROM deals ORDER BY source_id`);
+    const histBefore = await q(`SELECT id FROM deal_stage_history ORDER BY id`);
+    const up = await upload(app, ws, 'pipeline.csv', DEALS_V2);
+    assert.equal(up.status, 201);
+    assert.equal(up.body.preview.dedup.existing_matches, 2);
+    assert.match(up.body.preview.dedup.reason, /67 % of rows match existing deals/);
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.status, 'applied');
+    assert.deepEqual(
+      [done.body.batch.counts.inserted, done.body.batch.counts.updated, done.body.batch.counts.unchanged],
+      [1, 1, 1],
+    );
+    assert.deepEqual(done.body.batch.result.stage_transitions, { file_import_diff: 1, file_import_new: 1 });
+    const diff = await q(
+      `SELECT from_stage, to_stage, to_stage_normalized FROM deal_stage_history WHERE source = 'file_import_diff'`,
+    );
+    assert.deepEqual(diff, [
+      { from_stage: 'Qualification', to_stage: 'Negotiation', to_stage_normalized: 'negotiation' },
+    ]);
+    const won = await q(`SELECT is_closed, is_won, amount FROM deals WHERE name = 'Hooli new logo'`);
+    assert.deepEqual(won, [{ is_closed: true, is_won: true, amount: 99000 }]);
+
+    const rb = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, { token: ws.key });
+    assert.equal(rb.status, 200, JSON.stringify(rb.body));
+    assert.equal(rb.body.batch.status, 'rolled_back');
+    assert.deepEqual(await q(`SELECT * FROM deals ORDER BY source_id`), before);
+    assert.deepEqual(await q(`SELECT id FROM deal_stage_history ORDER BY id`), histBefore);
+    const twice = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, {
+      token: ws.key,
+    });
+    assert.equal(twice.status, 409);
+  });
+
+  test('replace: missing deals reported, referenced ones kept, unreferenced deleted; rollback re-inserts', async () => {
+    const before = await q(`SELECT * FROM deals ORDER BY source_id`);
+    const up = await upload(app, ws, 'pipeline.csv', DEALS_V2);
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'replace' });
+    assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    const missing = done.body.batch.result.missing;
+    assert.equal(missing.missing, 1);
+    // D-3 (Initech pilot) has a contact linked: kept and reported.
+    assert.equal(missing.kept_referenced, 1);
+    assert.equal(missing.records[0].name, 'Initech pilot');
+    const rb = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, { token: ws.key });
+    assert.equal(rb.status, 200);
+    assert.deepEqual(await q(`SELECT * FROM deals ORDER BY source_id`), before);
+  });
+
+  test('append inserts only new records; cancel removes a pending batch', async () => {
+    const up = await upload(app, ws, 'pipeline.csv', DEALS_V2);
+    const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'append' });
+    assert.equal(done.body.batch.counts.inserted, 1);
+    assert.equal(done.body.batch.counts.skipped, 2);
+    const rb = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, { token: ws.key });
+    assert.equal(rb.status, 200);
+
+    const pending = await upload(app, ws, 'pipeline.csv', DEALS_V2);
+    const cancel = await app.request('POST', `${base()}/import/cancel/${pending.body.batch.id}`, {
+      token: ws.key,
+    });
+    assert.equal(cancel.status, 200);
+    assert.equal(cancel.body.batch.status, 'cancelled');
+    const confirmCancelled = await app.request('POST', `${base()}/import/${pending.body.batch.id}/confirm`, {
+      token: ws.key,
+      body: { strategy: 'merge' },
+    });
+    assert.equal(confirmCancelled.status, 409);
+    const list = await app.request('GET', `${base()}/import/batches`, { token: ws.key });
+    assert.equal(list.status, 200);
+    assert.ok(list.body.data.length >= 7);
+    assert.equal(list.body.data[0].temp_path, undefined);
+  });
+
+  test('leads and activities import with a mapping override', async () => {
+    const leads = await upload(
+      app,
+      ws,
+      'leads.csv',
+      'Lead Name,Email,Company,Lead Status\nJo Bloggs,jo@x.io,X Corp,New\n',
+    );
+    assert.equal(leads.body.preview.entity_type, 'leads');
+    const l = await confirmAndWait(app, ws, leads.body.batch.id, { strategy: 'merge' });
+    assert.equal(l.body.batch.status, 'applied');
+    assert.deepEqual(await q(`SELECT first_name, last_name, status FROM leads`), [
+      { first_name: 'Jo', last_name: 'Bloggs', status: 'New' },
+    ]);
+    const acts = await upload(
+      app,
+      ws,
+      'log.csv',
+      'Type,Subject,Date,Notes\nEmail,Intro,2026-01-05 10:00,hello\n',
+      {
+        entity_type: 'activities',
+      },
+    );
+    assert.equal(acts.status, 201, JSON.stringify(acts.body));
+    const a = await confirmAndWait(app, ws, acts.body.batch.id, {
+      strategy: 'append',
+      mapping: { Notes: 'body' },
+    });
+    assert.equal(a.body.batch.status, 'applied', JSON.stringify(a.body));
+    assert.deepEqual(await q(`SELECT activity_type, subject, body FROM activities`), [
+      { activity_type: 'email', subject: 'Intro', body: 'hello' },
+    ]);
+    const bad = await app.request('POST', `${base()}/import/${acts.body.batch.id}/confirm`, {
+      token: ws.key,
+      body: { strategy: 'merge', mapping: { Notes: 'no_such_field' } },
+    });
+    assert.equal(bad.status, 409);
+  });
+});
