@@ -1,17 +1,9 @@
-/**
- * Recorded meetings (Gong, Fireflies) as the recorders report them, with the ground truth of what each
- * one belongs to. Link columns stay empty: the linker fills them later and is scored against the truth.
- * The mix deliberately includes the hard cases: internal-only meetings, calls at accounts with no deal,
- * personal (free-mail) addresses, recorder-supplied CRM context, and calls with no e-mail addresses.
- */
-import type { Crm } from './stages.ts';
 import type { TeamMember } from './team.ts';
 import {
   type AccountModel,
   type ChunkPlan,
   DAY_MS,
   type DealModel,
-  type TruthRecord,
   type WorldContext,
   between,
   iso,
