@@ -150,7 +150,8 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
   } else if (lastComma >= 0) {
     // "1,234" and "1,234,567" group thousands; "12,5" and "1234,56" are decimal commas.
     normalised = /^\d{1,3}(,\d{3})+$/.test(s) ? s.replaceAll(',', '') : s.replace(',', '.');
-  } else if ((s.match(/\./g) ?? []).length > 1) {
+  } else if ((s.match(/\./g) ?? []).length > 1 || /^[1-9]\d{0,2}\.\d{3}$/.test(s)) {
+    // "1.234.567" and "1.000": amounts do not carry three decimals, so these group thousands.
     normalised = s.replaceAll('.', '');
   } else {
     normalised = s;

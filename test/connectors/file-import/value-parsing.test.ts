@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { companyKey } from '../../../src/connectors/file-import/account-index.ts';
+import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffing.ts';
+import {
+  detectDateOrder,
+  neutraliseFormula,
+  parseDate,
+  parseMoney,
+} from '../../../src/connectors/file-import/value-parsing.ts';
+import type { Db } from '../../../src/db/db.ts';
+import { createTestDb } from '../../helpers/test-db.ts';
+
+let db: Db;
+let close: () => Promise<void>;
+before(async () => {
+  ({ db, close } = await createTestDb());
+});
+after(() => close());
+
+test('companyKey agrees with the SQL pandora_company_key', async () => {
+  const names = [
+    'ACME, Inc.',
+    'Acme Inc',
+    'acme',
+    'Globex GmbH',
+    'Initech L.L.C.',
+    'Foo Co., Ltd.',
+    'Company',
+    'Müller & Söhne KG',
+    ' ',
+    'Hooli',
+  ];
+  for (const name of names) {
+    const { rows } = await db.query<{ k: string | null }>('SELECT pandora_company_key($1::text) AS k', [
+      name,
+    ]);
+    assert.equal(companyKey(name), rows[0]!.k, name);
+  }
+  assert.equal(companyKey('ACME, Inc.'), 'acme');
+  assert.equal(companyKey('Foo Co., Ltd.'), 'foo');
+});
+
+test('money in the common spreadsheet shapes', () => {
+  const cases: Array<[string, number, string | null]> = [
+    ['$1,234.56', 1234.56, 'USD'],
+    ['1.234,56 €', 1234.56, 'EUR'],
+    ['(1,000)', -1000, null],
+    ['USD 12 500', 12500, 'USD'],
+    ['12,5', 12.5, null],
+    ['£1.000', 1000, 'GBP'],
+    ['0.125', 0.125, null],
+    ['-42', -42, null],
+  ];
+  for (const [input, amount, currency] of cases) {
+    const r = parseMoney(input);
+    assert.ok(r.ok, input);
+    assert.deepEqual(r.value, { amount, currency }, input);
+  }
+  assert.equal(parseMoney('twelve').ok, false);
+  assert.equal(parseMoney('1,2,3.4.5').ok, false);
+});
+
+test('dates: ISO, slashes by column order, month names, Excel serials; impossible dates rejected', () => {
+  const ok = (v: string, order: 'mdy' | 'dmy' = 'mdy') => {
+    const r = parseDate(v, order);
+    assert.ok(r.ok, v);
+    return r.value;
+  };
+  assert.equal(ok('2026-03-31'), '2026-03-31');
+  assert.equal(ok('03/04/2026', 'mdy'), '2026-03-04');
+  assert.equal(ok('03/04/2026', 'dmy'), '2026-04-03');
+  assert.equal(ok('31/03/2026', 'mdy'), '2026-03-31');
+  assert.equal(ok('Feb 3, 2026'), '2026-02-03');
+  assert.equal(ok('3 February 2026'), '2026-02-03');
+  assert.equal(ok('46023'), '2026-01-01');
+  assert.equal(ok('2026-01-05T10:00:00+02:00'), '2026-01-05T08:00:00.000Z');
+  assert.equal(parseDate('2026-02-30').ok, false);
+  assert.equal(parseDate('soon').ok, false);
+  assert.equal(detectDateOrder(['01/02/2026', '25/02/2026', '03/04/2026']), 'dmy');
+});
+
+test('formulas are neutralised, signed numbers are not', () => {
+  assert.deepEqual(neutraliseFormula('=HYPERLINK("x")'), { text: `'=HYPERLINK("x")`, neutralised: true });
+  assert.deepEqual(neutraliseFormula('@SUM(A1)'), { text: `'@SUM(A1)`, neutralised: true });
+  assert.deepEqual(neutraliseFormula('-42.5'), { text: '-42.5', neutralised: false });
+});
+
+test('delimiter detection ignores delimiters inside quotes', () => {
+  assert.equal(detectDelimiter('a;b;c\n"1,2";3;4\n'), ';');
+  assert.equal(detectDelimiter('a,b\n1,2\n'), ',');
+  assert.equal(detectDelimiter('a\tb\tc\n1\t2\t3\n'), '\t');
+});
