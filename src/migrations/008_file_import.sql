@@ -34,8 +34,9 @@ CREATE TABLE import_batches (
 CREATE INDEX import_batches_recent ON import_batches (workspace_id, created_at DESC);
 SELECT pandora_enable_tenant_rls('import_batches');
 
--- One row per entity row a batch touched: 'insert' (rollback deletes it), 'update' and 'delete' (rollback
--- writes `previous`, the whole row as it was before the batch, back). Captured in the apply transaction.
+-- Rows a batch changed: 'update' and 'delete' (rollback writes `previous`, the whole row as it was, back) and
+-- 'insert' for links the association inference made. Rows the batch inserted need no entry: their created_at
+-- equals the batch's applied_at (both are the apply transaction's now()). Captured in the apply transaction.
 CREATE TABLE import_batch_changes (
   workspace_id  uuid NOT NULL,
   batch_id      uuid NOT NULL,
@@ -59,4 +60,3 @@ CREATE FUNCTION pandora_company_key(name text) RETURNS text LANGUAGE sql IMMUTAB
 $$;
 
 CREATE INDEX accounts_by_company_key ON accounts (workspace_id, pandora_company_key(name));
-CREATE INDEX deals_by_lower_name ON deals (workspace_id, lower(btrim(name)));

@@ -1,7 +1,7 @@
 /**
  * Applies a confirmed batch in ONE transaction (all or nothing): streams the file, normalises each row
  * with the confirmed mapping, and per chunk captures the previous image of every row it will touch, bulk
- * upserts, and records the inserted ids. Then: replace deletes the unreferenced records missing from the
+ * upserts (inserted rows are known by their created_at). Then: replace deletes the unreferenced records missing from the
  * file, deal stage changes are diffed into deal_stage_history, associations are inferred, and the
  * csv_import connection records the import.
  */
@@ -18,7 +18,8 @@ import { createRowNormaliser, IMPORT_SOURCE, type NormalisedRow } from './row-no
 import { openTable, type TableLimits } from './table-reader.ts';
 import { removeTempFile } from './temp-files.ts';
 
-const CHUNK = 5000;
+// Rows per write: large enough to amortise the statements, small enough to keep memory flat.
+const CHUNK = 10_000;
 
 export interface ApplyCounts {
   rows: number;
@@ -54,16 +55,19 @@ export async function applyImportBatch(
   try {
     await report({ phase: 'applying', rows_done: 0, rows_total: batch.row_count }, true);
     await withWorkspace(db, workspaceId, async (tx) => {
-      const locked = await getBatch(tx, workspaceId, batchId, { forUpdate: true });
+      // No row lock here: progress is written to this row from a second connection meanwhile. A cancel
+      // that lands during the apply is caught by the status check of the final update.
+      const locked = await getBatch(tx, workspaceId, batchId);
       requireStatus(locked, ['confirmed'], 'apply');
       const { counts, result } = await writeBatch(tx, limits, workspaceId, locked, report);
-      await tx.query(
+      const done = await tx.query(
         /* sql */ `UPDATE import_batches SET status = 'applied', applied_at = now(), updated_at = now(),
                      counts = $3::jsonb, result = $4::jsonb, temp_path = NULL,
                      progress = jsonb_build_object('phase', 'applied', 'rows_done', $5::int, 'rows_total', $5::int)
-                   WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+                   WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'confirmed'`,
         [workspaceId, batchId, JSON.stringify(counts), JSON.stringify(result), counts.rows],
       );
+      if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
       await recordConnection(tx, workspaceId, locked, counts);
     });
     await removeTempFile(batch.temp_path);
@@ -110,13 +114,29 @@ async function writeBatch(
     errored: 0,
     deleted: 0,
   };
-  const startedAt = await tx.query<{ now: string }>('SELECT now() AS now');
+  // Rows this transaction inserts carry created_at = now() = this timestamp: that is how the stage diff,
+  // the replace strategy and the rollback tell them apart (applied_at is set to the same value).
+  const startedAt = await tx.query<{ now: string }>('SELECT now()::text AS now');
+  const txAt = startedAt.rows[0]!.now;
+  // With no imported rows of this type before the batch there is nothing to capture or skip: every row
+  // the batch writes was created by it.
+  const { rows: before } = await tx.query(
+    `SELECT 1 FROM ${ENTITY_TABLES[entity].table} WHERE workspace_id = $1::uuid AND source = $2::text LIMIT 1`,
+    [workspaceId, IMPORT_SOURCE],
+  );
+  const hadRows = before.length > 0;
   let chunk: Extract<NormalisedRow, { ok: true }>[] = [];
+  // The database writes one chunk while this process parses the next (one connection, two CPUs busy).
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await writing;
     if (chunk.length === 0) return;
-    await writeChunk(tx, workspaceId, batch, chunk, counts);
+    const rowsDone = counts.rows;
+    const current = chunk;
     chunk = [];
-    await report({ phase: 'applying', rows_done: counts.rows, rows_total: batch.row_count });
+    writing = writeChunk(tx, workspaceId, batch, current, counts, hadRows).then(() =>
+      report({ phase: 'applying', rows_done: rowsDone, rows_total: batch.row_count }),
+    );
   };
   try {
     for await (const raw of table.rows) {
@@ -127,17 +147,19 @@ async function writeBatch(
       if (chunk.length >= CHUNK) await flush();
     }
     await flush();
+    await writing;
   } finally {
+    await writing.catch(() => {});
     await table.close();
   }
   const result: Record<string, unknown> = {};
   if (batch.strategy === 'replace') {
-    const missing = await deleteMissingRecords(tx, workspaceId, batch.id, entity);
+    const missing = await deleteMissingRecords(tx, workspaceId, batch.id, entity, txAt);
     counts.deleted = missing.deleted;
     result.missing = missing;
   }
   if (entity === 'deals') {
-    result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, startedAt.rows[0]!.now);
+    result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt);
   }
   result.relink = await relinkAll(tx, workspaceId, batch.id);
   return { counts, result };
@@ -149,6 +171,7 @@ async function writeChunk(
   batch: ImportBatchRow,
   chunk: Extract<NormalisedRow, { ok: true }>[],
   counts: ApplyCounts,
+  hadRows: boolean,
 ): Promise<void> {
   const spec = ENTITY_TABLES[batch.entity_type];
   const byKey = new Map<string, UpsertRow>();
@@ -166,11 +189,11 @@ async function writeChunk(
     counts.skipped += rows.length;
     keys = [...byKey.keys()];
     if (keys.length === 0) return;
-  } else {
+  } else if (hadRows) {
     // The rows as they are before this batch touches them: what a rollback writes back.
     await tx.query(
       `INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
-       SELECT $1::uuid, $2::uuid, $3::text, t.id, 'update', to_jsonb(t) ${existing}
+       SELECT $1::uuid, $2::uuid, $3::text, t.id, 'update', to_jsonb(t) ${existing} AND t.created_at <> now()
        ON CONFLICT DO NOTHING`,
       [workspaceId, batch.id, batch.entity_type, keys],
     );
@@ -179,31 +202,34 @@ async function writeChunk(
   counts.inserted += written.inserted;
   counts.updated += written.updated;
   counts.unchanged += written.unchanged;
-  await tx.query(
-    `INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
-     SELECT $1::uuid, $2::uuid, $3::text, t.id, 'insert', NULL ${existing}
-     ON CONFLICT DO NOTHING`,
-    [workspaceId, batch.id, batch.entity_type, keys],
-  );
 }
 
-/** Stage snapshot diff: the previous images hold the stages before the batch; the table holds them after. */
-async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: string, changedAt: string) {
+/**
+ * Stage snapshot diff: the previous images hold the stages before the batch, the table holds them after;
+ * deals created in this transaction (created_at = its start) are new.
+ */
+async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: string, txAt: string) {
   const { rows } = await tx.query<{ source: string; n: number }>(
-    /* sql */ `WITH ins AS (
-        INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage, from_stage_normalized,
-                                        to_stage_normalized, changed_at, source, import_batch_id)
-        SELECT $1::uuid, d.id, c.previous ->> 'stage', d.stage, c.previous ->> 'stage_normalized',
-               d.stage_normalized, $3::timestamptz,
-               CASE WHEN c.action = 'insert' THEN 'file_import_new' ELSE 'file_import_diff' END, $2::uuid
+    /* sql */ `WITH changed AS (
+        SELECT d.id, c.previous ->> 'stage' AS from_stage, c.previous ->> 'stage_normalized' AS from_norm,
+               d.stage, d.stage_normalized, 'file_import_diff' AS source
         FROM import_batch_changes c
         JOIN deals d ON d.workspace_id = $1::uuid AND d.id = c.row_id
-        WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals'
-          AND d.stage IS NOT NULL
-          AND (c.action = 'insert' OR (c.action = 'update' AND d.stage IS DISTINCT FROM c.previous ->> 'stage'))
+        WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals' AND c.action = 'update'
+          AND d.stage IS NOT NULL AND d.stage IS DISTINCT FROM c.previous ->> 'stage'
+        UNION ALL
+        SELECT d.id, NULL, NULL, d.stage, d.stage_normalized, 'file_import_new'
+        FROM deals d
+        WHERE d.workspace_id = $1::uuid AND d.source = '${IMPORT_SOURCE}' AND d.created_at = $3::timestamptz
+          AND d.stage IS NOT NULL),
+      ins AS (
+        INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage, from_stage_normalized,
+                                        to_stage_normalized, changed_at, source, import_batch_id)
+        SELECT $1::uuid, id, from_stage, stage, from_norm, stage_normalized, $3::timestamptz, source, $2::uuid
+        FROM changed
         ON CONFLICT DO NOTHING RETURNING source)
       SELECT source, count(*)::int AS n FROM ins GROUP BY source`,
-    [workspaceId, batchId, changedAt],
+    [workspaceId, batchId, txAt],
   );
   return Object.fromEntries(rows.map((r) => [r.source, r.n]));
 }

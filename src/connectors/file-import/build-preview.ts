@@ -117,7 +117,13 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     const keys = new Set<string>();
     let duplicates = 0;
     let pendingKeys: string[] = [];
+    const { rows: existing } = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${spec.table} WHERE workspace_id = $1::uuid AND source = $2::text`,
+      [workspaceId, IMPORT_SOURCE],
+    );
+    const existingRecords = existing[0]!.n;
     const flushKeys = async () => {
+      if (existingRecords === 0) pendingKeys = [];
       if (pendingKeys.length === 0) return;
       const { rows } = await q.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM ${spec.table}
@@ -160,11 +166,6 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     for await (const raw of table.rows) await handle(raw);
     await flushKeys();
 
-    const { rows: existing } = await q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${spec.table} WHERE workspace_id = $1::uuid AND source = $2::text`,
-      [workspaceId, IMPORT_SOURCE],
-    );
-    const existingRecords = existing[0]!.n;
     const stageValues = await classifyUnknownStages(
       [...stageCounts.entries()]
         .sort((a, b) => b[1] - a[1])

@@ -53,6 +53,7 @@ export async function deleteMissingRecords(
   workspaceId: string,
   batchId: string,
   entity: ImportEntityType,
+  txAt: string,
 ): Promise<MissingReport> {
   const refs = REFERENCES[entity]
     .map(([t, c]) => `EXISTS (SELECT 1 FROM ${t} r WHERE r.workspace_id = $1::uuid AND r.${c} = m.id)`)
@@ -67,10 +68,10 @@ export async function deleteMissingRecords(
     `CREATE TEMP TABLE pandora_import_missing ON COMMIT DROP AS
      SELECT m.id, m.source_id, ${label} AS name, ${refs || 'false'} AS kept
      FROM ${entity} m
-     WHERE m.workspace_id = $1::uuid AND m.source = '${IMPORT_SOURCE}'
+     WHERE m.workspace_id = $1::uuid AND m.source = '${IMPORT_SOURCE}' AND m.created_at <> $4::timestamptz
        AND NOT EXISTS (SELECT 1 FROM import_batch_changes c WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid
                        AND c.entity_type = $3::text AND c.row_id = m.id)`,
-    [workspaceId, batchId, entity],
+    [workspaceId, batchId, entity, txAt],
   );
   if (entity === 'deals') {
     await q.query(

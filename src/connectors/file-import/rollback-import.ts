@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import { ConflictError } from '../../errors.ts';
 import { getBatch, requireStatus } from './import-batches.ts';
+import { IMPORT_SOURCE } from './row-normaliser.ts';
 
 // Parents first for re-inserts; deletes run in the reverse order. Re-inserts come before restores because a
 // restored row may point at a row the batch deleted.
@@ -54,10 +55,19 @@ export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: 
     );
     counts.restored += res.rowCount;
   }
-  for (const entity of ['deal_contacts', ...[...ORDER].reverse()]) {
+  counts.removed += (
+    await q.query(
+      `DELETE FROM deal_contacts t USING ${changes}
+         AND c.entity_type = 'deal_contacts' AND c.action = 'insert' AND t.workspace_id = $1::uuid AND t.id = c.row_id`,
+      args,
+    )
+  ).rowCount;
+  // Rows the batch inserted were created in its transaction, whose start is the batch's applied_at.
+  for (const entity of [...ORDER].reverse()) {
     const res = await q.query(
-      `DELETE FROM ${entity} t USING ${changes.replace('WHERE', 'WHERE')}
-         AND c.entity_type = '${entity}' AND c.action = 'insert' AND t.workspace_id = $1::uuid AND t.id = c.row_id`,
+      `DELETE FROM ${entity} t USING import_batches b
+       WHERE b.workspace_id = $1::uuid AND b.id = $2::uuid AND t.workspace_id = $1::uuid
+         AND t.source = '${IMPORT_SOURCE}' AND t.created_at = b.applied_at`,
       args,
     );
     counts.removed += res.rowCount;

@@ -1,0 +1,154 @@
+/**
+ * bench/import: a generated deals CSV through upload → preview → confirm → applied over HTTP on the
+ * PostgreSQL server at DATABASE_URL (scratch database), against the limit: COPY of the same file into a
+ * bare table. Peak RSS is sampled over the whole run (client and server share this process). Prints one
+ * JSON line. Usage: DATABASE_URL=… npm run bench:import [-- rows]
+ */
+import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildDeps, listen } from '../../src/server.ts';
+import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
+
+const ROWS = Number(process.argv[2] ?? 1_000_000);
+const STAGES = [
+  'Prospecting',
+  'Qualification',
+  'Demo scheduled',
+  'Proposal',
+  'Negotiation',
+  'Closed Won',
+  'Closed Lost',
+];
+const HEADER = 'Deal ID,Deal Name,Amount,Stage,Close Date,Deal Owner,Company,Pipeline,Probability';
+
+async function generate(path: string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(`${HEADER}\n`);
+  let chunk = '';
+  for (let i = 0; i < ROWS; i++) {
+    const month = String((i % 12) + 1).padStart(2, '0');
+    chunk +=
+      `D-${i},"Deal ${i} – Expansion","$${((i * 7919) % 250_000).toLocaleString('en-US')}.00",${STAGES[i % STAGES.length]},` +
+      `2026-${month}-15,rep${i % 40}@northwind.io,"Company ${i % 5000}, Inc.",default,${(i % 10) * 10}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+async function main() {
+  const serverUrl = serverUrlOrExit();
+  const scratch = await createScratchDb(serverUrl, 'bench_import');
+  const dir = mkdtempSync(join(tmpdir(), 'pandora-bench-import-'));
+  const file = join(dir, 'deals.csv');
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  try {
+    await generate(file);
+    const bytes = statSync(file).size;
+
+    // The limit: the same bytes COPYed into a bare table with no indexes.
+    await scratch.db.exec(
+      `CREATE TABLE bench_copy_target (${HEADER.split(',')
+        .map((_, i) => `c${i} text`)
+        .join(', ')})`,
+    );
+    const t0 = performance.now();
+    await scratch.db.copyFrom!(
+      'COPY bench_copy_target FROM STDIN (FORMAT csv, HEADER true)',
+      createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    );
+    const copyMs = performance.now() - t0;
+
+    const adminToken = randomBytes(24).toString('hex');
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: scratch.url,
+      PANDORA_ADMIN_TOKEN: adminToken,
+      PANDORA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PANDORA_IMPORT_DIR: join(dir, 'uploads'),
+      PANDORA_IMPORT_MAX_BYTES: String(4 * 1024 ** 3),
+    });
+    const deps = await buildDeps(config, scratch.db, createLogger('silent'), { ephemeral: true });
+    const { server, url } = await listen(deps, 0, '127.0.0.1');
+    const admin = {
+      authorization: `Bearer ${adminToken}`,
+      'content-type': 'application/json',
+    };
+    const ws = (await (
+      await fetch(`${url}/api/workspaces`, { method: 'POST', headers: admin, body: '{"name":"bench"}' })
+    ).json()) as { id: string };
+    const base = `${url}/api/workspaces/${ws.id}`;
+
+    const t1 = performance.now();
+    const form = new FormData();
+    form.append('file', await openAsBlob(file), 'deals.csv');
+    const up = await fetch(`${base}/import/upload`, {
+      method: 'POST',
+      headers: { authorization: admin.authorization },
+      body: form,
+    });
+    const uploaded = (await up.json()) as any;
+    if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${JSON.stringify(uploaded)}`);
+    const previewMs = performance.now() - t1;
+    const batchId = uploaded.batch.id as string;
+    const t2 = performance.now();
+    const confirm = await fetch(`${base}/import/${batchId}/confirm`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ strategy: uploaded.preview.dedup.recommended_strategy }),
+    });
+    if (confirm.status !== 202) throw new Error(`confirm failed: ${confirm.status} ${await confirm.text()}`);
+    let batch: any;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      batch = ((await (await fetch(`${base}/import/batches/${batchId}`, { headers: admin })).json()) as any)
+        .batch;
+      if (batch.status !== 'confirmed') break;
+    }
+    const applyMs = performance.now() - t2;
+    if (batch.status !== 'applied') throw new Error(`import ended ${batch.status}: ${batch.error}`);
+    const totalMs = performance.now() - t1;
+    server.closeAllConnections();
+    server.close();
+    await deps.jobs.stop();
+    clearInterval(sampler);
+
+    const rate = (ms: number) => Math.round(ROWS / (ms / 1000));
+    console.log(
+      JSON.stringify({
+        bench: 'import',
+        backend: 'postgres',
+        rows: ROWS,
+        file_mb: +(bytes / 1024 ** 2).toFixed(1),
+        copy_rows_per_s: rate(copyMs),
+        import_rows_per_s: rate(totalMs),
+        ratio_import_vs_copy: +(rate(totalMs) / rate(copyMs)).toFixed(3),
+        upload_preview_s: +(previewMs / 1000).toFixed(1),
+        apply_s: +(applyMs / 1000).toFixed(1),
+        apply_rows_per_s: rate(applyMs),
+        inserted: batch.counts.inserted,
+        errored: batch.counts.errored,
+        stage_history: batch.result.stage_transitions,
+        peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+      }),
+    );
+  } finally {
+    clearInterval(sampler);
+    rmSync(dir, { recursive: true, force: true });
+    await scratch.drop();
+  }
+}
+
+await main();
