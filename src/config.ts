@@ -10,6 +10,7 @@ const envSchema = z.object({
   PANDORA_ENCRYPTION_KEY: z.string().optional(),
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
+  PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -23,6 +24,8 @@ export type Config = Readonly<{
   dbPoolSize: number;
   bodyLimit: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Benchmarks: keep and reuse an already generated scratch database. */
+  benchReuseDb: boolean;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -44,5 +47,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
   });
 }

@@ -240,35 +240,43 @@ function selectList(spec: ListSpec, sort: SortSpec): string {
   return [...Object.keys(spec.columns), `${cursorValue(sort)} AS _sort_value`].join(', ');
 }
 
+export interface ListQuery {
+  params: ListParams;
+  sql: string;
+  values: SqlParam[];
+  /** The filtered set's size, without cursor or limit. */
+  countSql: string;
+  countValues: SqlParam[];
+}
+
 /**
- * Runs one keyset page. Sort order is (column, id) with PostgreSQL's default null placement (ASC NULLS
+ * Builds one keyset page. Sort order is (column, id) with PostgreSQL's default null placement (ASC NULLS
  * LAST, DESC NULLS FIRST), so a plain (workspace_id, column, id) btree serves both directions. A cursor
  * sitting at the boundary between non-null and null values needs two index ranges; they are fetched as
  * a UNION ALL of two ordered, limited branches.
  */
-export async function runListQuery<Row extends Record<string, unknown>>(
-  q: Queryable,
+export function buildListQuery(
   spec: ListSpec,
   workspaceId: string,
   query: Readonly<Record<string, string | string[] | undefined>>,
-  extraConditions: (params: ParamList) => string[] = () => [],
-): Promise<ListPage<Row>> {
+): ListQuery {
   const lp = parseListParams(spec, query);
   const params = new ParamList();
   const base = [
     `workspace_id = ${params.add(workspaceId, 'uuid')}`,
     ...filterConditions(spec, query, params),
   ];
-  base.push(...extraConditions(params));
+  const countValues = [...params.values];
   const sort = spec.sorts[lp.sortKey]!;
   const col = sort.column;
   const dir = lp.descending ? 'DESC' : 'ASC';
   const cmp = lp.descending ? '<' : '>';
   const orderBy = `ORDER BY ${col} ${dir}, id ${dir}`;
-  const baseParamCount = params.values.length;
   const limitParam = params.add(lp.limit + 1, 'integer');
   const branch = (extra: string[]) =>
     `SELECT ${selectList(spec, sort)} FROM ${spec.table} WHERE ${[...base, ...extra].join(' AND ')} ${orderBy} LIMIT ${limitParam}`;
+  const union = (a: string[], b: string[]) =>
+    `SELECT * FROM ((${branch(a)}) UNION ALL (${branch(b)})) page ${orderBy} LIMIT ${limitParam}`;
 
   let sql: string;
   const c = lp.cursor;
@@ -278,19 +286,30 @@ export async function runListQuery<Row extends Record<string, unknown>>(
     const idParam = params.add(c.id, 'uuid');
     if (c.value !== null) {
       const after = `(${col}, id) ${cmp} (${params.add(c.value, sort.type)}, ${idParam})`;
-      sql =
-        sort.nullable && !lp.descending
-          ? `SELECT * FROM ((${branch([after])}) UNION ALL (${branch([`${col} IS NULL`])})) page ${orderBy} LIMIT ${limitParam}`
-          : branch([after]);
+      sql = sort.nullable && !lp.descending ? union([after], [`${col} IS NULL`]) : branch([after]);
     } else {
       const inNulls = `${col} IS NULL AND id ${cmp} ${idParam}`;
-      sql = lp.descending
-        ? `SELECT * FROM ((${branch([inNulls])}) UNION ALL (${branch([`${col} IS NOT NULL`])})) page ${orderBy} LIMIT ${limitParam}`
-        : branch([inNulls]);
+      sql = lp.descending ? union([inNulls], [`${col} IS NOT NULL`]) : branch([inNulls]);
     }
   }
+  return {
+    params: lp,
+    sql,
+    values: params.values,
+    countSql: `SELECT count(*)::int AS total FROM ${spec.table} WHERE ${base.join(' AND ')}`,
+    countValues,
+  };
+}
 
-  const { rows } = await q.query<Row & { _sort_value: string | null }>(sql, params.values);
+export async function runListQuery<Row extends Record<string, unknown>>(
+  q: Queryable,
+  spec: ListSpec,
+  workspaceId: string,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): Promise<ListPage<Row>> {
+  const built = buildListQuery(spec, workspaceId, query);
+  const lp = built.params;
+  const { rows } = await q.query<Row & { _sort_value: string | null }>(built.sql, built.values);
   const hasMore = rows.length > lp.limit;
   const pageRows = hasMore ? rows.slice(0, lp.limit) : rows;
   const last = pageRows.at(-1);
@@ -303,15 +322,9 @@ export async function runListQuery<Row extends Record<string, unknown>>(
         })
       : null;
   for (const r of pageRows) delete (r as Record<string, unknown>)._sort_value;
-
   const page: ListPage<Row> = { rows: pageRows, nextCursor };
   if (lp.includeTotal) {
-    // The count ignores the cursor and the limit: it is the size of the whole filtered set.
-    const countParams = params.values.slice(0, baseParamCount);
-    const { rows: counted } = await q.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM ${spec.table} WHERE ${base.join(' AND ')}`,
-      countParams,
-    );
+    const { rows: counted } = await q.query<{ total: number }>(built.countSql, built.countValues);
     page.total = counted[0]!.total;
   }
   return page;

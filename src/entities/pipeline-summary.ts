@@ -3,7 +3,7 @@
  * stage, owner, forecast category or close month. Takes the deal list filters; open deals only unless
  * the caller filters on is_closed or is_won.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Queryable, SqlParam } from '../db/db.ts';
 import { filterConditions, ParamList } from '../db/list-query.ts';
 import { ValidationError } from '../errors.ts';
 import { dealListing } from './deals-queries.ts';
@@ -46,11 +46,10 @@ export interface PipelineSummary {
 
 const RESERVED = new Set(['group_by']);
 
-export async function pipelineSummary(
-  q: Queryable,
+export function buildPipelineSummaryQuery(
   workspaceId: string,
   query: Readonly<Record<string, string | string[] | undefined>>,
-): Promise<PipelineSummary> {
+): { groupBy: PipelineGroup; sql: string; values: SqlParam[] } {
   const rawGroup = query.group_by ?? 'stage';
   if (typeof rawGroup !== 'string' || !(PIPELINE_GROUPS as readonly string[]).includes(rawGroup)) {
     throw new ValidationError(`invalid query: group_by: expected one of ${PIPELINE_GROUPS.join(', ')}`);
@@ -69,7 +68,16 @@ export async function pipelineSummary(
            coalesce(sum(amount * coalesce(probability, 0) / 100), 0)::numeric(20, 2) AS weighted_amount
     FROM deals WHERE ${where.join(' AND ')}
     GROUP BY 1 ORDER BY ${g.order}`;
-  const { rows } = await q.query<PipelineBucket>(sql, params.values);
+  return { groupBy, sql, values: params.values };
+}
+
+export async function pipelineSummary(
+  q: Queryable,
+  workspaceId: string,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): Promise<PipelineSummary> {
+  const { groupBy, sql, values } = buildPipelineSummaryQuery(workspaceId, query);
+  const { rows } = await q.query<PipelineBucket>(sql, values);
   const totals = { count: 0, amount: 0, weighted_amount: 0 };
   const data = rows.map((r) => {
     totals.count += r.count;
