@@ -12,7 +12,16 @@ const envSchema = z.object({
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
   PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PANDORA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PANDORA_SYNC_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
+    .default('02:00'),
+  PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
 });
+
+// PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
+const BASE_URL_VAR = /^PANDORA_([A-Z0-9_]+)_BASE_URL$/;
 
 export type Config = Readonly<{
   port: number;
@@ -24,6 +33,13 @@ export type Config = Readonly<{
   dbPoolSize: number;
   bodyLimit: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** connector name (lower case) → base URL, from PANDORA_<CONNECTOR>_BASE_URL. */
+  connectorBaseUrls: Readonly<Record<string, string>>;
+  httpTimeoutMs: number;
+  /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
+  syncTime: string;
+  /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
+  runWorkers: boolean;
   /** Benchmarks: keep and reuse an already generated scratch database. */
   benchReuseDb: boolean;
 }>;
@@ -37,6 +53,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  const connectorBaseUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(cleaned)) {
+    const match = BASE_URL_VAR.exec(key);
+    if (!match || value === undefined) continue;
+    if (!z.string().url().safeParse(value).success)
+      throw new Error(`invalid configuration: ${key}: not a URL`);
+    connectorBaseUrls[match[1]!.toLowerCase()] = value;
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -47,6 +71,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    connectorBaseUrls: Object.freeze(connectorBaseUrls),
+    httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
+    syncTime: e.PANDORA_SYNC_TIME,
+    runWorkers: e.PANDORA_RUN_WORKERS === 'true',
     benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
   });
 }

@@ -12,6 +12,7 @@ import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
 /** Capability routers mounted under /api/workspaces/:workspaceId; a new capability adds one line. */
@@ -22,6 +23,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   quotaRoutes,
   entityRoutes,
   pipelineRoutes,
+  stageMappingRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
