@@ -4,6 +4,7 @@
  * EXPLAIN plans, database-side time, and the cost of row-level security on the same SQL.
  *
  *   npm run bench:query -- [--deals 1000000] [--others 9] [--other-deals 100000] [--duration 10]
+ *                          [--samples 200] [--world generator|plain]
  *   PANDORA_BENCH_REUSE_DB=1 keeps the scratch database for the next run and reuses one that exists.
  * Plans and progress go to stderr; stdout gets one JSON line of figures.
  */
@@ -21,7 +22,7 @@ import { dealListing } from '../../src/entities/deals-queries.ts';
 import { buildPipelineSummaryQuery } from '../../src/entities/pipeline-summary.ts';
 import { createApiKey } from '../../src/workspaces/api-keys.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
-import { generateBenchWorld } from './bench-world.ts';
+import { generateBenchWorld, type WorldKind } from './bench-world.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,8 +31,11 @@ const { values: args } = parseArgs({
     'other-deals': { type: 'string', default: '100000' },
     duration: { type: 'string', default: '10' },
     samples: { type: 'string', default: '200' },
+    world: { type: 'string', default: 'generator' },
   },
 });
+if (args.world !== 'generator' && args.world !== 'plain') throw new Error('--world is generator or plain');
+const WORLD = args.world as WorldKind;
 const DEALS = Number(args.deals);
 const OTHERS = Number(args.others);
 const OTHER_DEALS = Number(args['other-deals']);
@@ -39,7 +43,7 @@ const DURATION = Number(args.duration);
 const SAMPLES = Number(args.samples);
 const config = loadConfig();
 const serverUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = `pandora_bench_query_${DEALS}_${OTHERS}x${OTHER_DEALS}`;
+const DB_NAME = `pandora_bench_query_${WORLD}_${DEALS}_${OTHERS}x${OTHER_DEALS}`;
 const log = (...parts: unknown[]) => console.error('[bench:query]', ...parts);
 
 function percentile(sorted: number[], p: number): number {
@@ -80,11 +84,11 @@ async function executionMs(q: Queryable, sql: string, values: readonly SqlParam[
   return plan['Execution Time'] + plan['Planning Time'];
 }
 
-async function dbTimes(db: Db, ws: string, sql: string, values: readonly SqlParam[]) {
+async function dbTimes(db: Db, ws: string, sql: string, values: readonly SqlParam[], samples = SAMPLES) {
   const owner: number[] = [];
   const scoped: number[] = [];
   // Interleaved, so cache state and background noise hit both sides alike.
-  for (let i = 0; i < SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     owner.push(await executionMs(db, sql, values));
     scoped.push(await withWorkspace(db, ws, (tx) => executionMs(tx, sql, values)));
   }
@@ -138,7 +142,7 @@ async function main() {
       const ws = await db.transaction((tx) =>
         createWorkspace(tx, { name: i === 0 ? 'bench main' : `bench other ${i}` }),
       );
-      const out = await generateBenchWorld(db, ws.id, deals, i + 1);
+      const out = await generateBenchWorld(db, ws.id, deals, i + 1, WORLD);
       rows += out.rows;
       generator = out.generator;
       log(
@@ -187,7 +191,8 @@ async function main() {
   for (const [name, query] of Object.entries(summaries)) {
     const built = buildPipelineSummaryQuery(ws, query);
     indexes[name] = await plan(db, ws, name, built.sql, built.values);
-    database[name] = await dbTimes(db, ws, built.sql, built.values);
+    // A summary scans the workspace's open deals; fewer samples keep the run short.
+    database[name] = await dbTimes(db, ws, built.sql, built.values, Math.min(SAMPLES, 30));
   }
 
   const child = fork(fileURLToPath(new URL('./serve.ts', import.meta.url)), [dbUrl, '16'], {
@@ -232,6 +237,7 @@ async function main() {
     bench: 'query',
     backend: 'postgres',
     database: DB_NAME,
+    world: WORLD,
     sizes: { main_workspace_deals: DEALS, other_workspaces: OTHERS, other_workspace_deals: OTHER_DEALS },
     generation,
     http: httpFigures,
