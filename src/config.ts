@@ -10,6 +10,7 @@ const envSchema = z.object({
   PANDORA_ENCRYPTION_KEY: z.string().optional(),
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
+  PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PANDORA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PANDORA_SYNC_TIME: z
@@ -39,6 +40,8 @@ export type Config = Readonly<{
   syncTime: string;
   /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
   runWorkers: boolean;
+  /** Benchmarks: keep and reuse an already generated scratch database. */
+  benchReuseDb: boolean;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -72,5 +75,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
+    benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
   });
 }
