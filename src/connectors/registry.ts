@@ -2,8 +2,9 @@
 import { NotFoundError } from '../errors.ts';
 import type { AnyConnectorAdapter } from './adapter.ts';
 import { hubspotAdapter } from './hubspot/hubspot-adapter.ts';
+import { salesforceAdapter } from './salesforce/salesforce-adapter.ts';
 
-const ADAPTERS: readonly AnyConnectorAdapter[] = [hubspotAdapter];
+const ADAPTERS: readonly AnyConnectorAdapter[] = [hubspotAdapter, salesforceAdapter];
 
 const byName = new Map<string, AnyConnectorAdapter>(ADAPTERS.map((a) => [a.name, a]));
 

@@ -9,6 +9,7 @@ import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
@@ -21,6 +22,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   quotaRoutes,
   stageMappingRoutes,
   connectorRoutes,
+  leadCohortRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

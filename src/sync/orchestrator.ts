@@ -6,9 +6,10 @@
  * credentials mark the connection auth_failed.
  */
 import type { Config } from '../config.ts';
-import { loadStageOverrides } from '../compute/stage-normalisation.ts';
+import { loadStageOverrides, type StageOverrides } from '../compute/stage-normalisation.ts';
 import type { SyncCursor, SyncMode, SyncPage } from '../connectors/adapter.ts';
 import {
+  type ConnectionRow,
   getConnection,
   saveCursor,
   setConnectionState,
@@ -59,14 +60,24 @@ export async function runSync(
   const claimed = await withWorkspace(deps.db, workspaceId, (tx) => claimSync(tx, workspaceId, syncLogId));
   if (!claimed) return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
 
-  const { log, conn, overrides } = await withWorkspace(deps.db, workspaceId, async (tx) => {
-    const log = await getSyncLog(tx, workspaceId, syncLogId);
-    return {
-      log,
-      conn: await getConnection(tx, workspaceId, log.connector_name),
-      overrides: await loadStageOverrides(tx, workspaceId),
-    };
-  });
+  let loaded: { log: SyncLogRow; conn: ConnectionRow; overrides: StageOverrides };
+  try {
+    loaded = await withWorkspace(deps.db, workspaceId, async (tx) => {
+      const log = await getSyncLog(tx, workspaceId, syncLogId);
+      return {
+        log,
+        conn: await getConnection(tx, workspaceId, log.connector_name),
+        overrides: await loadStageOverrides(tx, workspaceId),
+      };
+    });
+  } catch (err) {
+    // The connection went away between queueing and running: the run ends here, recorded.
+    await withWorkspace(deps.db, workspaceId, (tx) =>
+      finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: describeError(err) }),
+    );
+    return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  }
+  const { log, conn, overrides } = loaded;
   const counts: Record<string, UpsertCounts> = {};
   let pages = 0;
   try {

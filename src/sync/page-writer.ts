@@ -201,15 +201,21 @@ async function writeTransitions(q: Queryable, workspaceId: string, source: strin
   for (const t of transitions) {
     const dealId = deals.get(t.deal_source_id);
     if (!dealId) continue;
+    // An unknown from_stage is left out, not written as NULL: the lag() pass below owns it then.
     rows.push({
       deal_id: dealId,
       changed_at: t.changed_at,
       to_stage: t.to_stage,
-      from_stage: t.from_stage ?? null,
+      ...(t.from_stage ? { from_stage: t.from_stage } : {}),
       source: t.source,
     });
   }
-  const counts = await bulkUpsert(q, DEAL_STAGE_HISTORY_TABLE, workspaceId, rows);
+  const withFrom = rows.filter((r) => 'from_stage' in r);
+  const withoutFrom = rows.filter((r) => !('from_stage' in r));
+  const counts = addCounts(
+    await bulkUpsert(q, DEAL_STAGE_HISTORY_TABLE, workspaceId, withFrom),
+    await bulkUpsert(q, DEAL_STAGE_HISTORY_TABLE, workspaceId, withoutFrom),
+  );
   // A source that reports only "entered stage X at T" (OpportunityHistory) gets from_stage from the
   // previous transition of the same deal, set-based over the deals this page touched.
   const touched = [...new Set(rows.map((r) => String(r.deal_id)))];
