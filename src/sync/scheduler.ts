@@ -31,7 +31,7 @@ const RESEND_AFTER_MINUTES = 5;
 
 export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promise<TickResult> {
   // System work across workspaces: runs as the owning role, each sync then starts in its tenant scope.
-  const due = await deps.db.query<{ workspace_id: string; connector_name: string }>(
+  const due = await deps.db.query<{ workspace_id: string; connector_name: string; slot: string }>(
     /* sql */ `
     WITH slots AS (
       SELECT c.workspace_id, c.connector_name,
@@ -41,12 +41,13 @@ export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promis
       FROM connections c JOIN workspaces w ON w.id = c.workspace_id
       WHERE c.status IN ('connected', 'error') AND c.credentials IS NOT NULL
     )
-    SELECT s.workspace_id, s.connector_name FROM slots s
+    SELECT s.workspace_id, s.connector_name, (s.slot AT TIME ZONE 'UTC') AS slot FROM slots s
     WHERE ($1::timestamptz AT TIME ZONE 'UTC') >= s.slot
       AND NOT EXISTS (
         SELECT 1 FROM sync_log l
         WHERE l.workspace_id = s.workspace_id AND l.connector_name = s.connector_name
-          AND l.trigger = 'scheduled' AND l.created_at >= (s.slot AT TIME ZONE 'UTC'))
+          AND l.trigger = 'scheduled'
+          AND coalesce((l.progress->>'scheduled_for')::timestamptz, l.created_at) >= (s.slot AT TIME ZONE 'UTC'))
     ORDER BY s.workspace_id, s.connector_name`,
     [now.toISOString(), deps.defaultSyncTime],
   );
@@ -55,8 +56,14 @@ export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promis
     if (!hasAdapter(d.connector_name)) continue;
     try {
       const r = await requestSync(deps, d.workspace_id, d.connector_name, 'scheduled');
-      if (r.created) started.push(r.row.id);
-      else await markDayCovered(deps.db, d.workspace_id, d.connector_name, r.row.connection_id);
+      if (r.created) {
+        started.push(r.row.id);
+        await deps.db.query(
+          `UPDATE sync_log SET progress = progress || jsonb_build_object('scheduled_for', $3::timestamptz)
+           WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+          [d.workspace_id, r.row.id, d.slot],
+        );
+      } else await markDayCovered(deps.db, d.workspace_id, d.connector_name, r.row.connection_id, d.slot);
     } catch (err) {
       deps.log.error(
         { err, workspaceId: d.workspace_id, connector: d.connector_name },
@@ -99,10 +106,12 @@ async function markDayCovered(
   workspaceId: string,
   connectorName: string,
   connectionId: string | null,
+  slot: string,
 ) {
   await db.query(
-    /* sql */ `INSERT INTO sync_log (workspace_id, connection_id, connector_name, trigger, status, error, finished_at)
-               VALUES ($1::uuid, $2::uuid, $3::text, 'scheduled', 'cancelled', 'joined the sync already running', now())`,
-    [workspaceId, connectionId, connectorName],
+    /* sql */ `INSERT INTO sync_log (workspace_id, connection_id, connector_name, trigger, status, error, finished_at, progress)
+               VALUES ($1::uuid, $2::uuid, $3::text, 'scheduled', 'cancelled', 'joined the sync already running', now(),
+                       jsonb_build_object('scheduled_for', $4::timestamptz))`,
+    [workspaceId, connectionId, connectorName, slot],
   );
 }

@@ -98,6 +98,7 @@ function modifiedMs(o: HsObject, type: HsObjectType): number {
 }
 
 export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer & { data: HubspotDataset }> {
+  const listings = new Map<string, HsObject[]>();
   const server = await startFakeServer((req) => {
     if (req.headers.authorization !== `Bearer ${data.token}`) {
       return {
@@ -113,9 +114,15 @@ export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer
     if (m && req.method === 'GET') {
       const type = m[1] as HsObjectType;
       const archived = req.query.archived === 'true';
-      const list = data.objects[type].filter((o) => o.archived === archived);
       const limit = Math.min(Number(req.query.limit ?? 10), 100);
       const offset = Number(req.query.after ?? 0);
+      // A walk's first page snapshots the filtered list; later pages of the walk reuse it.
+      const key = `${type}:${archived}`;
+      let list = listings.get(key);
+      if (!list || offset === 0) {
+        list = data.objects[type].filter((o) => o.archived === archived);
+        listings.set(key, list);
+      }
       const slice = list.slice(offset, offset + limit);
       const props = req.query.properties?.split(',');
       const assoc = req.query.associations ? req.query.associations.split(',') : [];

@@ -39,7 +39,7 @@ const credentialsSchema = z.object({ access_token: z.string().min(10).max(2000) 
 type HubspotCredentials = z.infer<typeof credentialsSchema>;
 
 /** Records per yielded page (one transaction); several API pages of 100 are batched into one. */
-export const HUBSPOT_PAGE_RECORDS = 2000;
+export const HUBSPOT_PAGE_RECORDS = 5000;
 
 interface HubspotCursor {
   /** Index into HUBSPOT_OBJECTS of the object being synced. */
