@@ -11,6 +11,14 @@ const envSchema = z.object({
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  FIREWORKS_API_KEY: z.string().optional(),
+  PANDORA_SYNTHESIZE_MODEL: z.string().default('claude-sonnet-4-5'),
+  PANDORA_CLASSIFY_MODEL: z.string().default('accounts/fireworks/models/deepseek-v3'),
+  PANDORA_ANTHROPIC_BASE_URL: z.string().url().default('https://api.anthropic.com'),
+  PANDORA_FIREWORKS_BASE_URL: z.string().url().default('https://api.fireworks.ai'),
+  PANDORA_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(2_000_000),
+  PANDORA_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
 });
 
 export type Config = Readonly<{
@@ -23,6 +31,18 @@ export type Config = Readonly<{
   dbPoolSize: number;
   bodyLimit: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  llm: LlmConfig;
+}>;
+
+export type LlmConfig = Readonly<{
+  anthropicApiKey: string | undefined;
+  fireworksApiKey: string | undefined;
+  synthesizeModel: string;
+  classifyModel: string;
+  anthropicBaseUrl: string;
+  fireworksBaseUrl: string;
+  dailyTokenBudget: number;
+  timeoutMs: number;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -44,5 +64,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    llm: Object.freeze({
+      anthropicApiKey: e.ANTHROPIC_API_KEY,
+      fireworksApiKey: e.FIREWORKS_API_KEY,
+      synthesizeModel: e.PANDORA_SYNTHESIZE_MODEL,
+      classifyModel: e.PANDORA_CLASSIFY_MODEL,
+      anthropicBaseUrl: e.PANDORA_ANTHROPIC_BASE_URL,
+      fireworksBaseUrl: e.PANDORA_FIREWORKS_BASE_URL,
+      dailyTokenBudget: e.PANDORA_DAILY_TOKEN_BUDGET,
+      timeoutMs: e.PANDORA_LLM_TIMEOUT_MS,
+    }),
   });
 }
