@@ -6,6 +6,7 @@ import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
+import { computeRoutes } from './routes/compute-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
@@ -17,6 +18,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  computeRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
