@@ -19,7 +19,16 @@ const envSchema = z.object({
   PANDORA_FIREWORKS_BASE_URL: z.string().url().default('https://api.fireworks.ai'),
   PANDORA_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(2_000_000),
   PANDORA_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  PANDORA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PANDORA_SYNC_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
+    .default('02:00'),
+  PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
 });
+
+// PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
+const BASE_URL_VAR = /^PANDORA_([A-Z0-9_]+)_BASE_URL$/;
 
 export type Config = Readonly<{
   port: number;
@@ -31,6 +40,13 @@ export type Config = Readonly<{
   dbPoolSize: number;
   bodyLimit: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** connector name (lower case) → base URL, from PANDORA_<CONNECTOR>_BASE_URL. */
+  connectorBaseUrls: Readonly<Record<string, string>>;
+  httpTimeoutMs: number;
+  /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
+  syncTime: string;
+  /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
+  runWorkers: boolean;
   llm: LlmConfig;
 }>;
 
@@ -54,6 +70,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  const connectorBaseUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(cleaned)) {
+    const match = BASE_URL_VAR.exec(key);
+    if (!match || value === undefined) continue;
+    if (!z.string().url().safeParse(value).success)
+      throw new Error(`invalid configuration: ${key}: not a URL`);
+    connectorBaseUrls[match[1]!.toLowerCase()] = value;
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -74,5 +98,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dailyTokenBudget: e.PANDORA_DAILY_TOKEN_BUDGET,
       timeoutMs: e.PANDORA_LLM_TIMEOUT_MS,
     }),
+    connectorBaseUrls: Object.freeze(connectorBaseUrls),
+    httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
+    syncTime: e.PANDORA_SYNC_TIME,
+    runWorkers: e.PANDORA_RUN_WORKERS === 'true',
   });
 }

@@ -153,7 +153,7 @@ try {
       console.error(
         rows
           .map((r) => r['QUERY PLAN'])
-          .filter((l) => !l.includes('Filter:') || l.length < 300)
+
           .join('\n'),
       );
     }

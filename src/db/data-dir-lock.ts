@@ -35,7 +35,7 @@ export function lockDataDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && processIsAlive(holder)) {
+      if (Number.isInteger(holder) && processIsAlive(holder)) {
         throw new DataDirLockedError(dir, holder);
       }
       rmSync(lockPath, { force: true }); // stale: its process is gone

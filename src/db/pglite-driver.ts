@@ -16,7 +16,8 @@ function handle(h: PGliteHandle): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> {
       const res = await h.query<Row>(sql, params as unknown[] | undefined);
-      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+      // Like pg's rowCount: rows returned for SELECT/RETURNING, rows affected otherwise.
+      return { rows: res.rows, rowCount: res.rows.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
     },
     async exec(script: string): Promise<void> {
       await h.exec(script);

@@ -10,6 +10,7 @@ import { computeRoutes } from './routes/compute-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
 /** Capability routers mounted under /api/workspaces/:workspaceId; a new capability adds one line. */
@@ -19,6 +20,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   contextLayerRoutes,
   quotaRoutes,
   computeRoutes,
+  stageMappingRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

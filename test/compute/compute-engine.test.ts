@@ -23,7 +23,7 @@ async function deal(key: string): Promise<DealScores> {
   const { rows } = await t.db.query<DealScores>(
     `SELECT deal_risk, deal_risk_reasons, velocity_score, velocity_reasons, engagement_score, engagement_reasons
      FROM deals WHERE workspace_id = $1::uuid AND id = $2::uuid`,
-    [f.workspaceId, f.ids[`deal:${key}`]],
+    [f.workspaceId, f.ids[`deal:${key}`]!],
   );
   return rows[0]!;
 }
@@ -123,7 +123,7 @@ describe('computed fields engine', () => {
   test('an amount change fires amount_changed and rewrites only what changed', async () => {
     await t.db.query(`UPDATE deals SET amount = 20000 WHERE workspace_id = $1::uuid AND id = $2::uuid`, [
       f.workspaceId,
-      f.ids['deal:risky'],
+      f.ids['deal:risky']!,
     ]);
     const r = await runComputedFields(t.db, f.workspaceId, { asOf: AS_OF });
     assert.equal(r.deals_updated, 1);

@@ -265,7 +265,7 @@ export async function seedFixture(db: Db, name = 'fixture'): Promise<Fixture> {
   await db.query(
     `UPDATE conversations SET deal_id = $2::uuid, account_id = $3::uuid, link_method = 'manual', is_internal = false
      WHERE workspace_id = $1::uuid AND source_id = 'cv1'`,
-    [ws, dl.healthy, acc.acme],
+    [ws, dl.healthy!, acc.acme!],
   );
   return {
     workspaceId: ws,

@@ -21,13 +21,14 @@ const updateBody = createBody.partial().strict();
 /** Mounted at /api/workspaces (admin-only operations). */
 export function adminWorkspacesRoutes(deps: AppDeps): Router {
   const r = Router();
-  r.use(requireAdmin(deps.adminToken));
-  r.post('/', async (req, res) => {
+  // Per route, not r.use(): this router is mounted on /api/workspaces, a prefix of every workspace route.
+  const admin = requireAdmin(deps.adminToken);
+  r.post('/', admin, async (req, res) => {
     const body = parseInput(createBody, req.body, 'body');
     const ws = await deps.db.transaction((tx) => createWorkspace(tx, body));
     res.status(201).json(ws);
   });
-  r.get('/', async (_req, res) => {
+  r.get('/', admin, async (_req, res) => {
     res.json({ data: await listWorkspaces(deps.db) });
   });
   return r;

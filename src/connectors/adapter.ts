@@ -1,0 +1,151 @@
+/**
+ * The universal connector interface. A source implements ConnectorAdapter in its own folder and adds one
+ * line to registry.ts; the orchestrator (src/sync/) does the writing, cursors, logging and retries.
+ *
+ * An adapter never touches the database: it yields pages of normalised rows (shaped for bulkUpsert with
+ * the src/entities/entity-tables.ts specs) whose cross-entity references are given by source id, and the
+ * orchestrator resolves those to uuids, writes the page in one transaction and stores the page's cursor.
+ */
+import type { z } from 'zod';
+import type { UpsertRow } from '../db/bulk-upsert.ts';
+import type { EntityName } from '../entities/entity-tables.ts';
+import type { Logger } from '../logger.ts';
+import type { StageInput, StageNormalized } from '../compute/stage-normalisation.ts';
+import type { HttpClient, RateLimit } from './http-client.ts';
+
+/** A reference to another entity row by its source id; `source` defaults to the connector's source. */
+export interface SourceRef {
+  entity: EntityName;
+  source_id: string;
+  source?: string;
+}
+
+/**
+ * One normalised row. `row` holds the table's own columns (never workspace_id, never uuid foreign keys);
+ * `refs` maps a uuid foreign-key column (account_id, deal_id, converted_contact_id, …) to the row it
+ * points at. An unresolvable ref writes NULL: the source said "this", and we do not have "this".
+ */
+export interface NormalisedRecord {
+  row: UpsertRow;
+  refs?: Readonly<Record<string, SourceRef | null>>;
+}
+
+/** A deal↔contact link by source ids; written to deal_contacts once both ends exist. */
+export interface DealContactLink {
+  deal_source_id: string;
+  contact_source_id: string;
+  /** deal_contacts.source, e.g. hubspot_association, salesforce_contact_role. */
+  source: string;
+  role?: string | null;
+  role_source?: string | null;
+  role_confidence?: number | null;
+  is_primary?: boolean;
+}
+
+/** A stage transition the source itself reports (e.g. Salesforce OpportunityHistory). */
+export interface StageTransition {
+  deal_source_id: string;
+  to_stage: string;
+  from_stage?: string | null;
+  changed_at: string;
+  /** deal_stage_history.source, e.g. salesforce_history. */
+  source: string;
+}
+
+/** Opaque, JSON-serialisable adapter state; persisted after every committed page. */
+export type SyncCursor = Readonly<Record<string, unknown>>;
+
+export interface SyncPage {
+  /** Rows per entity; the orchestrator writes entities in ENTITY_WRITE_ORDER (parents first). */
+  records?: Partial<Record<EntityName, NormalisedRecord[]>>;
+  dealContacts?: DealContactLink[];
+  stageTransitions?: StageTransition[];
+  /** State to resume from after this page. The last page's cursor is the next incremental start. */
+  cursor: SyncCursor;
+  /** Shown on sync_log.progress, e.g. { phase: 'deals', fetched: 1200 }. */
+  progress?: Readonly<Record<string, unknown>>;
+}
+
+export type SyncMode = 'initial' | 'incremental';
+
+export interface SyncRequest {
+  mode: SyncMode;
+  /** The cursor stored after the last committed page; {} at the very first sync. */
+  cursor: SyncCursor;
+}
+
+/** What an adapter may use while it runs; everything else stays with the orchestrator. */
+export interface ConnectorContext<Credentials = unknown> {
+  workspaceId: string;
+  connectionId: string;
+  connectorName: string;
+  credentials: Credentials;
+  /** connections.metadata: selection (boards, folders…), owner directories an onConnected hook stored. */
+  metadata: Readonly<Record<string, unknown>>;
+  /** Configured with the resolved base URL, auth headers, rate limit and timeouts. */
+  http: HttpClient;
+  log: Logger;
+  signal: AbortSignal;
+  /** Workspace overrides (stage_mappings) first, then the built-in rules. */
+  normaliseStage(input: StageInput): StageNormalized | null;
+}
+
+export interface UserDirectoryEntry {
+  source_user_id: string;
+  email: string | null;
+  name: string | null;
+  is_active?: boolean;
+}
+
+export interface ConnectorHttpProfile<Credentials> {
+  /** Service name on UpstreamError and in logs, e.g. 'hubspot'. */
+  service: string;
+  /** Used when neither the connection's base_url nor PANDORA_<NAME>_BASE_URL is set. */
+  defaultBaseUrl(credentials: Credentials): string;
+  authHeaders(credentials: Credentials): Record<string, string>;
+  /** The published limit, e.g. HubSpot 100 requests / 10 s per app. */
+  rateLimit: RateLimit;
+  /** GraphQL sources: decide which `errors[]` payloads are worth a retry (complexity, rate). */
+  classifyGraphqlErrors?: (errors: readonly unknown[]) => 'retryable' | 'auth' | 'fatal';
+}
+
+export interface ConnectorAdapter<Credentials = unknown> {
+  /** connections.connector_name and the default `source` of the rows it yields. */
+  readonly name: string;
+  /** Validated on connect and again before every sync. */
+  readonly credentialsSchema: z.ZodType<Credentials>;
+  readonly http: ConnectorHttpProfile<Credentials>;
+  /** Which tables it writes (for status counts and purge). */
+  entities(): readonly EntityName[];
+  /** A cheap authenticated call; throws UpstreamAuthError on bad credentials. */
+  testConnection(ctx: ConnectorContext<Credentials>): Promise<{ account?: string } | undefined>;
+  sync(ctx: ConnectorContext<Credentials>, request: SyncRequest): AsyncGenerator<SyncPage, void, undefined>;
+
+  /** Runs once after connect; whatever it returns is merged into connections.metadata. */
+  onConnected?(ctx: ConnectorContext<Credentials>): Promise<Record<string, unknown> | undefined>;
+  /** Checks a selection (boards, folders…) before it is stored in metadata.selection. */
+  validateSelection?(ctx: ConnectorContext<Credentials>, selection: unknown): Promise<unknown>;
+  fetchUserDirectory?(ctx: ConnectorContext<Credentials>): Promise<UserDirectoryEntry[]>;
+  fetchTranscript?(ctx: ConnectorContext<Credentials>, sourceId: string): Promise<unknown>;
+  fetchDocumentContent?(
+    ctx: ConnectorContext<Credentials>,
+    sourceId: string,
+  ): Promise<{ mimeType: string; text: string } | null>;
+}
+
+/** Parents before children, so refs in a page resolve against rows written earlier in the same page. */
+export const ENTITY_WRITE_ORDER: readonly EntityName[] = [
+  'accounts',
+  'contacts',
+  'deals',
+  'leads',
+  'activities',
+  'calls',
+  'conversations',
+  'tasks',
+  'documents',
+];
+
+/** Type-erased adapter for the registry. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds adapters of every credential type.
+export type AnyConnectorAdapter = ConnectorAdapter<any>;

@@ -1,0 +1,186 @@
+/**
+ * The one HTTP helper for every external call (plain fetch): base URL, timeout, token-bucket rate limit,
+ * retries with jittered exponential backoff on 429/5xx/network errors honouring Retry-After, and errors
+ * as UpstreamError. 401/403 become UpstreamAuthError and are never retried: the orchestrator marks the
+ * connection auth_failed. A body that is not JSON is an UpstreamError too, never a crash.
+ */
+import { UpstreamError } from '../errors.ts';
+import { createTokenBucket, type RateLimit, sleep, type TokenBucket } from './rate-limiter.ts';
+
+export type { RateLimit } from './rate-limiter.ts';
+
+/** Credentials rejected (401/403, or an auth error inside a GraphQL 200). */
+export class UpstreamAuthError extends UpstreamError {}
+
+export interface HttpClientOptions {
+  service: string;
+  baseUrl: string;
+  headers?: Record<string, string>;
+  /** Per attempt; default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; default 5. */
+  maxRetries?: number;
+  /** Backoff base and cap; the delay is uniform in [0, min(cap, base·2^attempt)] (full jitter). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Longest Retry-After we honour before giving up on the request; default 120 s. */
+  maxRetryAfterMs?: number;
+  /** A shared bucket (bucketFor(connectionId, …)) or a limit for a private one. */
+  rateLimit?: TokenBucket | RateLimit;
+  signal?: AbortSignal;
+  /** GraphQL: which `errors[]` are retryable (complexity/rate), auth, or fatal. */
+  classifyGraphqlErrors?: (errors: readonly unknown[]) => 'retryable' | 'auth' | 'fatal';
+  fetchImpl?: typeof fetch;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HttpClient {
+  readonly service: string;
+  readonly baseUrl: string;
+  /** `path` is relative to the base URL, or an absolute URL on the same origin (next-page links). */
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  get<T = unknown>(path: string, query?: RequestOptions['query']): Promise<T>;
+  post<T = unknown>(path: string, body: unknown): Promise<T>;
+  /** POST {query, variables}; returns `data`, turning `errors[]` into retries or UpstreamError. */
+  graphql<T = unknown>(path: string, query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+const EXCERPT = 300;
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxRetries = options.maxRetries ?? 5;
+  const baseMs = options.retryBaseMs ?? 500;
+  const capMs = options.retryMaxMs ?? 30_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+  const bucket =
+    options.rateLimit && 'take' in options.rateLimit
+      ? options.rateLimit
+      : options.rateLimit
+        ? createTokenBucket(options.rateLimit)
+        : undefined;
+  const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+  const service = options.service;
+
+  function urlFor(path: string, query?: RequestOptions['query']): URL {
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), base);
+    if (url.origin !== base.origin)
+      throw new UpstreamError(service, 0, '', `${service}: refusing a cross-origin link`);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    return url;
+  }
+
+  function backoff(attempt: number): number {
+    return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+  }
+
+  async function attemptOnce(method: string, url: URL, o: RequestOptions) {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...o.headers };
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(o.body);
+    }
+    const res = await fetchImpl(url, { method, headers, body, signal });
+    const text = await res.text();
+    return { res, text };
+  }
+
+  async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const url = urlFor(path, o.query);
+    for (let attempt = 0; ; attempt++) {
+      await bucket?.take(options.signal);
+      let outcome: { res: Response; text: string } | undefined;
+      let networkError: unknown;
+      try {
+        outcome = await attemptOnce(method, url, o);
+      } catch (err) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        networkError = err;
+      }
+      if (outcome) {
+        const { res, text } = outcome;
+        if (res.ok) return parseJson<T>(service, res.status, text);
+        if (res.status === 401 || res.status === 403)
+          throw new UpstreamAuthError(
+            service,
+            res.status,
+            excerpt(text),
+            `${service} rejected the credentials (${res.status})`,
+          );
+        const retryable = res.status === 429 || res.status >= 500;
+        if (!retryable || attempt >= maxRetries) throw new UpstreamError(service, res.status, excerpt(text));
+        const after = retryAfterMs(res.headers.get('retry-after'));
+        if (after !== undefined && after > maxRetryAfterMs)
+          throw new UpstreamError(service, res.status, excerpt(text));
+        await sleep(after ?? backoff(attempt), options.signal);
+        continue;
+      }
+      if (attempt >= maxRetries) {
+        const reason = networkError instanceof Error ? networkError.message : String(networkError);
+        throw new UpstreamError(service, 0, excerpt(reason));
+      }
+      await sleep(backoff(attempt), options.signal);
+    }
+  }
+
+  async function graphql<T>(path: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const payload = await request<{ data?: T; errors?: unknown[] }>('POST', path, {
+        body: { query, variables },
+      });
+      if (!payload || typeof payload !== 'object')
+        throw new UpstreamError(service, 200, '', `${service}: empty GraphQL response`);
+      if (!payload.errors || payload.errors.length === 0) return payload.data as T;
+      const kind = options.classifyGraphqlErrors?.(payload.errors) ?? 'fatal';
+      const text = excerpt(JSON.stringify(payload.errors));
+      if (kind === 'auth')
+        throw new UpstreamAuthError(service, 200, text, `${service} rejected the credentials`);
+      if (kind === 'fatal' || attempt >= maxRetries)
+        throw new UpstreamError(service, 200, text, `${service} GraphQL error`);
+      await sleep(backoff(attempt), options.signal);
+    }
+  }
+
+  return {
+    service,
+    baseUrl: base.toString(),
+    request,
+    get: (path, query) => request('GET', path, { query }),
+    post: (path, body) => request('POST', path, { body }),
+    graphql,
+  };
+}
+
+function parseJson<T>(service: string, status: number, text: string): T {
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UpstreamError(service, status, excerpt(text), `${service} returned a body that is not JSON`);
+  }
+}
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
+}
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

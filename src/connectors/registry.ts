@@ -1,0 +1,26 @@
+/** connector_name → adapter. Adding a connector is one folder and one line here. */
+import { NotFoundError } from '../errors.ts';
+import type { AnyConnectorAdapter } from './adapter.ts';
+
+const ADAPTERS: readonly AnyConnectorAdapter[] = [];
+
+const byName = new Map<string, AnyConnectorAdapter>(ADAPTERS.map((a) => [a.name, a]));
+
+export function getAdapter(name: string): AnyConnectorAdapter {
+  const adapter = byName.get(name);
+  if (!adapter) throw new NotFoundError(`connector "${name}"`);
+  return adapter;
+}
+
+export function hasAdapter(name: string): boolean {
+  return byName.has(name);
+}
+
+export function adapterNames(): string[] {
+  return [...byName.keys()];
+}
+
+/** Tests register throwaway adapters; production code uses the list above. */
+export function registerAdapter(adapter: AnyConnectorAdapter): void {
+  byName.set(adapter.name, adapter);
+}

@@ -1,0 +1,24 @@
+/** Every background job: its name and the zod schema of its payload. Handlers parse before they act. */
+import { z } from 'zod';
+
+const uuid = z.string().uuid();
+
+export const JOBS = {
+  /** Run (or resume) the sync a sync_log row describes. */
+  'connector-sync': z.object({ workspace_id: uuid, connector_name: z.string().min(1), sync_log_id: uuid }),
+  /** The post-sync chain after a sync committed. */
+  'post-sync': z.object({ workspace_id: uuid, connector_name: z.string().min(1), sync_log_id: uuid }),
+  /** Once a minute: start the daily scheduled syncs that are due. */
+  'sync-scheduler-tick': z.object({}),
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobData<N extends JobName> = z.infer<(typeof JOBS)[N]>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** Per-queue retry policy: syncs resume from their cursor on the next trigger, so pg-boss does not retry them. */
+export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expireInSeconds: number }>> = {
+  'connector-sync': { retryLimit: 0, expireInSeconds: 6 * 3600 },
+  'post-sync': { retryLimit: 2, expireInSeconds: 3600 },
+  'sync-scheduler-tick': { retryLimit: 0, expireInSeconds: 300 },
+};
