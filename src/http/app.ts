@@ -10,6 +10,7 @@ import { computeRoutes } from './routes/compute-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
@@ -20,6 +21,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   contextLayerRoutes,
   quotaRoutes,
   computeRoutes,
+  skillRoutes,
   stageMappingRoutes,
 ];
 

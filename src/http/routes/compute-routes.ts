@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { runComputedFields } from '../../compute/compute-engine.ts';
+import '../../compute/compute-post-sync-step.ts';
 import { type AppDeps, workspaceOf } from '../deps.ts';
 import { isoDate, parseInput } from '../request-validation.ts';
 
