@@ -1,7 +1,7 @@
 /** Anthropic Messages API (POST {base}/v1/messages): the synthesize tier. */
 import { z } from 'zod';
+import { createHttpClient } from '../connectors/http-client.ts';
 import { UpstreamError } from '../errors.ts';
-import { postJson } from './llm-http.ts';
 import type { BuiltPrompt, LlmProvider, ProviderAnswer } from './llm-types.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -18,36 +18,33 @@ export interface AnthropicOptions {
   model: string;
   baseUrl: string;
   timeoutMs: number;
+  /** Cap on the backoff between retries (429, 529 overloaded, 5xx). */
   maxDelayMs?: number;
 }
 
 export function createAnthropicProvider(opts: AnthropicOptions): LlmProvider {
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}/v1/messages`;
+  const http = createHttpClient({
+    service: 'anthropic',
+    baseUrl: opts.baseUrl,
+    headers: { 'x-api-key': opts.apiKey, 'anthropic-version': ANTHROPIC_VERSION },
+    timeoutMs: opts.timeoutMs,
+    maxRetries: 3,
+    retryMaxMs: opts.maxDelayMs,
+  });
   return {
     name: 'anthropic',
     model: opts.model,
     async complete(prompt: BuiltPrompt): Promise<ProviderAnswer> {
-      const res = await postJson(
-        'anthropic',
-        url,
-        { 'x-api-key': opts.apiKey, 'anthropic-version': ANTHROPIC_VERSION },
-        {
-          model: opts.model,
-          max_tokens: prompt.maxOutputTokens,
-          system: prompt.system,
-          messages: [{ role: 'user', content: prompt.user }],
-          temperature: 0,
-        },
-        { timeoutMs: opts.timeoutMs, maxDelayMs: opts.maxDelayMs },
-      );
-      const parsed = messageSchema.safeParse(res.body);
+      const body = await http.post('v1/messages', {
+        model: opts.model,
+        max_tokens: prompt.maxOutputTokens,
+        system: prompt.system,
+        messages: [{ role: 'user', content: prompt.user }],
+        temperature: 0,
+      });
+      const parsed = messageSchema.safeParse(body);
       if (!parsed.success) {
-        throw new UpstreamError(
-          'anthropic',
-          res.status,
-          '',
-          'anthropic returned an unexpected message shape',
-        );
+        throw new UpstreamError('anthropic', 200, '', 'anthropic returned an unexpected message shape');
       }
       const m = parsed.data;
       return {

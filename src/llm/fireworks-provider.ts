@@ -1,7 +1,7 @@
 /** Fireworks' OpenAI-compatible chat completions (POST {base}/inference/v1/chat/completions): the classify tier. */
 import { z } from 'zod';
+import { createHttpClient } from '../connectors/http-client.ts';
 import { UpstreamError } from '../errors.ts';
-import { postJson } from './llm-http.ts';
 import type { BuiltPrompt, LlmProvider, ProviderAnswer } from './llm-types.ts';
 
 const completionSchema = z.object({
@@ -28,43 +28,38 @@ export interface FireworksOptions {
 }
 
 export function createFireworksProvider(opts: FireworksOptions): LlmProvider {
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}/inference/v1/chat/completions`;
+  const http = createHttpClient({
+    service: 'fireworks',
+    baseUrl: opts.baseUrl,
+    headers: { authorization: `Bearer ${opts.apiKey}` },
+    timeoutMs: opts.timeoutMs,
+    maxRetries: 3,
+    retryMaxMs: opts.maxDelayMs,
+  });
   return {
     name: 'fireworks',
     model: opts.model,
     async complete(prompt: BuiltPrompt): Promise<ProviderAnswer> {
-      const res = await postJson(
-        'fireworks',
-        url,
-        { authorization: `Bearer ${opts.apiKey}` },
-        {
-          model: opts.model,
-          max_tokens: prompt.maxOutputTokens,
-          temperature: 0,
-          response_format: { type: 'json_object' },
-          messages: [
-            { role: 'system', content: prompt.system },
-            { role: 'user', content: prompt.user },
-          ],
-        },
-        { timeoutMs: opts.timeoutMs, maxDelayMs: opts.maxDelayMs },
-      );
-      const parsed = completionSchema.safeParse(res.body);
+      const body = await http.post('inference/v1/chat/completions', {
+        model: opts.model,
+        max_tokens: prompt.maxOutputTokens,
+        temperature: 0,
+        response_format: { type: 'json_object' },
+        messages: [
+          { role: 'system', content: prompt.system },
+          { role: 'user', content: prompt.user },
+        ],
+      });
+      const parsed = completionSchema.safeParse(body);
       if (!parsed.success) {
-        throw new UpstreamError(
-          'fireworks',
-          res.status,
-          '',
-          'fireworks returned an unexpected completion shape',
-        );
+        throw new UpstreamError('fireworks', 200, '', 'fireworks returned an unexpected completion shape');
       }
-      const c = parsed.data;
-      const choice = c.choices[0]!;
+      const choice = parsed.data.choices[0]!;
       return {
         text: choice.message.content ?? '',
-        model: c.model ?? opts.model,
-        inputTokens: c.usage.prompt_tokens,
-        outputTokens: c.usage.completion_tokens,
+        model: parsed.data.model ?? opts.model,
+        inputTokens: parsed.data.usage.prompt_tokens,
+        outputTokens: parsed.data.usage.completion_tokens,
         stopReason: choice.finish_reason ?? null,
       };
     },

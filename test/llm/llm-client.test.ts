@@ -164,7 +164,7 @@ describe('LLM layer', () => {
     const r = await session(true).call(summaryCall([{ a: 1 }]));
     assert.equal(r.provider, 'offline');
     assert.equal(anthropic.requests.length, 1);
-    assert.ok(r.notes.some((n) => n.includes('401') && n.includes('authentication_error')));
+    assert.ok(r.notes.some((n) => n.includes('anthropic failed') && n.includes('401')));
     assert.ok((await usageRows()).some((u) => u.provider === 'anthropic' && u.status === 'error'));
   });
 
@@ -172,7 +172,7 @@ describe('LLM layer', () => {
     anthropic.script.push({ kind: 'malformed' });
     const r = await session(true).call(summaryCall([{ a: 1 }]));
     assert.equal(r.provider, 'offline');
-    assert.ok(r.notes.some((n) => n.includes('malformed')));
+    assert.ok(r.notes.some((n) => n.includes('not JSON')));
   });
 
   test('Fireworks classify: OpenAI shape, bearer key, invented ids ignored, skipped ids get the fallback', async () => {
