@@ -10,7 +10,7 @@ import { openDb } from '../db/open-db.ts';
 import { ValidationError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
-import { BUILT_IN_SKILLS } from './all-skills.ts';
+import './all-skills.ts';
 import { runAllSkills, runSkillNow } from './run-all-skills.ts';
 import { listSkills } from './skill-registry.ts';
 import { formatSkillReport } from './skill-report.ts';
@@ -50,7 +50,6 @@ export async function skillCommand(config: Config, args: string[]): Promise<numb
     options: { workspace: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
   });
   const [sub, skillId] = positionals;
-  void BUILT_IN_SKILLS;
   if (sub === 'list') {
     for (const s of listSkills()) console.log(`${s.id.padEnd(24)} ${s.description}`);
     return 0;

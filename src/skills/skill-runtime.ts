@@ -21,7 +21,7 @@ import {
   type SkillRunTrigger,
   updateSkillRunProgress,
 } from './skill-runs.ts';
-import type { Narrative, SkillContext, SkillResult } from './skill-types.ts';
+import type { Narrative, SkillContext, SkillResult, SynthesizeSpec } from './skill-types.ts';
 
 export const SYNTHESIZE_INPUT_TOKENS = 8000;
 
@@ -150,7 +150,7 @@ export async function executeSkillRun(
 async function synthesize<F>(
   ctx: SkillContext,
   skillId: string,
-  spec: NonNullable<import('./skill-types.ts').SkillDefinition<unknown, F>['synthesize']>,
+  spec: SynthesizeSpec<F>,
   facts: F,
   labels: Record<string, string>,
   tokens: Record<string, { input: number; output: number }>,

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
+import '../../src/compute/compute-post-sync-step.ts';
+import { createLogger } from '../../src/logger.ts';
+import { postSyncSteps } from '../../src/sync/post-sync-steps.ts';
 import { DEFAULT_SCORING } from '../../src/compute/scoring-config.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { putContextSections } from '../../src/workspaces/context-layer.ts';
@@ -146,5 +149,20 @@ describe('computed fields engine', () => {
     const d = await deal('risky');
     assert.ok(!rules(d).includes('no_recent_activity'));
     assert.equal(d.deal_risk_reasons!.find((x) => x.rule === 'no_next_step')!.points, 0);
+  });
+
+  test('runs as the post-sync step after stage normalisation', async () => {
+    const steps = postSyncSteps('hubspot');
+    const names = steps.map((s) => s.name);
+    assert.ok(names.indexOf('computed-fields') > names.indexOf('stage-normalisation'));
+    const step = steps.find((s) => s.name === 'computed-fields')!;
+    const summary = await step.run({
+      db: t.db,
+      log: createLogger('silent'),
+      workspaceId: f.workspaceId,
+      connectorName: 'hubspot',
+      syncLogId: '00000000-0000-0000-0000-000000000000',
+    });
+    assert.ok(summary && 'deals_updated' in summary);
   });
 });

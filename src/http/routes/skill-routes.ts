@@ -8,7 +8,7 @@ import {
   saveLlmSettings,
 } from '../../llm/llm-settings.ts';
 import { usageSummary } from '../../llm/usage-ledger.ts';
-import { BUILT_IN_SKILLS } from '../../skills/all-skills.ts';
+import '../../skills/all-skills.ts';
 import { startSkillRun } from '../../skills/skill-dispatch.ts';
 import { listSkills } from '../../skills/skill-registry.ts';
 import { getSkillRun, listSkillRuns } from '../../skills/skill-runs.ts';
@@ -34,7 +34,6 @@ function describeInputs(schema: z.ZodType): unknown {
 }
 
 export function skillRoutes(deps: AppDeps): Router {
-  void BUILT_IN_SKILLS; // importing all-skills registers the built-in skills
   const r = Router();
   r.get('/skills', (_req, res) => {
     res.json({
