@@ -4,6 +4,7 @@
  * (the lower bound for writing every row), then an idempotent second run. Prints one JSON line.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DEALS=1000000 node --import tsx bench/compute/run.ts
+ * BENCH_EXPLAIN=1 prints both statements' plans to stderr; BENCH_KEEP=1 keeps the scratch database.
  */
 import { randomBytes } from 'node:crypto';
 import { ACCOUNT_SCORES_SQL } from '../../src/compute/account-scores.ts';
