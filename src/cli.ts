@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+import { SKILL_USAGE, skillCommand } from './skills/skill-cli.ts';
 import { createApiKey, revokeApiKey } from './workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from './workspaces/workspaces.ts';
 
@@ -18,6 +19,7 @@ const USAGE = `usage: pandora <command>
   workspace list                      list workspaces
   apikey create --workspace <id> [--name <name>] [--read-only]
   apikey revoke <keyId> --workspace <id>
+${SKILL_USAGE}
 `;
 
 class UsageError extends Error {}
@@ -125,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
       return workspaceCommand(config, args);
     case 'apikey':
       return apikeyCommand(config, args);
+    case 'skill':
+      return skillCommand(config, args);
     case undefined:
     case 'help':
     case '--help':

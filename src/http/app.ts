@@ -8,12 +8,14 @@ import { errorMapper } from './error-mapper.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
+import { computeRoutes } from './routes/compute-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
@@ -27,6 +29,8 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   leadCohortRoutes,
   entityRoutes,
   pipelineRoutes,
+  computeRoutes,
+  skillRoutes,
   stageMappingRoutes,
   connectorRoutes,
 ];
