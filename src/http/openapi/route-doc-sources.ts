@@ -1,6 +1,8 @@
 /** Every capability's route docs; a capability that mounts routes adds its docs function here. */
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
+import { computeRouteDocs } from '../routes/compute-routes.ts';
+import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
@@ -13,6 +15,8 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   leadCohortRouteDocs,
   stageMappingRouteDocs,
   connectorRouteDocs,
+  computeRouteDocs,
+  skillRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
