@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+import { runGenerateCommand } from './generator/generate-command.ts';
 import { SKILL_USAGE, skillCommand } from './skills/skill-cli.ts';
 import { createApiKey, revokeApiKey } from './workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from './workspaces/workspaces.ts';
@@ -19,6 +20,8 @@ const USAGE = `usage: pandora <command>
   workspace list                      list workspaces
   apikey create --workspace <id> [--name <name>] [--read-only]
   apikey revoke <keyId> --workspace <id>
+  generate --workspace <id> --deals <n> [--seed <n>] [--truth <path>]
+                                      fill a workspace with a deterministic synthetic GTM world
 ${SKILL_USAGE}
 `;
 
@@ -129,6 +132,8 @@ async function main(argv: string[]): Promise<number> {
       return apikeyCommand(config, args);
     case 'skill':
       return skillCommand(config, args);
+    case 'generate':
+      return withDb(config, (db) => runGenerateCommand(args, { db }));
     case undefined:
     case 'help':
     case '--help':
