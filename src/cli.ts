@@ -5,6 +5,8 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
+import { formatDemoReport } from './demo/demo-report.ts';
+import { ensureDemoWorkspace } from './demo/demo-workspace.ts';
 import { startServer } from './server.ts';
 import { runGenerateCommand } from './generator/generate-command.ts';
 import { SKILL_USAGE, skillCommand } from './skills/skill-cli.ts';
@@ -37,13 +39,20 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
   }
 }
 
-async function serve(config: Config): Promise<number> {
+async function serve(config: Config, opts: { demo: boolean }): Promise<number> {
   const log = createLogger(config.logLevel);
   const running = await startServer(config, log);
   const generated = running.deps.adminToken.generated;
   console.log(`Pandora is listening on ${running.url} (database: ${running.deps.db.kind})`);
   if (generated) {
     console.log(`Admin token (shown once, keep it): ${generated}`);
+  }
+  if (opts.demo) {
+    const demo = await ensureDemoWorkspace(running.deps, {
+      deals: config.demoDeals,
+      progress: (line) => console.log(line),
+    });
+    console.log(formatDemoReport(running.url, demo));
   }
   await new Promise<void>((resolve) => {
     const shutdown = () => {
@@ -110,8 +119,9 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve':
+      return serve(config, { demo: false });
     case 'start':
-      return serve(config);
+      return serve(config, { demo: config.demoDeals > 0 });
     case 'migrate': {
       const db = await openDb(config);
       try {
