@@ -48,7 +48,8 @@ async function seedQuotas(q: Queryable, workspaceId: string, asOf: string, reps:
     end_date: quarter.end_date,
     team_quota: perRep * reps.length,
   });
-  for (const rep of reps) await setRepQuota(q, workspaceId, period.id, { rep_email: rep.email, quota_amount: perRep });
+  for (const rep of reps)
+    await setRepQuota(q, workspaceId, period.id, { rep_email: rep.email, quota_amount: perRep });
 }
 
 async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgress) {
@@ -73,21 +74,31 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
     });
     await seedQuotas(tx, ws.id, asOf, world.reps);
   });
-  progress(`${world.totalRows} rows written in ${(world.elapsedMs / 1000).toFixed(1)} s; running the post-sync chain …`);
+  progress(
+    `${world.totalRows} rows written in ${(world.elapsedMs / 1000).toFixed(1)} s; running the post-sync chain …`,
+  );
   // The generated world arrives like a sync: logged, then followed by the same post-sync chain.
   const { rows } = await deps.db.query<{ id: string }>(
     /* sql */ `INSERT INTO sync_log (workspace_id, connector_name, trigger, mode, status, started_at, finished_at, counts)
      VALUES ($1::uuid, 'synthetic', 'initial', 'initial', 'succeeded', now(), now(), $2::jsonb) RETURNING id`,
     [ws.id, JSON.stringify(world.tables)],
   );
-  await runPostSyncChain({ db: deps.db, log: deps.log, workspaceId: ws.id, connectorName: 'synthetic', syncLogId: rows[0]!.id });
+  await runPostSyncChain({
+    db: deps.db,
+    log: deps.log,
+    workspaceId: ws.id,
+    connectorName: 'synthetic',
+    syncLogId: rows[0]!.id,
+  });
   progress('running the skills with the configured providers …');
   const runs = await runAllSkills(deps, ws.id, { asOf, computeFirst: false, trigger: 'demo' });
   return { id: ws.id, name: `${world.companyName} (demo)`, runs };
 }
 
 async function latestRuns(deps: AppDeps, workspaceId: string): Promise<SkillRun[]> {
-  const runs = await withWorkspace(deps.db, workspaceId, (tx) => listSkillRuns(tx, workspaceId, { limit: 50 }));
+  const runs = await withWorkspace(deps.db, workspaceId, (tx) =>
+    listSkillRuns(tx, workspaceId, { limit: 50 }),
+  );
   return BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter((r): r is SkillRun => !!r);
 }
 
