@@ -2,11 +2,13 @@
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
+import { stageMappingRouteDocs } from './stage-mapping-route-docs.ts';
 
 export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   foundationRouteDocs,
   entityRouteDocs,
   pipelineRouteDocs,
+  stageMappingRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
