@@ -7,9 +7,11 @@ import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
+import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
@@ -21,9 +23,12 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.
+  leadCohortRoutes,
   entityRoutes,
   pipelineRoutes,
   stageMappingRoutes,
+  connectorRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
