@@ -1,4 +1,5 @@
 /** Every capability's route docs; a capability that mounts routes adds its docs function here. */
+import { connectorRouteDocs } from './connector-route-docs.ts';
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
@@ -9,6 +10,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   entityRouteDocs,
   pipelineRouteDocs,
   stageMappingRouteDocs,
+  connectorRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
