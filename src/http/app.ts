@@ -7,8 +7,8 @@ import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
-import { connectorRoutes } from './routes/connector-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
+import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -25,12 +25,12 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  computeRoutes,
+  skillRoutes,
   // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.
   leadCohortRoutes,
   entityRoutes,
   pipelineRoutes,
-  computeRoutes,
-  skillRoutes,
   stageMappingRoutes,
   connectorRoutes,
 ];

@@ -19,6 +19,5 @@ ALTER TABLE accounts
   ADD COLUMN health_reasons      jsonb,
   ADD COLUMN computed_at         timestamptz;
 
--- Skills rank risky open deals per rep; the stage-history lookups go by deal.
-CREATE INDEX deals_open_by_owner ON deals (workspace_id, owner_email) WHERE NOT is_closed;
+-- Stage-history lookups (risk evidence, deal timelines) go by deal.
 CREATE INDEX deal_stage_history_by_deal ON deal_stage_history (workspace_id, deal_id, changed_at);
