@@ -8,6 +8,7 @@ import { errorMapper } from './error-mapper.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { linkerRoutes } from './routes/linker-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
@@ -19,6 +20,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   contextLayerRoutes,
   quotaRoutes,
   stageMappingRoutes,
+  linkerRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
