@@ -3,3 +3,4 @@
  * the demo, workers) import this once; a capability adding a step adds its module here.
  */
 import '../compute/compute-post-sync-step.ts';
+import '../linker/linker-post-sync.ts';
