@@ -2,7 +2,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { runComputedFields } from '../../compute/compute-engine.ts';
-import '../../compute/compute-post-sync-step.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, workspaceOf } from '../deps.ts';

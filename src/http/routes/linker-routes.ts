@@ -11,7 +11,6 @@ import {
 } from '../../linker/conversations-without-deals.ts';
 import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
-import '../../linker/linker-post-sync.ts';
 import { linkerCoverage, runLinker } from '../../linker/linker-run.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
