@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { registerSyncWorkers } from './sync/sync-workers.ts';
 
 export interface Running {
   url: string;
@@ -25,17 +26,13 @@ export async function buildDeps(
   log: Logger,
   opts: { ephemeral?: boolean } = {},
 ): Promise<AppDeps> {
-  const deps: AppDeps = {
+  return {
     db,
     config,
     log,
     adminToken: resolveAdminToken(config, opts),
     vault: createCredentialVault(loadEncryptionKey(config, opts)),
-    jobs: openJobQueue(config, log),
   };
-  await deps.jobs.start();
-  await startFileImport(deps);
-  return deps;
 }
 
 export function listen(deps: AppDeps, port: number, host: string): Promise<{ server: Server; url: string }> {
@@ -55,12 +52,17 @@ export async function startServer(config: Config, log = createLogger(config.logL
   try {
     await migrate(db);
     const deps = await buildDeps(config, db, log);
+    const queue = openJobQueue(config, log);
+    deps.queue = queue;
+    await queue.start();
+    if (config.runWorkers) await registerSyncWorkers({ ...deps, queue });
+    await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
     let stopping: Promise<void> | undefined;
     const stop = () => {
       // Stop accepting, let in-flight requests finish, then close the database.
       stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
-        .then(() => deps.jobs.stop())
+        .then(() => queue.stop())
         .then(() => db.close())
         .catch((err) => log.error({ err }, 'error during shutdown'));
       server.closeIdleConnections();

@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { loadConfig } from '../../src/config.ts';
+import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
+import { openJobQueue } from '../../src/jobs/open-queue.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
 import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
@@ -81,6 +83,11 @@ async function main() {
       PANDORA_IMPORT_MAX_BYTES: String(4 * 1024 ** 3),
     });
     const deps = await buildDeps(config, scratch.db, createLogger('silent'), { ephemeral: true });
+    // As startServer does: pg-boss on the same database runs the apply job.
+    const queue = openJobQueue(config, deps.log);
+    deps.queue = queue;
+    await queue.start();
+    const stopCleanup = await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, 0, '127.0.0.1');
     const admin = {
       authorization: `Bearer ${adminToken}`,
@@ -122,7 +129,8 @@ async function main() {
     const totalMs = performance.now() - t1;
     server.closeAllConnections();
     server.close();
-    await deps.jobs.stop();
+    stopCleanup();
+    await queue.stop();
     clearInterval(sampler);
 
     const rate = (ms: number) => Math.round(ROWS / (ms / 1000));

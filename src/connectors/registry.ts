@@ -1,8 +1,10 @@
 /** connector_name → adapter. Adding a connector is one folder and one line here. */
 import { NotFoundError } from '../errors.ts';
 import type { AnyConnectorAdapter } from './adapter.ts';
+import { hubspotAdapter } from './hubspot/hubspot-adapter.ts';
+import { salesforceAdapter } from './salesforce/salesforce-adapter.ts';
 
-const ADAPTERS: readonly AnyConnectorAdapter[] = [];
+const ADAPTERS: readonly AnyConnectorAdapter[] = [hubspotAdapter, salesforceAdapter];
 
 const byName = new Map<string, AnyConnectorAdapter>(ADAPTERS.map((a) => [a.name, a]));
 

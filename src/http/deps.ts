@@ -14,7 +14,8 @@ export interface AppDeps {
   log: Logger;
   adminToken: AdminToken;
   vault: CredentialVault;
-  jobs: JobQueue;
+  /** Background jobs; absent in tools that only serve requests. */
+  queue?: JobQueue;
 }
 
 /** The workspace of the current request (set by requireWorkspaceAccess). */

@@ -7,7 +7,7 @@ import { liveProgress } from '../../connectors/file-import/apply-import.ts';
 import { relinkAll } from '../../connectors/file-import/association-inference.ts';
 import { buildPreview, type Preview } from '../../connectors/file-import/build-preview.ts';
 import { heuristicClassifier } from '../../connectors/file-import/column-mapping.ts';
-import { importLimits } from '../../connectors/file-import/file-import-jobs.ts';
+import { importLimits, startApply } from '../../connectors/file-import/file-import-jobs.ts';
 import {
   batchToApi,
   createBatch,
@@ -119,7 +119,7 @@ export function importRoutes(deps: AppDeps): Router {
       );
       return getBatch(tx, ws, rows[0]!.id);
     });
-    await deps.jobs.send('file-import-apply', { workspace_id: res.locals.workspaceId, batch_id: batchId });
+    await startApply(deps, res.locals.workspaceId as string, batchId);
     res.status(202).json({ batch: batchToApi(batch) });
   });
 

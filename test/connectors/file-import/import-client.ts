@@ -20,7 +20,7 @@ export async function upload(
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Confirms and waits until the batch leaves 'confirmed'. */
+/** Confirms and polls until the batch leaves 'confirmed' (the apply runs in the background). */
 export async function confirmAndWait(
   app: TestApp,
   ws: { id: string; key: string },
@@ -32,6 +32,12 @@ export async function confirmAndWait(
     body,
   });
   if (res.status !== 202) return res;
-  await app.deps.jobs.idle(30_000);
-  return app.request('GET', `/api/workspaces/${ws.id}/import/batches/${batchId}`, { token: ws.key });
+  for (let i = 0; i < 600; i++) {
+    const got = await app.request('GET', `/api/workspaces/${ws.id}/import/batches/${batchId}`, {
+      token: ws.key,
+    });
+    if (got.body.batch.status !== 'confirmed') return got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`import batch ${batchId} did not finish`);
 }
