@@ -16,7 +16,9 @@ import {
   requireStatus,
 } from '../../connectors/file-import/import-batches.ts';
 import { IMPORT_ENTITY_TYPES, IMPORT_FIELDS } from '../../connectors/file-import/import-fields.ts';
-import { offlineStageClassifier } from '../../connectors/file-import/import-stages.ts';
+import { classifyUnknownStages, offlineStageClassifier } from '../../connectors/file-import/import-stages.ts';
+import { createLlmStageClassifier } from '../../connectors/file-import/llm-stage-classifier.ts';
+import { createLlmSession } from '../../llm/llm-client.ts';
 import { IMPORT_SOURCE } from '../../connectors/file-import/row-normaliser.ts';
 import { rollbackBatch } from '../../connectors/file-import/rollback-import.ts';
 import { removeTempFile } from '../../connectors/file-import/temp-files.ts';
@@ -79,6 +81,32 @@ export function importRoutes(deps: AppDeps): Router {
         });
         return { batch: batchToApi(batch), preview };
       });
+      // Unseen stage labels go to the classify tier after the preview transaction: the LLM session keeps
+      // its own ledger transactions, which must not nest inside ours.
+      if (out.preview.stage_values.some((s) => s.decided_by === 'unknown')) {
+        const llm = createLlmSession(
+          { db: deps.db, config: deps.config.llm, vault: deps.vault, log: deps.log },
+          res.locals.workspaceId as string,
+        );
+        out.preview.stage_values = await classifyUnknownStages(
+          out.preview.stage_values,
+          createLlmStageClassifier(llm),
+        );
+        out.preview.warnings = out.preview.warnings.filter(
+          (w) => !w.startsWith('stage values with no normalisation'),
+        );
+        const unknown = out.preview.stage_values.filter((v) => v.proposed === null).map((v) => v.value);
+        if (unknown.length > 0)
+          out.preview.warnings.push(`stage values with no normalisation: ${unknown.slice(0, 20).join(', ')}`);
+        await inRequestWorkspace(deps, res, (tx, ws) =>
+          tx.query(
+            /* sql */ `UPDATE import_batches SET preview = $3::jsonb, warnings = $4::jsonb, updated_at = now()
+                       WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+            [ws, out.batch.id, JSON.stringify(out.preview), JSON.stringify(out.preview.warnings)],
+          ),
+        );
+        out.batch.warnings = out.preview.warnings;
+      }
       res.status(201).json(out);
     } catch (err) {
       await removeTempFile(upload.path);

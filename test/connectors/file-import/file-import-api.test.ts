@@ -240,4 +240,33 @@ describe('file import over HTTP', () => {
     });
     assert.equal(bad.status, 409);
   });
+
+  test('unseen stage labels go to the classifier once; the answer is stored and reused', async () => {
+    const csv = 'Deal ID,Deal Name,Stage\nV-1,Verbal one,Verbal commit\nV-2,Odd one,Zzz\n';
+    const first = await upload(app, ws, 'more-deals.csv', csv);
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const stages = Object.fromEntries(first.body.preview.stage_values.map((s: any) => [s.value, s]));
+    assert.equal(stages['Verbal commit'].decided_by, 'classifier');
+    assert.equal(stages['Verbal commit'].proposed, 'decision');
+    assert.equal(stages.Zzz.proposed, null);
+    assert.ok(first.body.preview.warnings.some((w: string) => /no normalisation: Zzz$/.test(w)));
+    const done = await confirmAndWait(app, ws, first.body.batch.id, {
+      strategy: 'merge',
+      stage_mappings: { Zzz: 'awareness' },
+    });
+    assert.equal(done.body.batch.status, 'applied');
+    const stored = await q(
+      `SELECT raw_stage, stage_normalized FROM stage_mappings WHERE source = 'csv_import' ORDER BY raw_stage`,
+    );
+    assert.deepEqual(stored, [
+      { raw_stage: 'Verbal commit', stage_normalized: 'decision' },
+      { raw_stage: 'Zzz', stage_normalized: 'awareness' },
+    ]);
+    const again = await upload(app, ws, 'more-deals.csv', csv);
+    assert.deepEqual(
+      again.body.preview.stage_values.map((s: any) => s.decided_by),
+      ['stored', 'stored'],
+    );
+    await app.request('POST', `${base()}/import/cancel/${again.body.batch.id}`, { token: ws.key });
+  });
 });
