@@ -198,7 +198,8 @@ async function writeChunk(
       [workspaceId, batch.id, batch.entity_type, keys],
     );
   }
-  const written = await bulkUpsert(tx, spec, workspaceId, [...byKey.values()]);
+  // One COPY batch per chunk: each batch costs a temp table.
+  const written = await bulkUpsert(tx, spec, workspaceId, [...byKey.values()], { batchSize: CHUNK });
   counts.inserted += written.inserted;
   counts.updated += written.updated;
   counts.unchanged += written.unchanged;
