@@ -1,12 +1,14 @@
 /** Every capability's route docs; a capability that mounts routes adds its docs function here. */
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
+import { intelligenceRouteDocs } from './intelligence-route-docs.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
 
 export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   foundationRouteDocs,
   entityRouteDocs,
   pipelineRouteDocs,
+  intelligenceRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
