@@ -11,6 +11,7 @@ const envSchema = z.object({
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
   PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
+  PANDORA_DEMO_DEALS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: z.string().optional(),
   FIREWORKS_API_KEY: z.string().optional(),
@@ -42,6 +43,8 @@ export type Config = Readonly<{
   encryptionKey: string | undefined;
   dbPoolSize: number;
   bodyLimit: string;
+  /** Deals in the demo workspace `pandora start` creates once; 0 skips the demo. */
+  demoDeals: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** connector name (lower case) → base URL, from PANDORA_<CONNECTOR>_BASE_URL. */
   connectorBaseUrls: Readonly<Record<string, string>>;
@@ -107,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKey: e.PANDORA_ENCRYPTION_KEY,
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
+    demoDeals: e.PANDORA_DEMO_DEALS,
     logLevel: e.LOG_LEVEL,
     llm: Object.freeze({
       anthropicApiKey: e.ANTHROPIC_API_KEY,

@@ -14,6 +14,7 @@ import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
+import { linkerRoutes } from './routes/linker-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
@@ -33,6 +34,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   pipelineRoutes,
   stageMappingRoutes,
   connectorRoutes,
+  linkerRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

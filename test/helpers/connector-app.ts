@@ -16,7 +16,6 @@ export interface ConnectorApp {
   deps: AppDeps & { queue: JobQueue };
   url: string;
   workspaceId: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies loosely.
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
   close(): Promise<void>;
 }

@@ -1,17 +1,15 @@
 /** Route docs for the foundation routes: health, workspaces, API keys, context layer, quotas, the docs. */
-import type { JsonSchema, RouteDoc } from './openapi-document.ts';
-
-const WS = '/api/workspaces/:workspaceId';
-const obj = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
-  type: 'object',
-  properties,
-  required,
-  additionalProperties: false,
-});
-const str = { type: 'string' };
-const date = { type: 'string', format: 'date' };
-const list = { type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } };
-const any = { type: 'object' };
+import type { RouteDoc } from './openapi-document.ts';
+import {
+  anyObject as any,
+  createdResponse,
+  dateSchema as date,
+  listSchema as list,
+  objectSchema as obj,
+  routeDoc as doc,
+  stringSchema as str,
+  WS,
+} from './route-doc-builders.ts';
 
 const workspaceBody = obj({ name: str, settings: any });
 const periodBody = obj({
@@ -22,29 +20,8 @@ const periodBody = obj({
   team_quota: { type: 'number', minimum: 0 },
 });
 
-function doc(
-  method: RouteDoc['method'],
-  path: string,
-  tag: string,
-  summary: string,
-  extra: Partial<RouteDoc> = {},
-): RouteDoc {
-  return {
-    method,
-    path,
-    tag,
-    summary,
-    auth: 'workspace',
-    response:
-      method === 'delete'
-        ? { status: 204, description: 'deleted' }
-        : { status: 200, description: 'ok', schema: any },
-    ...extra,
-  };
-}
-
 export function foundationRouteDocs(): RouteDoc[] {
-  const created = { status: 201, description: 'created', schema: any };
+  const created = createdResponse;
   return [
     doc('get', '/healthz', 'system', 'Liveness with a database round trip', {
       auth: 'none',

@@ -1,14 +1,22 @@
 /** Every capability's route docs; a capability that mounts routes adds its docs function here. */
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
-import { intelligenceRouteDocs } from './intelligence-route-docs.ts';
+import { computeRouteDocs } from '../routes/compute-routes.ts';
+import { skillRouteDocs } from '../routes/skill-routes.ts';
+import { connectorRouteDocs } from '../routes/connector-routes.ts';
+import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
+import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
 
 export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   foundationRouteDocs,
   entityRouteDocs,
   pipelineRouteDocs,
-  intelligenceRouteDocs,
+  leadCohortRouteDocs,
+  stageMappingRouteDocs,
+  connectorRouteDocs,
+  computeRouteDocs,
+  skillRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { runComputedFields } from '../../compute/compute-engine.ts';
-import '../../compute/compute-post-sync-step.ts';
+import type { RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, workspaceOf } from '../deps.ts';
 import { isoDate, parseInput } from '../request-validation.ts';
 
@@ -15,4 +16,18 @@ export function computeRoutes(deps: AppDeps): Router {
     res.json(await runComputedFields(deps.db, workspaceOf(res), { asOf: body.as_of }));
   });
   return r;
+}
+
+export function computeRouteDocs(): RouteDoc[] {
+  return [
+    routeDoc(
+      'post',
+      `${WS}/compute/run`,
+      'compute',
+      'Recompute velocity, risk, engagement and health scores now',
+      {
+        requestBody: fromZod(runBody),
+      },
+    ),
+  ];
 }

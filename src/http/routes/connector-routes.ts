@@ -20,6 +20,15 @@ import { buildConnectorContext, parseCredentials } from '../../sync/connector-co
 import { getSyncLog, listSyncLogs } from '../../sync/sync-log.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
 import { runSync } from '../../sync/orchestrator.ts';
+import type { RouteDoc } from '../openapi/openapi-document.ts';
+import {
+  acceptedResponse,
+  createdResponse,
+  fromZod,
+  listResponse,
+  routeDoc,
+  WS,
+} from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -172,4 +181,61 @@ async function startSync(
     );
   }
   return started;
+}
+
+export function connectorRouteDocs(): RouteDoc[] {
+  const name = [{ name: 'name', in: 'path' as const, required: true, schema: { type: 'string' } }];
+  return [
+    routeDoc(
+      'get',
+      `${WS}/connectors`,
+      'connectors',
+      'Connections with status, last sync and counts (never credentials)',
+      {
+        response: listResponse,
+      },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/connectors/:name/connect`,
+      'connectors',
+      'Validate credentials live, store them encrypted, start the first sync',
+      {
+        parameters: name,
+        requestBody: fromZod(connectBody),
+        response: createdResponse,
+      },
+    ),
+    routeDoc('delete', `${WS}/connectors/:name`, 'connectors', 'Disconnect; data is kept unless purge=true', {
+      parameters: [
+        ...name,
+        { name: 'purge', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } },
+      ],
+    }),
+    routeDoc(
+      'post',
+      `${WS}/connectors/:name/sync`,
+      'connectors',
+      'Start a sync (coalesced with a running one)',
+      {
+        parameters: name,
+        requestBody: fromZod(syncBody),
+        response: acceptedResponse,
+      },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/connectors/hubspot/populate-deal-contacts`,
+      'connectors',
+      'Backfill deal_contacts from stored HubSpot associations',
+    ),
+    routeDoc('get', `${WS}/sync-log`, 'connectors', 'Sync runs, newest first', {
+      parameters: [
+        { name: 'connector', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      ],
+      response: listResponse,
+    }),
+    routeDoc('get', `${WS}/sync-log/:id`, 'connectors', 'One sync run with per-entity counts and progress'),
+  ];
 }

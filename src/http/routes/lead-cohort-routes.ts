@@ -2,6 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { leadCohorts } from '../../compute/lead-cohorts.ts';
+import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { isoDate, parseInput } from '../request-validation.ts';
 
@@ -16,4 +18,24 @@ export function leadCohortRoutes(deps: AppDeps): Router {
     res.json(await inRequestWorkspace(deps, res, (tx, ws) => leadCohorts(tx, ws, query)));
   });
   return r;
+}
+
+export function leadCohortRouteDocs(): RouteDoc[] {
+  return [
+    routeDoc(
+      'get',
+      `${WS}/leads/cohorts`,
+      'leads',
+      'Converted vs unconverted leads by source, month and owner',
+      {
+        parameters: Object.entries(fromZod(cohortQuery).properties as Record<string, JsonSchema>).map(
+          ([n, schema]) => ({
+            name: n,
+            in: 'query' as const,
+            schema,
+          }),
+        ),
+      },
+    ),
+  ];
 }

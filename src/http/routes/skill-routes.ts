@@ -12,6 +12,8 @@ import '../../skills/all-skills.ts';
 import { startSkillRun } from '../../skills/skill-dispatch.ts';
 import { listSkills } from '../../skills/skill-registry.ts';
 import { getSkillRun, listSkillRuns } from '../../skills/skill-runs.ts';
+import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
+import { acceptedResponse, fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -80,4 +82,44 @@ export function skillRoutes(deps: AppDeps): Router {
     });
   });
   return r;
+}
+
+export function skillRouteDocs(): RouteDoc[] {
+  const query = (schema: z.ZodObject) =>
+    Object.entries(fromZod(schema).properties as Record<string, JsonSchema>).map(([name, s]) => ({
+      name,
+      in: 'query' as const,
+      schema: s,
+    }));
+  return [
+    routeDoc('get', `${WS}/skills`, 'skills', 'The registered skills with their phases and inputs', {
+      response: listResponse,
+    }),
+    routeDoc('post', `${WS}/skills/:skillId/run`, 'skills', 'Start a skill run', {
+      requestBody: fromZod(runBody),
+      response: acceptedResponse,
+    }),
+    routeDoc('get', `${WS}/skill-runs`, 'skills', 'Skill runs, newest first', {
+      parameters: query(runsQuery),
+      response: listResponse,
+    }),
+    routeDoc(
+      'get',
+      `${WS}/skill-runs/:runId`,
+      'skills',
+      'One skill run: status, phase timings, tokens, result with evidence',
+    ),
+    routeDoc('get', `${WS}/llm/usage`, 'llm', 'Token usage per day, tier and model', {
+      parameters: query(usageQuery),
+    }),
+    routeDoc(
+      'put',
+      `${WS}/llm/config`,
+      'llm',
+      'Workspace model settings and API keys (stored encrypted, never returned)',
+      {
+        requestBody: fromZod(llmConfigBody),
+      },
+    ),
+  ];
 }
