@@ -178,6 +178,45 @@ describe('HubSpot connector', () => {
     ]);
   });
 
+  test('stage mappings: PUT re-normalises matching deals, GET lists mappings and observed stages', async () => {
+    const put = await app.api('PUT', '/stage-mappings', {
+      mappings: [{ source: 'hubspot', raw_stage: 'Contract Sent', stage_normalized: 'decision' }],
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.deals_updated, 2); // 9004 started there, 9001 moved there
+    const got = await app.api('GET', '/stage-mappings');
+    assert.deepEqual(
+      got.body.data.map((m: { raw_stage: string; stage_normalized: string }) => [
+        m.raw_stage,
+        m.stage_normalized,
+      ]),
+      [['Contract Sent', 'decision']],
+    );
+    assert.ok(
+      got.body.observed_stages.some(
+        (o: { stage: string; deal_count: number }) => o.stage === 'Contract Sent',
+      ),
+    );
+    assert.equal(
+      (
+        await app.api('PUT', '/stage-mappings', {
+          mappings: [{ source: 'hubspot', raw_stage: 'x', stage_normalized: 'won' }],
+        })
+      ).status,
+      400,
+    );
+    const removed = await app.api('PUT', '/stage-mappings', {
+      mappings: [{ source: 'hubspot', raw_stage: 'Contract Sent', stage_normalized: null }],
+    });
+    assert.equal(removed.body.deals_updated, 2);
+    assert.equal(
+      await count(
+        `SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND stage_normalized = 'negotiation'`,
+      ),
+      2,
+    );
+  });
+
   test('429 with Retry-After and 500s are retried; the sync still succeeds', async () => {
     hs.fault({
       status: 429,
