@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { openConnectorContext } from '../../src/sync/connector-context.ts';
 import { runSync } from '../../src/sync/orchestrator.ts';
 import { requestSync } from '../../src/sync/sync-requests.ts';
 import type { FakeServer } from '../fakes/fake-server.ts';
@@ -116,6 +117,15 @@ describe('HubSpot connector', () => {
     assert.equal(dealList.query.associations, 'contacts,companies');
     assert.ok(dealList.query.properties!.split(',').includes('deal_score__c'));
     assert.equal(dealList.query.archived, 'false');
+  });
+
+  test('on-demand hooks run with the stored connection (fetchUserDirectory)', async () => {
+    const { adapter, ctx } = await openConnectorContext(app.deps, ws(), 'hubspot');
+    const users = await adapter.fetchUserDirectory!(ctx);
+    assert.deepEqual(
+      users.map((u) => u.email),
+      ['alice@vendor.example', 'bob@vendor.example'],
+    );
   });
 
   test('a second sync with no upstream change reports everything unchanged and writes nothing', async () => {
