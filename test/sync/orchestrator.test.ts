@@ -175,12 +175,18 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       `UPDATE sync_log SET status = 'running', heartbeat_at = now() - interval '2 hours' WHERE workspace_id = $1 AND status = 'queued'`,
       [ws],
     );
+    await t.db.query(`UPDATE connections SET status = 'syncing' WHERE workspace_id = $1`, [ws]);
     const queue = createInProcessQueue(deps.log);
     const r = await runSchedulerTick(
       { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
       new Date(),
     );
     assert.equal(r.failedStale, 1);
+    const conn = await t.db.query<{ status: string }>(
+      `SELECT status FROM connections WHERE workspace_id = $1`,
+      [ws],
+    );
+    assert.equal(conn.rows[0]!.status, 'error');
     const { row } = await requestSync(deps, ws, 'memory', 'manual');
     const later = new Date(Date.now() + 10 * 60_000);
     const r2 = await runSchedulerTick({ db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' }, later);
