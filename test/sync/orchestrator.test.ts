@@ -9,7 +9,12 @@ import { loadConfig } from '../../src/config.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runSync, type SyncDeps } from '../../src/sync/orchestrator.ts';
-import { registerPostSyncStep, unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
+import {
+  postSyncSteps,
+  registerPostSyncStep,
+  unregisterPostSyncStep,
+} from '../../src/sync/post-sync-steps.ts';
+import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { requestSync } from '../../src/sync/sync-requests.ts';
 import { runSchedulerTick } from '../../src/sync/scheduler.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
@@ -66,10 +71,8 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     t = await createTestDb();
     deps = { db: t.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), vault };
     ws = (
-      await t.db.query<{ id: string }>(
-        `INSERT INTO workspaces (name, settings) VALUES ('w', '{"sync_time": "06:30"}') RETURNING id`,
-      )
-    ).rows[0]!.id;
+      await t.db.transaction((tx) => createWorkspace(tx, { name: 'w', settings: { sync_time: '06:30' } }))
+    ).id;
     await withWorkspace(t.db, ws, (tx) =>
       saveConnection(tx, ws, {
         name: 'memory',
@@ -115,11 +118,15 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
         s.name,
         s.status,
       ]);
+      // The test's two steps first (lowest order), then every step the capabilities registered, in order.
       assert.deepEqual(steps, [
         ['first', 'failed'],
         ['second', 'succeeded'],
-        ['stage-normalisation', 'succeeded'],
+        ...postSyncSteps('memory')
+          .filter((s) => s.name !== 'first' && s.name !== 'second')
+          .map((s) => [s.name, 'succeeded']),
       ]);
+      assert.ok(steps.some(([name]) => name === 'stage-normalisation'));
       const deals = await t.db.query<{ source_id: string; has_account: boolean }>(
         `SELECT source_id, account_id IS NOT NULL AS has_account FROM deals WHERE workspace_id = $1 ORDER BY source_id`,
         [ws],
