@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { registerSkillRunWorker } from './skills/skill-dispatch.ts';
 import { registerSyncWorkers } from './sync/sync-workers.ts';
 
 export interface Running {
@@ -55,7 +56,10 @@ export async function startServer(config: Config, log = createLogger(config.logL
     const queue = openJobQueue(config, log);
     deps.queue = queue;
     await queue.start();
-    if (config.runWorkers) await registerSyncWorkers({ ...deps, queue });
+    if (config.runWorkers) {
+      await registerSyncWorkers({ ...deps, queue });
+      await registerSkillRunWorker(queue, deps);
+    }
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
     let stopping: Promise<void> | undefined;

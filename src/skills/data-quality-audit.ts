@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
+import { type CwdSummary, conversationsWithoutDealsSummary } from '../linker/conversations-without-deals.ts';
 import { classifyItems } from '../llm/classify-batch.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
@@ -51,11 +52,10 @@ export interface AuditFacts {
     activities_unlinked: number;
     sample_ids: Record<string, string[]>;
   };
-  unlinked_conversations: {
-    total: number;
-    source: 'linker_report' | 'direct_query';
-    sample: UnlinkedConversation[];
-  };
+  /** Conversations linked to nothing at all (neither deal nor account). */
+  unlinked_conversations: { total: number; sample: UnlinkedConversation[] };
+  /** The linker's report: external calls at an account with no deal, by severity and likely cause. */
+  conversations_without_deals: CwdSummary;
   stale_syncs: Array<{ connector_name: string; status: string; last_sync_at: string | null }>;
 }
 
@@ -103,11 +103,8 @@ SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS recor
                  FROM (SELECT * FROM groups ORDER BY cardinality(ids) DESC, k LIMIT 10) t), '[]') AS top
 FROM groups`;
 
-/**
- * Seam: conversations linked to nothing, queried directly. Once the linker's conversations-without-deals
- * report lands, call it here instead (it adds severity counts) and report source 'linker_report'.
- */
-export async function conversationsWithoutDealsFallback(
+/** Conversations the linker could tie to nothing (no deal, no account); the linker's report covers the rest. */
+export async function unlinkedConversations(
   tx: Queryable,
   workspaceId: string,
   limit: number,
@@ -124,7 +121,7 @@ export async function conversationsWithoutDealsFallback(
      FROM conversations WHERE ${where} ORDER BY started_at DESC NULLS LAST, id LIMIT $2::int`,
     [workspaceId, limit],
   );
-  return { total: total.rows[0]!.n, source: 'direct_query', sample: rows };
+  return { total: total.rows[0]!.n, sample: rows };
 }
 
 async function computeAudit(
@@ -166,7 +163,12 @@ async function computeAudit(
       activities_unlinked: o.a,
       sample_ids: { contacts: o.cs, deals: o.ds },
     },
-    unlinked_conversations: await conversationsWithoutDealsFallback(tx, workspaceId, 100),
+    unlinked_conversations: await unlinkedConversations(tx, workspaceId, 100),
+    conversations_without_deals: await conversationsWithoutDealsSummary(
+      tx,
+      workspaceId,
+      new Date(`${asOf}T23:59:59Z`),
+    ),
     stale_syncs: stale.rows,
   };
 }
@@ -211,6 +213,16 @@ function auditFindings(f: AuditFacts): Finding[] {
       severity: 'medium',
       title: `${f.unlinked_conversations.total} recorded conversations are linked to no deal or account`,
       evidence: { conversations: f.unlinked_conversations.sample.map((c) => c.id).slice(0, 30) },
+    });
+  }
+  const cwd = f.conversations_without_deals;
+  if (cwd.total > 0) {
+    findings.push({
+      kind: 'conversations_without_deals',
+      severity: cwd.by_severity.high > 0 ? 'high' : 'medium',
+      title: `${cwd.total} external calls at ${cwd.accounts} accounts have no deal (${cwd.by_severity.high} high, ${cwd.by_severity.medium} medium, ${cwd.by_severity.low} low severity)`,
+      evidence: {},
+      metrics: { ...cwd.by_severity, ...cwd.by_cause },
     });
   }
   for (const s of f.stale_syncs) {
@@ -295,6 +307,7 @@ registerSkill({
           },
         ],
         unlinked_conversations: [{ total: f.unlinked_conversations.total, by_category: counts }],
+        conversations_without_deals: [f.conversations_without_deals],
         stale_syncs: f.stale_syncs,
       };
     },

@@ -59,6 +59,23 @@ test('npm start: migrates, builds the demo once, runs the skills, serves the API
       data: unknown[];
     };
     assert.ok(runs.data.length >= 4);
+
+    // A run started over the API goes through the server's job queue and its skill-run worker.
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const started = await fetch(`${url}/api/workspaces/${ws}/skills/forecast/run`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    });
+    assert.equal(started.status, 202);
+    const { id } = (await started.json()) as { id: string };
+    let status = 'queued';
+    for (let i = 0; i < 120 && (status === 'queued' || status === 'running'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const run = await fetch(`${url}/api/workspaces/${ws}/skill-runs/${id}`, { headers: auth });
+      status = ((await run.json()) as { status: string }).status;
+    }
+    assert.equal(status, 'succeeded');
     assert.equal(await first.stop(), 0, 'SIGTERM shuts down cleanly');
 
     // The second start reuses the world: no second admin token, no new workspace, a new key.

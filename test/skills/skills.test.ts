@@ -5,6 +5,8 @@ import { runComputedFields } from '../../src/compute/compute-engine.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createCredentialVault } from '../../src/connectors/credential-vault.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { bulkUpsert } from '../../src/db/bulk-upsert.ts';
+import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { DiscoveryFacts } from '../../src/skills/custom-field-discovery.ts';
 import type { AuditFacts } from '../../src/skills/data-quality-audit.ts';
@@ -111,6 +113,22 @@ describe('skills (offline provider)', () => {
   });
 
   test('data-quality-audit finds duplicates, orphans, unlinked conversations; classification ignores injected text', async () => {
+    // A call at Globex linked to the account but to no deal: the linker's report counts it.
+    await bulkUpsert(t.db, ENTITY_TABLES.conversations, f.workspaceId, [
+      {
+        source: 'fixture',
+        source_id: 'cv3',
+        title: 'Globex pricing follow-up',
+        started_at: '2025-06-25T15:00:00Z',
+        duration_seconds: 1800,
+        participants: [{ name: 'Gail', email: 'gail@globex.com', affiliation: 'external' }],
+      },
+    ]);
+    await t.db.query(
+      `UPDATE conversations SET account_id = $2::uuid, link_method = 'domain_match', is_internal = false
+       WHERE workspace_id = $1::uuid AND source_id = 'cv3'`,
+      [f.workspaceId, f.ids['account:globex']!],
+    );
     const { result } = await run<AuditFacts>('data-quality-audit');
     const facts = result.facts;
     assert.equal(facts.duplicates.accounts.groups, 2); // "Acme Inc" ~ "ACME, Inc." by name, and acme.com ~ www.acme.com
@@ -121,7 +139,9 @@ describe('skills (offline provider)', () => {
     );
     assert.equal(facts.orphans.deals_without_account, 1);
     assert.equal(facts.unlinked_conversations.total, 1);
-    assert.equal(facts.unlinked_conversations.source, 'direct_query');
+    assert.equal(facts.conversations_without_deals.total, 1);
+    assert.equal(facts.conversations_without_deals.accounts, 1);
+    assert.ok(result.findings.some((x) => x.kind === 'conversations_without_deals'));
     const cv2 = facts.unlinked_conversations.sample[0]!;
     assert.deepEqual(cv2.external_domains, ['initech.com']);
     assert.equal(result.labels![cv2.id], 'prospect_meeting'); // "Intro with Initech", despite the injected instruction

@@ -13,6 +13,8 @@ import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
 import { linkerCoverage, runLinker } from '../../linker/linker-run.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
+import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { isoDate, parseInput, uuidParam } from '../request-validation.ts';
 
@@ -110,4 +112,68 @@ export function linkerRoutes(deps: AppDeps): Router {
     );
   });
   return r;
+}
+
+export function linkerRouteDocs(): RouteDoc[] {
+  const cwdParams = Object.entries(fromZod(cwdQuery).properties as Record<string, JsonSchema>).map(
+    ([name, schema]) => ({
+      name,
+      in: 'query' as const,
+      schema,
+    }),
+  );
+  return [
+    routeDoc(
+      'get',
+      `${WS}/config/internal-domains`,
+      'linker',
+      'The resolved internal domains, with the source that decided each',
+    ),
+    routeDoc(
+      'put',
+      `${WS}/config/internal-domains`,
+      'linker',
+      'Set the internal domains; conversations are re-classified and re-linked',
+      {
+        requestBody: fromZod(putDomainsBody),
+      },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/linker/run`,
+      'linker',
+      'Run the internal-meeting filter and the linker now; per-tier counts',
+    ),
+    routeDoc(
+      'get',
+      `${WS}/linker/status`,
+      'linker',
+      'Link coverage: linked to a deal, to an account only, unlinked',
+    ),
+    routeDoc(
+      'put',
+      `${WS}/conversations/:conversationId/links`,
+      'linker',
+      'Set manual links (never overwritten by the linker)',
+      {
+        requestBody: fromZod(linksBody),
+      },
+    ),
+    routeDoc(
+      'get',
+      `${WS}/conversations-without-deals`,
+      'linker',
+      'External conversations at an account but on no deal',
+      {
+        parameters: cwdParams,
+        response: listResponse,
+      },
+    ),
+    routeDoc(
+      'get',
+      `${WS}/conversations-without-deals/summary`,
+      'linker',
+      'Counts by severity and likely cause',
+    ),
+  ];
 }
