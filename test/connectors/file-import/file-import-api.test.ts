@@ -269,4 +269,35 @@ describe('file import over HTTP', () => {
     );
     await app.request('POST', `${base()}/import/cancel/${again.body.batch.id}`, { token: ws.key });
   });
+
+  test('rolling back an accounts import also undoes the links it inferred', async () => {
+    const other = await app.createWorkspace('Rollback links');
+    const deals = await upload(app, other, 'pipeline.csv', DEALS_V1);
+    await confirmAndWait(app, other, deals.body.batch.id, { strategy: 'merge' });
+    const contacts = await upload(app, other, 'people.csv', CONTACTS);
+    await confirmAndWait(app, other, contacts.body.batch.id, { strategy: 'merge' });
+    const snapshot = async () => ({
+      deals: await q(`SELECT * FROM deals WHERE workspace_id = $1 ORDER BY id`, [other.id]),
+      contacts: await q(`SELECT * FROM contacts WHERE workspace_id = $1 ORDER BY id`, [other.id]),
+      links: await q(`SELECT * FROM deal_contacts WHERE workspace_id = $1 ORDER BY id`, [other.id]),
+    });
+    const before = await snapshot();
+    const accounts = await upload(app, other, 'companies.csv', ACCOUNTS);
+    const done = await confirmAndWait(app, other, accounts.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.result.relink.deals_linked_to_accounts, 3);
+    assert.ok(done.body.batch.result.relink.contact_deal_links_inferred > 0);
+    const rb = await app.request(
+      'POST',
+      `/api/workspaces/${other.id}/import/${accounts.body.batch.id}/rollback`,
+      {
+        token: other.key,
+      },
+    );
+    assert.equal(rb.status, 200, JSON.stringify(rb.body));
+    assert.deepEqual(await snapshot(), before);
+    assert.equal(
+      (await q(`SELECT count(*)::int AS n FROM accounts WHERE workspace_id = $1`, [other.id]))[0].n,
+      0,
+    );
+  });
 });
