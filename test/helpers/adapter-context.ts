@@ -12,7 +12,6 @@ import { createLogger } from '../../src/logger.ts';
 export function adapterContext(
   adapter: AnyConnectorAdapter,
   opts: { baseUrl: string; credentials: unknown; metadata?: Record<string, unknown> },
-  // biome-ignore lint/suspicious/noExplicitAny: one helper serves adapters of every credential type.
 ): ConnectorContext<any> {
   const signal = new AbortController().signal;
   return {
@@ -39,7 +38,6 @@ export function adapterContext(
 
 export async function collectSync(
   adapter: AnyConnectorAdapter,
-  // biome-ignore lint/suspicious/noExplicitAny: as above.
   ctx: ConnectorContext<any>,
   request: SyncRequest = { mode: 'incremental', cursor: {} },
 ): Promise<SyncPage[]> {
