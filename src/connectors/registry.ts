@@ -1,8 +1,17 @@
 /** connector_name → adapter. Adding a connector is one folder and one line here. */
 import { NotFoundError } from '../errors.ts';
 import type { AnyConnectorAdapter } from './adapter.ts';
+import { firefliesAdapter } from './fireflies/fireflies-adapter.ts';
+import { gdriveAdapter } from './gdrive/gdrive-adapter.ts';
+import { gongAdapter } from './gong/gong-adapter.ts';
+import { mondayAdapter } from './monday/monday-adapter.ts';
 
-const ADAPTERS: readonly AnyConnectorAdapter[] = [];
+const ADAPTERS: readonly AnyConnectorAdapter[] = [
+  gongAdapter,
+  firefliesAdapter,
+  mondayAdapter,
+  gdriveAdapter,
+];
 
 const byName = new Map<string, AnyConnectorAdapter>(ADAPTERS.map((a) => [a.name, a]));
 
