@@ -146,6 +146,7 @@ export interface ConnectorAdapter<Credentials = unknown> {
   fetchUserDirectory?(ctx: ConnectorContext<Credentials>): Promise<UserDirectoryEntry[]>;
   /** The recording's transcript; null when the source no longer has it (deleted, retention expired). */
   fetchTranscript?(ctx: ConnectorContext<Credentials>, sourceId: string): Promise<Transcript | null>;
+  /** The file as text; null when it has no text form (a binary); throws GoneError when the source lost it. */
   fetchDocumentContent?(
     ctx: ConnectorContext<Credentials>,
     sourceId: string,

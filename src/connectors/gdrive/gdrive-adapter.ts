@@ -5,7 +5,7 @@
  * Content is exported only on demand; account links come from the gdrive-account-match post-sync step.
  */
 import { z } from 'zod';
-import { ValidationError } from '../../errors.ts';
+import { GoneError, ValidationError } from '../../errors.ts';
 import type { ConnectorAdapter, NormalisedRecord } from '../adapter.ts';
 import {
   DRIVE_ID,
@@ -152,6 +152,7 @@ export const gdriveAdapter: ConnectorAdapter<DriveCredentials> = {
 
   async fetchDocumentContent(ctx, sourceId) {
     const file = await getFile(ctx.http, sourceId);
-    return file ? fetchFileText(ctx.http, file) : null;
+    if (!file) throw new GoneError('gdrive no longer has this document');
+    return fetchFileText(ctx.http, file);
   },
 };

@@ -4,7 +4,7 @@ import { linkDocumentsToAccounts } from '../../../src/connectors/gdrive/gdrive-a
 import { gdriveAdapter } from '../../../src/connectors/gdrive/gdrive-adapter.ts';
 import { UpstreamAuthError } from '../../../src/connectors/http-client.ts';
 import { withWorkspace } from '../../../src/db/tenant-scope.ts';
-import { UpstreamError, ValidationError } from '../../../src/errors.ts';
+import { GoneError, UpstreamError, ValidationError } from '../../../src/errors.ts';
 import { postSyncSteps } from '../../../src/sync/post-sync-steps.ts';
 import { type DriveFake, startDriveFake } from '../../fakes/gdrive-fake.ts';
 import { adapterContext, collectSync } from '../../helpers/adapter-context.ts';
@@ -168,7 +168,7 @@ describe('Google Drive adapter', () => {
     assert.equal(await withWorkspace(t.db, ws, (tx) => linkDocumentsToAccounts(tx, ws)), 0, 'idempotent');
   });
 
-  test('content on demand: Docs exported as text, text files downloaded, binaries and missing files null', async () => {
+  test('content on demand: Docs exported as text, text files downloaded, binaries null, missing files gone', async () => {
     assert.deepEqual(await gdriveAdapter.fetchDocumentContent!(ctx(), 'doc-plan'), {
       mimeType: 'text/plain',
       text: 'Step 1 (as text/plain)',
@@ -178,7 +178,7 @@ describe('Google Drive adapter', () => {
       text: 'QBR',
     });
     assert.equal(await gdriveAdapter.fetchDocumentContent!(ctx(), 'doc-misc'), null);
-    assert.equal(await gdriveAdapter.fetchDocumentContent!(ctx(), 'doc-deleted'), null);
+    await assert.rejects(gdriveAdapter.fetchDocumentContent!(ctx(), 'doc-deleted'), GoneError);
   });
 
   test('an expired token is an auth error; 429 is retried; a malformed listing is an UpstreamError', async () => {
