@@ -1,0 +1,214 @@
+import type { TeamMember } from './team.ts';
+import {
+  type AccountModel,
+  type ChunkPlan,
+  DAY_MS,
+  type DealModel,
+  type WorldContext,
+  between,
+  iso,
+  nextNumber,
+} from './world-model.ts';
+import { FIRST_NAMES, FREE_MAIL_DOMAINS, LAST_NAMES } from './vocabulary.ts';
+import { personEmail } from './naming.ts';
+import { type MeetingSpec, type Person, firefliesTranscript, gongCall } from './recorder-payloads.ts';
+
+const GONG_SHARE = 0.6;
+const NO_EMAIL_SHARE = 0.07;
+const FREE_MAIL_GUEST_SHARE = 0.05;
+const CALL_TITLES = ['Discovery', 'Demo', 'Technical deep dive', 'Pricing review', 'Negotiation', 'Check-in'];
+const GENERIC_TITLES = ['Follow-up call', 'Quick sync', 'Catch up', 'Zoom meeting'];
+
+function member(m: TeamMember): Person {
+  return { name: m.name, email: m.email, internal: true, gongUserId: m.gongUserId };
+}
+
+function externalTitle(ctx: WorldContext, accountName: string, stageIndex: number): string {
+  const { rng, team } = ctx;
+  // A fifth of calendar titles name no company at all: the linker must rely on the attendees.
+  if (rng.chance(0.2)) return rng.pick(GENERIC_TITLES);
+  const topic = CALL_TITLES[Math.min(CALL_TITLES.length - 1, stageIndex)]!;
+  return rng.chance(0.5)
+    ? `${accountName} <> ${team.companyName}: ${topic}`
+    : `${team.companyName} | ${accountName} - ${topic}`;
+}
+
+function maybeFreeMailGuest(ctx: WorldContext, people: Person[]): void {
+  if (!ctx.rng.chance(FREE_MAIL_GUEST_SHARE)) return;
+  const first = ctx.rng.pick(FIRST_NAMES);
+  const last = ctx.rng.pick(LAST_NAMES);
+  const n = nextNumber(ctx, 'free-mail-guest');
+  people.push({
+    name: `${first} ${last}`,
+    email: personEmail(first, last, ctx.rng.pick(FREE_MAIL_DOMAINS), `.${n}`),
+    internal: false,
+  });
+}
+
+export function generateDealConversations(ctx: WorldContext, plan: ChunkPlan, deal: DealModel): void {
+  const { rng, team } = ctx;
+  const count = deal.depth <= 1 ? rng.int(0, 1) : rng.int(1, Math.min(5, deal.depth));
+  const crm = deal.account.crm;
+  for (let i = 0; i < count; i++) {
+    const people: Person[] = [member(deal.owner)];
+    if (rng.chance(0.3)) people.push(member(rng.pick(team.salesSupport)));
+    for (const c of rng.sample(deal.contacts, rng.int(1, 3)))
+      people.push({ name: `${c.first} ${c.last}`, email: c.email, internal: false });
+    maybeFreeMailGuest(ctx, people);
+    const span = Math.max(DAY_MS, deal.endAt - deal.createdAt);
+    const c = rng.next();
+    addConversation(ctx, plan, {
+      title: externalTitle(ctx, deal.account.name, Math.floor((i * CALL_TITLES.length) / Math.max(1, count))),
+      startedAt: between(ctx, deal.createdAt + (span * i) / count, deal.createdAt + (span * (i + 1)) / count),
+      people,
+      organizer: people[0]!,
+      crm,
+      context:
+        c < 0.45
+          ? { dealId: deal.sourceId, accountId: deal.account.sourceId }
+          : c < 0.55
+            ? { dealId: null, accountId: deal.account.sourceId }
+            : null,
+      truth: {
+        kind: 'deal_call',
+        is_internal: false,
+        deal_source: crm,
+        deal_source_id: deal.sourceId,
+        account_source: crm,
+        account_source_id: deal.account.sourceId,
+      },
+    });
+  }
+}
+
+/** Calls at an account that has no deal (yet): intro calls, check-ins with a customer. */
+export function generateAccountConversations(
+  ctx: WorldContext,
+  plan: ChunkPlan,
+  account: AccountModel,
+): void {
+  const { rng } = ctx;
+  const count = rng.int(1, 2);
+  for (let i = 0; i < count; i++) {
+    const people: Person[] = [member(account.owner)];
+    for (const c of rng.sample(account.contacts, rng.int(1, 2)))
+      people.push({ name: `${c.first} ${c.last}`, email: c.email, internal: false });
+    maybeFreeMailGuest(ctx, people);
+    addConversation(ctx, plan, {
+      title: rng.chance(0.2) ? rng.pick(GENERIC_TITLES) : `${account.name} <> ${ctx.team.companyName}: Intro`,
+      startedAt: between(ctx, account.createdAt, ctx.asOf),
+      people,
+      organizer: people[0]!,
+      crm: account.crm,
+      context: rng.chance(0.3) ? { dealId: null, accountId: account.sourceId } : null,
+      truth: {
+        kind: 'account_call',
+        is_internal: false,
+        deal_source: null,
+        deal_source_id: null,
+        account_source: account.crm,
+        account_source_id: account.sourceId,
+      },
+    });
+  }
+}
+
+/** An internal-only meeting: stand-ups, 1:1s, all-hands, retros, interview debriefs, forecast calls. */
+export function generateInternalMeeting(ctx: WorldContext, plan: ChunkPlan): void {
+  const { rng, team } = ctx;
+  const managers = team.salesSupport.filter((m) => m.role === 'sales_manager');
+  const manager = rng.pick(managers.length > 0 ? managers : team.salesSupport);
+  const engineers = team.staff.filter((m) => m.role === 'engineering');
+  const kind = rng.int(0, 5);
+  let title: string;
+  let attendees: TeamMember[];
+  if (kind === 0) {
+    title = 'Sales stand-up';
+    attendees = [manager, ...rng.sample(team.reps, rng.int(3, 8))];
+  } else if (kind === 1) {
+    const rep = rng.pick(team.reps);
+    title = `Weekly 1:1: ${manager.name.split(' ')[0]} / ${rep.name.split(' ')[0]}`;
+    attendees = [manager, rep];
+  } else if (kind === 2) {
+    title = `${team.companyName} all-hands`;
+    attendees = rng.sample([...team.staff, ...team.reps, ...team.salesSupport], rng.int(10, 25));
+  } else if (kind === 3) {
+    title = 'Sprint retro';
+    attendees = rng.sample(engineers.length >= 2 ? engineers : team.staff, rng.int(2, 6));
+  } else if (kind === 4) {
+    title = `Interview debrief: ${rng.pick(['Senior Account Executive', 'SDR', 'Backend Engineer', 'Solutions Engineer'])}`;
+    attendees = rng.sample([...team.staff, manager], rng.int(2, 4));
+  } else {
+    title = rng.pick(['Pipeline review', 'Forecast call', 'Deal desk']);
+    attendees = [manager, ...rng.sample(team.reps, rng.int(2, 6))];
+  }
+  const people = attendees.map(member);
+  addConversation(ctx, plan, {
+    title,
+    startedAt: between(ctx, ctx.asOf - 700 * DAY_MS, ctx.asOf),
+    people,
+    organizer: people[0]!,
+    crm: null,
+    context: null,
+    truth: {
+      kind: 'internal',
+      is_internal: true,
+      deal_source: null,
+      deal_source_id: null,
+      account_source: null,
+      account_source_id: null,
+    },
+  });
+}
+
+function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec): void {
+  const { rng, ids } = ctx;
+  const gong = rng.chance(GONG_SHARE);
+  const source = gong ? 'gong' : 'fireflies';
+  const id = gong
+    ? ids.gong(nextNumber(ctx, 'gong:call'))
+    : ids.fireflies(nextNumber(ctx, 'fireflies:transcript'));
+  const duration = rng.int(10, 60) * 60 + rng.int(0, 59);
+  const startedAt = spec.startedAt - (spec.startedAt % 300_000); // meetings start on the five minutes
+  const noEmails = rng.chance(NO_EMAIL_SHARE);
+  const organizerEmail = noEmails && rng.chance(0.5) ? null : spec.organizer.email;
+  const participants = spec.people.map((p, i) => ({
+    name: p.name,
+    email: noEmails ? null : p.email,
+    affiliation: gong && !noEmails ? (p.internal ? 'internal' : 'external') : 'unknown',
+    speaker_id: gong ? String(1_000_000 + i * 7 + (Number(id.slice(-6)) % 1000)) : String(i),
+  }));
+  const crmContext =
+    gong && spec.context && spec.crm
+      ? spec.crm === 'salesforce'
+        ? { salesforce: { opportunity_id: spec.context.dealId, account_id: spec.context.accountId } }
+        : { hubspot: { deal_id: spec.context.dealId, company_id: spec.context.accountId } }
+      : {};
+  const url = gong ? `https://app.gong.io/call?id=${id}` : `https://app.fireflies.ai/view/${id}`;
+  const sourceData = gong
+    ? gongCall(id, url, spec, participants, duration, startedAt, noEmails)
+    : firefliesTranscript(id, url, spec, participants, duration, startedAt, organizerEmail);
+  plan.conversations.push({
+    row: {
+      source,
+      source_id: id,
+      source_data: sourceData,
+      custom_fields: {},
+      source_created_at: iso(startedAt + duration * 1000),
+      source_updated_at: iso(startedAt + duration * 1000),
+      title: spec.title,
+      started_at: iso(startedAt),
+      duration_seconds: duration,
+      organizer_email: organizerEmail,
+      participants,
+      source_url: url,
+      crm_context: crmContext,
+      topics: [],
+      summary: null,
+      action_items: [],
+      is_tracked: true,
+    },
+    refs: [],
+  });
+  plan.truth.push({ source, source_id: id, ...spec.truth });
+}

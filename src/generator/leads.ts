@@ -1,0 +1,147 @@
+/** Leads: converted ones pointing at the contact, account and deal they became; open ones at new companies. */
+import { companyIdentity, personEmail } from './naming.ts';
+import {
+  type AccountModel,
+  type ChunkPlan,
+  DAY_MS,
+  type DealModel,
+  type Ref,
+  type WorldContext,
+  between,
+  iso,
+  nextNumber,
+  ref,
+} from './world-model.ts';
+import { FIRST_NAMES, JOB_TITLES, LAST_NAMES, LEAD_SOURCES } from './vocabulary.ts';
+
+// Lead companies are named from a range of indexes accounts never reach, so they are new companies.
+const LEAD_COMPANY_OFFSET = 50_000_000;
+
+export function generateLeads(
+  ctx: WorldContext,
+  plan: ChunkPlan,
+  account: AccountModel,
+  deals: DealModel[],
+): void {
+  const { rng } = ctx;
+  const crm = account.crm;
+  if (rng.chance(0.3)) {
+    const contact = account.contacts[0]!;
+    const deal = deals[0];
+    const convertedAt = between(
+      ctx,
+      account.createdAt - 30 * DAY_MS,
+      deal ? deal.createdAt : account.createdAt,
+    );
+    const refs = [
+      ref('converted_contact_id', 'contacts', crm, contact.sourceId),
+      ref('converted_account_id', 'accounts', crm, account.sourceId),
+    ];
+    if (deal) refs.push(ref('converted_deal_id', 'deals', crm, deal.sourceId));
+    pushLead(ctx, plan, account, {
+      first: contact.first,
+      last: contact.last,
+      email: contact.email,
+      title: contact.title,
+      company: account.name,
+      status: crm === 'salesforce' ? 'Closed - Converted' : 'CONVERTED',
+      convertedAt,
+      refs,
+    });
+  }
+  if (rng.chance(0.35)) {
+    const n = nextNumber(ctx, 'lead-company');
+    const company = companyIdentity(ctx.seed, LEAD_COMPANY_OFFSET + n);
+    const first = rng.pick(FIRST_NAMES);
+    const last = rng.pick(LAST_NAMES);
+    pushLead(ctx, plan, account, {
+      first,
+      last,
+      email: personEmail(first, last, company.domain),
+      title: rng.pick(JOB_TITLES).title,
+      company: company.name,
+      status: rng.pick(
+        crm === 'salesforce'
+          ? ['Open - Not Contacted', 'Working - Contacted', 'Closed - Not Converted']
+          : ['NEW', 'IN_PROGRESS', 'UNQUALIFIED'],
+      ),
+      convertedAt: null,
+      refs: [],
+    });
+  }
+}
+
+interface LeadFacts {
+  first: string;
+  last: string;
+  email: string;
+  title: string;
+  company: string;
+  status: string;
+  convertedAt: number | null;
+  refs: Ref[];
+}
+
+function pushLead(ctx: WorldContext, plan: ChunkPlan, account: AccountModel, f: LeadFacts): void {
+  const { rng, ids } = ctx;
+  const crm = account.crm;
+  const n = nextNumber(ctx, `${crm}:lead`);
+  const id = crm === 'hubspot' ? ids.hubspot('lead', n) : ids.salesforce('lead', n);
+  const createdAt = f.convertedAt
+    ? f.convertedAt - rng.int(1, 40) * DAY_MS
+    : between(ctx, ctx.asOf - 400 * DAY_MS, ctx.asOf);
+  const leadSource = rng.pick(LEAD_SOURCES);
+  const owner = account.owner;
+  const sourceData =
+    crm === 'hubspot'
+      ? {
+          id,
+          properties: {
+            hs_lead_name: `${f.first} ${f.last}`,
+            email: f.email,
+            jobtitle: f.title,
+            company: f.company,
+            hs_lead_status: f.status,
+            hs_analytics_source: leadSource,
+            hubspot_owner_id: owner.hubspotOwnerId,
+            createdate: iso(createdAt),
+          },
+        }
+      : {
+          attributes: { type: 'Lead' },
+          Id: id,
+          FirstName: f.first,
+          LastName: f.last,
+          Email: f.email,
+          Title: f.title,
+          Company: f.company,
+          Status: f.status,
+          LeadSource: leadSource,
+          OwnerId: owner.salesforceUserId,
+          IsConverted: f.convertedAt !== null,
+          ConvertedDate: f.convertedAt ? iso(f.convertedAt).slice(0, 10) : null,
+          CreatedDate: iso(createdAt),
+        };
+  plan.leads.push({
+    row: {
+      source: crm,
+      source_id: id,
+      source_data: sourceData,
+      custom_fields: {},
+      source_created_at: iso(createdAt),
+      source_updated_at: iso(f.convertedAt ?? createdAt),
+      first_name: f.first,
+      last_name: f.last,
+      email: f.email,
+      phone: null,
+      title: f.title,
+      company: f.company,
+      status: f.status,
+      lead_source: leadSource,
+      owner_email: owner.email,
+      is_converted: f.convertedAt !== null,
+      converted_at: f.convertedAt ? iso(f.convertedAt) : null,
+    },
+    refs: f.refs,
+  });
+}
