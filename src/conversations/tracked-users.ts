@@ -86,6 +86,8 @@ export async function applyTrackedFlags(
   source: string,
   trackedIds: readonly string[],
 ): Promise<{ tracked: number; untracked: number }> {
+  // A plain scan and update: JIT compilation would cost more than it saves. Transaction-local.
+  await q.query('SET LOCAL jit = off');
   const { rows } = await q.query<{ is_tracked: boolean; n: number }>(
     /* sql */ `WITH changed AS (
                  UPDATE conversations c

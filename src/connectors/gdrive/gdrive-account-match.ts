@@ -9,6 +9,9 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import { registerPostSyncStep } from '../../sync/post-sync-steps.ts';
 
 export async function linkDocumentsToAccounts(q: Queryable, workspaceId: string): Promise<number> {
+  // Token rows from unnest/regexp have no statistics; the inflated estimates would trigger JIT
+  // compilation that costs more than the query (seconds at 50k documents). Transaction-local.
+  await q.query('SET LOCAL jit = off');
   const res = await q.query(
     /* sql */ `WITH docs AS (
                  SELECT id, lower(coalesce(name, '')) AS name, lower(coalesce(folder_path, '')) AS path
