@@ -10,6 +10,7 @@ const envSchema = z.object({
   PANDORA_ENCRYPTION_KEY: z.string().optional(),
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
+  PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PANDORA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PANDORA_SYNC_TIME: z
@@ -21,6 +22,8 @@ const envSchema = z.object({
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
 const BASE_URL_VAR = /^PANDORA_([A-Z0-9_]+)_BASE_URL$/;
+// PANDORA_<CONNECTOR>_RATE_LIMIT=<requests>/<seconds> replaces a connector's published default (plan tiers differ).
+const RATE_LIMIT_VAR = /^PANDORA_([A-Z0-9_]+)_RATE_LIMIT$/;
 
 export type Config = Readonly<{
   port: number;
@@ -34,11 +37,15 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** connector name (lower case) → base URL, from PANDORA_<CONNECTOR>_BASE_URL. */
   connectorBaseUrls: Readonly<Record<string, string>>;
+  /** connector name → token bucket, from PANDORA_<CONNECTOR>_RATE_LIMIT. */
+  connectorRateLimits: Readonly<Record<string, { capacity: number; refillPerSecond: number }>>;
   httpTimeoutMs: number;
   /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
   syncTime: string;
   /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
   runWorkers: boolean;
+  /** Benchmarks: keep and reuse an already generated scratch database. */
+  benchReuseDb: boolean;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -58,6 +65,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new Error(`invalid configuration: ${key}: not a URL`);
     connectorBaseUrls[match[1]!.toLowerCase()] = value;
   }
+  const connectorRateLimits: Record<string, { capacity: number; refillPerSecond: number }> = {};
+  for (const [key, value] of Object.entries(cleaned)) {
+    const match = RATE_LIMIT_VAR.exec(key);
+    if (!match || value === undefined) continue;
+    const parts = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value.trim());
+    if (!parts || Number(parts[1]) < 1 || Number(parts[2]) <= 0)
+      throw new Error(`invalid configuration: ${key}: expected <requests>/<seconds>, e.g. 100/10`);
+    const requests = Number(parts[1]);
+    connectorRateLimits[match[1]!.toLowerCase()] = {
+      capacity: requests,
+      refillPerSecond: requests / Number(parts[2]),
+    };
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -69,8 +89,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.PANDORA_BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
     connectorBaseUrls: Object.freeze(connectorBaseUrls),
+    connectorRateLimits: Object.freeze(connectorRateLimits),
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
+    benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
   });
 }

@@ -9,7 +9,9 @@ import { openDb } from './db/open-db.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
+import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { registerSyncWorkers } from './sync/sync-workers.ts';
 
 export interface Running {
   url: string;
@@ -49,11 +51,16 @@ export async function startServer(config: Config, log = createLogger(config.logL
   try {
     await migrate(db);
     const deps = await buildDeps(config, db, log);
+    const queue = openJobQueue(config, log);
+    deps.queue = queue;
+    await queue.start();
+    if (config.runWorkers) await registerSyncWorkers({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
     let stopping: Promise<void> | undefined;
     const stop = () => {
       // Stop accepting, let in-flight requests finish, then close the database.
       stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
+        .then(() => queue.stop())
         .then(() => db.close())
         .catch((err) => log.error({ err }, 'error during shutdown'));
       server.closeIdleConnections();

@@ -4,9 +4,13 @@ import type { AnyConnectorAdapter } from './adapter.ts';
 import { firefliesAdapter } from './fireflies/fireflies-adapter.ts';
 import { gdriveAdapter } from './gdrive/gdrive-adapter.ts';
 import { gongAdapter } from './gong/gong-adapter.ts';
+import { hubspotAdapter } from './hubspot/hubspot-adapter.ts';
 import { mondayAdapter } from './monday/monday-adapter.ts';
+import { salesforceAdapter } from './salesforce/salesforce-adapter.ts';
 
 const ADAPTERS: readonly AnyConnectorAdapter[] = [
+  hubspotAdapter,
+  salesforceAdapter,
   gongAdapter,
   firefliesAdapter,
   mondayAdapter,

@@ -1,5 +1,7 @@
 /** The embedded driver: PGlite (Postgres in WASM, in-process) behind the Db port. */
 import { PGlite, type Transaction, types } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
 
 type PGliteHandle = PGlite | Transaction;
@@ -27,7 +29,7 @@ function handle(h: PGliteHandle): Queryable {
 
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers });
+  const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   return {
     kind: 'pglite',
     ...handle(pglite),

@@ -114,12 +114,33 @@ export interface DealModel {
   contacts: ContactModel[];
 }
 
+// Formatting timestamps was the generator's hottest spot (a Date per call): the day part is cached
+// (a world spans a few thousand days) and the time part is assembled from two-digit strings.
+const dayText = new Map<number, string>();
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+function dayOf(day: number): string {
+  let text = dayText.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayText.set(day, text);
+  }
+  return text;
+}
+
+/** Same output as `new Date(ms).toISOString()` for the years the world spans. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  const rem = ms - day * DAY_MS;
+  const millis = rem % 1000;
+  return (
+    `${dayOf(day)}T${TWO_DIGITS[Math.floor(rem / 3_600_000)]}:${TWO_DIGITS[Math.floor(rem / 60_000) % 60]}:` +
+    `${TWO_DIGITS[Math.floor(rem / 1000) % 60]}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
+  );
 }
 
 export function dateOnly(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return dayOf(Math.floor(ms / DAY_MS));
 }
 
 /** A time uniformly between `from` and `to`, rounded to the minute (CRMs rarely store seconds). */

@@ -66,25 +66,27 @@ async function writeTable(
   addCounts(stats[table], counts);
 }
 
-/** The uuids of this chunk's rows of one table, keyed by (source, source_id): one indexed query per source. */
+/**
+ * The uuids of this chunk's rows of one table, keyed by (source, source_id). One probe of the unique
+ * key per row: LIMIT 1 keeps the planner from flattening the lateral subquery into a hash join, which
+ * on freshly bulk-loaded (not yet analysed) tables scans every row of the source for each chunk and
+ * made lookups grow with the table (measured: 94 µs per row at 100k deals, 12 µs with this shape).
+ */
 async function lookupIds(db: Db, workspaceId: string, table: RefEntity, drafts: Draft[], stats: WriteStats) {
   const started = performance.now();
-  const bySource = new Map<string, string[]>();
-  for (const { row } of drafts) {
-    const source = row.source as string;
-    const list = bySource.get(source) ?? [];
-    if (list.length === 0) bySource.set(source, list);
-    list.push(row.source_id as string);
-  }
+  const sources = drafts.map((d) => d.row.source as string);
+  const sourceIds = drafts.map((d) => d.row.source_id as string);
+  const { rows } = await db.query<{ id: string; source: string; source_id: string }>(
+    /* sql */ `SELECT x.id, k.source, k.source_id
+       FROM unnest($2::text[], $3::text[]) AS k(source, source_id)
+       CROSS JOIN LATERAL (
+         SELECT t.id FROM ${table} t
+          WHERE t.workspace_id = $1::uuid AND t.source = k.source AND t.source_id = k.source_id
+          LIMIT 1) x`,
+    [workspaceId, sources, sourceIds],
+  );
   const ids = new Map<string, string>();
-  for (const [source, sourceIds] of bySource) {
-    const { rows } = await db.query<{ id: string; source_id: string }>(
-      /* sql */ `SELECT id, source_id FROM ${table}
-        WHERE workspace_id = $1::uuid AND source = $2 AND source_id = ANY($3::text[])`,
-      [workspaceId, source, sourceIds],
-    );
-    for (const r of rows) ids.set(refKey(source, r.source_id), r.id);
-  }
+  for (const r of rows) ids.set(refKey(r.source, r.source_id), r.id);
   stats[table].lookupMs += performance.now() - started;
   return ids;
 }

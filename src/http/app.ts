@@ -5,9 +5,14 @@ import { NotFoundError } from '../errors.ts';
 import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
+import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
+import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
+import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
+import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
@@ -18,7 +23,12 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.
+  leadCohortRoutes,
+  entityRoutes,
+  pipelineRoutes,
   stageMappingRoutes,
+  connectorRoutes,
 ];
 
 function requestContext(deps: AppDeps) {
@@ -47,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.config.bodyLimit }));
 
   app.use(healthRoutes(deps));
+  app.use(apiDocsRoutes());
   app.use('/api/workspaces', adminWorkspacesRoutes(deps));
 
   const scoped = Router({ mergeParams: true });

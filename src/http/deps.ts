@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { CredentialVault } from '../connectors/credential-vault.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminToken } from './admin-token.ts';
 
@@ -13,6 +14,8 @@ export interface AppDeps {
   log: Logger;
   adminToken: AdminToken;
   vault: CredentialVault;
+  /** Background jobs; absent in tools that only serve requests. */
+  queue?: JobQueue;
 }
 
 /** The workspace of the current request (set by requireWorkspaceAccess). */

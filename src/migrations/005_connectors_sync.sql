@@ -20,3 +20,6 @@ CREATE UNIQUE INDEX sync_log_one_active ON sync_log (workspace_id, connector_nam
 
 -- Re-normalising after a mapping change touches deals by (source, raw stage).
 CREATE INDEX deals_by_source_stage ON deals (workspace_id, source, stage);
+
+-- Written on every committed page; a running sync whose heartbeat stops was lost with its worker.
+ALTER TABLE sync_log ADD COLUMN heartbeat_at timestamptz;

@@ -4,6 +4,7 @@ import { companyIdentity, internalDomain } from '../../src/generator/naming.ts';
 import { Rng } from '../../src/generator/prng.ts';
 import { SourceIds } from '../../src/generator/source-ids.ts';
 import { repCount } from '../../src/generator/team.ts';
+import { dateOnly, iso } from '../../src/generator/world-model.ts';
 
 test('the PRNG repeats for a seed and differs between seeds', () => {
   const draw = (seed: number) => {
@@ -48,4 +49,13 @@ test('one rep per ~200 deals, at least 5, at most 200', () => {
   assert.equal(repCount(1000), 5);
   assert.equal(repCount(10_000), 50);
   assert.equal(repCount(1_000_000), 200);
+});
+
+test('the fast timestamp formatter matches toISOString', () => {
+  const r = new Rng(3);
+  for (let i = 0; i < 5000; i++) {
+    const ms = Math.floor(r.real(Date.UTC(2020, 0, 1), Date.UTC(2030, 0, 1)));
+    assert.equal(iso(ms), new Date(ms).toISOString());
+    assert.equal(dateOnly(ms), new Date(ms).toISOString().slice(0, 10));
+  }
 });

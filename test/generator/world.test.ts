@@ -10,7 +10,7 @@ import { PLAN_TABLES } from '../../src/generator/world-model.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { type TestDb, createTestDb } from '../helpers/test-db.ts';
 
-const DEALS = 250;
+const DEALS = 200;
 let t: TestDb;
 let ws: string;
 let other: string;

@@ -3,6 +3,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { applyStageMappings, listObservedStages, listStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
+import type { RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { parseInput } from '../request-validation.ts';
 
@@ -43,4 +45,27 @@ export function stageMappingRoutes(deps: AppDeps): Router {
     );
   });
   return r;
+}
+
+export function stageMappingRouteDocs(): RouteDoc[] {
+  return [
+    routeDoc(
+      'get',
+      `${WS}/stage-mappings`,
+      'stages',
+      'Workspace stage mappings (overrides of the built-in rules)',
+      {
+        response: listResponse,
+      },
+    ),
+    routeDoc(
+      'put',
+      `${WS}/stage-mappings`,
+      'stages',
+      'Set stage mappings; affected deals are re-normalised',
+      {
+        requestBody: fromZod(putBody),
+      },
+    ),
+  ];
 }

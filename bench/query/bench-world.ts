@@ -1,0 +1,26 @@
+/**
+ * The benchmark's data: the synthetic GTM world of src/generator (every entity, realistic spreads), or
+ * with `--world plain` only accounts and deals (plain-world.ts), which loads several times faster.
+ */
+import type { Db } from '../../src/db/db.ts';
+import { generateWorld } from '../../src/generator/world.ts';
+import { writePlainWorld } from './plain-world.ts';
+
+export type WorldKind = 'generator' | 'plain';
+
+export async function generateBenchWorld(
+  db: Db,
+  workspaceId: string,
+  deals: number,
+  seed: number,
+  kind: WorldKind,
+): Promise<{ rows: number; generator: string }> {
+  if (kind === 'plain') {
+    return {
+      rows: await writePlainWorld(db, workspaceId, deals, seed),
+      generator: 'bench/query/plain-world',
+    };
+  }
+  const summary = await generateWorld(db, workspaceId, { deals, seed });
+  return { rows: summary.totalRows, generator: 'src/generator' };
+}

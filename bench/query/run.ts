@@ -1,0 +1,262 @@
+/**
+ * Query benchmark: a large deal world on the PostgreSQL server (one big workspace plus several smaller
+ * ones), then the deals list and pipeline summary over HTTP with autocannon at concurrency 1 and 32,
+ * EXPLAIN plans, database-side time, and the cost of row-level security on the same SQL.
+ *
+ *   npm run bench:query -- [--deals 1000000] [--others 9] [--other-deals 100000] [--duration 10]
+ *                          [--samples 200] [--world generator|plain]
+ *   PANDORA_BENCH_REUSE_DB=1 keeps the scratch database for the next run and reuses one that exists.
+ * Plans and progress go to stderr; stdout gets one JSON line of figures.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadConfig } from '../../src/config.ts';
+import type { Db, Queryable, SqlParam } from '../../src/db/db.ts';
+import { buildListQuery } from '../../src/db/list-query.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createPgDb } from '../../src/db/pg-driver.ts';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { dealListing } from '../../src/entities/deals-queries.ts';
+import { buildPipelineSummaryQuery } from '../../src/entities/pipeline-summary.ts';
+import { createApiKey } from '../../src/workspaces/api-keys.ts';
+import { createWorkspace } from '../../src/workspaces/workspaces.ts';
+import { generateBenchWorld, type WorldKind } from './bench-world.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    deals: { type: 'string', default: '1000000' },
+    others: { type: 'string', default: '9' },
+    'other-deals': { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '10' },
+    samples: { type: 'string', default: '200' },
+    world: { type: 'string', default: 'generator' },
+  },
+});
+if (args.world !== 'generator' && args.world !== 'plain') throw new Error('--world is generator or plain');
+const WORLD = args.world as WorldKind;
+const DEALS = Number(args.deals);
+const OTHERS = Number(args.others);
+const OTHER_DEALS = Number(args['other-deals']);
+const DURATION = Number(args.duration);
+const SAMPLES = Number(args.samples);
+const config = loadConfig();
+const serverUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB_NAME = `pandora_bench_query_${WORLD}_${DEALS}_${OTHERS}x${OTHER_DEALS}`;
+const log = (...parts: unknown[]) => console.error('[bench:query]', ...parts);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function prepareDatabase(admin: Db): Promise<{ db: Db; url: string; fresh: boolean }> {
+  const url = new URL(serverUrl);
+  url.pathname = `/${DB_NAME}`;
+  const exists =
+    (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rows.length > 0;
+  if (exists && config.benchReuseDb) {
+    const db = createPgDb(url.toString(), 4);
+    const done = await db.query("SELECT 1 FROM pg_tables WHERE tablename = 'bench_world_done'");
+    if (done.rows.length > 0) return { db, url: url.toString(), fresh: false };
+    await db.close();
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  const db = createPgDb(url.toString(), 4);
+  await migrate(db);
+  return { db, url: url.toString(), fresh: true };
+}
+
+interface Timing {
+  p50: number;
+  p99: number;
+}
+
+/** Database-side execution time (EXPLAIN ANALYZE, timing off) of one statement, as owner or in the tenant scope. */
+async function executionMs(q: Queryable, sql: string, values: readonly SqlParam[]): Promise<number> {
+  const { rows } = await q.query<{
+    'QUERY PLAN': Array<{ 'Execution Time': number; 'Planning Time': number }>;
+  }>(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql}`, values);
+  const plan = rows[0]!['QUERY PLAN'][0]!;
+  return plan['Execution Time'] + plan['Planning Time'];
+}
+
+async function dbTimes(db: Db, ws: string, sql: string, values: readonly SqlParam[], samples = SAMPLES) {
+  const owner: number[] = [];
+  const scoped: number[] = [];
+  // Interleaved, so cache state and background noise hit both sides alike.
+  for (let i = 0; i < samples; i++) {
+    owner.push(await executionMs(db, sql, values));
+    scoped.push(await withWorkspace(db, ws, (tx) => executionMs(tx, sql, values)));
+  }
+  owner.sort((a, b) => a - b);
+  scoped.sort((a, b) => a - b);
+  const o: Timing = { p50: round(percentile(owner, 50), 3), p99: round(percentile(owner, 99), 3) };
+  const s: Timing = { p50: round(percentile(scoped, 50), 3), p99: round(percentile(scoped, 99), 3) };
+  return { owner: o, rls: s, rls_overhead_pct: round(((s.p50 - o.p50) / o.p50) * 100, 1) };
+}
+
+async function plan(db: Db, ws: string, name: string, sql: string, values: readonly SqlParam[]) {
+  const text = await withWorkspace(db, ws, (tx) =>
+    tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values),
+  );
+  log(`EXPLAIN (ANALYZE, BUFFERS) ${name}:\n${text.rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n')}`);
+  const joined = text.rows.map((r) => r['QUERY PLAN']).join('\n');
+  return (
+    joined.match(/Index (?:Only )?Scan (?:Backward )?using (\w+)|Bitmap Index Scan on (\w+)/g) ?? []
+  ).map((m) => m.replace(/.* (?:using|on) /, ''));
+}
+
+async function http(
+  url: string,
+  key: string,
+  path: string,
+  connections: number,
+): Promise<Timing & { rps: number }> {
+  const result = await autocannon({
+    url: url + path,
+    connections,
+    duration: DURATION,
+    headers: { authorization: `Bearer ${key}` },
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${path}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  }
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average) };
+}
+
+async function main() {
+  const admin = createPgDb(serverUrl, 1);
+  const { db, url: dbUrl, fresh } = await prepareDatabase(admin);
+  let generation: Record<string, unknown> = { reused: true };
+  if (fresh) {
+    log(`generating ${DEALS} deals + ${OTHERS} × ${OTHER_DEALS} in ${DB_NAME}`);
+    const started = performance.now();
+    let rows = 0;
+    let generator = '';
+    const sizes = [DEALS, ...Array.from({ length: OTHERS }, () => OTHER_DEALS)];
+    for (const [i, deals] of sizes.entries()) {
+      const ws = await db.transaction((tx) =>
+        createWorkspace(tx, { name: i === 0 ? 'bench main' : `bench other ${i}` }),
+      );
+      const out = await generateBenchWorld(db, ws.id, deals, i + 1, WORLD);
+      rows += out.rows;
+      generator = out.generator;
+      log(
+        `  workspace ${i}: ${deals} deals, ${out.rows} rows, ${round((performance.now() - started) / 1000, 1)} s`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await db.exec('VACUUM ANALYZE');
+    await db.exec('CREATE TABLE bench_world_done (at timestamptz DEFAULT now())');
+    generation = { generator, rows, seconds: round(seconds, 1), rows_per_s: Math.round(rows / seconds) };
+  }
+  const { rows: wsRows } = await db.query<{ id: string }>(
+    "SELECT id FROM workspaces WHERE name = 'bench main' LIMIT 1",
+  );
+  const ws = wsRows[0]!.id;
+  const { rows: top } = await db.query<{ owner_email: string }>(
+    `SELECT owner_email FROM deals WHERE workspace_id = $1::uuid AND owner_email IS NOT NULL
+     GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`,
+    [ws],
+  );
+  const owner = top[0]!.owner_email;
+  const key = (await db.transaction((tx) => createApiKey(tx, ws, { name: 'bench' }))).plaintext;
+
+  const lists: Record<string, Record<string, string>> = {
+    stage_open_by_close_date: { stage_normalized: 'negotiation', is_closed: 'false', sort: 'close_date' },
+    owner_open_by_amount: { owner_email: owner, is_closed: 'false', sort: '-amount' },
+    quarter_big_deals: {
+      close_date_from: '2026-04-01',
+      close_date_to: '2026-06-30',
+      amount_min: '50000',
+      sort: '-amount',
+    },
+  };
+  const summaries: Record<string, Record<string, string>> = {
+    summary_by_stage: { group_by: 'stage' },
+    summary_by_owner: { group_by: 'owner' },
+  };
+
+  const database: Record<string, unknown> = {};
+  const indexes: Record<string, string[]> = {};
+  for (const [name, query] of Object.entries(lists)) {
+    const built = buildListQuery(dealListing, ws, query);
+    indexes[name] = await plan(db, ws, name, built.sql, built.values);
+    database[name] = await dbTimes(db, ws, built.sql, built.values);
+  }
+  for (const [name, query] of Object.entries(summaries)) {
+    const built = buildPipelineSummaryQuery(ws, query);
+    indexes[name] = await plan(db, ws, name, built.sql, built.values);
+    // A summary scans the workspace's open deals; fewer samples keep the run short.
+    database[name] = await dbTimes(db, ws, built.sql, built.values, Math.min(SAMPLES, 30));
+  }
+
+  const child = fork(fileURLToPath(new URL('./serve.ts', import.meta.url)), [dbUrl, '16'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const httpFigures: Record<string, Record<string, unknown>> = {};
+  try {
+    const base = `/api/workspaces/${ws}`;
+    const targets = {
+      ...Object.fromEntries(
+        Object.entries(lists).map(([n, q]) => [n, `${base}/deals?${new URLSearchParams(q)}`]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(summaries).map(([n, q]) => [n, `${base}/pipeline/summary?${new URLSearchParams(q)}`]),
+      ),
+    };
+    for (const [name, path] of Object.entries(targets)) {
+      httpFigures[name] = {};
+      for (const c of [1, 32]) {
+        log(`http ${name} c=${c}`);
+        httpFigures[name][`c${c}`] = await http(apiUrl, key, path, c);
+      }
+    }
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.disconnect();
+    await exited;
+  }
+
+  const listP99c32 = Math.max(...Object.keys(lists).map((n) => (httpFigures[n]!.c32 as Timing).p99));
+  const listDbP99 = Math.max(...Object.keys(lists).map((n) => (database[n] as { rls: Timing }).rls.p99));
+  const summaryP99 = Math.max(...Object.keys(summaries).map((n) => (httpFigures[n]!.c1 as Timing).p99));
+  const rlsOverhead = Math.max(
+    ...Object.keys(database).map((n) => (database[n] as { rls_overhead_pct: number }).rls_overhead_pct),
+  );
+  const figures = {
+    bench: 'query',
+    backend: 'postgres',
+    database: DB_NAME,
+    world: WORLD,
+    sizes: { main_workspace_deals: DEALS, other_workspaces: OTHERS, other_workspace_deals: OTHER_DEALS },
+    generation,
+    http: httpFigures,
+    db_ms: database,
+    indexes_used: indexes,
+    headline: {
+      list_http_p99_ms_c32: listP99c32,
+      list_db_p99_ms: listDbP99,
+      summary_http_p99_ms_c1: summaryP99,
+      summary_http_p99_ms_c32: Math.max(
+        ...Object.keys(summaries).map((n) => (httpFigures[n]!.c32 as Timing).p99),
+      ),
+      max_rls_overhead_pct: rlsOverhead,
+    },
+  };
+  console.log(JSON.stringify(figures));
+  await db.close();
+  if (!config.benchReuseDb) await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin.close();
+}
+
+await main();

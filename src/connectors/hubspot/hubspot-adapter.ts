@@ -1,0 +1,286 @@
+/**
+ * The HubSpot connector. Initial sync walks each object list with `after` paging (associations
+ * included); incremental sync searches each object on its last-modified property from the stored
+ * watermark (restarting from the last value seen at the 10,000-result search cap), reads the
+ * associations the search endpoint leaves out, and picks up archived records from the archived list.
+ * Objects go parents first (companies, contacts, deals, engagements) so references resolve.
+ */
+import { z } from 'zod';
+import type { EntityName } from '../../entities/entity-tables.ts';
+import type {
+  ConnectorAdapter,
+  ConnectorContext,
+  DealContactLink,
+  NormalisedRecord,
+  SyncPage,
+} from '../adapter.ts';
+import {
+  fetchCustomProperties,
+  fetchDealStages,
+  fetchOwnerEmails,
+  HUBSPOT_OBJECTS,
+  type HubspotObject,
+  type HubspotRecord,
+  listObjects,
+  modifiedProperty,
+  readAssociations,
+  SEARCH_CAP,
+  searchModifiedSince,
+} from './hubspot-api.ts';
+import {
+  ASSOCIATIONS,
+  BASE_PROPERTIES,
+  type HubspotLookups,
+  normaliseRecord,
+  TARGET_ENTITY,
+} from './hubspot-normalise.ts';
+
+const credentialsSchema = z.object({ access_token: z.string().min(10).max(2000) }).strict();
+type HubspotCredentials = z.infer<typeof credentialsSchema>;
+
+/** Records per yielded page (one transaction); several API pages of 100 are batched into one. */
+export const HUBSPOT_PAGE_RECORDS = 5000;
+
+interface HubspotCursor {
+  /** Index into HUBSPOT_OBJECTS of the object being synced. */
+  phase: number;
+  /** List paging token (initial) or search paging token (incremental). */
+  after?: string;
+  /** Incremental: the last-modified floor of the current search window (epoch ms). */
+  floor?: number;
+  /** Incremental: archived-list paging token once the search part of a phase is done. */
+  archived_after?: string;
+  archived_stage?: boolean;
+  /** Per object: the greatest last-modified time seen (epoch ms); where the next incremental starts. */
+  watermarks: Partial<Record<HubspotObject, number>>;
+  /** The initial walk finished. */
+  initial_done?: boolean;
+  /** When the initial walk began (epoch ms): changes made during the walk are re-read next time. */
+  started_ms?: number;
+}
+
+const ARCHIVABLE = new Set<HubspotObject>(['companies', 'contacts', 'deals']);
+
+function nextPhase(cursor: HubspotCursor): HubspotCursor {
+  return {
+    ...cursor,
+    phase: cursor.phase + 1,
+    after: undefined,
+    floor: undefined,
+    archived_after: undefined,
+    archived_stage: undefined,
+  };
+}
+
+async function loadLookups(ctx: ConnectorContext<HubspotCredentials>): Promise<HubspotLookups> {
+  const customProperties = new Map<HubspotObject, Set<string>>();
+  for (const object of HUBSPOT_OBJECTS) {
+    customProperties.set(object, new Set(await fetchCustomProperties(ctx.http, object)));
+  }
+  return {
+    owners: await fetchOwnerEmails(ctx.http),
+    stages: await fetchDealStages(ctx.http),
+    customProperties,
+    normaliseStage: ctx.normaliseStage,
+  };
+}
+
+function modifiedMs(object: HubspotObject, r: HubspotRecord): number | null {
+  const raw = r.properties[modifiedProperty(object)] ?? r.updatedAt;
+  if (!raw) return null;
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+class PageBuffer {
+  records: NormalisedRecord[] = [];
+  dealContacts: DealContactLink[] = [];
+  add(object: HubspotObject, results: HubspotRecord[], lookups: HubspotLookups, cursor: HubspotCursor) {
+    for (const r of results) {
+      const out = normaliseRecord(object, r, lookups);
+      this.records.push(out.record);
+      if (out.dealContacts) this.dealContacts.push(...out.dealContacts);
+      const ms = modifiedMs(object, r);
+      if (ms !== null && ms > (cursor.watermarks[object] ?? 0)) cursor.watermarks[object] = ms;
+    }
+  }
+  get size() {
+    return this.records.length;
+  }
+  /** `resume` is where a restart continues after this page: the same position, or the next stage. */
+  flush(object: HubspotObject, resume: HubspotCursor): SyncPage {
+    const entity: EntityName = TARGET_ENTITY[object];
+    const page: SyncPage = {
+      records: { [entity]: this.records },
+      ...(this.dealContacts.length ? { dealContacts: this.dealContacts } : {}),
+      cursor: structuredClone(resume) as unknown as Record<string, unknown>,
+      progress: { phase: object },
+    };
+    this.records = [];
+    this.dealContacts = [];
+    return page;
+  }
+}
+
+async function* syncHubspot(
+  ctx: ConnectorContext<HubspotCredentials>,
+  request: { mode: 'initial' | 'incremental'; cursor: Record<string, unknown> },
+): AsyncGenerator<SyncPage> {
+  const start = request.cursor as Partial<HubspotCursor>;
+  const incremental = request.mode === 'incremental' && start.initial_done === true;
+  const cursor: HubspotCursor = {
+    phase: start.phase ?? 0,
+    after: start.after,
+    floor: start.floor,
+    archived_after: start.archived_after,
+    archived_stage: start.archived_stage,
+    watermarks: { ...(start.watermarks ?? {}) },
+    initial_done: start.initial_done,
+    started_ms: start.started_ms,
+  };
+  if (!incremental && cursor.phase === 0 && !cursor.after) cursor.started_ms = Date.now();
+  // A finished cursor (from the end of the last sync) restarts at the first object.
+  if (cursor.phase >= HUBSPOT_OBJECTS.length)
+    Object.assign(cursor, { phase: 0, after: undefined, floor: undefined });
+  const lookups = await loadLookups(ctx);
+  const buffer = new PageBuffer();
+  const sinceAtStart = { ...cursor.watermarks };
+
+  for (; cursor.phase < HUBSPOT_OBJECTS.length; cursor.phase++) {
+    const object = HUBSPOT_OBJECTS[cursor.phase]!;
+    const properties = [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])];
+    if (!incremental) {
+      do {
+        const page = await listObjects(ctx.http, object, {
+          after: cursor.after,
+          properties,
+          associations: ASSOCIATIONS[object],
+        });
+        cursor.after = page.paging?.next?.after;
+        buffer.add(object, page.results, lookups, cursor);
+        if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
+          yield buffer.flush(object, cursor.after ? cursor : nextPhase(cursor));
+      } while (cursor.after);
+    } else {
+      if (!cursor.archived_stage) {
+        let floor = cursor.floor ?? sinceAtStart[object] ?? 0;
+        cursor.floor = floor;
+        for (;;) {
+          const page = await searchModifiedSince(ctx.http, object, {
+            sinceMs: floor,
+            after: cursor.after,
+            properties,
+          });
+          await attachAssociations(ctx, object, page.results);
+          buffer.add(object, page.results, lookups, cursor);
+          const next = page.paging?.next?.after;
+          if (next && Number(next) >= SEARCH_CAP) {
+            // The search cap: start a new window at the newest value seen (re-reading its ties is harmless).
+            const newest: number = cursor.watermarks[object] ?? floor;
+            if (newest <= floor)
+              throw new Error(`hubspot: more than ${SEARCH_CAP} ${object} share one modification time`);
+            floor = newest;
+            cursor.floor = floor;
+            cursor.after = undefined;
+          } else {
+            cursor.after = next;
+          }
+          const done = !cursor.after && !(next && Number(next) >= SEARCH_CAP);
+          if (buffer.size >= HUBSPOT_PAGE_RECORDS || done) {
+            const resume = !done
+              ? cursor
+              : ARCHIVABLE.has(object)
+                ? { ...cursor, after: undefined, floor: undefined, archived_stage: true }
+                : nextPhase(cursor);
+            yield buffer.flush(object, resume);
+          }
+          if (done) break;
+        }
+      }
+      if (ARCHIVABLE.has(object)) {
+        cursor.archived_stage = true;
+        yield* syncArchived(ctx, object, properties, lookups, buffer, cursor, sinceAtStart[object] ?? 0);
+      }
+    }
+    cursor.after = undefined;
+    cursor.floor = undefined;
+    cursor.archived_after = undefined;
+    cursor.archived_stage = undefined;
+  }
+  if (!incremental && cursor.started_ms) {
+    for (const object of HUBSPOT_OBJECTS) {
+      const seen = cursor.watermarks[object];
+      if (seen !== undefined) cursor.watermarks[object] = Math.min(seen, cursor.started_ms);
+    }
+  }
+  cursor.initial_done = true;
+  yield {
+    cursor: structuredClone(cursor) as unknown as Record<string, unknown>,
+    progress: { phase: 'done' },
+  };
+}
+
+/** Records archived since the last sync: kept, with source_data saying archived (HubSpot can restore them). */
+async function* syncArchived(
+  ctx: ConnectorContext<HubspotCredentials>,
+  object: HubspotObject,
+  properties: string[],
+  lookups: HubspotLookups,
+  buffer: PageBuffer,
+  cursor: HubspotCursor,
+  sinceMs: number,
+): AsyncGenerator<SyncPage> {
+  do {
+    const page = await listObjects(ctx.http, object, {
+      after: cursor.archived_after,
+      properties,
+      associations: ASSOCIATIONS[object],
+      archived: true,
+    });
+    cursor.archived_after = page.paging?.next?.after;
+    const recent = page.results.filter((r) => !r.archivedAt || Date.parse(r.archivedAt) >= sinceMs);
+    buffer.add(object, recent, lookups, cursor);
+    if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.archived_after)
+      yield buffer.flush(object, cursor.archived_after ? cursor : nextPhase(cursor));
+  } while (cursor.archived_after);
+}
+
+/** Search results carry no associations: read them in batches, in the list endpoint's shape. */
+async function attachAssociations(
+  ctx: ConnectorContext<HubspotCredentials>,
+  object: HubspotObject,
+  records: HubspotRecord[],
+) {
+  if (records.length === 0) return;
+  const ids = records.map((r) => r.id);
+  for (const to of ASSOCIATIONS[object]) {
+    const found = await readAssociations(ctx.http, object, to, ids);
+    for (const r of records) {
+      const list = found.get(r.id);
+      if (!list || list.length === 0) continue;
+      r.associations = { ...(r.associations ?? {}), [to]: { results: list } };
+    }
+  }
+}
+
+export const hubspotAdapter: ConnectorAdapter<HubspotCredentials> = {
+  name: 'hubspot',
+  credentialsSchema,
+  http: {
+    service: 'hubspot',
+    defaultBaseUrl: () => 'https://api.hubapi.com',
+    authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
+    // Private apps: 100 requests per 10 seconds (search: 4 per second) per account.
+    rateLimit: { capacity: 100, refillPerSecond: 10 },
+  },
+  entities: () => ['accounts', 'contacts', 'deals', 'calls', 'activities', 'tasks'],
+  async testConnection(ctx) {
+    await ctx.http.get('/crm/v3/owners', { limit: 1 });
+    return undefined;
+  },
+  sync: syncHubspot,
+  async fetchUserDirectory(ctx) {
+    const owners = await fetchOwnerEmails(ctx.http);
+    return [...owners].map(([id, email]) => ({ source_user_id: id, email, name: null }));
+  },
+};

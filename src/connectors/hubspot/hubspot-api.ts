@@ -1,0 +1,198 @@
+/**
+ * HubSpot CRM v3 calls and payload schemas: object lists (`after` paging), search on the last-modified
+ * property, association batch reads, owners, deal pipelines and property definitions.
+ */
+import { z } from 'zod';
+import type { HttpClient } from '../http-client.ts';
+import { UpstreamError } from '../../errors.ts';
+
+export const HUBSPOT_OBJECTS = [
+  'companies',
+  'contacts',
+  'deals',
+  'calls',
+  'emails',
+  'meetings',
+  'notes',
+  'tasks',
+] as const;
+export type HubspotObject = (typeof HUBSPOT_OBJECTS)[number];
+
+const association = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  type: z.string().optional(),
+});
+export const hubspotRecord = z
+  .object({
+    id: z.string(),
+    properties: z.record(z.string(), z.string().nullable()).default({}),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+    archived: z.boolean().optional(),
+    archivedAt: z.string().optional(),
+    associations: z.record(z.string(), z.object({ results: z.array(association) })).optional(),
+  })
+  .passthrough();
+export type HubspotRecord = z.infer<typeof hubspotRecord>;
+
+const pageSchema = z.object({
+  results: z.array(hubspotRecord),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+  total: z.number().optional(),
+});
+export type HubspotPage = z.infer<typeof pageSchema>;
+
+const ownersSchema = z.object({
+  results: z.array(z.object({ id: z.string(), email: z.string().nullable().optional() }).passthrough()),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});
+
+const pipelinesSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      stages: z.array(
+        z.object({
+          id: z.string(),
+          label: z.string(),
+          metadata: z
+            .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable())
+            .default({}),
+        }),
+      ),
+    }),
+  ),
+});
+
+const propertiesSchema = z.object({
+  results: z.array(z.object({ name: z.string(), hubspotDefined: z.boolean().optional() }).passthrough()),
+});
+
+const associationBatchSchema = z.object({
+  results: z.array(z.object({ from: z.object({ id: z.string() }), to: z.array(association) })),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new UpstreamError(
+      'hubspot',
+      200,
+      JSON.stringify(value ?? null).slice(0, 200),
+      `hubspot: unexpected ${what} payload`,
+    );
+  return r.data;
+}
+
+export const PAGE_LIMIT = 100;
+/** The search endpoint returns at most 10,000 results per query; past that, restart from the last value. */
+export const SEARCH_CAP = 10_000;
+
+/** The property search sorts and filters on: contacts name it differently from every other object. */
+export function modifiedProperty(object: HubspotObject): string {
+  return object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate';
+}
+
+export async function listObjects(
+  http: HttpClient,
+  object: HubspotObject,
+  opts: {
+    after?: string;
+    properties: readonly string[];
+    associations: readonly string[];
+    archived?: boolean;
+  },
+): Promise<HubspotPage> {
+  const body = await http.get(`/crm/v3/objects/${object}`, {
+    limit: PAGE_LIMIT,
+    after: opts.after,
+    properties: opts.properties,
+    associations: opts.associations.length ? opts.associations : undefined,
+    archived: opts.archived ? 'true' : 'false',
+  });
+  return parse(pageSchema, body, `${object} list`);
+}
+
+export async function searchModifiedSince(
+  http: HttpClient,
+  object: HubspotObject,
+  opts: { sinceMs: number; after?: string; properties: readonly string[] },
+): Promise<HubspotPage> {
+  const prop = modifiedProperty(object);
+  const body = await http.post(`/crm/v3/objects/${object}/search`, {
+    filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: String(opts.sinceMs) }] }],
+    sorts: [{ propertyName: prop, direction: 'ASCENDING' }],
+    properties: opts.properties,
+    limit: PAGE_LIMIT,
+    ...(opts.after ? { after: opts.after } : {}),
+  });
+  return parse(pageSchema, body, `${object} search`);
+}
+
+/** from id → associated ids, for records the search endpoint returned without associations. */
+export async function readAssociations(
+  http: HttpClient,
+  from: HubspotObject,
+  to: string,
+  ids: readonly string[],
+): Promise<Map<string, Array<{ id: string; type?: string }>>> {
+  const out = new Map<string, Array<{ id: string; type?: string }>>();
+  if (ids.length === 0) return out;
+  const body = await http.post(`/crm/v3/associations/${from}/${to}/batch/read`, {
+    inputs: ids.map((id) => ({ id })),
+  });
+  for (const r of parse(associationBatchSchema, body, 'associations').results) out.set(r.from.id, r.to);
+  return out;
+}
+
+export async function fetchOwnerEmails(http: HttpClient): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  let after: string | undefined;
+  do {
+    const page = parse(
+      ownersSchema,
+      await http.get('/crm/v3/owners', { limit: PAGE_LIMIT, after }),
+      'owners',
+    );
+    for (const o of page.results) if (o.email) owners.set(o.id, o.email.toLowerCase());
+    after = page.paging?.next?.after;
+  } while (after);
+  return owners;
+}
+
+export interface StageInfo {
+  label: string;
+  pipelineLabel: string;
+  /** 0–100. */
+  probability: number | null;
+  isClosed: boolean | null;
+}
+
+export async function fetchDealStages(http: HttpClient): Promise<Map<string, StageInfo>> {
+  const stages = new Map<string, StageInfo>();
+  const body = parse(pipelinesSchema, await http.get('/crm/v3/pipelines/deals'), 'pipelines');
+  for (const p of body.results) {
+    for (const s of p.stages) {
+      const prob = s.metadata.probability;
+      const closed = s.metadata.isClosed;
+      stages.set(s.id, {
+        label: s.label,
+        pipelineLabel: p.label,
+        probability: prob === null || prob === undefined || prob === '' ? null : Number(prob) * 100,
+        isClosed: closed === null || closed === undefined ? null : String(closed) === 'true',
+      });
+    }
+  }
+  return stages;
+}
+
+/** Names of the properties the portal defined itself (not hubspotDefined): they go to custom_fields. */
+export async function fetchCustomProperties(http: HttpClient, object: HubspotObject): Promise<string[]> {
+  const body = parse(
+    propertiesSchema,
+    await http.get(`/crm/v3/properties/${object}`),
+    `${object} properties`,
+  );
+  return body.results.filter((p) => p.hubspotDefined !== true).map((p) => p.name);
+}

@@ -1,0 +1,354 @@
+/** HubSpot records → normalised rows: companies, contacts, deals, calls, emails/meetings/notes, tasks. */
+import type { StageInput, StageNormalized } from '../../compute/stage-normalisation.ts';
+import type { EntityName } from '../../entities/entity-tables.ts';
+import type { DealContactLink, NormalisedRecord, SourceRef } from '../adapter.ts';
+import type { HubspotObject, HubspotRecord, StageInfo } from './hubspot-api.ts';
+
+export interface HubspotLookups {
+  owners: Map<string, string>;
+  stages: Map<string, StageInfo>;
+  customProperties: Map<HubspotObject, Set<string>>;
+  normaliseStage(input: StageInput): StageNormalized | null;
+}
+
+/** The properties requested per object: what the mappers read plus the portal's custom properties. */
+export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
+  companies: [
+    'name',
+    'domain',
+    'industry',
+    'numberofemployees',
+    'annualrevenue',
+    'city',
+    'country',
+    'hubspot_owner_id',
+    'createdate',
+    'hs_lastmodifieddate',
+  ],
+  contacts: [
+    'firstname',
+    'lastname',
+    'email',
+    'phone',
+    'jobtitle',
+    'lifecyclestage',
+    'hubspot_owner_id',
+    'associatedcompanyid',
+    'createdate',
+    'lastmodifieddate',
+  ],
+  deals: [
+    'dealname',
+    'amount',
+    'deal_currency_code',
+    'pipeline',
+    'dealstage',
+    'closedate',
+    'hubspot_owner_id',
+    'hs_is_closed',
+    'hs_is_closed_won',
+    'hs_deal_stage_probability',
+    'hs_manual_forecast_category',
+    'hs_next_step',
+    'hs_analytics_source',
+    'dealtype',
+    'createdate',
+    'hs_lastmodifieddate',
+  ],
+  calls: [
+    'hs_call_title',
+    'hs_call_body',
+    'hs_call_direction',
+    'hs_call_disposition',
+    'hs_call_duration',
+    'hs_timestamp',
+    'hs_call_from_number',
+    'hs_call_to_number',
+    'hs_call_recording_url',
+    'hubspot_owner_id',
+    'hs_createdate',
+    'hs_lastmodifieddate',
+  ],
+  emails: [
+    'hs_email_subject',
+    'hs_email_text',
+    'hs_email_direction',
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_createdate',
+    'hs_lastmodifieddate',
+  ],
+  meetings: [
+    'hs_meeting_title',
+    'hs_meeting_body',
+    'hs_meeting_start_time',
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_createdate',
+    'hs_lastmodifieddate',
+  ],
+  notes: ['hs_note_body', 'hs_timestamp', 'hubspot_owner_id', 'hs_createdate', 'hs_lastmodifieddate'],
+  tasks: [
+    'hs_task_subject',
+    'hs_task_body',
+    'hs_task_status',
+    'hs_task_priority',
+    'hs_task_type',
+    'hs_timestamp',
+    'hs_task_completion_date',
+    'hubspot_owner_id',
+    'hs_createdate',
+    'hs_lastmodifieddate',
+  ],
+};
+
+export const ASSOCIATIONS: Record<HubspotObject, readonly string[]> = {
+  companies: [],
+  contacts: ['companies'],
+  deals: ['contacts', 'companies'],
+  calls: ['contacts', 'companies', 'deals'],
+  emails: ['contacts', 'companies', 'deals'],
+  meetings: ['contacts', 'companies', 'deals'],
+  notes: ['contacts', 'companies', 'deals'],
+  tasks: ['contacts', 'companies', 'deals'],
+};
+
+export const TARGET_ENTITY: Record<HubspotObject, EntityName> = {
+  companies: 'accounts',
+  contacts: 'contacts',
+  deals: 'deals',
+  calls: 'calls',
+  emails: 'activities',
+  meetings: 'activities',
+  notes: 'activities',
+  tasks: 'tasks',
+};
+
+const str = (v: string | null | undefined) => (v === undefined || v === null || v === '' ? null : v);
+function num(v: string | null | undefined): number | null {
+  const s = str(v);
+  if (s === null) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+function bool(v: string | null | undefined): boolean | null {
+  const s = str(v);
+  return s === null ? null : s === 'true';
+}
+/** HubSpot datetimes arrive as ISO strings or epoch milliseconds. */
+function time(v: string | null | undefined): string | null {
+  const s = str(v);
+  if (s === null) return null;
+  const d = /^\d{11,}$/.test(s) ? new Date(Number(s)) : new Date(s);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+const day = (v: string | null | undefined) => time(v)?.slice(0, 10) ?? null;
+
+function firstAssociated(r: HubspotRecord, key: string): string | null {
+  return r.associations?.[key]?.results[0]?.id ?? null;
+}
+
+function ref(entity: EntityName, id: string | null): SourceRef | null {
+  return id ? { entity, source_id: id } : null;
+}
+
+function common(object: HubspotObject, r: HubspotRecord, lookups: HubspotLookups) {
+  const custom: Record<string, string | null> = {};
+  const names = lookups.customProperties.get(object);
+  if (names) for (const name of names) if (name in r.properties) custom[name] = r.properties[name] ?? null;
+  const p = r.properties;
+  return {
+    source: 'hubspot',
+    source_id: r.id,
+    source_data: r,
+    custom_fields: custom,
+    source_created_at: time(r.createdAt) ?? time(p.createdate ?? p.hs_createdate),
+    source_updated_at: time(r.updatedAt) ?? time(p.hs_lastmodifieddate ?? p.lastmodifieddate),
+  };
+}
+
+const owner = (r: HubspotRecord, l: HubspotLookups) => {
+  const id = str(r.properties.hubspot_owner_id);
+  return id ? (l.owners.get(id) ?? null) : null;
+};
+
+export function seniorityOf(title: string | null): string | null {
+  if (!title) return null;
+  const t = title.toLowerCase();
+  if (/\b(chief|ceo|cfo|cto|coo|cro|cmo|cio|founder|president|owner)\b/.test(t)) return 'c_level';
+  if (/\b(vp|vice president|svp|evp|head of)\b/.test(t)) return 'vp';
+  if (/\bdirector\b/.test(t)) return 'director';
+  if (/\b(manager|lead)\b/.test(t)) return 'manager';
+  return 'individual_contributor';
+}
+
+export function normaliseRecord(
+  object: HubspotObject,
+  r: HubspotRecord,
+  lookups: HubspotLookups,
+): { record: NormalisedRecord; dealContacts?: DealContactLink[] } {
+  const p = r.properties;
+  const base = common(object, r, lookups);
+  const engagementRefs = {
+    contact_id: ref('contacts', firstAssociated(r, 'contacts')),
+    account_id: ref('accounts', firstAssociated(r, 'companies')),
+    deal_id: ref('deals', firstAssociated(r, 'deals')),
+  };
+  switch (object) {
+    case 'companies':
+      return {
+        record: {
+          row: {
+            ...base,
+            name: str(p.name),
+            domain: str(p.domain)?.toLowerCase() ?? null,
+            industry: str(p.industry),
+            employee_count: num(p.numberofemployees) === null ? null : Math.round(num(p.numberofemployees)!),
+            annual_revenue: num(p.annualrevenue),
+            city: str(p.city),
+            country: str(p.country),
+            owner_email: owner(r, lookups),
+          },
+        },
+      };
+    case 'contacts':
+      return {
+        record: {
+          row: {
+            ...base,
+            first_name: str(p.firstname),
+            last_name: str(p.lastname),
+            email: str(p.email)?.toLowerCase() ?? null,
+            phone: str(p.phone),
+            title: str(p.jobtitle),
+            seniority: seniorityOf(str(p.jobtitle)),
+            lifecycle_stage: str(p.lifecyclestage),
+            owner_email: owner(r, lookups),
+          },
+          refs: {
+            account_id: ref('accounts', firstAssociated(r, 'companies') ?? str(p.associatedcompanyid)),
+          },
+        },
+      };
+    case 'deals':
+      return normaliseDeal(r, base, lookups);
+    case 'calls': {
+      const ms = num(p.hs_call_duration);
+      return {
+        record: {
+          row: {
+            ...base,
+            title: str(p.hs_call_title),
+            direction: str(p.hs_call_direction)?.toLowerCase() ?? null,
+            disposition: str(p.hs_call_disposition),
+            duration_seconds: ms === null ? null : Math.max(0, Math.round(ms / 1000)),
+            occurred_at: time(p.hs_timestamp),
+            from_number: str(p.hs_call_from_number),
+            to_number: str(p.hs_call_to_number),
+            recording_url: str(p.hs_call_recording_url),
+            owner_email: owner(r, lookups),
+          },
+          refs: engagementRefs,
+        },
+      };
+    }
+    case 'emails':
+    case 'meetings':
+    case 'notes': {
+      const type = object === 'emails' ? 'email' : object === 'meetings' ? 'meeting' : 'note';
+      const direction = str(p.hs_email_direction);
+      return {
+        record: {
+          row: {
+            ...base,
+            activity_type: type,
+            subject: str(p.hs_email_subject ?? p.hs_meeting_title),
+            body: str(p.hs_email_text ?? p.hs_meeting_body ?? p.hs_note_body),
+            direction: direction ? (direction === 'INCOMING_EMAIL' ? 'inbound' : 'outbound') : null,
+            occurred_at: time(p.hs_meeting_start_time ?? p.hs_timestamp),
+            owner_email: owner(r, lookups),
+          },
+          refs: engagementRefs,
+        },
+      };
+    }
+    case 'tasks':
+      return {
+        record: {
+          row: {
+            ...base,
+            title: str(p.hs_task_subject),
+            body: str(p.hs_task_body),
+            status: str(p.hs_task_status),
+            priority: str(p.hs_task_priority),
+            task_type: str(p.hs_task_type),
+            due_date: day(p.hs_timestamp),
+            completed_at: time(p.hs_task_completion_date),
+            is_completed: str(p.hs_task_status) === 'COMPLETED',
+            owner_email: owner(r, lookups),
+          },
+          refs: engagementRefs,
+        },
+      };
+  }
+}
+
+function normaliseDeal(r: HubspotRecord, base: ReturnType<typeof common>, lookups: HubspotLookups) {
+  const p = r.properties;
+  const stageId = str(p.dealstage);
+  const info = stageId ? lookups.stages.get(stageId) : undefined;
+  const isClosed = bool(p.hs_is_closed) ?? info?.isClosed ?? false;
+  const isWon = bool(p.hs_is_closed_won) ?? (isClosed && (info?.probability ?? 0) >= 100);
+  const dealProb = num(p.hs_deal_stage_probability);
+  const probability = dealProb !== null ? dealProb * 100 : (info?.probability ?? null);
+  const stage = info?.label ?? stageId;
+  const closeDate = day(p.closedate);
+  const record: NormalisedRecord = {
+    row: {
+      ...base,
+      name: str(p.dealname),
+      amount: num(p.amount),
+      currency: str(p.deal_currency_code),
+      pipeline: info?.pipelineLabel ?? str(p.pipeline),
+      stage,
+      stage_normalized: lookups.normaliseStage({
+        source: 'hubspot',
+        rawStage: stage,
+        alias: stageId,
+        probability,
+        isClosed,
+        isWon,
+      }),
+      probability: probability === null ? null : Math.min(100, Math.max(0, probability)),
+      forecast_category: str(p.hs_manual_forecast_category)?.toLowerCase() ?? null,
+      close_date: closeDate,
+      is_closed: isClosed,
+      is_won: isWon,
+      owner_email: owner(r, lookups),
+      next_step: str(p.hs_next_step),
+      lead_source: str(p.hs_analytics_source),
+      deal_type: str(p.dealtype),
+      closed_at: isClosed ? time(p.closedate) : null,
+    },
+    refs: { account_id: ref('accounts', firstAssociated(r, 'companies')) },
+  };
+  return { record, dealContacts: dealContactLinks(r) };
+}
+
+export function dealContactLinks(r: HubspotRecord): DealContactLink[] {
+  const contacts = r.associations?.contacts?.results ?? [];
+  const seen = new Set<string>();
+  const links: DealContactLink[] = [];
+  for (const c of contacts) {
+    if (seen.has(c.id)) continue;
+    seen.add(c.id);
+    links.push({
+      deal_source_id: r.id,
+      contact_source_id: c.id,
+      source: 'hubspot_association',
+      role_source: 'crm_association',
+      is_primary: false,
+    });
+  }
+  return links;
+}

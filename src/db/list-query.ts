@@ -1,0 +1,341 @@
+/**
+ * The list-query builder: turns a declarative per-entity whitelist (filters, sorts, columns) and a raw
+ * query string into parameterised SQL with keyset pagination. Only identifiers from the spec are ever
+ * spliced into SQL; every value is a `$n` parameter with an explicit cast.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import type { Queryable, SqlParam } from './db.ts';
+import { decodeCursor, encodeCursor } from './keyset-cursor.ts';
+
+export type ValueType = 'text' | 'uuid' | 'numeric' | 'integer' | 'date' | 'timestamptz' | 'boolean';
+export type ColumnKind = ValueType | 'jsonb' | 'text[]';
+
+export type FilterSpec =
+  /** `?f=a` or `?f=a,b` (or the key repeated): equality or membership. */
+  | { op: 'in'; column: string; type: ValueType }
+  /** Inclusive range bounds. */
+  | { op: 'gte' | 'lte'; column: string; type: ValueType }
+  /** `?f=true|false` on a boolean column. */
+  | { op: 'is'; column: string }
+  /** `?f=true|false`: the column is set / empty (linked / unlinked). */
+  | { op: 'present'; column: string }
+  /** Case-insensitive substring match on an expression built from text columns. */
+  | { op: 'search'; columns: readonly string[] };
+
+export interface SortSpec {
+  column: string;
+  type: ValueType;
+  nullable: boolean;
+}
+
+export interface ListSpec {
+  /** Table name; a constant from code. */
+  table: string;
+  /** Columns returned in list responses, with their kinds (for casts, mapping and the OpenAPI schema). */
+  columns: Readonly<Record<string, ColumnKind>>;
+  filters: Readonly<Record<string, FilterSpec>>;
+  sorts: Readonly<Record<string, SortSpec>>;
+  /** e.g. '-updated_at' */
+  defaultSort: string;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+const MAX_IN_VALUES = 100;
+const RESERVED = new Set(['limit', 'cursor', 'sort', 'include_total']);
+
+/** The expression a search filter matches; migrations index exactly this text with gin_trgm_ops. */
+export function searchExpression(columns: readonly string[]): string {
+  return columns.length === 1
+    ? columns[0]!
+    : `(${columns.map((c) => `coalesce(${c}, '')`).join(` || ' ' || `)})`;
+}
+
+const valueSchemas: Record<ValueType, z.ZodType<SqlParam>> = {
+  text: z.string().max(500),
+  uuid: z.string().uuid('expected a uuid'),
+  numeric: z
+    .string()
+    .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'expected a number')
+    .transform((s) => s),
+  integer: z.string().regex(/^-?\d{1,9}$/, 'expected an integer'),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+    .refine(
+      (s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s),
+      'not a real date',
+    ),
+  timestamptz: z
+    .string()
+    .regex(
+      /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
+      'expected an ISO 8601 date or date-time',
+    )
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
+  boolean: z.enum(['true', 'false'], 'expected true or false').transform((s) => s === 'true'),
+};
+
+export function parseValue(type: ValueType, raw: string, field: string): SqlParam {
+  const parsed = valueSchemas[type].safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(`invalid query: ${field}: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+  }
+  return parsed.data;
+}
+
+export interface Condition {
+  sql: string;
+  params: SqlParam[];
+}
+
+/** Accumulates `$n` parameters; conditions reference them by number. */
+export class ParamList {
+  readonly values: SqlParam[] = [];
+  add(value: SqlParam, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function singleValue(name: string, raw: string | string[]): string {
+  if (Array.isArray(raw)) throw new ValidationError(`invalid query: ${name}: give one value`);
+  return raw;
+}
+
+/** Builds the WHERE conditions (after workspace_id) for the whitelisted filters in `query`. */
+export function filterConditions(
+  spec: Pick<ListSpec, 'filters'>,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+  params: ParamList,
+  ignore: ReadonlySet<string> = RESERVED,
+): string[] {
+  const where: string[] = [];
+  for (const [name, raw] of Object.entries(query)) {
+    if (raw === undefined || ignore.has(name)) continue;
+    if (!Object.hasOwn(spec.filters, name)) {
+      throw new ValidationError(`unknown filter "${name.slice(0, 100)}"`, { field: name.slice(0, 100) });
+    }
+    const f = spec.filters[name]!;
+    switch (f.op) {
+      case 'in': {
+        const values = (Array.isArray(raw) ? raw : [raw])
+          .flatMap((v) => v.split(','))
+          .filter((v) => v !== '');
+        if (values.length === 0) throw new ValidationError(`invalid query: ${name}: give at least one value`);
+        if (values.length > MAX_IN_VALUES) {
+          throw new ValidationError(`invalid query: ${name}: at most ${MAX_IN_VALUES} values`);
+        }
+        const parsed = values.map((v) => parseValue(f.type, v, name));
+        where.push(
+          parsed.length === 1
+            ? `${f.column} = ${params.add(parsed[0]!, f.type)}`
+            : `${f.column} = ANY(${params.add(parsed, `${f.type}[]`)})`,
+        );
+        break;
+      }
+      case 'gte':
+      case 'lte': {
+        const v = parseValue(f.type, singleValue(name, raw), name);
+        where.push(`${f.column} ${f.op === 'gte' ? '>=' : '<='} ${params.add(v, f.type)}`);
+        break;
+      }
+      case 'is': {
+        const v = parseValue('boolean', singleValue(name, raw), name);
+        where.push(`${f.column} = ${params.add(v, 'boolean')}`);
+        break;
+      }
+      case 'present': {
+        const v = parseValue('boolean', singleValue(name, raw), name);
+        where.push(`${f.column} IS ${v ? 'NOT NULL' : 'NULL'}`);
+        break;
+      }
+      case 'search': {
+        const q = singleValue(name, raw).trim();
+        if (q.length === 0 || q.length > 200) {
+          throw new ValidationError(`invalid query: ${name}: give 1 to 200 characters`);
+        }
+        where.push(`${searchExpression(f.columns)} ILIKE ${params.add(likePattern(q), 'text')}`);
+        break;
+      }
+    }
+  }
+  return where;
+}
+
+export interface ListParams {
+  sortKey: string;
+  descending: boolean;
+  limit: number;
+  cursor: { value: string | null; id: string } | null;
+  includeTotal: boolean;
+}
+
+const limitSchema = z.coerce
+  .number({ error: 'expected an integer' })
+  .int('expected an integer')
+  .min(1, 'must be at least 1')
+  .max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`);
+
+export function parseListParams(
+  spec: ListSpec,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): ListParams {
+  const rawSort = query.sort === undefined ? spec.defaultSort : singleValue('sort', query.sort);
+  const descending = rawSort.startsWith('-');
+  const sortKey = descending ? rawSort.slice(1) : rawSort;
+  if (!Object.hasOwn(spec.sorts, sortKey)) {
+    throw new ValidationError(`unknown sort field "${sortKey.slice(0, 100)}"`, {
+      field: sortKey.slice(0, 100),
+    });
+  }
+  let limit = DEFAULT_LIMIT;
+  if (query.limit !== undefined) {
+    const parsed = limitSchema.safeParse(singleValue('limit', query.limit));
+    if (!parsed.success)
+      throw new ValidationError(`invalid query: limit: ${parsed.error.issues[0]?.message}`);
+    limit = parsed.data;
+  }
+  const includeTotal =
+    query.include_total === undefined
+      ? false
+      : (parseValue(
+          'boolean',
+          singleValue('include_total', query.include_total),
+          'include_total',
+        ) as boolean);
+  let cursor: ListParams['cursor'] = null;
+  if (query.cursor !== undefined) {
+    const c = decodeCursor(singleValue('cursor', query.cursor));
+    if (c.sort !== rawSort)
+      throw new ValidationError('invalid query: cursor: it belongs to another sort order');
+    const sort = spec.sorts[sortKey]!;
+    if (c.value !== null) parseValue(sort.type, c.value, 'cursor');
+    if (c.value === null && !sort.nullable) throw new ValidationError('invalid query: cursor: malformed');
+    parseValue('uuid', c.id, 'cursor');
+    cursor = { value: c.value, id: c.id };
+  }
+  return { sortKey, descending, limit, cursor, includeTotal };
+}
+
+export interface ListPage<Row> {
+  rows: Row[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+// Timestamps go into cursors with full microsecond precision in UTC, so the keyset comparison is exact.
+function cursorValue(sort: SortSpec): string {
+  return sort.type === 'timestamptz'
+    ? `to_char(${sort.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : `${sort.column}::text`;
+}
+
+function selectList(spec: ListSpec, sort: SortSpec): string {
+  return [...Object.keys(spec.columns), `${cursorValue(sort)} AS _sort_value`].join(', ');
+}
+
+export interface ListQuery {
+  params: ListParams;
+  sql: string;
+  values: SqlParam[];
+  /** The filtered set's size, without cursor or limit. */
+  countSql: string;
+  countValues: SqlParam[];
+}
+
+/**
+ * Builds one keyset page. Sort order is (column, id) with PostgreSQL's default null placement (ASC NULLS
+ * LAST, DESC NULLS FIRST), so a plain (workspace_id, column, id) btree serves both directions. A cursor
+ * sitting at the boundary between non-null and null values needs two index ranges; they are fetched as
+ * a UNION ALL of two ordered, limited branches.
+ */
+export function buildListQuery(
+  spec: ListSpec,
+  workspaceId: string,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): ListQuery {
+  const lp = parseListParams(spec, query);
+  const params = new ParamList();
+  const base = [
+    `workspace_id = ${params.add(workspaceId, 'uuid')}`,
+    ...filterConditions(spec, query, params),
+  ];
+  const countValues = [...params.values];
+  const sort = spec.sorts[lp.sortKey]!;
+  const col = sort.column;
+  const dir = lp.descending ? 'DESC' : 'ASC';
+  const cmp = lp.descending ? '<' : '>';
+  const orderBy = `ORDER BY ${col} ${dir}, id ${dir}`;
+  const limitParam = params.add(lp.limit + 1, 'integer');
+  const branch = (extra: string[]) =>
+    `SELECT ${selectList(spec, sort)} FROM ${spec.table} WHERE ${[...base, ...extra].join(' AND ')} ${orderBy} LIMIT ${limitParam}`;
+  const union = (a: string[], b: string[]) =>
+    `SELECT * FROM ((${branch(a)}) UNION ALL (${branch(b)})) page ${orderBy} LIMIT ${limitParam}`;
+
+  let sql: string;
+  const c = lp.cursor;
+  if (!c) {
+    sql = branch([]);
+  } else {
+    const idParam = params.add(c.id, 'uuid');
+    if (c.value !== null) {
+      const after = `(${col}, id) ${cmp} (${params.add(c.value, sort.type)}, ${idParam})`;
+      sql = sort.nullable && !lp.descending ? union([after], [`${col} IS NULL`]) : branch([after]);
+    } else {
+      const inNulls = `${col} IS NULL AND id ${cmp} ${idParam}`;
+      sql = lp.descending ? union([inNulls], [`${col} IS NOT NULL`]) : branch([inNulls]);
+    }
+  }
+  return {
+    params: lp,
+    sql,
+    values: params.values,
+    countSql: `SELECT count(*)::int AS total FROM ${spec.table} WHERE ${base.join(' AND ')}`,
+    countValues,
+  };
+}
+
+export async function runListQuery<Row extends Record<string, unknown>>(
+  q: Queryable,
+  spec: ListSpec,
+  workspaceId: string,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): Promise<ListPage<Row>> {
+  const built = buildListQuery(spec, workspaceId, query);
+  const lp = built.params;
+  const { rows } = await q.query<Row & { _sort_value: string | null }>(built.sql, built.values);
+  const hasMore = rows.length > lp.limit;
+  const pageRows = hasMore ? rows.slice(0, lp.limit) : rows;
+  const last = pageRows.at(-1);
+  const nextCursor =
+    hasMore && last
+      ? encodeCursor({
+          sort: `${lp.descending ? '-' : ''}${lp.sortKey}`,
+          value: last._sort_value,
+          id: String(last.id),
+        })
+      : null;
+  for (const r of pageRows) delete (r as Record<string, unknown>)._sort_value;
+  const page: ListPage<Row> = { rows: pageRows, nextCursor };
+  if (lp.includeTotal) {
+    const { rows: counted } = await q.query<{ total: number }>(built.countSql, built.countValues);
+    page.total = counted[0]!.total;
+  }
+  return page;
+}
+
+/** Maps a row to an API object: the declared columns only, timestamps as ISO strings. */
+export function toApiRecord(columns: Readonly<Record<string, ColumnKind>>, row: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(columns)) {
+    const v = row[name];
+    out[name] = v instanceof Date ? v.toISOString() : (v ?? null);
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+/** Deals: list filters, sorts and search; the detail view lives in deal-detail.ts. */
+import type { Queryable } from '../db/db.ts';
+import { defineListing, listEntity } from './entity-listing.ts';
+
+export const dealListing = defineListing('deals', {
+  singular: 'deal',
+  equals: [
+    'stage',
+    'stage_normalized',
+    'owner_email',
+    'forecast_category',
+    'pipeline',
+    'account_id',
+    'currency',
+    'deal_type',
+    'lead_source',
+  ],
+  booleans: ['is_closed', 'is_won'],
+  ranges: { amount: 'amount', close_date: 'close_date', probability: 'probability' },
+  presence: { account: 'account_id' },
+  search: ['name'],
+  sorts: ['amount', 'close_date', 'name', 'probability', 'stage_entered_at'],
+});
+
+export const listDeals = (q: Queryable, workspaceId: string, query: Record<string, string | string[]>) =>
+  listEntity(q, workspaceId, dealListing, query);

@@ -1,0 +1,151 @@
+/**
+ * Declarative entity listings: each entity module states its filters, sorts and search columns; the
+ * columns and their types come from the writable-column table specs, so lists cannot drift from the
+ * schema. Listing, detail and the OpenAPI document all read these specs.
+ */
+import type { Queryable } from '../db/db.ts';
+import {
+  type ColumnKind,
+  type FilterSpec,
+  type ListPage,
+  type ListSpec,
+  runListQuery,
+  type SortSpec,
+  toApiRecord,
+  type ValueType,
+} from '../db/list-query.ts';
+import { NotFoundError } from '../errors.ts';
+import { ENTITY_TABLES, type EntityName } from './entity-tables.ts';
+
+export type ApiRecord = Record<string, unknown>;
+
+export interface EntityListing extends ListSpec {
+  entity: EntityName;
+  /** Singular noun for messages and docs. */
+  singular: string;
+}
+
+const NEVER_NULL = new Set(['id', 'created_at', 'updated_at', 'source', 'source_id']);
+
+function asValueType(kind: ColumnKind, column: string): ValueType {
+  if (kind === 'jsonb' || kind === 'text[]') throw new Error(`column ${column} cannot be filtered or sorted`);
+  return kind;
+}
+
+export interface ListingDefinition {
+  singular: string;
+  /** Columns beyond the writable ones (owned by later computations: links, classifications). */
+  extraColumns?: Record<string, ColumnKind>;
+  /** Equality / `in` filters named after their column. */
+  equals?: readonly string[];
+  /** Boolean columns filterable as `?col=true|false`. */
+  booleans?: readonly string[];
+  /** Range filters: name prefix → column; gives `<prefix>_min/_max` for numbers, `_from/_to` for dates. */
+  ranges?: Readonly<Record<string, string>>;
+  /** `has_<name>=true|false` → column set / empty. */
+  presence?: Readonly<Record<string, string>>;
+  /** Text columns searched by `q`. */
+  search?: readonly string[];
+  sorts: readonly string[];
+  defaultSort?: string;
+}
+
+export function defineListing(entity: EntityName, def: ListingDefinition): EntityListing {
+  const writable = { ...ENTITY_TABLES[entity].columns } as Record<string, ColumnKind>;
+  delete writable.source_data;
+  const columns: Record<string, ColumnKind> = {
+    id: 'uuid',
+    ...writable,
+    ...def.extraColumns,
+    created_at: 'timestamptz',
+    updated_at: 'timestamptz',
+  };
+  const typeOf = (column: string): ValueType => {
+    const kind = columns[column];
+    if (!kind) throw new Error(`${entity}: unknown column ${column}`);
+    return asValueType(kind, column);
+  };
+  const filters: Record<string, FilterSpec> = {};
+  for (const column of ['source', ...(def.equals ?? [])]) {
+    filters[column] = { op: 'in', column, type: typeOf(column) };
+  }
+  for (const column of def.booleans ?? []) {
+    typeOf(column);
+    filters[column] = { op: 'is', column };
+  }
+  const ranges = { created: 'created_at', updated: 'updated_at', ...def.ranges };
+  for (const [prefix, column] of Object.entries(ranges)) {
+    const type = typeOf(column);
+    const [lo, hi] = type === 'numeric' || type === 'integer' ? ['min', 'max'] : ['from', 'to'];
+    filters[`${prefix}_${lo}`] = { op: 'gte', column, type };
+    filters[`${prefix}_${hi}`] = { op: 'lte', column, type };
+  }
+  for (const [name, column] of Object.entries(def.presence ?? {})) {
+    typeOf(column);
+    filters[`has_${name}`] = { op: 'present', column };
+  }
+  if (def.search?.length) {
+    for (const column of def.search) typeOf(column);
+    filters.q = { op: 'search', columns: def.search };
+  }
+  const sorts: Record<string, SortSpec> = {};
+  for (const column of ['created_at', 'updated_at', ...def.sorts]) {
+    sorts[column] = { column, type: typeOf(column), nullable: !NEVER_NULL.has(column) };
+  }
+  return Object.freeze({
+    entity,
+    singular: def.singular,
+    table: entity,
+    columns: Object.freeze(columns),
+    filters: Object.freeze(filters),
+    sorts: Object.freeze(sorts),
+    defaultSort: def.defaultSort ?? '-updated_at',
+  });
+}
+
+export interface EntityPage {
+  data: ApiRecord[];
+  next_cursor: string | null;
+  total?: number;
+}
+
+export function toEntityPage(listing: EntityListing, page: ListPage<Record<string, unknown>>): EntityPage {
+  const out: EntityPage = {
+    data: page.rows.map((r) => toApiRecord(listing.columns, r)),
+    next_cursor: page.nextCursor,
+  };
+  if (page.total !== undefined) out.total = page.total;
+  return out;
+}
+
+export async function listEntity(
+  q: Queryable,
+  workspaceId: string,
+  listing: EntityListing,
+  query: Readonly<Record<string, string | string[] | undefined>>,
+): Promise<EntityPage> {
+  return toEntityPage(listing, await runListQuery(q, listing, workspaceId, query));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One record with its raw source_data; 404 for a malformed id or one of another workspace. */
+export async function getEntity(
+  q: Queryable,
+  workspaceId: string,
+  listing: EntityListing,
+  id: string,
+): Promise<ApiRecord> {
+  if (!UUID.test(id)) throw new NotFoundError(listing.singular);
+  const columns = [...Object.keys(listing.columns), 'source_data'].join(', ');
+  const { rows } = await q.query(
+    `SELECT ${columns} FROM ${listing.table} WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+    [workspaceId, id],
+  );
+  if (!rows[0]) throw new NotFoundError(listing.singular);
+  return { ...toApiRecord(listing.columns, rows[0]), source_data: rows[0].source_data };
+}
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

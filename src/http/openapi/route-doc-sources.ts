@@ -1,0 +1,24 @@
+/** Every capability's route docs; a capability that mounts routes adds its docs function here. */
+import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
+import { foundationRouteDocs } from './foundation-route-docs.ts';
+import { connectorRouteDocs } from '../routes/connector-routes.ts';
+import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
+import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
+import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
+
+export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
+  foundationRouteDocs,
+  entityRouteDocs,
+  pipelineRouteDocs,
+  leadCohortRouteDocs,
+  stageMappingRouteDocs,
+  connectorRouteDocs,
+];
+
+let cached: JsonSchema | undefined;
+
+/** The document is a pure function of code, so it is built once per process. */
+export function openApiDocument(): JsonSchema {
+  cached ??= buildOpenApiDocument(ROUTE_DOC_SOURCES.flatMap((source) => source()));
+  return cached;
+}

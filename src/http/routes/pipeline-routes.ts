@@ -1,0 +1,15 @@
+/** Pipeline aggregates: `GET /pipeline/summary?group_by=…` with the deal list filters. */
+import { Router } from 'express';
+import { pipelineSummary } from '../../entities/pipeline-summary.ts';
+import { type AppDeps, inRequestWorkspace } from '../deps.ts';
+import { parseInput } from '../request-validation.ts';
+import { queryStringSchema } from './entity-routes.ts';
+
+export function pipelineRoutes(deps: AppDeps): Router {
+  const r = Router();
+  r.get('/pipeline/summary', async (req, res) => {
+    const query = parseInput(queryStringSchema, req.query, 'query');
+    res.json(await inRequestWorkspace(deps, res, (tx, ws) => pipelineSummary(tx, ws, query)));
+  });
+  return r;
+}

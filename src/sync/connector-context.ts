@@ -1,0 +1,82 @@
+/** Builds the ConnectorContext an adapter runs with: decrypted credentials and a configured HTTP client. */
+import type { Config } from '../config.ts';
+import { createStageNormaliser, type StageOverrides } from '../compute/stage-normalisation.ts';
+import type { AnyConnectorAdapter, ConnectorContext } from '../connectors/adapter.ts';
+import type { CredentialVault } from '../connectors/credential-vault.ts';
+import { createHttpClient } from '../connectors/http-client.ts';
+import { bucketFor } from '../connectors/rate-limiter.ts';
+import { ValidationError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+export interface ContextInput {
+  workspaceId: string;
+  connectionId: string;
+  adapter: AnyConnectorAdapter;
+  /** Already decrypted (connect) or the stored envelope (sync). */
+  credentials: unknown;
+  baseUrl: string | null;
+  metadata: Record<string, unknown>;
+  overrides?: StageOverrides;
+  signal?: AbortSignal;
+}
+
+export interface ContextDeps {
+  config: Config;
+  log: Logger;
+  vault: CredentialVault;
+}
+
+/** Connection base_url, then PANDORA_<NAME>_BASE_URL, then the adapter's default. */
+export function resolveBaseUrl(
+  config: Config,
+  adapter: AnyConnectorAdapter,
+  credentials: unknown,
+  connectionBaseUrl: string | null,
+): string {
+  return (
+    connectionBaseUrl ?? config.connectorBaseUrls[adapter.name] ?? adapter.http.defaultBaseUrl(credentials)
+  );
+}
+
+export function parseCredentials(adapter: AnyConnectorAdapter, raw: unknown): unknown {
+  const parsed = adapter.credentialsSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Never echo the values: only which fields are wrong.
+    const fields = parsed.error.issues.map((i) => i.path.join('.') || 'credentials').join(', ');
+    throw new ValidationError(`invalid credentials for ${adapter.name}: ${fields}`);
+  }
+  return parsed.data;
+}
+
+export function buildConnectorContext(deps: ContextDeps, input: ContextInput): ConnectorContext<unknown> {
+  const { adapter } = input;
+  // bytea arrives as a Buffer from pg and a Uint8Array from PGlite.
+  const credentials =
+    input.credentials instanceof Uint8Array
+      ? parseCredentials(adapter, deps.vault.decrypt(Buffer.from(input.credentials)))
+      : input.credentials;
+  const signal = input.signal ?? new AbortController().signal;
+  const http = createHttpClient({
+    service: adapter.http.service,
+    baseUrl: resolveBaseUrl(deps.config, adapter, credentials, input.baseUrl),
+    headers: adapter.http.authHeaders(credentials),
+    timeoutMs: deps.config.httpTimeoutMs,
+    rateLimit: bucketFor(
+      input.connectionId,
+      deps.config.connectorRateLimits[adapter.name] ?? adapter.http.rateLimit,
+    ),
+    classifyGraphqlErrors: adapter.http.classifyGraphqlErrors,
+    signal,
+  });
+  return {
+    workspaceId: input.workspaceId,
+    connectionId: input.connectionId,
+    connectorName: adapter.name,
+    credentials,
+    metadata: input.metadata,
+    http,
+    log: deps.log.child({ connector: adapter.name, workspaceId: input.workspaceId }),
+    signal,
+    normaliseStage: createStageNormaliser(input.overrides ?? new Map()),
+  };
+}

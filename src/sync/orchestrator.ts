@@ -1,0 +1,183 @@
+/**
+ * The sync orchestrator: runs one sync_log row's sync. Each page the adapter yields is written in one
+ * tenant transaction together with the cursor after it and the log's counts, so a crash between pages
+ * resumes at the next page with nothing lost or written twice. The next page is fetched while the
+ * current one is written. Failures land on sync_log.error and connections.last_error; rejected
+ * credentials mark the connection auth_failed.
+ */
+import type { Config } from '../config.ts';
+import { loadStageOverrides, type StageOverrides } from '../compute/stage-normalisation.ts';
+import type { SyncCursor, SyncMode, SyncPage } from '../connectors/adapter.ts';
+import {
+  type ConnectionRow,
+  getConnection,
+  saveCursor,
+  setConnectionState,
+  type StoredCursor,
+} from '../connectors/connections.ts';
+import type { CredentialVault } from '../connectors/credential-vault.ts';
+import { UpstreamAuthError } from '../connectors/http-client.ts';
+import { getAdapter } from '../connectors/registry.ts';
+import { addCounts, emptyCounts, type UpsertCounts } from '../db/bulk-upsert.ts';
+import type { Db } from '../db/db.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
+import { UpstreamError } from '../errors.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logger.ts';
+import { buildConnectorContext } from './connector-context.ts';
+import { writePage } from './page-writer.ts';
+import { runPostSyncChain } from './post-sync-steps.ts';
+import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
+
+export interface SyncDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  vault: CredentialVault;
+  /** Post-sync work is enqueued here; without a queue it runs inline (CLI, tests). */
+  queue?: JobQueue;
+}
+
+export interface SyncHooks {
+  /** Called after page N (1-based) committed; throwing simulates a crash there. */
+  afterPage?(page: number): void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** The cursor the adapter starts from: a resumed run continues, a fresh initial sync starts empty. */
+export function startCursor(stored: StoredCursor, mode: SyncMode): SyncCursor {
+  if (stored.in_progress && stored.mode === mode) return stored.position ?? {};
+  if (mode === 'incremental') return stored.position ?? {};
+  return {};
+}
+
+export async function runSync(
+  deps: SyncDeps,
+  workspaceId: string,
+  syncLogId: string,
+  hooks: SyncHooks = {},
+): Promise<SyncLogRow> {
+  const claimed = await withWorkspace(deps.db, workspaceId, (tx) => claimSync(tx, workspaceId, syncLogId));
+  if (!claimed) return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+
+  let loaded: { log: SyncLogRow; conn: ConnectionRow; overrides: StageOverrides };
+  try {
+    loaded = await withWorkspace(deps.db, workspaceId, async (tx) => {
+      const log = await getSyncLog(tx, workspaceId, syncLogId);
+      return {
+        log,
+        conn: await getConnection(tx, workspaceId, log.connector_name),
+        overrides: await loadStageOverrides(tx, workspaceId),
+      };
+    });
+  } catch (err) {
+    // The connection went away between queueing and running: the run ends here, recorded.
+    await withWorkspace(deps.db, workspaceId, (tx) =>
+      finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: describeError(err) }),
+    );
+    return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  }
+  const { log, conn, overrides } = loaded;
+  const counts: Record<string, UpsertCounts> = {};
+  let pages = 0;
+  try {
+    const adapter = getAdapter(conn.connector_name);
+    if (!conn.credentials) throw new Error('the connection has no credentials');
+    await withWorkspace(deps.db, workspaceId, (tx) =>
+      setConnectionState(tx, workspaceId, conn.id, { status: 'syncing' }),
+    );
+    const ctx = buildConnectorContext(deps, {
+      workspaceId,
+      connectionId: conn.id,
+      adapter,
+      credentials: conn.credentials,
+      baseUrl: conn.base_url,
+      metadata: conn.metadata,
+      overrides,
+      signal: hooks.signal,
+    });
+    const cursor = startCursor(conn.sync_cursor, log.mode);
+    const iterator = adapter.sync(ctx, { mode: log.mode, cursor })[Symbol.asyncIterator]();
+    let next = iterator.next();
+    for (;;) {
+      const step = await next;
+      if (step.done) break;
+      next = iterator.next();
+      next.catch(() => undefined); // awaited on the next turn; a failure there is handled then
+      await commitPage(deps.db, workspaceId, syncLogId, conn.id, adapter.name, log.mode, step.value, counts);
+      pages++;
+      await hooks.afterPage?.(pages);
+    }
+    await withWorkspace(deps.db, workspaceId, async (tx) => {
+      const stored = (await getConnection(tx, workspaceId, conn.connector_name)).sync_cursor;
+      await saveCursor(tx, workspaceId, conn.id, { ...stored, in_progress: false });
+      await setConnectionState(tx, workspaceId, conn.id, {
+        status: 'connected',
+        lastError: null,
+        synced: true,
+      });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'done' });
+      await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
+    });
+  } catch (err) {
+    const message = describeError(err);
+    deps.log.warn({ err, workspaceId, syncLogId, connector: conn.connector_name }, 'sync failed');
+    await withWorkspace(deps.db, workspaceId, async (tx) => {
+      await setConnectionState(tx, workspaceId, conn.id, {
+        status: err instanceof UpstreamAuthError ? 'auth_failed' : 'error',
+        lastError: message,
+      });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'failed' });
+      await finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: message });
+    });
+    return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  }
+
+  const payload = { workspace_id: workspaceId, connector_name: conn.connector_name, sync_log_id: syncLogId };
+  if (deps.queue) await deps.queue.send('post-sync', payload);
+  else
+    await runPostSyncChain({
+      db: deps.db,
+      log: deps.log,
+      workspaceId,
+      connectorName: conn.connector_name,
+      syncLogId,
+    });
+  return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+}
+
+async function commitPage(
+  db: Db,
+  workspaceId: string,
+  syncLogId: string,
+  connectionId: string,
+  source: string,
+  mode: SyncMode,
+  page: SyncPage,
+  totals: Record<string, UpsertCounts>,
+): Promise<void> {
+  const merged = await withWorkspace(db, workspaceId, async (tx) => {
+    const pageCounts = await writePage(tx, workspaceId, source, page);
+    const merged: Record<string, UpsertCounts> = {};
+    for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };
+    for (const [entity, c] of Object.entries(pageCounts))
+      merged[entity] = addCounts(merged[entity] ?? emptyCounts(), c);
+    await saveCursor(tx, workspaceId, connectionId, {
+      mode,
+      in_progress: true,
+      position: { ...page.cursor },
+    });
+    await recordSyncProgress(tx, workspaceId, syncLogId, merged, { ...(page.progress ?? {}) });
+    return merged;
+  });
+  // Only after the commit do the in-memory totals move on.
+  Object.assign(totals, merged);
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof UpstreamError) {
+    const excerpt = err.bodyExcerpt ? `: ${err.bodyExcerpt.slice(0, 200)}` : '';
+    return `${err.message}${excerpt}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

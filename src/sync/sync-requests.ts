@@ -1,0 +1,42 @@
+/** Starting syncs: manual, scheduled or after connect. A request while one is active joins that one. */
+import type { SyncMode } from '../connectors/adapter.ts';
+import { getConnection } from '../connectors/connections.ts';
+import type { Db } from '../db/db.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
+import { ConflictError } from '../errors.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { queueSync, type SyncLogRow, type SyncTrigger } from './sync-log.ts';
+
+export interface SyncRequestResult {
+  row: SyncLogRow;
+  /** false: a sync was already queued or running and this request joined it. */
+  created: boolean;
+}
+
+export async function requestSync(
+  deps: { db: Db; queue?: JobQueue },
+  workspaceId: string,
+  connectorName: string,
+  trigger: SyncTrigger,
+  mode?: SyncMode,
+): Promise<SyncRequestResult> {
+  const result = await withWorkspace(deps.db, workspaceId, async (tx) => {
+    const conn = await getConnection(tx, workspaceId, connectorName);
+    if (conn.status === 'auth_failed')
+      throw new ConflictError(`the ${connectorName} credentials were rejected; connect again before syncing`);
+    return queueSync(tx, workspaceId, {
+      connectionId: conn.id,
+      connectorName,
+      trigger,
+      mode: mode ?? (conn.last_sync_at ? 'incremental' : 'initial'),
+    });
+  });
+  if (result.created && deps.queue) {
+    await deps.queue.send('connector-sync', {
+      workspace_id: workspaceId,
+      connector_name: connectorName,
+      sync_log_id: result.row.id,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,291 @@
+/**
+ * A fake Salesforce REST API over an in-memory org: SOQL `SELECT … FROM X [WHERE SystemModstamp >= T]
+ * ORDER BY SystemModstamp ASC, Id ASC` with nextRecordsUrl batches, describe, limits, and
+ * INVALID_SESSION_ID on a bad token.
+ */
+import { type FakeServer, startFakeServer } from './fake-server.ts';
+
+export type SfRow = Record<string, unknown> & { Id: string; SystemModstamp: string };
+
+export interface SalesforceOrg {
+  token: string;
+  /** Records per query batch (Salesforce uses up to 2000). */
+  batchSize: number;
+  objects: Record<string, SfRow[]>;
+  customFields: Record<string, string[]>;
+}
+
+const VERSION = '/services/data/v59.0';
+const SOQL =
+  /^SELECT (.+) FROM (\w+)(?: WHERE SystemModstamp >= (\S+))?(?: ORDER BY (SystemModstamp ASC, Id ASC|Id ASC))?$/;
+
+export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServer & { org: SalesforceOrg }> {
+  const cursors = new Map<string, { object: string; fields: string[]; rows: SfRow[]; offset: number }>();
+  let locatorSeq = 0;
+  const batch = (
+    state: { object: string; fields: string[]; rows: SfRow[]; offset: number },
+    locator: string,
+  ) => {
+    const slice = state.rows.slice(state.offset, state.offset + org.batchSize);
+    state.offset += slice.length;
+    const done = state.offset >= state.rows.length;
+    return {
+      totalSize: state.rows.length,
+      done,
+      ...(done ? {} : { nextRecordsUrl: `${VERSION}/query/${locator}-${state.offset}` }),
+      records: slice.map((r) => {
+        const out: Record<string, unknown> = {
+          attributes: { type: state.object, url: `${VERSION}/sobjects/${state.object}/${r.Id}` },
+        };
+        for (const f of state.fields) out[f] = r[f] ?? null;
+        return out;
+      }),
+    };
+  };
+  const server = await startFakeServer((req) => {
+    if (req.headers.authorization !== `Bearer ${org.token}`)
+      return {
+        status: 401,
+        json: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+      };
+    if (req.path === `${VERSION}/limits`)
+      return { json: { DailyApiRequests: { Max: 15000, Remaining: 14000 } } };
+    if (req.path === `${VERSION}/query`) {
+      const m = SOQL.exec(req.query.q ?? '');
+      if (!m)
+        return {
+          status: 400,
+          json: [{ message: `unsupported query: ${req.query.q}`, errorCode: 'MALFORMED_QUERY' }],
+        };
+      const [, fieldList, object, since] = m;
+      const fields = fieldList!.split(',').map((f) => f.trim());
+      const rows = (org.objects[object!] ?? [])
+        .filter((r) => !since || Date.parse(r.SystemModstamp.replace('+0000', 'Z')) >= Date.parse(since))
+        .sort((a, b) =>
+          m[4]?.startsWith('SystemModstamp')
+            ? a.SystemModstamp.localeCompare(b.SystemModstamp) || a.Id.localeCompare(b.Id)
+            : a.Id.localeCompare(b.Id),
+        );
+      const locator = `01g${String(++locatorSeq).padStart(12, '0')}`;
+      const state = { object: object!, fields, rows, offset: 0 };
+      cursors.set(locator, state);
+      return { json: batch(state, locator) };
+    }
+    const more = new RegExp(`^${VERSION}/query/(\\w+)-(\\d+)$`).exec(req.path);
+    if (more) {
+      const state = cursors.get(more[1]!);
+      if (!state)
+        return {
+          status: 400,
+          json: [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }],
+        };
+      return { json: batch(state, more[1]!) };
+    }
+    const describe = new RegExp(`^${VERSION}/sobjects/(\\w+)/describe$`).exec(req.path);
+    if (describe) {
+      const object = describe[1]!;
+      return {
+        json: {
+          name: object,
+          fields: [
+            { name: 'Id', type: 'id', custom: false },
+            { name: 'Name', type: 'string', custom: false },
+            ...(org.customFields[object] ?? []).map((name) => ({ name, type: 'string', custom: true })),
+          ],
+        },
+      };
+    }
+    return {
+      status: 404,
+      json: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }],
+    };
+  });
+  return Object.assign(server, { org });
+}
+
+/** Salesforce-style 18-character ids with the object's key prefix. */
+export const sfId = (prefix: string, n: number) => `${prefix}${String(n).padStart(12, '0')}AAA`;
+
+export function makeSalesforceOrg(n: number): SalesforceOrg {
+  const stamp = (i: number) =>
+    new Date(Date.parse('2025-02-01T00:00:00Z') + i * 60_000).toISOString().replace('Z', '+0000');
+  const objects: Record<string, SfRow[]> = {
+    User: [
+      {
+        Id: sfId('005', 1),
+        Email: 'Rep.One@vendor.example',
+        Name: 'Rep One',
+        IsActive: true,
+        SystemModstamp: stamp(0),
+      },
+      {
+        Id: sfId('005', 2),
+        Email: 'rep.two@vendor.example',
+        Name: 'Rep Two',
+        IsActive: true,
+        SystemModstamp: stamp(0),
+      },
+    ],
+    Account: [],
+    Contact: [],
+    Opportunity: [],
+    Lead: [],
+    OpportunityContactRole: [],
+    OpportunityHistory: [],
+    Task: [],
+    Event: [],
+  };
+  const stages = [
+    'Prospecting',
+    'Qualification',
+    'Proposal/Price Quote',
+    'Negotiation/Review',
+    'Closed Won',
+    'Closed Lost',
+  ];
+  for (let i = 1; i <= n; i++) {
+    const owner = sfId('005', (i % 2) + 1);
+    const account = sfId('001', i);
+    const contact = sfId('003', i);
+    const opp = sfId('006', i);
+    const stage = stages[i % stages.length]!;
+    objects.Account!.push({
+      Id: account,
+      Name: `Account ${i}`,
+      Website: `https://www.account${i}.example/home`,
+      Industry: 'Technology',
+      NumberOfEmployees: 50 * i,
+      OwnerId: owner,
+      CreatedDate: stamp(i),
+      SystemModstamp: stamp(i),
+      Tier__c: `Gold`,
+    });
+    objects.Contact!.push({
+      Id: contact,
+      FirstName: 'Pat',
+      LastName: `Buyer${i}`,
+      Email: `Pat${i}@account${i}.example`,
+      Title: 'Chief Financial Officer',
+      AccountId: account,
+      OwnerId: owner,
+      CreatedDate: stamp(i),
+      SystemModstamp: stamp(i),
+    });
+    objects.Opportunity!.push({
+      Id: opp,
+      Name: `Opp ${i}`,
+      Amount: 5000 * i,
+      StageName: stage,
+      CloseDate: '2025-09-30',
+      Probability: stage === 'Closed Won' ? 100 : stage === 'Closed Lost' ? 0 : 10 * (i % 9),
+      ForecastCategoryName: 'Best Case',
+      IsClosed: stage.startsWith('Closed'),
+      IsWon: stage === 'Closed Won',
+      OwnerId: owner,
+      AccountId: account,
+      LeadSource: 'Web',
+      CreatedDate: stamp(i),
+      SystemModstamp: stamp(i),
+      Competitor__c: 'Other',
+    });
+    objects.OpportunityContactRole!.push({
+      Id: sfId('00K', i),
+      OpportunityId: opp,
+      ContactId: contact,
+      Role: 'Economic Buyer',
+      IsPrimary: true,
+      SystemModstamp: stamp(i),
+    });
+    objects.OpportunityHistory!.push(
+      {
+        Id: sfId('008', 2 * i),
+        OpportunityId: opp,
+        StageName: 'Prospecting',
+        CreatedDate: stamp(i),
+        SystemModstamp: stamp(i),
+      },
+      {
+        Id: sfId('008', 2 * i + 1),
+        OpportunityId: opp,
+        StageName: stage,
+        CreatedDate: stamp(i + 30),
+        SystemModstamp: stamp(i + 30),
+      },
+    );
+    objects.Lead!.push({
+      Id: sfId('00Q', i),
+      FirstName: 'Lee',
+      LastName: `Lead${i}`,
+      Email: `lee${i}@prospect.example`,
+      Company: `Prospect ${i}`,
+      Status: i % 2 ? 'Converted' : 'Open',
+      LeadSource: i % 3 ? 'Web' : 'Event',
+      OwnerId: owner,
+      IsConverted: i % 2 === 1,
+      ConvertedDate: i % 2 ? '2025-03-15' : null,
+      ConvertedContactId: i % 2 ? contact : null,
+      ConvertedAccountId: i % 2 ? account : null,
+      ConvertedOpportunityId: i % 2 ? opp : null,
+      CreatedDate: stamp(i),
+      SystemModstamp: stamp(i),
+    });
+    objects.Task!.push(
+      {
+        Id: sfId('00T', 3 * i),
+        Subject: `Call ${i}`,
+        TaskSubtype: 'Call',
+        CallDurationInSeconds: 300,
+        CallType: 'Outbound',
+        Status: 'Completed',
+        IsClosed: true,
+        OwnerId: owner,
+        WhoId: contact,
+        WhatId: opp,
+        CreatedDate: stamp(i),
+        SystemModstamp: stamp(i),
+      },
+      {
+        Id: sfId('00T', 3 * i + 1),
+        Subject: `Email ${i}`,
+        TaskSubtype: 'Email',
+        Status: 'Completed',
+        IsClosed: true,
+        OwnerId: owner,
+        WhoId: contact,
+        WhatId: opp,
+        CreatedDate: stamp(i),
+        SystemModstamp: stamp(i),
+      },
+      {
+        Id: sfId('00T', 3 * i + 2),
+        Subject: `Follow up ${i}`,
+        TaskSubtype: 'Task',
+        Status: 'Not Started',
+        Priority: 'High',
+        ActivityDate: '2025-04-01',
+        IsClosed: false,
+        OwnerId: owner,
+        WhatId: account,
+        CreatedDate: stamp(i),
+        SystemModstamp: stamp(i),
+      },
+    );
+    objects.Event!.push({
+      Id: sfId('00U', i),
+      Subject: `Demo ${i}`,
+      StartDateTime: stamp(i),
+      DurationInMinutes: 30,
+      OwnerId: owner,
+      WhoId: contact,
+      WhatId: opp,
+      CreatedDate: stamp(i),
+      SystemModstamp: stamp(i),
+    });
+  }
+  return {
+    token: 'sf-session-token-0123456789',
+    batchSize: 4,
+    objects,
+    customFields: { Account: ['Tier__c'], Opportunity: ['Competitor__c'] },
+  };
+}

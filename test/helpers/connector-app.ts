@@ -1,0 +1,56 @@
+/** An API server on a fresh test database with the in-process job queue and sync workers running. */
+import type { Server } from 'node:http';
+import { loadConfig } from '../../src/config.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
+import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
+import type { JobQueue } from '../../src/jobs/job-queue.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildDeps, listen } from '../../src/server.ts';
+import { registerSyncWorkers } from '../../src/sync/sync-workers.ts';
+import { createTestDb, type TestDb } from './test-db.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface ConnectorApp {
+  t: TestDb;
+  deps: AppDeps & { queue: JobQueue };
+  url: string;
+  workspaceId: string;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startConnectorApp(env: Record<string, string> = {}): Promise<ConnectorApp> {
+  const t = await createTestDb();
+  const config = loadConfig({ PANDORA_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
+  const log = createLogger('silent');
+  const base = await buildDeps(config, t.db, log, { ephemeral: true });
+  const queue = createInProcessQueue(log);
+  const deps = { ...base, queue };
+  await queue.start();
+  await registerSyncWorkers(deps);
+  const { server, url } = (await listen(deps, 0, '127.0.0.1')) as { server: Server; url: string };
+  const ws = await t.db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('Acme') RETURNING id`);
+  const workspaceId = ws.rows[0]!.id;
+  return {
+    t,
+    deps,
+    url,
+    workspaceId,
+    async api(method, path, body) {
+      const res = await fetch(`${url}/api/workspaces/${workspaceId}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+    },
+    async close() {
+      await queue.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await t.close();
+    },
+  };
+}
