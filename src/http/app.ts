@@ -9,6 +9,7 @@ import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
+import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
@@ -29,6 +30,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   pipelineRoutes,
   stageMappingRoutes,
   connectorRoutes,
+  conversationSourcesRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

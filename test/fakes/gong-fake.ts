@@ -39,7 +39,8 @@ export interface GongFakeData {
 export type GongFake = FakeServer & { data: GongFakeData };
 
 export async function startGongFake(data: GongFakeData): Promise<GongFake> {
-  const expected = `Basic ${Buffer.from(`${data.accessKey}:${data.secret}`).toString('base64')}`;
+  // Read per request, so a test can rotate the secret (an expired key) mid-run.
+  const expected = () => `Basic ${Buffer.from(`${data.accessKey}:${data.secret}`).toString('base64')}`;
   const paged = <T>(items: T[], cursor: unknown) => {
     const start = typeof cursor === 'string' ? Number(cursor.replace('c', '')) : 0;
     const slice = items.slice(start, start + data.pageSize);
@@ -55,7 +56,7 @@ export async function startGongFake(data: GongFakeData): Promise<GongFake> {
     };
   };
   const fake = await startFakeServer((req) => {
-    if (req.headers.authorization !== expected)
+    if (req.headers.authorization !== expected())
       return { status: 401, json: { requestId: 'r', errors: ['Invalid credentials'] } };
     if (req.method === 'GET' && req.path === '/v2/users') {
       const { slice, records } = paged(data.users, req.query.cursor);

@@ -2,6 +2,7 @@
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
+import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
@@ -13,6 +14,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   leadCohortRouteDocs,
   stageMappingRouteDocs,
   connectorRouteDocs,
+  conversationSourcesRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
