@@ -58,7 +58,10 @@ try {
   const linked = await withWorkspace(db, ws, (tx) => linkDocumentsToAccounts(tx, ws));
   const matchMs = performance.now() - t;
 
-  const half = Array.from({ length: REPS / 2 }, (_, i) => `u${i}`);
+  const half = Array.from({ length: REPS / 2 }, (_, i) => ({
+    source_user_id: `u${i}`,
+    email: `rep${i}@acme.com`,
+  }));
   t = performance.now();
   const flags = await withWorkspace(db, ws, (tx) => applyTrackedFlags(tx, ws, 'gong', half));
   const flagsMs = performance.now() - t;

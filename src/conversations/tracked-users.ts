@@ -79,13 +79,18 @@ export function buildTrackedUsers(
   });
 }
 
-/** Re-marks is_tracked for every conversation of one source after a selection change; returns rows changed. */
+/**
+ * Re-marks is_tracked for every conversation of one source after a selection change. The owner is
+ * custom_fields.source_user_id; rows without one (imported or generated) fall back to organizer_email.
+ */
 export async function applyTrackedFlags(
   q: Queryable,
   workspaceId: string,
   source: string,
-  trackedIds: readonly string[],
+  tracked: ReadonlyArray<{ source_user_id: string; email: string | null }>,
 ): Promise<{ tracked: number; untracked: number }> {
+  const ids = tracked.map((u) => u.source_user_id);
+  const emails = tracked.map((u) => u.email?.toLowerCase()).filter((e): e is string => !!e);
   // A plain scan and update: JIT compilation would cost more than it saves. Transaction-local.
   await q.query('SET LOCAL jit = off');
   const { rows } = await q.query<{ is_tracked: boolean; n: number }>(
@@ -93,11 +98,14 @@ export async function applyTrackedFlags(
                  UPDATE conversations c
                  SET is_tracked = NOT c.is_tracked, updated_at = now()
                  WHERE c.workspace_id = $1::uuid AND c.source = $2::text
-                   AND c.is_tracked IS DISTINCT FROM
-                       coalesce((c.custom_fields ->> 'source_user_id') = ANY ($3::text[]), false)
+                   AND c.is_tracked IS DISTINCT FROM coalesce(
+                         CASE WHEN c.custom_fields ? 'source_user_id'
+                              THEN (c.custom_fields ->> 'source_user_id') = ANY ($3::text[])
+                              ELSE lower(c.organizer_email) = ANY ($4::text[]) END,
+                         false)
                  RETURNING c.is_tracked)
                SELECT is_tracked, count(*)::int AS n FROM changed GROUP BY is_tracked`,
-    [workspaceId, source, trackedIds],
+    [workspaceId, source, ids, emails],
   );
   return {
     tracked: rows.find((r) => r.is_tracked)?.n ?? 0,

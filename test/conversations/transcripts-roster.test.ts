@@ -139,7 +139,9 @@ describe('transcripts on demand, tracked flags, sales roster', () => {
   });
 
   test('untracking marks conversations is_tracked=false (kept); re-tracking restores them', async () => {
-    const flags = await withWorkspace(t.db, ws, (tx) => applyTrackedFlags(tx, ws, 'gong', ['gu2']));
+    const flags = await withWorkspace(t.db, ws, (tx) =>
+      applyTrackedFlags(tx, ws, 'gong', [{ source_user_id: 'gu2', email: 'rep2@acme.com' }]),
+    );
     assert.deepEqual(flags, { tracked: 0, untracked: 1 });
     const { rows } = await t.db.query<{ source_id: string; is_tracked: boolean }>(
       `SELECT source_id, is_tracked FROM conversations WHERE workspace_id = $1 AND source = 'gong' ORDER BY source_id`,
@@ -154,8 +156,42 @@ describe('transcripts on demand, tracked flags, sales roster', () => {
       ],
     );
     assert.deepEqual(
-      await withWorkspace(t.db, ws, (tx) => applyTrackedFlags(tx, ws, 'gong', ['gu1', 'gu2'])),
+      await withWorkspace(t.db, ws, (tx) =>
+        applyTrackedFlags(tx, ws, 'gong', [
+          { source_user_id: 'gu1', email: null },
+          { source_user_id: 'gu2', email: null },
+        ]),
+      ),
       { tracked: 1, untracked: 0 },
+    );
+  });
+
+  test('rows without a source user id (imported, generated) follow their organizer email', async () => {
+    await t.db.query(
+      `INSERT INTO conversations (workspace_id, source, source_id, organizer_email) VALUES
+         ($1, 'gong', 'imported-a', 'REP2@acme.com'), ($1, 'gong', 'imported-b', 'other@acme.com')`,
+      [ws],
+    );
+    await withWorkspace(t.db, ws, (tx) =>
+      applyTrackedFlags(tx, ws, 'gong', [{ source_user_id: 'gu2', email: 'Rep2@Acme.com' }]),
+    );
+    const { rows } = await t.db.query<{ source_id: string; is_tracked: boolean }>(
+      `SELECT source_id, is_tracked FROM conversations WHERE workspace_id = $1 AND source_id LIKE 'imported-%'
+       ORDER BY source_id`,
+      [ws],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.is_tracked),
+      [true, false],
+    );
+    await t.db.query(`DELETE FROM conversations WHERE workspace_id = $1 AND source_id LIKE 'imported-%'`, [
+      ws,
+    ]);
+    await withWorkspace(t.db, ws, (tx) =>
+      applyTrackedFlags(tx, ws, 'gong', [
+        { source_user_id: 'gu1', email: null },
+        { source_user_id: 'gu2', email: null },
+      ]),
     );
   });
 

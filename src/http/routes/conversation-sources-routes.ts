@@ -78,12 +78,7 @@ export function conversationSourcesRoutes(deps: AppDeps): Router {
       const before = new Set((trackedUsersOf(conn.metadata) ?? []).map((u) => u.source_user_id));
       const tracked = buildTrackedUsers(conn.metadata, body.user_ids);
       await mergeConnectionMetadata(tx, ws, conn.id, { tracked_users: tracked });
-      const flags = await applyTrackedFlags(
-        tx,
-        ws,
-        adapter.name,
-        tracked.map((u) => u.source_user_id),
-      );
+      const flags = await applyTrackedFlags(tx, ws, adapter.name, tracked);
       return { tracked, flags, added: tracked.filter((u) => !before.has(u.source_user_id)) };
     });
     const started =
