@@ -5,7 +5,11 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
+import { formatDemoReport } from './demo/demo-report.ts';
+import { ensureDemoWorkspace } from './demo/demo-workspace.ts';
 import { startServer } from './server.ts';
+import { runGenerateCommand } from './generator/generate-command.ts';
+import { SKILL_USAGE, skillCommand } from './skills/skill-cli.ts';
 import { createApiKey, revokeApiKey } from './workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from './workspaces/workspaces.ts';
 
@@ -18,6 +22,9 @@ const USAGE = `usage: pandora <command>
   workspace list                      list workspaces
   apikey create --workspace <id> [--name <name>] [--read-only]
   apikey revoke <keyId> --workspace <id>
+  generate --workspace <id> --deals <n> [--seed <n>] [--truth <path>]
+                                      fill a workspace with a deterministic synthetic GTM world
+${SKILL_USAGE}
 `;
 
 class UsageError extends Error {}
@@ -32,13 +39,20 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
   }
 }
 
-async function serve(config: Config): Promise<number> {
+async function serve(config: Config, opts: { demo: boolean }): Promise<number> {
   const log = createLogger(config.logLevel);
   const running = await startServer(config, log);
   const generated = running.deps.adminToken.generated;
   console.log(`Pandora is listening on ${running.url} (database: ${running.deps.db.kind})`);
   if (generated) {
     console.log(`Admin token (shown once, keep it): ${generated}`);
+  }
+  if (opts.demo) {
+    const demo = await ensureDemoWorkspace(running.deps, {
+      deals: config.demoDeals,
+      progress: (line) => console.log(line),
+    });
+    console.log(formatDemoReport(running.url, demo));
   }
   await new Promise<void>((resolve) => {
     const shutdown = () => {
@@ -105,8 +119,9 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve':
+      return serve(config, { demo: false });
     case 'start':
-      return serve(config);
+      return serve(config, { demo: config.demoDeals > 0 });
     case 'migrate': {
       const db = await openDb(config);
       try {
@@ -125,6 +140,10 @@ async function main(argv: string[]): Promise<number> {
       return workspaceCommand(config, args);
     case 'apikey':
       return apikeyCommand(config, args);
+    case 'skill':
+      return skillCommand(config, args);
+    case 'generate':
+      return withDb(config, (db) => runGenerateCommand(args, { db }));
     case undefined:
     case 'help':
     case '--help':

@@ -11,7 +11,16 @@ const envSchema = z.object({
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
   PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
+  PANDORA_DEMO_DEALS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  FIREWORKS_API_KEY: z.string().optional(),
+  PANDORA_SYNTHESIZE_MODEL: z.string().default('claude-sonnet-4-5'),
+  PANDORA_CLASSIFY_MODEL: z.string().default('accounts/fireworks/models/deepseek-v3'),
+  PANDORA_ANTHROPIC_BASE_URL: z.string().url().default('https://api.anthropic.com'),
+  PANDORA_FIREWORKS_BASE_URL: z.string().url().default('https://api.fireworks.ai'),
+  PANDORA_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(2_000_000),
+  PANDORA_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   PANDORA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PANDORA_SYNC_TIME: z
     .string()
@@ -34,6 +43,8 @@ export type Config = Readonly<{
   encryptionKey: string | undefined;
   dbPoolSize: number;
   bodyLimit: string;
+  /** Deals in the demo workspace `pandora start` creates once; 0 skips the demo. */
+  demoDeals: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** connector name (lower case) → base URL, from PANDORA_<CONNECTOR>_BASE_URL. */
   connectorBaseUrls: Readonly<Record<string, string>>;
@@ -46,6 +57,18 @@ export type Config = Readonly<{
   runWorkers: boolean;
   /** Benchmarks: keep and reuse an already generated scratch database. */
   benchReuseDb: boolean;
+  llm: LlmConfig;
+}>;
+
+export type LlmConfig = Readonly<{
+  anthropicApiKey: string | undefined;
+  fireworksApiKey: string | undefined;
+  synthesizeModel: string;
+  classifyModel: string;
+  anthropicBaseUrl: string;
+  fireworksBaseUrl: string;
+  dailyTokenBudget: number;
+  timeoutMs: number;
 }>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -87,7 +110,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKey: e.PANDORA_ENCRYPTION_KEY,
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
+    demoDeals: e.PANDORA_DEMO_DEALS,
     logLevel: e.LOG_LEVEL,
+    llm: Object.freeze({
+      anthropicApiKey: e.ANTHROPIC_API_KEY,
+      fireworksApiKey: e.FIREWORKS_API_KEY,
+      synthesizeModel: e.PANDORA_SYNTHESIZE_MODEL,
+      classifyModel: e.PANDORA_CLASSIFY_MODEL,
+      anthropicBaseUrl: e.PANDORA_ANTHROPIC_BASE_URL,
+      fireworksBaseUrl: e.PANDORA_FIREWORKS_BASE_URL,
+      dailyTokenBudget: e.PANDORA_DAILY_TOKEN_BUDGET,
+      timeoutMs: e.PANDORA_LLM_TIMEOUT_MS,
+    }),
     connectorBaseUrls: Object.freeze(connectorBaseUrls),
     connectorRateLimits: Object.freeze(connectorRateLimits),
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,

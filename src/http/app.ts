@@ -7,6 +7,7 @@ import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
+import { computeRoutes } from './routes/compute-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
@@ -14,7 +15,9 @@ import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
+import { linkerRoutes } from './routes/linker-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
+import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
@@ -24,6 +27,8 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  computeRoutes,
+  skillRoutes,
   // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.
   leadCohortRoutes,
   entityRoutes,
@@ -31,6 +36,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   stageMappingRoutes,
   connectorRoutes,
   conversationSourcesRoutes,
+  linkerRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

@@ -5,7 +5,11 @@ import type { AnyConnectorAdapter, ConnectorContext } from '../connectors/adapte
 import type { CredentialVault } from '../connectors/credential-vault.ts';
 import { createHttpClient } from '../connectors/http-client.ts';
 import { bucketFor } from '../connectors/rate-limiter.ts';
-import { ValidationError } from '../errors.ts';
+import { getConnection } from '../connectors/connections.ts';
+import { getAdapter } from '../connectors/registry.ts';
+import type { Db } from '../db/db.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ContextInput {
@@ -79,4 +83,30 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
     signal,
     normaliseStage: createStageNormaliser(input.overrides ?? new Map()),
   };
+}
+
+/**
+ * The context of a stored connection outside a sync: on-demand hooks (fetchTranscript,
+ * fetchDocumentContent, fetchUserDirectory) use this.
+ */
+export async function openConnectorContext(
+  deps: ContextDeps & { db: Db },
+  workspaceId: string,
+  connectorName: string,
+): Promise<{ adapter: AnyConnectorAdapter; ctx: ConnectorContext<unknown> }> {
+  const adapter = getAdapter(connectorName);
+  const conn = await withWorkspace(deps.db, workspaceId, (tx) =>
+    getConnection(tx, workspaceId, connectorName),
+  );
+  if (!conn.credentials || conn.status === 'auth_failed')
+    throw new ConflictError(`the ${connectorName} connection needs new credentials`);
+  const ctx = buildConnectorContext(deps, {
+    workspaceId,
+    connectionId: conn.id,
+    adapter,
+    credentials: conn.credentials,
+    baseUrl: conn.base_url,
+    metadata: conn.metadata,
+  });
+  return { adapter, ctx };
 }

@@ -26,6 +26,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { buildConnectorContext } from './connector-context.ts';
 import { writePage } from './page-writer.ts';
+import './all-post-sync-steps.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
 

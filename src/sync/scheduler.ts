@@ -80,6 +80,13 @@ export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promis
                WHERE status = 'running' AND heartbeat_at < $1::timestamptz - make_interval(mins => $2::int)`,
     [now.toISOString(), STALE_MINUTES],
   );
+  // A connection left 'syncing' by a lost worker shows the failure instead.
+  await deps.db.query(
+    /* sql */ `UPDATE connections c SET status = 'error', last_error = 'the last sync stopped unexpectedly', updated_at = now()
+               WHERE c.status = 'syncing' AND NOT EXISTS (
+                 SELECT 1 FROM sync_log l WHERE l.workspace_id = c.workspace_id
+                   AND l.connector_name = c.connector_name AND l.status = 'running')`,
+  );
   let resent = 0;
   if (deps.queue) {
     const lost = await deps.db.query<{ workspace_id: string; id: string; connector_name: string }>(

@@ -1,6 +1,7 @@
 /** Registers the sync job handlers and the scheduler's once-a-minute tick on a queue. */
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { runSync, type SyncDeps } from './orchestrator.ts';
+import './all-post-sync-steps.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { runSchedulerTick } from './scheduler.ts';
 

@@ -76,6 +76,13 @@ export const contextSectionSchemas = {
       stale_deal_days: z.number().int().positive().max(3650).optional(),
       icp: z.string().max(5000).optional(),
       notes: z.string().max(5000).optional(),
+      // Per-workspace overrides of src/compute/scoring-config.ts, e.g. {"risk_weights": {"no_next_step": 20}}.
+      scoring: z
+        .partialRecord(
+          z.enum(['risk_weights', 'risk_thresholds', 'velocity', 'engagement', 'health_weights']),
+          z.record(z.string().max(100), z.number().finite()),
+        )
+        .optional(),
     })
     .strict(),
   operational_maturity: z

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { openConnectorContext } from '../../src/sync/connector-context.ts';
 import { runSync } from '../../src/sync/orchestrator.ts';
 import { requestSync } from '../../src/sync/sync-requests.ts';
 import type { FakeServer } from '../fakes/fake-server.ts';
@@ -118,6 +119,15 @@ describe('HubSpot connector', () => {
     assert.equal(dealList.query.archived, 'false');
   });
 
+  test('on-demand hooks run with the stored connection (fetchUserDirectory)', async () => {
+    const { adapter, ctx } = await openConnectorContext(app.deps, ws(), 'hubspot');
+    const users = await adapter.fetchUserDirectory!(ctx);
+    assert.deepEqual(
+      users.map((u) => u.email),
+      ['alice@vendor.example', 'bob@vendor.example'],
+    );
+  });
+
   test('a second sync with no upstream change reports everything unchanged and writes nothing', async () => {
     const before = await app.t.db.query<{ max: string }>(
       'SELECT max(updated_at)::text AS max FROM deals WHERE workspace_id = $1',
@@ -176,6 +186,45 @@ describe('HubSpot connector', () => {
         source: 'sync_diff',
       },
     ]);
+  });
+
+  test('stage mappings: PUT re-normalises matching deals, GET lists mappings and observed stages', async () => {
+    const put = await app.api('PUT', '/stage-mappings', {
+      mappings: [{ source: 'hubspot', raw_stage: 'Contract Sent', stage_normalized: 'decision' }],
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.deals_updated, 2); // 9004 started there, 9001 moved there
+    const got = await app.api('GET', '/stage-mappings');
+    assert.deepEqual(
+      got.body.data.map((m: { raw_stage: string; stage_normalized: string }) => [
+        m.raw_stage,
+        m.stage_normalized,
+      ]),
+      [['Contract Sent', 'decision']],
+    );
+    assert.ok(
+      got.body.observed_stages.some(
+        (o: { stage: string; deal_count: number }) => o.stage === 'Contract Sent',
+      ),
+    );
+    assert.equal(
+      (
+        await app.api('PUT', '/stage-mappings', {
+          mappings: [{ source: 'hubspot', raw_stage: 'x', stage_normalized: 'won' }],
+        })
+      ).status,
+      400,
+    );
+    const removed = await app.api('PUT', '/stage-mappings', {
+      mappings: [{ source: 'hubspot', raw_stage: 'Contract Sent', stage_normalized: null }],
+    });
+    assert.equal(removed.body.deals_updated, 2);
+    assert.equal(
+      await count(
+        `SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND stage_normalized = 'negotiation'`,
+      ),
+      2,
+    );
   });
 
   test('429 with Retry-After and 500s are retried; the sync still succeeds', async () => {
@@ -238,8 +287,8 @@ describe('HubSpot connector', () => {
     await app.t.db.query(`DELETE FROM deals WHERE workspace_id = $1`, [ws()]);
     await app.t.db.query(`DELETE FROM contacts WHERE workspace_id = $1`, [ws()]);
     await app.t.db.query(`DELETE FROM accounts WHERE workspace_id = $1`, [ws()]);
-    const first = await requestSync(app.deps, ws(), 'hubspot', 'manual', 'initial');
-    // The queued job would run it too; claim it here first so only this run happens.
+    const first = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
+    // Queued without a job, so only the runs below touch it.
     const crashed = await runSync({ ...app.deps, queue: undefined }, ws(), first.row.id, {
       afterPage: (n) => {
         if (n === 2) throw new Error('simulated crash');

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from '../../src/config.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
+import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
 import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
@@ -20,12 +21,15 @@ export interface ConnectorApp {
   close(): Promise<void>;
 }
 
-export async function startConnectorApp(env: Record<string, string> = {}): Promise<ConnectorApp> {
+export async function startConnectorApp(
+  env: Record<string, string> = {},
+  opts: { queue?: 'in-process' | 'pg-boss' } = {},
+): Promise<ConnectorApp> {
   const t = await createTestDb();
   const config = loadConfig({ PANDORA_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
   const log = createLogger('silent');
   const base = await buildDeps(config, t.db, log, { ephemeral: true });
-  const queue = createInProcessQueue(log);
+  const queue = opts.queue === 'pg-boss' && t.url ? createPgBossQueue(t.url, log) : createInProcessQueue(log);
   const deps = { ...base, queue };
   await queue.start();
   await registerSyncWorkers(deps);

@@ -9,7 +9,12 @@ import { loadConfig } from '../../src/config.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runSync, type SyncDeps } from '../../src/sync/orchestrator.ts';
-import { registerPostSyncStep, unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
+import {
+  postSyncSteps,
+  registerPostSyncStep,
+  unregisterPostSyncStep,
+} from '../../src/sync/post-sync-steps.ts';
+import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { requestSync } from '../../src/sync/sync-requests.ts';
 import { runSchedulerTick } from '../../src/sync/scheduler.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
@@ -66,10 +71,8 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     t = await createTestDb();
     deps = { db: t.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), vault };
     ws = (
-      await t.db.query<{ id: string }>(
-        `INSERT INTO workspaces (name, settings) VALUES ('w', '{"sync_time": "06:30"}') RETURNING id`,
-      )
-    ).rows[0]!.id;
+      await t.db.transaction((tx) => createWorkspace(tx, { name: 'w', settings: { sync_time: '06:30' } }))
+    ).id;
     await withWorkspace(t.db, ws, (tx) =>
       saveConnection(tx, ws, {
         name: 'memory',
@@ -115,11 +118,15 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
         s.name,
         s.status,
       ]);
+      // The test's two steps first (lowest order), then every step the capabilities registered, in order.
       assert.deepEqual(steps, [
         ['first', 'failed'],
         ['second', 'succeeded'],
-        ['stage-normalisation', 'succeeded'],
+        ...postSyncSteps('memory')
+          .filter((s) => s.name !== 'first' && s.name !== 'second')
+          .map((s) => [s.name, 'succeeded']),
       ]);
+      assert.ok(steps.some(([name]) => name === 'stage-normalisation'));
       const deals = await t.db.query<{ source_id: string; has_account: boolean }>(
         `SELECT source_id, account_id IS NOT NULL AS has_account FROM deals WHERE workspace_id = $1 ORDER BY source_id`,
         [ws],
@@ -175,12 +182,18 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       `UPDATE sync_log SET status = 'running', heartbeat_at = now() - interval '2 hours' WHERE workspace_id = $1 AND status = 'queued'`,
       [ws],
     );
+    await t.db.query(`UPDATE connections SET status = 'syncing' WHERE workspace_id = $1`, [ws]);
     const queue = createInProcessQueue(deps.log);
     const r = await runSchedulerTick(
       { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
       new Date(),
     );
     assert.equal(r.failedStale, 1);
+    const conn = await t.db.query<{ status: string }>(
+      `SELECT status FROM connections WHERE workspace_id = $1`,
+      [ws],
+    );
+    assert.equal(conn.rows[0]!.status, 'error');
     const { row } = await requestSync(deps, ws, 'memory', 'manual');
     const later = new Date(Date.now() + 10 * 60_000);
     const r2 = await runSchedulerTick({ db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' }, later);

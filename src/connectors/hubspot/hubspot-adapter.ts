@@ -14,6 +14,7 @@ import type {
   NormalisedRecord,
   SyncPage,
 } from '../adapter.ts';
+import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
 import {
   fetchCustomProperties,
   fetchDealStages,
@@ -40,6 +41,8 @@ type HubspotCredentials = z.infer<typeof credentialsSchema>;
 
 /** Records per yielded page (one transaction); several API pages of 100 are batched into one. */
 export const HUBSPOT_PAGE_RECORDS = 5000;
+/** API pages (100 records each) fetched ahead of the writer per object walk. */
+const READ_AHEAD_PAGES = 60;
 
 interface HubspotCursor {
   /** Index into HUBSPOT_OBJECTS of the object being synced. */
@@ -145,79 +148,105 @@ async function* syncHubspot(
   const lookups = await loadLookups(ctx);
   const buffer = new PageBuffer();
   const sinceAtStart = { ...cursor.watermarks };
-
-  for (; cursor.phase < HUBSPOT_OBJECTS.length; cursor.phase++) {
-    const object = HUBSPOT_OBJECTS[cursor.phase]!;
-    const properties = [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])];
-    if (!incremental) {
-      do {
-        const page = await listObjects(ctx.http, object, {
-          after: cursor.after,
-          properties,
-          associations: ASSOCIATIONS[object],
-        });
-        cursor.after = page.paging?.next?.after;
-        buffer.add(object, page.results, lookups, cursor);
-        if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
-          yield buffer.flush(object, cursor.after ? cursor : nextPhase(cursor));
-      } while (cursor.after);
-    } else {
-      if (!cursor.archived_stage) {
-        let floor = cursor.floor ?? sinceAtStart[object] ?? 0;
-        cursor.floor = floor;
-        for (;;) {
-          const page = await searchModifiedSince(ctx.http, object, {
-            sinceMs: floor,
+  const walkers = new Map<number, ListWalker>();
+  try {
+    for (; cursor.phase < HUBSPOT_OBJECTS.length; cursor.phase++) {
+      const object = HUBSPOT_OBJECTS[cursor.phase]!;
+      const properties = [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])];
+      if (!incremental) {
+        // This object's walk (maybe started ahead while the previous object was written) and the next one's.
+        const walker =
+          walkers.get(cursor.phase) ??
+          startListWalker(ctx.http, object, {
             after: cursor.after,
             properties,
+            associations: ASSOCIATIONS[object],
+            maxBuffered: READ_AHEAD_PAGES,
           });
-          await attachAssociations(ctx, object, page.results);
+        walkers.delete(cursor.phase);
+        const nextObject = HUBSPOT_OBJECTS[cursor.phase + 1];
+        if (nextObject && !walkers.has(cursor.phase + 1)) {
+          const nextProps = [
+            ...BASE_PROPERTIES[nextObject],
+            ...(lookups.customProperties.get(nextObject) ?? []),
+          ];
+          walkers.set(
+            cursor.phase + 1,
+            startListWalker(ctx.http, nextObject, {
+              properties: nextProps,
+              associations: ASSOCIATIONS[nextObject],
+              maxBuffered: READ_AHEAD_PAGES,
+            }),
+          );
+        }
+        for (;;) {
+          const page = await walker.next();
+          if (!page) break;
+          cursor.after = page.paging?.next?.after;
           buffer.add(object, page.results, lookups, cursor);
-          const next = page.paging?.next?.after;
-          if (next && Number(next) >= SEARCH_CAP) {
-            // The search cap: start a new window at the newest value seen (re-reading its ties is harmless).
-            const newest: number = cursor.watermarks[object] ?? floor;
-            if (newest <= floor)
-              throw new Error(`hubspot: more than ${SEARCH_CAP} ${object} share one modification time`);
-            floor = newest;
-            cursor.floor = floor;
-            cursor.after = undefined;
-          } else {
-            cursor.after = next;
+          if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
+            yield buffer.flush(object, cursor.after ? cursor : nextPhase(cursor));
+        }
+      } else {
+        if (!cursor.archived_stage) {
+          let floor = cursor.floor ?? sinceAtStart[object] ?? 0;
+          cursor.floor = floor;
+          for (;;) {
+            const page = await searchModifiedSince(ctx.http, object, {
+              sinceMs: floor,
+              after: cursor.after,
+              properties,
+            });
+            await attachAssociations(ctx, object, page.results);
+            buffer.add(object, page.results, lookups, cursor);
+            const next = page.paging?.next?.after;
+            if (next && Number(next) >= SEARCH_CAP) {
+              // The search cap: start a new window at the newest value seen (re-reading its ties is harmless).
+              const newest: number = cursor.watermarks[object] ?? floor;
+              if (newest <= floor)
+                throw new Error(`hubspot: more than ${SEARCH_CAP} ${object} share one modification time`);
+              floor = newest;
+              cursor.floor = floor;
+              cursor.after = undefined;
+            } else {
+              cursor.after = next;
+            }
+            const done = !cursor.after && !(next && Number(next) >= SEARCH_CAP);
+            if (buffer.size >= HUBSPOT_PAGE_RECORDS || done) {
+              const resume = !done
+                ? cursor
+                : ARCHIVABLE.has(object)
+                  ? { ...cursor, after: undefined, floor: undefined, archived_stage: true }
+                  : nextPhase(cursor);
+              yield buffer.flush(object, resume);
+            }
+            if (done) break;
           }
-          const done = !cursor.after && !(next && Number(next) >= SEARCH_CAP);
-          if (buffer.size >= HUBSPOT_PAGE_RECORDS || done) {
-            const resume = !done
-              ? cursor
-              : ARCHIVABLE.has(object)
-                ? { ...cursor, after: undefined, floor: undefined, archived_stage: true }
-                : nextPhase(cursor);
-            yield buffer.flush(object, resume);
-          }
-          if (done) break;
+        }
+        if (ARCHIVABLE.has(object)) {
+          cursor.archived_stage = true;
+          yield* syncArchived(ctx, object, properties, lookups, buffer, cursor, sinceAtStart[object] ?? 0);
         }
       }
-      if (ARCHIVABLE.has(object)) {
-        cursor.archived_stage = true;
-        yield* syncArchived(ctx, object, properties, lookups, buffer, cursor, sinceAtStart[object] ?? 0);
+      cursor.after = undefined;
+      cursor.floor = undefined;
+      cursor.archived_after = undefined;
+      cursor.archived_stage = undefined;
+    }
+    if (!incremental && cursor.started_ms) {
+      for (const object of HUBSPOT_OBJECTS) {
+        const seen = cursor.watermarks[object];
+        if (seen !== undefined) cursor.watermarks[object] = Math.min(seen, cursor.started_ms);
       }
     }
-    cursor.after = undefined;
-    cursor.floor = undefined;
-    cursor.archived_after = undefined;
-    cursor.archived_stage = undefined;
+    cursor.initial_done = true;
+    yield {
+      cursor: structuredClone(cursor) as unknown as Record<string, unknown>,
+      progress: { phase: 'done' },
+    };
+  } finally {
+    for (const w of walkers.values()) w.stop();
   }
-  if (!incremental && cursor.started_ms) {
-    for (const object of HUBSPOT_OBJECTS) {
-      const seen = cursor.watermarks[object];
-      if (seen !== undefined) cursor.watermarks[object] = Math.min(seen, cursor.started_ms);
-    }
-  }
-  cursor.initial_done = true;
-  yield {
-    cursor: structuredClone(cursor) as unknown as Record<string, unknown>,
-    progress: { phase: 'done' },
-  };
 }
 
 /** Records archived since the last sync: kept, with source_data saying archived (HubSpot can restore them). */

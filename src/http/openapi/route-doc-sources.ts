@@ -1,8 +1,11 @@
 /** Every capability's route docs; a capability that mounts routes adds its docs function here. */
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
+import { computeRouteDocs } from '../routes/compute-routes.ts';
+import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
+import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
@@ -15,6 +18,9 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   stageMappingRouteDocs,
   connectorRouteDocs,
   conversationSourcesRouteDocs,
+  computeRouteDocs,
+  skillRouteDocs,
+  linkerRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;

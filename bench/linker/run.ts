@@ -1,0 +1,147 @@
+/**
+ * Linker benchmark on the PostgreSQL server named by DATABASE_URL, in scratch databases dropped afterwards.
+ * Quality: the default generated world (10,000 deals, seed 42) linked and compared with its ground truth.
+ * Speed: 200k conversations against 500k contacts; the full linker versus the single set-based e-mail
+ * match UPDATE alone (the lower bound). Prints one JSON line.
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/linker/run.ts
+ *     [--deals 10000] [--seed 42] [--conversations 200000] [--contacts 500000] [--skip-quality] [--skip-speed]
+ */
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Db } from '../../src/db/db.ts';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { readTruthFile } from '../../src/generator/ground-truth.ts';
+import { generateWorld } from '../../src/generator/world.ts';
+import { resolveInternalDomains } from '../../src/linker/internal-domains.ts';
+import { classifyConversations } from '../../src/linker/internal-meeting-filter.ts';
+import { runLinker } from '../../src/linker/linker-run.ts';
+import { createWorkspace } from '../../src/workspaces/workspaces.ts';
+import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
+import { measureQuality } from './quality.ts';
+import { writeScaleWorld } from './scale-world.ts';
+
+const { values } = parseArgs({
+  options: {
+    deals: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '42' },
+    conversations: { type: 'string', default: '200000' },
+    contacts: { type: 'string', default: '500000' },
+    'skip-quality': { type: 'boolean', default: false },
+    'skip-speed': { type: 'boolean', default: false },
+  },
+});
+const serverUrl = serverUrlOrExit();
+const out: Record<string, unknown> = { backend: 'postgres' };
+
+async function quality() {
+  const scratch = await createScratchDb(serverUrl, 'pandora_bench_linker_q');
+  const truthFile = join(tmpdir(), `pandora-linker-truth-${process.pid}.jsonl`);
+  try {
+    const ws = (await createWorkspace(scratch.db, { name: 'linker quality' })).id;
+    await generateWorld(scratch.db, ws, {
+      deals: Number(values.deals),
+      seed: Number(values.seed),
+      truthFile,
+    });
+    await scratch.db.exec('ANALYZE');
+    const run = await withWorkspace(scratch.db, ws, (tx) => runLinker(tx, ws));
+    const rerun = await withWorkspace(scratch.db, ws, (tx) => runLinker(tx, ws));
+    const q = await measureQuality(scratch.db, ws, await readTruthFile(truthFile));
+    out.quality = {
+      world: { deals: Number(values.deals), seed: Number(values.seed), conversations: q.conversations },
+      internal_domains: run.internal_domains,
+      tiers_written: run.tiers,
+      rerun_changed: rerun.links_changed + rerun.classification.changed,
+      internal_accuracy: q.internal_accuracy,
+      internal_confusion: q.internal_confusion,
+      deal: q.deal,
+      account: q.account,
+      coverage: run.coverage,
+      elapsed_ms: run.elapsed_ms,
+    };
+  } finally {
+    await rm(truthFile, { force: true });
+    await scratch.drop();
+  }
+}
+
+const EMAIL_MATCH_ONLY = /* sql */ `
+  UPDATE conversations c
+     SET contact_id = m.contact_id, account_id = m.account_id, link_method = 'email_match'
+    FROM (SELECT DISTINCT ON (cv.id) cv.id, ct.id AS contact_id, ct.account_id
+            FROM conversations cv
+            CROSS JOIN LATERAL jsonb_array_elements(cv.participants) WITH ORDINALITY AS p(elem, ord)
+            JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = lower(btrim(p.elem->>'email'))
+           WHERE cv.workspace_id = $1::uuid AND cv.is_internal = FALSE
+           ORDER BY cv.id, p.ord, ct.id) m
+   WHERE c.workspace_id = $1::uuid AND c.id = m.id AND c.is_internal = FALSE`;
+
+async function timed(
+  db: Db,
+  ws: string,
+  fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<unknown>,
+) {
+  const started = performance.now();
+  await withWorkspace(db, ws, fn);
+  return Math.round(performance.now() - started);
+}
+
+async function resetLinks(db: Db, ws: string, classification: boolean) {
+  await db.query(
+    `UPDATE conversations SET contact_id = NULL, account_id = NULL, deal_id = NULL, link_method = NULL
+       ${classification ? ', is_internal = NULL, internal_classification_reason = NULL' : ''}
+      WHERE workspace_id = $1::uuid`,
+    [ws],
+  );
+  await db.exec('VACUUM ANALYZE conversations');
+}
+
+async function speed() {
+  const scratch = await createScratchDb(serverUrl, 'pandora_bench_linker_s');
+  try {
+    const db = scratch.db;
+    const ws = (await createWorkspace(db, { name: 'linker speed' })).id;
+    const started = performance.now();
+    const world = await writeScaleWorld(db, ws, Number(values.contacts), Number(values.conversations));
+    const writeMs = Math.round(performance.now() - started);
+    const { domains } = await withWorkspace(db, ws, (tx) => resolveInternalDomains(tx, ws));
+    const lowerBound: number[] = [];
+    const full: number[] = [];
+    const tiersOnly: number[] = [];
+    let last: Awaited<ReturnType<typeof runLinker>> | undefined;
+    for (let i = 0; i < 2; i++) {
+      await resetLinks(db, ws, false);
+      await withWorkspace(db, ws, (tx) => classifyConversations(tx, ws, domains));
+      lowerBound.push(await timed(db, ws, (tx) => tx.query(EMAIL_MATCH_ONLY, [ws])));
+      await resetLinks(db, ws, true);
+      full.push(
+        await timed(db, ws, async (tx) => {
+          last = await runLinker(tx, ws);
+        }),
+      );
+      tiersOnly.push(last!.elapsed_ms.link);
+    }
+    const rerun = await timed(db, ws, (tx) => runLinker(tx, ws));
+    const lb = Math.min(...lowerBound);
+    out.speed = {
+      world,
+      write_ms: writeMs,
+      email_match_update_ms: lowerBound,
+      full_linker_ms: full,
+      tiers_only_ms: tiersOnly,
+      idempotent_rerun_ms: rerun,
+      ratio_full_to_lower_bound: Math.round((Math.min(...full) / lb) * 100) / 100,
+      ratio_tiers_to_lower_bound: Math.round((Math.min(...tiersOnly) / lb) * 100) / 100,
+      coverage: last?.coverage,
+      tiers_written: last?.tiers,
+    };
+  } finally {
+    await scratch.drop();
+  }
+}
+
+if (!values['skip-quality']) await quality();
+if (!values['skip-speed']) await speed();
+console.log(JSON.stringify(out));

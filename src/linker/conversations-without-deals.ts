@@ -1,0 +1,255 @@
+/**
+ * Conversations without deals: external calls linked to an account but to no deal, scored by severity
+ * and given the likeliest cause (with the rule that fired), listed with keyset pagination and summarised
+ * for the data-quality audit.
+ */
+import { z } from 'zod';
+import type { Queryable, SqlParam } from '../db/db.ts';
+import { ValidationError } from '../errors.ts';
+import { resolveInternalDomains } from './internal-domains.ts';
+import { repAttributionSql, repNameSql } from './rep-attribution.ts';
+
+export const SEVERITIES = ['high', 'medium', 'low'] as const;
+export const LIKELY_CAUSES = ['deal_not_created', 'early_stage', 'disqualified_not_logged'] as const;
+
+// Whitelisted sorts: the key columns (all non-null in the scored set) and their direction.
+const SORTS = {
+  '-started_at': { keys: ['sort_ts'], desc: true },
+  started_at: { keys: ['sort_ts'], desc: false },
+  '-severity': { keys: ['severity_rank', 'sort_ts'], desc: true },
+  '-duration': { keys: ['sort_duration', 'sort_ts'], desc: true },
+} as const;
+export type CwdSort = keyof typeof SORTS;
+export const CWD_SORTS = Object.keys(SORTS) as CwdSort[];
+
+export interface CwdQuery {
+  severity?: (typeof SEVERITIES)[number][];
+  likely_cause?: (typeof LIKELY_CAUSES)[number][];
+  rep_email?: string;
+  account_id?: string;
+  since?: string;
+  until?: string;
+  as_of?: string;
+  sort: CwdSort;
+  limit: number;
+  cursor?: string;
+}
+
+/** Every conversation without a deal, with its severity and cause; $1 workspace, $2 internal domains, $3 as-of. */
+const SCORED_SQL = /* sql */ `
+  base AS (
+    SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
+           c.source, c.source_url, a.name AS account_name, a.domain AS account_domain,
+           rep.rep_email, ${repNameSql()} AS rep_name,
+           coalesce(px.n_external, 0) AS external_participants, coalesce(px.top_seniority, 0) AS seniority_rank,
+           (SELECT count(*) FROM deals d WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id
+               AND NOT d.is_closed)::int AS open_deals_at_account,
+           (SELECT count(*) FROM contacts ct WHERE ct.workspace_id = $1::uuid
+               AND ct.account_id = c.account_id)::int AS total_contacts_at_account,
+           floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
+           coalesce(c.duration_seconds, 0) / 60.0 AS minutes
+      FROM conversations c
+      JOIN accounts a ON a.workspace_id = c.workspace_id AND a.id = c.account_id
+      CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
+      LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
+                                   OR (x.dom IS NULL AND lower(p->>'affiliation') = 'external'))::int AS n_external,
+               max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
+                                     WHEN 'manager' THEN 1 ELSE 0 END) AS top_seniority
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
+                                         THEN c.participants ELSE '[]'::jsonb END) AS p
+          CROSS JOIN LATERAL (SELECT CASE WHEN p->>'email' LIKE '%_@_%'
+                                          THEN lower(split_part(p->>'email', '@', 2)) END AS dom) AS x
+          LEFT JOIN contacts ct ON ct.workspace_id = $1::uuid AND x.dom IS NOT NULL
+                               AND lower(ct.email) = lower(p->>'email')
+      ) AS px ON true
+     WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
+       AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+  ),
+  pointed AS (
+    SELECT b.*,
+           (CASE WHEN days_ago <= 14 THEN 3 WHEN days_ago <= 30 THEN 2 WHEN days_ago <= 90 THEN 1 ELSE 0 END
+            + CASE WHEN minutes >= 45 THEN 2 WHEN minutes >= 20 THEN 1 ELSE 0 END
+            + CASE WHEN external_participants >= 3 THEN 2 WHEN external_participants = 2 THEN 1 ELSE 0 END
+            + CASE WHEN seniority_rank >= 3 THEN 2 WHEN seniority_rank = 2 THEN 1 ELSE 0 END) AS severity_points,
+           CASE WHEN open_deals_at_account > 0 THEN 'account_has_open_deals'
+                WHEN minutes < 15 THEN 'short_call'
+                WHEN days_ago <= 45 AND minutes >= 20 THEN 'recent_substantive_call'
+                WHEN days_ago > 90 AND minutes >= 30 THEN 'old_long_call'
+                ELSE 'no_strong_signal' END AS cause_rule
+      FROM base b
+  ),
+  scored AS (
+    SELECT p.*,
+           CASE WHEN severity_points >= 6 THEN 'high' WHEN severity_points >= 3 THEN 'medium' ELSE 'low' END AS severity,
+           CASE WHEN severity_points >= 6 THEN 3 WHEN severity_points >= 3 THEN 2 ELSE 1 END AS severity_rank,
+           CASE cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
+                           WHEN 'recent_substantive_call' THEN 'deal_not_created'
+                           WHEN 'old_long_call' THEN 'disqualified_not_logged'
+                           ELSE 'early_stage' END AS likely_cause,
+           coalesce(started_at, 'epoch'::timestamptz) AS sort_ts,
+           coalesce(duration_seconds, 0) AS sort_duration
+      FROM pointed p
+  )`;
+
+interface CwdRow {
+  id: string;
+  title: string | null;
+  started_at: Date | null;
+  duration_seconds: number | null;
+  account_id: string;
+  account_name: string | null;
+  account_domain: string | null;
+  contact_id: string | null;
+  link_method: string | null;
+  source: string;
+  source_url: string | null;
+  rep_email: string | null;
+  rep_name: string | null;
+  external_participants: number;
+  seniority_rank: number;
+  open_deals_at_account: number;
+  total_contacts_at_account: number;
+  days_ago: number | null;
+  severity: string;
+  severity_points: number;
+  severity_rank: number;
+  likely_cause: string;
+  cause_rule: string;
+  sort_ts: Date;
+  sort_duration: number;
+}
+
+const SENIORITY = ['none', 'manager', 'director', 'vp', 'c_level'];
+
+function toItem(r: CwdRow) {
+  return {
+    conversation_id: r.id,
+    title: r.title,
+    started_at: r.started_at?.toISOString() ?? null,
+    duration_seconds: r.duration_seconds,
+    source: r.source,
+    source_url: r.source_url,
+    account: { id: r.account_id, name: r.account_name, domain: r.account_domain },
+    contact_id: r.contact_id,
+    link_method: r.link_method,
+    external_participants: Number(r.external_participants),
+    top_seniority: SENIORITY[Number(r.seniority_rank)] ?? 'none',
+    open_deals_at_account: Number(r.open_deals_at_account),
+    total_contacts_at_account: Number(r.total_contacts_at_account),
+    rep: r.rep_email ? { email: r.rep_email, name: r.rep_name } : null,
+    days_ago: r.days_ago === null ? null : Number(r.days_ago),
+    severity: r.severity,
+    severity_points: Number(r.severity_points),
+    likely_cause: r.likely_cause,
+    cause_rule: r.cause_rule,
+  };
+}
+export type CwdItem = ReturnType<typeof toItem>;
+
+const cursorSchema = z
+  .object({ s: z.string(), v: z.array(z.string()).max(3), i: z.string().uuid() })
+  .strict();
+
+function decodeCursor(raw: string, sort: CwdSort): { values: string[]; id: string } {
+  let parsed: z.infer<typeof cursorSchema> | undefined;
+  try {
+    const json: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    const result = cursorSchema.safeParse(json);
+    if (result.success) parsed = result.data;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.s !== sort || parsed.v.length !== SORTS[sort].keys.length)
+    throw new ValidationError('invalid query: cursor: malformed or made for another sort');
+  return { values: parsed.v, id: parsed.i };
+}
+
+function cursorValue(r: CwdRow, key: string): string {
+  if (key === 'sort_ts') return r.sort_ts.toISOString();
+  return String(r[key as keyof CwdRow]);
+}
+
+const KEY_CAST: Record<string, string> = {
+  sort_ts: 'timestamptz',
+  severity_rank: 'int',
+  sort_duration: 'int',
+};
+
+export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
+  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
+  const where: string[] = [];
+  const add = (v: SqlParam) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (query.severity?.length) where.push(`severity = ANY(${add(query.severity)}::text[])`);
+  if (query.likely_cause?.length) where.push(`likely_cause = ANY(${add(query.likely_cause)}::text[])`);
+  if (query.rep_email) where.push(`rep_email = lower(${add(query.rep_email)}::text)`);
+  if (query.account_id) where.push(`account_id = ${add(query.account_id)}::uuid`);
+  if (query.since) where.push(`started_at >= ${add(query.since)}::date`);
+  if (query.until) where.push(`started_at < ${add(query.until)}::date + 1`);
+  const sort = SORTS[query.sort];
+  const cmp = sort.desc ? '<' : '>';
+  const dir = sort.desc ? 'DESC' : 'ASC';
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor, query.sort);
+    const left = [...sort.keys, 'id'].join(', ');
+    const right = [...sort.keys.map((k, i) => `${add(c.values[i]!)}::${KEY_CAST[k]}`), `${add(c.id)}::uuid`];
+    where.push(`(${left}) ${cmp} (${right.join(', ')})`);
+  }
+  const order = [...sort.keys, 'id'].map((k) => `${k} ${dir}`).join(', ');
+  const { rows } = await q.query<CwdRow>(
+    /* sql */ `WITH ${SCORED_SQL}
+      SELECT * FROM scored ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${order} LIMIT ${add(query.limit + 1)}::int`,
+    params,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > query.limit && last
+      ? Buffer.from(
+          JSON.stringify({ s: query.sort, v: sort.keys.map((k) => cursorValue(last, k)), i: last.id }),
+        ).toString('base64url')
+      : null;
+  return { data: page.map(toItem), next_cursor: next };
+}
+
+export interface CwdSummary {
+  total: number;
+  accounts: number;
+  by_severity: Record<(typeof SEVERITIES)[number], number>;
+  by_cause: Record<(typeof LIKELY_CAUSES)[number], number>;
+}
+
+/** Counts for the data-quality audit skill. */
+export async function conversationsWithoutDealsSummary(
+  q: Queryable,
+  workspaceId: string,
+  asOf: Date = new Date(),
+): Promise<CwdSummary> {
+  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
+    /* sql */ `WITH ${SCORED_SQL}
+      SELECT severity, likely_cause, count(*)::int AS n,
+             (SELECT count(DISTINCT account_id) FROM scored)::int AS accounts
+        FROM scored GROUP BY 1, 2`,
+    [workspaceId, domains, asOf.toISOString()],
+  );
+  const out: CwdSummary = {
+    total: 0,
+    accounts: 0,
+    by_severity: { high: 0, medium: 0, low: 0 },
+    by_cause: { deal_not_created: 0, early_stage: 0, disqualified_not_logged: 0 },
+  };
+  for (const r of rows) {
+    const n = Number(r.n);
+    out.total += n;
+    out.accounts = Number(r.accounts);
+    out.by_severity[r.severity as keyof CwdSummary['by_severity']] += n;
+    out.by_cause[r.likely_cause as keyof CwdSummary['by_cause']] += n;
+  }
+  return out;
+}

@@ -1,0 +1,339 @@
+/**
+ * data-quality-audit: field completeness per entity, duplicates (accounts by normalised name or domain,
+ * contacts by email), orphan records, conversations linked to nothing, and stale syncs. CLASSIFY sorts the
+ * unlinked conversations on the cheap tier into what they probably are (a prospect meeting that needs a
+ * deal, a customer call, internal, other).
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db/db.ts';
+import { classifyItems } from '../llm/classify-batch.ts';
+import { asOfInput } from './skill-inputs.ts';
+import { registerSkill } from './skill-registry.ts';
+import type { Finding } from './skill-types.ts';
+
+const inputs = z
+  .object({ as_of: asOfInput.optional(), stale_sync_hours: z.number().int().min(1).default(48) })
+  .strict();
+
+// The fields a RevOps team expects filled, per entity (identifiers spliced into SQL come only from here).
+const KEY_FIELDS: Record<string, readonly string[]> = {
+  accounts: ['name', 'domain', 'industry', 'employee_count', 'owner_email'],
+  contacts: ['email', 'first_name', 'last_name', 'title', 'account_id'],
+  deals: ['amount', 'close_date', 'owner_email', 'account_id', 'next_step', 'stage_normalized'],
+  leads: ['email', 'company', 'lead_source', 'owner_email'],
+};
+
+interface Completeness {
+  entity: string;
+  rows: number;
+  fields: Record<string, number>;
+}
+interface DuplicateGroup {
+  key: string;
+  ids: string[];
+}
+interface UnlinkedConversation {
+  id: string;
+  title: string | null;
+  started_at: string | null;
+  summary: string | null;
+  external_domains: string[];
+}
+export interface AuditFacts {
+  completeness: Completeness[];
+  duplicates: {
+    accounts: { groups: number; records: number; top: DuplicateGroup[] };
+    contacts: { groups: number; records: number; top: DuplicateGroup[] };
+  };
+  orphans: {
+    contacts_without_account: number;
+    deals_without_account: number;
+    activities_unlinked: number;
+    sample_ids: Record<string, string[]>;
+  };
+  unlinked_conversations: {
+    total: number;
+    source: 'linker_report' | 'direct_query';
+    sample: UnlinkedConversation[];
+  };
+  stale_syncs: Array<{ connector_name: string; status: string; last_sync_at: string | null }>;
+}
+
+async function completeness(tx: Queryable, workspaceId: string): Promise<Completeness[]> {
+  const out: Completeness[] = [];
+  for (const [table, fields] of Object.entries(KEY_FIELDS)) {
+    const { rows } = await tx.query<Record<string, number>>(
+      `SELECT count(*)::int AS n, ${fields.map((f) => `count(${f})::int AS "${f}"`).join(', ')} FROM ${table} WHERE workspace_id = $1::uuid`,
+      [workspaceId],
+    );
+    const r = rows[0]!;
+    const n = r.n ?? 0;
+    out.push({
+      entity: table,
+      rows: n,
+      fields: Object.fromEntries(fields.map((f) => [f, n === 0 ? 1 : (r[f] ?? 0) / n])),
+    });
+  }
+  return out;
+}
+
+// Names compare without case, punctuation and legal suffixes; domains without "www.".
+const ACCOUNT_DUPES = /* sql */ `
+WITH keyed AS (
+  SELECT id, 'name:' || btrim(regexp_replace(regexp_replace(lower(name), '[^a-z0-9 ]', '', 'g'),
+           '\\m(inc|llc|ltd|gmbh|corp|corporation|co|limited|sa|ag)\\M', '', 'g')) AS k
+  FROM accounts WHERE workspace_id = $1::uuid AND name IS NOT NULL
+  UNION ALL
+  SELECT id, 'domain:' || regexp_replace(lower(btrim(domain)), '^www\\.', '') FROM accounts
+  WHERE workspace_id = $1::uuid AND coalesce(btrim(domain), '') <> ''
+),
+groups AS (SELECT k, array_agg(DISTINCT id) AS ids FROM keyed WHERE k NOT IN ('name:', 'domain:') GROUP BY k HAVING count(DISTINCT id) > 1)
+SELECT (SELECT count(*)::int FROM groups) AS groups,
+       (SELECT count(DISTINCT i)::int FROM groups, unnest(ids) i) AS records,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('key', k, 'ids', ids) ORDER BY cardinality(ids) DESC, k)
+                 FROM (SELECT * FROM groups ORDER BY cardinality(ids) DESC, k LIMIT 10) t), '[]') AS top`;
+
+const CONTACT_DUPES = /* sql */ `
+WITH groups AS (
+  SELECT lower(btrim(email)) AS k, array_agg(id ORDER BY id) AS ids FROM contacts
+  WHERE workspace_id = $1::uuid AND coalesce(btrim(email), '') <> '' GROUP BY 1 HAVING count(*) > 1
+)
+SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS records,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('key', 'email:' || k, 'ids', ids) ORDER BY cardinality(ids) DESC, k)
+                 FROM (SELECT * FROM groups ORDER BY cardinality(ids) DESC, k LIMIT 10) t), '[]') AS top
+FROM groups`;
+
+/**
+ * Seam: conversations linked to nothing, queried directly. Once the linker's conversations-without-deals
+ * report lands, call it here instead (it adds severity counts) and report source 'linker_report'.
+ */
+export async function conversationsWithoutDealsFallback(
+  tx: Queryable,
+  workspaceId: string,
+  limit: number,
+): Promise<AuditFacts['unlinked_conversations']> {
+  const where = `workspace_id = $1::uuid AND deal_id IS NULL AND account_id IS NULL AND is_internal IS NOT TRUE`;
+  const total = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM conversations WHERE ${where}`, [
+    workspaceId,
+  ]);
+  const { rows } = await tx.query<UnlinkedConversation>(
+    /* sql */ `SELECT id, title, started_at::text AS started_at, left(summary, 500) AS summary,
+       coalesce((SELECT array_agg(DISTINCT lower(split_part(p->>'email', '@', 2))) FROM jsonb_array_elements(
+         CASE WHEN jsonb_typeof(participants) = 'array' THEN participants ELSE '[]' END) p
+         WHERE p->>'affiliation' = 'external' AND p->>'email' LIKE '%@%'), '{}') AS external_domains
+     FROM conversations WHERE ${where} ORDER BY started_at DESC NULLS LAST, id LIMIT $2::int`,
+    [workspaceId, limit],
+  );
+  return { total: total.rows[0]!.n, source: 'direct_query', sample: rows };
+}
+
+async function computeAudit(
+  tx: Queryable,
+  workspaceId: string,
+  asOf: string,
+  staleHours: number,
+): Promise<AuditFacts> {
+  const acc = await tx.query<{ groups: number; records: number; top: DuplicateGroup[] }>(ACCOUNT_DUPES, [
+    workspaceId,
+  ]);
+  const con = await tx.query<{ groups: number; records: number; top: DuplicateGroup[] }>(CONTACT_DUPES, [
+    workspaceId,
+  ]);
+  const orphans = await tx.query<{ c: number; d: number; a: number; cs: string[]; ds: string[] }>(
+    /* sql */ `SELECT
+       (SELECT count(*)::int FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL) AS c,
+       (SELECT count(*)::int FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL) AS d,
+       (SELECT count(*)::int FROM activities WHERE workspace_id = $1::uuid AND deal_id IS NULL AND contact_id IS NULL AND account_id IS NULL) AS a,
+       coalesce((SELECT array_agg(id) FROM (SELECT id FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL ORDER BY id LIMIT 10) x), '{}') AS cs,
+       coalesce((SELECT array_agg(id) FROM (SELECT id FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL ORDER BY id LIMIT 10) x), '{}') AS ds`,
+    [workspaceId],
+  );
+  const stale = await tx.query<{ connector_name: string; status: string; last_sync_at: string | null }>(
+    /* sql */ `SELECT connector_name, status, last_sync_at::text AS last_sync_at FROM connections
+     WHERE workspace_id = $1::uuid AND connector_name <> 'llm_config' AND status <> 'disconnected'
+       AND (status IN ('error', 'auth_failed') OR last_sync_at IS NULL
+            OR last_sync_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC' - make_interval(hours => $3::int))
+     ORDER BY connector_name`,
+    [workspaceId, asOf, staleHours],
+  );
+  const o = orphans.rows[0]!;
+  return {
+    completeness: await completeness(tx, workspaceId),
+    duplicates: { accounts: acc.rows[0]!, contacts: con.rows[0]! },
+    orphans: {
+      contacts_without_account: o.c,
+      deals_without_account: o.d,
+      activities_unlinked: o.a,
+      sample_ids: { contacts: o.cs, deals: o.ds },
+    },
+    unlinked_conversations: await conversationsWithoutDealsFallback(tx, workspaceId, 100),
+    stale_syncs: stale.rows,
+  };
+}
+
+function auditFindings(f: AuditFacts): Finding[] {
+  const findings: Finding[] = [];
+  for (const c of f.completeness) {
+    for (const [field, rate] of Object.entries(c.fields)) {
+      if (c.rows > 0 && rate < 0.8) {
+        findings.push({
+          kind: 'incomplete_field',
+          severity: rate < 0.5 ? 'high' : 'medium',
+          title: `${c.entity}.${field} is filled on ${(rate * 100).toFixed(0)}% of ${c.rows} records`,
+          evidence: {},
+          metrics: { fill_rate: rate, rows: c.rows },
+        });
+      }
+    }
+  }
+  for (const [entity, d] of Object.entries(f.duplicates)) {
+    if (d.groups > 0) {
+      findings.push({
+        kind: 'duplicates',
+        severity: 'medium',
+        title: `${d.groups} groups of duplicate ${entity} (${d.records} records)`,
+        evidence: { [entity]: d.top.flatMap((g) => g.ids).slice(0, 30) },
+        metrics: { groups: d.groups, records: d.records },
+      });
+    }
+  }
+  if (f.orphans.deals_without_account > 0 || f.orphans.contacts_without_account > 0) {
+    findings.push({
+      kind: 'orphans',
+      severity: 'low',
+      title: `${f.orphans.deals_without_account} deals and ${f.orphans.contacts_without_account} contacts have no account`,
+      evidence: f.orphans.sample_ids,
+    });
+  }
+  if (f.unlinked_conversations.total > 0) {
+    findings.push({
+      kind: 'unlinked_conversations',
+      severity: 'medium',
+      title: `${f.unlinked_conversations.total} recorded conversations are linked to no deal or account`,
+      evidence: { conversations: f.unlinked_conversations.sample.map((c) => c.id).slice(0, 30) },
+    });
+  }
+  for (const s of f.stale_syncs) {
+    findings.push({
+      kind: 'stale_sync',
+      severity: s.status === 'auth_failed' || s.status === 'error' ? 'high' : 'medium',
+      title: `${s.connector_name}: ${s.status === 'connected' ? `last synced ${s.last_sync_at ?? 'never'}` : s.status}`,
+      evidence: {},
+    });
+  }
+  return findings;
+}
+
+export const CONVERSATION_CATEGORIES = [
+  {
+    id: 'prospect_meeting',
+    description: 'a sales meeting with a prospect that probably needs a deal',
+    keywords: ['intro', 'demo', 'discovery', 'pricing', 'proposal', 'evaluation'],
+  },
+  {
+    id: 'customer_call',
+    description: 'a call with an existing customer (support, renewal, onboarding)',
+    keywords: ['renewal', 'onboarding', 'support', 'qbr', 'check-in'],
+  },
+  {
+    id: 'internal',
+    description: 'an internal meeting recorded by mistake',
+    keywords: ['standup', 'internal', '1:1', 'all hands', 'retro'],
+  },
+  { id: 'other', description: 'anything else (recruiting, vendors, unclear)', keywords: [] },
+] as const;
+
+registerSkill({
+  id: 'data-quality-audit',
+  description:
+    'Field completeness per entity, duplicate accounts and contacts, orphan records, conversations linked to nothing, and stale syncs.',
+  inputs,
+  schedule: '0 6 * * *',
+  async compute(tx, ctx, input) {
+    const facts = await computeAudit(tx, ctx.workspaceId, input.as_of ?? ctx.asOf, input.stale_sync_hours);
+    return { facts, findings: auditFindings(facts) };
+  },
+  async classify(ctx, facts) {
+    const items = facts.unlinked_conversations.sample.map((c) => ({
+      id: c.id,
+      text: `${c.title ?? ''}\n${c.summary ?? ''}\nexternal domains: ${c.external_domains.join(', ')}`,
+    }));
+    const out = await classifyItems(
+      ctx.llm,
+      'data-quality-audit.unlinked-conversations',
+      items,
+      CONVERSATION_CATEGORIES,
+      {
+        fallback: 'other',
+        batchSize: 25,
+        onBatch: (done, total) => ctx.progress('classify', done, total),
+      },
+    );
+    return {
+      labels: Object.fromEntries(out.labels),
+      inputTokens: out.inputTokens,
+      outputTokens: out.outputTokens,
+      providers: [...out.providers],
+      notes: out.notes,
+    };
+  },
+  synthesize: {
+    instructions:
+      'You are a RevOps analyst auditing CRM data quality. From the completeness, duplicates, orphans, unlinked ' +
+      'conversations (with their likely category) and stale syncs, say what most undermines reporting and what to fix first.',
+    digest: (f, labels) => {
+      const counts: Record<string, number> = {};
+      for (const l of Object.values(labels)) counts[l] = (counts[l] ?? 0) + 1;
+      return {
+        completeness: f.completeness,
+        duplicates: [{ accounts: f.duplicates.accounts.groups, contacts: f.duplicates.contacts.groups }],
+        orphans: [
+          {
+            deals: f.orphans.deals_without_account,
+            contacts: f.orphans.contacts_without_account,
+            activities: f.orphans.activities_unlinked,
+          },
+        ],
+        unlinked_conversations: [{ total: f.unlinked_conversations.total, by_category: counts }],
+        stale_syncs: f.stale_syncs,
+      };
+    },
+    offline(d) {
+      const comp = (d.completeness ?? []) as Completeness[];
+      const worst = comp
+        .flatMap((c) =>
+          Object.entries(c.fields).map(([field, rate]) => ({
+            field: `${c.entity}.${field}`,
+            rate,
+            rows: c.rows,
+          })),
+        )
+        .filter((x) => x.rows > 0)
+        .sort((a, b) => a.rate - b.rate)
+        .slice(0, 3);
+      const dup = (d.duplicates?.[0] ?? {}) as { accounts?: number; contacts?: number };
+      const conv = (d.unlinked_conversations?.[0] ?? {}) as {
+        total?: number;
+        by_category?: Record<string, number>;
+      };
+      const stale = (d.stale_syncs ?? []) as Array<{ connector_name: string }>;
+      const actions: string[] = [];
+      if (worst[0] && worst[0].rate < 0.8)
+        actions.push(
+          `Make ${worst[0].field} required: filled on ${(worst[0].rate * 100).toFixed(0)}% of records`,
+        );
+      if ((dup.accounts ?? 0) > 0) actions.push(`Merge ${dup.accounts} duplicate account groups`);
+      if ((dup.contacts ?? 0) > 0) actions.push(`Merge ${dup.contacts} duplicate contact groups`);
+      if ((conv.by_category?.prospect_meeting ?? 0) > 0)
+        actions.push(`Create deals for ${conv.by_category?.prospect_meeting} prospect meetings with no deal`);
+      for (const s of stale.slice(0, 2)) actions.push(`Reconnect or resync ${s.connector_name}`);
+      return {
+        headline: `${worst.filter((w) => w.rate < 0.8).length} weak fields, ${dup.accounts ?? 0} duplicate account groups, ${conv.total ?? 0} unlinked conversations`,
+        summary:
+          `Least complete: ${worst.map((w) => `${w.field} ${(w.rate * 100).toFixed(0)}%`).join(', ') || 'none'}. ` +
+          `Stale or failing syncs: ${stale.map((s) => s.connector_name).join(', ') || 'none'}.`,
+        actions: actions.slice(0, 5),
+      };
+    },
+  },
+});

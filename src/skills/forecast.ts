@@ -1,0 +1,202 @@
+/**
+ * forecast: commit / best case / pipeline roll-up for the current quota period, weighted pipeline,
+ * coverage, closed-won to date and attainment against quota, per rep and for the team. The quota comes
+ * from checkQuotaConfig (an active quota period first, the context layer's goals as fallback) and the
+ * result says which.
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db/db.ts';
+import { getContextLayer } from '../workspaces/context-layer.ts';
+import { calendarPeriod, checkQuotaConfig } from '../workspaces/quotas.ts';
+import { money, pct } from './skill-format.ts';
+import { asOfInput } from './skill-inputs.ts';
+import { registerSkill } from './skill-registry.ts';
+import type { Finding } from './skill-types.ts';
+
+const inputs = z.object({ as_of: asOfInput.optional() }).strict();
+
+interface Rollup {
+  commit: number;
+  best_case: number;
+  pipeline: number;
+  weighted: number;
+  closed_won: number;
+  open_deals: number;
+}
+interface RepForecast extends Rollup {
+  rep: string;
+  quota: number | null;
+  attainment: number | null;
+  coverage: number | null;
+  deal_ids: string[];
+}
+export interface ForecastFacts {
+  quota_source: 'quota_period' | 'context_layer' | 'none';
+  period: { name: string | null; start_date: string; end_date: string };
+  team: Rollup & {
+    quota: number | null;
+    attainment: number | null;
+    coverage: number | null;
+    coverage_target: number;
+  };
+  reps: RepForecast[];
+}
+
+// Forecast category from the CRM when it names one, else from probability; closed and omitted are excluded.
+const ROLLUP_SQL = /* sql */ `
+WITH d AS (
+  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount, 0)::float8 AS amount, is_won, is_closed,
+    coalesce(probability, CASE stage_normalized WHEN 'negotiation' THEN 80 WHEN 'decision' THEN 60
+      WHEN 'evaluation' THEN 40 WHEN 'qualification' THEN 20 ELSE 10 END)::float8 AS probability,
+    CASE
+      WHEN lower(forecast_category) IN ('commit', 'committed') THEN 'commit'
+      WHEN lower(replace(forecast_category, ' ', '_')) IN ('best_case', 'bestcase', 'upside') THEN 'best_case'
+      WHEN lower(forecast_category) IN ('omitted', 'omit') THEN 'omitted'
+      WHEN lower(forecast_category) = 'pipeline' THEN 'pipeline'
+      WHEN coalesce(probability, 0) >= 70 THEN 'commit'
+      WHEN coalesce(probability, 0) >= 40 THEN 'best_case'
+      ELSE 'pipeline' END AS category,
+    coalesce(closed_at::date, close_date) AS won_on, close_date
+  FROM deals WHERE workspace_id = $1::uuid
+)
+SELECT rep,
+  coalesce(sum(amount) FILTER (WHERE NOT is_closed AND category = 'commit' AND close_date BETWEEN $2::date AND $3::date), 0) AS commit,
+  coalesce(sum(amount) FILTER (WHERE NOT is_closed AND category = 'best_case' AND close_date BETWEEN $2::date AND $3::date), 0) AS best_case,
+  coalesce(sum(amount) FILTER (WHERE NOT is_closed AND category = 'pipeline' AND close_date BETWEEN $2::date AND $3::date), 0) AS pipeline,
+  coalesce(sum(amount * probability / 100) FILTER (WHERE NOT is_closed AND category <> 'omitted' AND close_date BETWEEN $2::date AND $3::date), 0) AS weighted,
+  coalesce(sum(amount) FILTER (WHERE is_won AND won_on BETWEEN $2::date AND least($3::date, $4::date)), 0) AS closed_won,
+  count(*) FILTER (WHERE NOT is_closed AND category <> 'omitted' AND close_date BETWEEN $2::date AND $3::date)::int AS open_deals,
+  coalesce((array_agg(id ORDER BY amount DESC, id) FILTER (WHERE NOT is_closed AND category <> 'omitted' AND close_date BETWEEN $2::date AND $3::date))[1:10], '{}') AS deal_ids
+FROM d GROUP BY rep`;
+
+function ratio(a: number, b: number | null): number | null {
+  return b && b > 0 ? a / b : null;
+}
+
+async function computeForecast(tx: Queryable, workspaceId: string, asOf: string): Promise<ForecastFacts> {
+  const quota = await checkQuotaConfig(tx, workspaceId, asOf);
+  const goals = (await getContextLayer(tx, workspaceId)).goals_and_targets;
+  const period =
+    quota.source === 'quota_period'
+      ? { name: quota.period.name, start_date: quota.period.start_date, end_date: quota.period.end_date }
+      : quota.source === 'context_layer'
+        ? { name: null, start_date: quota.period.start_date, end_date: quota.period.end_date }
+        : { name: null, ...calendarPeriod(asOf, 'quarter', goals.fiscal_year_start_month ?? 1) };
+  const { rows } = await tx.query<Omit<RepForecast, 'quota' | 'attainment' | 'coverage'>>(ROLLUP_SQL, [
+    workspaceId,
+    period.start_date,
+    period.end_date,
+    asOf,
+  ]);
+  const repQuota = new Map(quota.rep_quotas.map((r) => [r.rep_email.toLowerCase(), r.quota_amount]));
+  const openTotal = (r: Rollup) => r.commit + r.best_case + r.pipeline;
+  const reps: RepForecast[] = rows
+    .map((r) => {
+      const q = repQuota.get(r.rep.toLowerCase()) ?? null;
+      return {
+        ...r,
+        quota: q,
+        attainment: ratio(r.closed_won, q),
+        coverage: q === null ? null : ratio(openTotal(r), Math.max(0, q - r.closed_won)),
+      };
+    })
+    .sort((a, b) => openTotal(b) + b.closed_won - (openTotal(a) + a.closed_won) || a.rep.localeCompare(b.rep))
+    .slice(0, 50);
+  const sum = (k: keyof Rollup) => rows.reduce((s, r) => s + (r[k] as number), 0);
+  const team: Rollup = {
+    commit: sum('commit'),
+    best_case: sum('best_case'),
+    pipeline: sum('pipeline'),
+    weighted: sum('weighted'),
+    closed_won: sum('closed_won'),
+    open_deals: sum('open_deals'),
+  };
+  const teamQuota = quota.team_quota && quota.team_quota > 0 ? quota.team_quota : null;
+  return {
+    quota_source: quota.source,
+    period,
+    team: {
+      ...team,
+      quota: teamQuota,
+      attainment: ratio(team.closed_won, teamQuota),
+      coverage: teamQuota === null ? null : ratio(openTotal(team), Math.max(0, teamQuota - team.closed_won)),
+      coverage_target: goals.pipeline_coverage_target ?? 3,
+    },
+    reps,
+  };
+}
+
+function forecastFindings(f: ForecastFacts): Finding[] {
+  const findings: Finding[] = [];
+  if (f.quota_source === 'none') {
+    findings.push({
+      kind: 'no_quota',
+      severity: 'medium',
+      title: 'No quota configured: attainment and coverage cannot be computed',
+      evidence: {},
+    });
+  }
+  if (f.team.coverage !== null && f.team.coverage < f.team.coverage_target) {
+    findings.push({
+      kind: 'low_coverage',
+      severity: f.team.coverage < f.team.coverage_target / 2 ? 'high' : 'medium',
+      title: `Pipeline coverage ${f.team.coverage.toFixed(1)}x is below the ${f.team.coverage_target}x target`,
+      evidence: { deals: f.reps.flatMap((r) => r.deal_ids).slice(0, 20) },
+      metrics: { coverage: f.team.coverage, target: f.team.coverage_target },
+    });
+  }
+  for (const r of f.reps) {
+    if (r.coverage !== null && r.coverage < 1) {
+      findings.push({
+        kind: 'rep_short_of_quota',
+        severity: 'high',
+        title: `${r.rep}: open pipeline ${money(r.commit + r.best_case + r.pipeline)} cannot close the gap to quota (${money((r.quota ?? 0) - r.closed_won)})`,
+        evidence: { deals: r.deal_ids },
+        metrics: { attainment: r.attainment, coverage: r.coverage },
+      });
+    }
+  }
+  return findings;
+}
+
+registerSkill({
+  id: 'forecast',
+  description:
+    'Commit / best case / pipeline roll-up for the current period, weighted pipeline, coverage, closed-won to date and attainment against quota, per rep and team.',
+  inputs,
+  schedule: '0 8 * * 1',
+  async compute(tx, ctx, input) {
+    const facts = await computeForecast(tx, ctx.workspaceId, input.as_of ?? ctx.asOf);
+    return { facts, findings: forecastFindings(facts) };
+  },
+  synthesize: {
+    instructions:
+      'You are a RevOps analyst preparing the forecast call. From the team roll-up and rep rows, say whether the team ' +
+      'will make its number, where the gap is, and which reps need a pipeline or deal review. Name the quota source.',
+    digest: (f) => ({
+      period: [{ ...f.period, quota_source: f.quota_source }],
+      team: [f.team],
+      reps: f.reps.slice(0, 20).map(({ deal_ids: _ids, ...r }) => r),
+    }),
+    offline(d) {
+      const p = (d.period?.[0] ?? {}) as { start_date?: string; end_date?: string; quota_source?: string };
+      const t = (d.team?.[0] ?? {}) as ForecastFacts['team'];
+      const reps = (d.reps ?? []) as RepForecast[];
+      const behind = reps.filter((r) => r.coverage !== null && r.coverage < 1);
+      return {
+        headline: `Forecast ${p.start_date}–${p.end_date}: ${money(t.closed_won)} won, ${money(t.commit)} commit, ${money(t.best_case)} best case`,
+        summary:
+          `Weighted pipeline ${money(t.weighted)} across ${t.open_deals} open deals. ` +
+          (t.quota
+            ? `Attainment ${pct(t.attainment)} of ${money(t.quota)} (quota from ${p.quota_source === 'quota_period' ? 'the active quota period' : 'the context layer goals'}); coverage ${t.coverage?.toFixed(1) ?? '—'}x against a ${t.coverage_target}x target.`
+            : 'No quota is configured, so attainment and coverage are not available.'),
+        actions: behind
+          .slice(0, 5)
+          .map(
+            (r) =>
+              `Review ${r.rep}: ${money(r.closed_won)} won of ${money(r.quota)} with ${money(r.commit + r.best_case + r.pipeline)} open`,
+          ),
+      };
+    },
+  },
+});

@@ -1,0 +1,6 @@
+/**
+ * Loads every capability's post-sync step into the registry. Processes that run the chain (the server,
+ * the demo, workers) import this once; a capability adding a step adds its module here.
+ */
+import '../compute/compute-post-sync-step.ts';
+import '../linker/linker-post-sync.ts';

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTestDb, type TestDb } from '../helpers/test-db.ts';
+
+// Catalog checks of the multi-tenant conventions every migration must keep.
+describe('schema conventions', () => {
+  let t: TestDb;
+  before(async () => {
+    t = await createTestDb();
+  });
+  after(() => t.close());
+
+  test('every foreign key has an index led by its columns', async () => {
+    const { rows } = await t.db.query<{ fk: string }>(
+      /* sql */ `SELECT c.conrelid::regclass::text || ' (' || string_agg(a.attname, ', ' ORDER BY k.ord) || ')' AS fk
+       FROM pg_constraint c
+       CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+       WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+       GROUP BY c.oid, c.conrelid, c.conkey
+       HAVING NOT EXISTS (
+         SELECT 1 FROM pg_index i
+         WHERE i.indrelid = c.conrelid
+           AND (i.indkey::int2[])[0:array_length(c.conkey, 1) - 1] @> c.conkey
+           AND (i.indkey::int2[])[0:array_length(c.conkey, 1) - 1] <@ c.conkey)
+       ORDER BY 1`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.fk),
+      [],
+    );
+  });
+
+  test('every tenant table leads its primary key, unique keys and indexes with workspace_id', async () => {
+    const { rows } = await t.db.query<{ index: string }>(
+      /* sql */ `SELECT i.indexrelid::regclass::text AS index
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid AND c.relnamespace = 'public'::regnamespace
+       WHERE EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'workspace_id')
+         AND (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = i.indkey[0]) IS DISTINCT FROM 'workspace_id'
+       ORDER BY 1`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      [],
+    );
+  });
+});
