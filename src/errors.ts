@@ -3,6 +3,7 @@
 export type ErrorCode =
   | 'validation_error'
   | 'not_found'
+  | 'gone'
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
@@ -31,6 +32,13 @@ export class ValidationError extends AppError {
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super('not_found', `${what} not found`);
+  }
+}
+
+/** The thing existed and the source no longer has it (a deleted recording's transcript). */
+export class GoneError extends AppError {
+  constructor(message: string) {
+    super('gone', message);
   }
 }
 

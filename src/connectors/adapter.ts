@@ -94,7 +94,20 @@ export interface UserDirectoryEntry {
   source_user_id: string;
   email: string | null;
   name: string | null;
+  title?: string | null;
   is_active?: boolean;
+}
+
+/** A transcript in one shape whatever the source: segments in order, times in seconds. */
+export interface Transcript {
+  segments: Array<{
+    speaker_id: string | null;
+    speaker_name: string | null;
+    start: number | null;
+    end: number | null;
+    text: string;
+    topic?: string | null;
+  }>;
 }
 
 export interface ConnectorHttpProfile<Credentials> {
@@ -123,10 +136,17 @@ export interface ConnectorAdapter<Credentials = unknown> {
 
   /** Runs once after connect; whatever it returns is merged into connections.metadata. */
   onConnected?(ctx: ConnectorContext<Credentials>): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Why a sync cannot start yet (e.g. no tracked users selected), as a message telling the user what to
+   * do; null when it can. Absent means always ready. The sync request answers 409 with the message.
+   */
+  readyToSync?(metadata: Readonly<Record<string, unknown>>): string | null;
   /** Checks a selection (boards, folders…) before it is stored in metadata.selection. */
   validateSelection?(ctx: ConnectorContext<Credentials>, selection: unknown): Promise<unknown>;
   fetchUserDirectory?(ctx: ConnectorContext<Credentials>): Promise<UserDirectoryEntry[]>;
-  fetchTranscript?(ctx: ConnectorContext<Credentials>, sourceId: string): Promise<unknown>;
+  /** The recording's transcript; null when the source no longer has it (deleted, retention expired). */
+  fetchTranscript?(ctx: ConnectorContext<Credentials>, sourceId: string): Promise<Transcript | null>;
+  /** The file as text; null when it has no text form (a binary); throws GoneError when the source lost it. */
   fetchDocumentContent?(
     ctx: ConnectorContext<Credentials>,
     sourceId: string,

@@ -37,6 +37,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** 'text' returns the body as is (file exports); default parses JSON. */
+  responseType?: 'json' | 'text';
 }
 
 export interface HttpClient {
@@ -111,7 +113,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       if (outcome) {
         const { res, text } = outcome;
-        if (res.ok) return parseJson<T>(service, res.status, text);
+        if (res.ok) return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text);
         if (res.status === 401 || res.status === 403)
           throw new UpstreamAuthError(
             service,

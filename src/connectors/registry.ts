@@ -1,10 +1,21 @@
 /** connector_name → adapter. Adding a connector is one folder and one line here. */
 import { NotFoundError } from '../errors.ts';
 import type { AnyConnectorAdapter } from './adapter.ts';
+import { firefliesAdapter } from './fireflies/fireflies-adapter.ts';
+import { gdriveAdapter } from './gdrive/gdrive-adapter.ts';
+import { gongAdapter } from './gong/gong-adapter.ts';
 import { hubspotAdapter } from './hubspot/hubspot-adapter.ts';
+import { mondayAdapter } from './monday/monday-adapter.ts';
 import { salesforceAdapter } from './salesforce/salesforce-adapter.ts';
 
-const ADAPTERS: readonly AnyConnectorAdapter[] = [hubspotAdapter, salesforceAdapter];
+const ADAPTERS: readonly AnyConnectorAdapter[] = [
+  hubspotAdapter,
+  salesforceAdapter,
+  gongAdapter,
+  firefliesAdapter,
+  mondayAdapter,
+  gdriveAdapter,
+];
 
 const byName = new Map<string, AnyConnectorAdapter>(ADAPTERS.map((a) => [a.name, a]));
 

@@ -10,6 +10,7 @@ import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
+import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
@@ -35,6 +36,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   pipelineRoutes,
   stageMappingRoutes,
   connectorRoutes,
+  conversationSourcesRoutes,
   linkerRoutes,
   importRoutes,
 ];

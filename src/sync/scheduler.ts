@@ -10,6 +10,7 @@ import type { Db } from '../db/db.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { hasAdapter } from '../connectors/registry.ts';
+import { ConflictError } from '../errors.ts';
 import { requestSync } from './sync-requests.ts';
 
 export interface TickDeps {
@@ -65,7 +66,8 @@ export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promis
         );
       } else await markDayCovered(deps.db, d.workspace_id, d.connector_name, r.row.connection_id, d.slot);
     } catch (err) {
-      deps.log.error(
+      // A connection waiting for the user (a selection to make, credentials to renew) is not a fault.
+      deps.log[err instanceof ConflictError ? 'info' : 'error'](
         { err, workspaceId: d.workspace_id, connector: d.connector_name },
         'scheduled sync not started',
       );

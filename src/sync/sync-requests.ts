@@ -1,6 +1,7 @@
 /** Starting syncs: manual, scheduled or after connect. A request while one is active joins that one. */
 import type { SyncMode } from '../connectors/adapter.ts';
 import { getConnection } from '../connectors/connections.ts';
+import { getAdapter } from '../connectors/registry.ts';
 import type { Db } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { ConflictError } from '../errors.ts';
@@ -24,6 +25,9 @@ export async function requestSync(
     const conn = await getConnection(tx, workspaceId, connectorName);
     if (conn.status === 'auth_failed')
       throw new ConflictError(`the ${connectorName} credentials were rejected; connect again before syncing`);
+    // e.g. a recorder before its tracked users are chosen: the adapter says what the user must do first.
+    const notReady = getAdapter(connectorName).readyToSync?.(conn.metadata);
+    if (notReady) throw new ConflictError(notReady);
     return queueSync(tx, workspaceId, {
       connectionId: conn.id,
       connectorName,

@@ -4,6 +4,7 @@ import { foundationRouteDocs } from './foundation-route-docs.ts';
 import { computeRouteDocs } from '../routes/compute-routes.ts';
 import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
+import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
@@ -16,6 +17,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   leadCohortRouteDocs,
   stageMappingRouteDocs,
   connectorRouteDocs,
+  conversationSourcesRouteDocs,
   computeRouteDocs,
   skillRouteDocs,
   linkerRouteDocs,

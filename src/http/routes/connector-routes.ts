@@ -110,13 +110,16 @@ export function connectorRoutes(deps: AppDeps): Router {
       await withWorkspace(deps.db, workspaceId, (tx) =>
         mergeConnectionMetadata(tx, workspaceId, conn.id, extra),
       );
-    const started = body.sync ? await startSync(deps, workspaceId, name, 'initial') : null;
+    // Connected but not ready (e.g. tracked users to choose): no sync yet, and say what comes next.
+    const notReady = adapter.readyToSync?.({ ...conn.metadata, ...(extra ?? {}) }) ?? null;
+    const started = body.sync && !notReady ? await startSync(deps, workspaceId, name, 'initial') : null;
     res.status(201).json({
       id: conn.id,
       connector_name: name,
       status: 'connected',
       base_url: conn.base_url,
       sync_log_id: started?.row.id ?? null,
+      ...(notReady ? { next_step: notReady } : {}),
     });
   });
 
@@ -167,7 +170,7 @@ export function connectorRoutes(deps: AppDeps): Router {
 }
 
 /** Queues the sync; without a job queue (a bare API process) it runs in the background of this one. */
-async function startSync(
+export async function startSync(
   deps: AppDeps,
   workspaceId: string,
   name: string,

@@ -1,0 +1,106 @@
+/**
+ * The unified sales roster: tracked users of every conversation recorder merged by lower(email), each with
+ * its per-source identity, and the CRM owner records with the same email. CRM owners come from two
+ * places: a CRM connection's metadata.user_directory (if its connector stores one) and the owner emails
+ * on deals, which every CRM sync writes. Skills read this for rep-level analysis.
+ */
+import type { Queryable } from '../db/db.ts';
+import { trackedUsersOf, userDirectoryOf } from './tracked-users.ts';
+
+export interface RosterSource {
+  source: string;
+  source_user_id: string;
+  name: string | null;
+  title: string | null;
+}
+
+export interface RosterCrmOwner {
+  source: string;
+  source_user_id: string | null;
+  name: string | null;
+  deal_count: number;
+  open_deal_count: number;
+}
+
+export interface RosterEntry {
+  email: string;
+  name: string | null;
+  title: string | null;
+  sources: RosterSource[];
+  crm_owners: RosterCrmOwner[];
+}
+
+export async function salesRoster(q: Queryable, workspaceId: string): Promise<RosterEntry[]> {
+  const { rows: connections } = await q.query<{ connector_name: string; metadata: Record<string, unknown> }>(
+    /* sql */ `SELECT connector_name, metadata FROM connections
+               WHERE workspace_id = $1::uuid AND status <> 'disconnected' ORDER BY connector_name`,
+    [workspaceId],
+  );
+  const byEmail = new Map<string, RosterEntry>();
+  const crmDirectories: Array<{ source: string; users: ReturnType<typeof userDirectoryOf> }> = [];
+  for (const c of connections) {
+    const tracked = trackedUsersOf(c.metadata);
+    if (tracked === undefined) {
+      crmDirectories.push({ source: c.connector_name, users: userDirectoryOf(c.metadata) });
+      continue;
+    }
+    for (const u of tracked) {
+      if (!u.email) continue;
+      const email = u.email.trim().toLowerCase();
+      const entry = byEmail.get(email) ?? { email, name: null, title: null, sources: [], crm_owners: [] };
+      entry.name ??= u.name;
+      entry.title ??= u.title ?? null;
+      entry.sources.push({
+        source: c.connector_name,
+        source_user_id: u.source_user_id,
+        name: u.name,
+        title: u.title ?? null,
+      });
+      byEmail.set(email, entry);
+    }
+  }
+  if (byEmail.size === 0) return [];
+  const emails = [...byEmail.keys()];
+
+  const { rows: owners } = await q.query<{
+    email: string;
+    source: string;
+    deal_count: number;
+    open_deal_count: number;
+  }>(
+    /* sql */ `SELECT lower(owner_email) AS email, source, count(*)::int AS deal_count,
+                      count(*) FILTER (WHERE NOT coalesce(is_closed, false))::int AS open_deal_count
+               FROM deals
+               WHERE workspace_id = $1::uuid AND lower(owner_email) = ANY ($2::text[])
+               GROUP BY 1, 2 ORDER BY 1, 2`,
+    [workspaceId, emails],
+  );
+  const crmKey = (email: string, source: string) => `${email}\u0000${source}`;
+  const crm = new Map<string, RosterCrmOwner>();
+  for (const o of owners) {
+    crm.set(crmKey(o.email, o.source), {
+      source: o.source,
+      source_user_id: null,
+      name: null,
+      deal_count: o.deal_count,
+      open_deal_count: o.open_deal_count,
+    });
+  }
+  for (const dir of crmDirectories) {
+    for (const u of dir.users) {
+      const email = u.email?.trim().toLowerCase();
+      if (!email || !byEmail.has(email)) continue;
+      const key = crmKey(email, dir.source);
+      const found = crm.get(key) ?? {
+        source: dir.source,
+        source_user_id: null,
+        name: null,
+        deal_count: 0,
+        open_deal_count: 0,
+      };
+      crm.set(key, { ...found, source_user_id: u.source_user_id, name: u.name });
+    }
+  }
+  for (const [key, owner] of crm) byEmail.get(key.split('\u0000')[0]!)!.crm_owners.push(owner);
+  return [...byEmail.values()].sort((a, b) => a.email.localeCompare(b.email));
+}
