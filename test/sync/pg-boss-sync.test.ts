@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { postSyncSteps } from '../../src/sync/post-sync-steps.ts';
 import { after, before, test } from 'node:test';
 import type { FakeServer } from '../fakes/fake-server.ts';
 import { type HubspotDataset, makeHubspotDataset, startFakeHubspot } from '../fakes/fake-hubspot.ts';
@@ -30,7 +31,11 @@ test('a manual sync runs through pg-boss workers and the post-sync chain', { ski
   const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
   assert.equal(log.status, 'succeeded', log.error);
   assert.equal(log.counts.deals.inserted, 3);
-  assert.equal(log.progress.post_sync[0].name, 'stage-normalisation');
+  const steps = log.progress.post_sync.map((s: { name: string; status: string }) => `${s.name}:${s.status}`);
+  assert.deepEqual(
+    steps,
+    postSyncSteps('hubspot').map((s) => `${s.name}:succeeded`),
+  );
   const schedules = await app.t.db.query<{ name: string }>(`SELECT name FROM pgboss.schedule`);
   assert.deepEqual(
     schedules.rows.map((r) => r.name),

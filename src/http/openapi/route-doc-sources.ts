@@ -6,6 +6,7 @@ import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
+import { importRouteDocs } from '../routes/import-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
@@ -21,6 +22,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   computeRouteDocs,
   skillRouteDocs,
   linkerRouteDocs,
+  importRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;

@@ -25,6 +25,15 @@ import { removeTempFile } from '../../connectors/file-import/temp-files.ts';
 import { receiveUpload } from '../../connectors/file-import/upload-intake.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Principal } from '../auth.ts';
+import type { RouteDoc } from '../openapi/openapi-document.ts';
+import {
+  acceptedResponse,
+  createdResponse,
+  fromZod,
+  listResponse,
+  routeDoc,
+  WS,
+} from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -223,4 +232,52 @@ function checkMapping(
       throw new ValidationError(`"${field}" is not a field of ${entity}; fields: ${[...fields].join(', ')}`);
     }
   }
+}
+
+export function importRouteDocs(): RouteDoc[] {
+  const batch = `${WS}/import/batches/:batchId`;
+  return [
+    routeDoc(
+      'post',
+      `${WS}/import/upload`,
+      'import',
+      'Upload a CSV or .xlsx file (multipart, field "file"); returns the preview',
+      {
+        description: `Form fields besides the file: ${Object.keys((fromZod(uploadFields).properties as object) ?? {}).join(', ')}.`,
+        response: createdResponse,
+      },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/import/:batchId/confirm`,
+      'import',
+      'Confirm mapping and strategy; the batch is applied as a job',
+      {
+        requestBody: fromZod(confirmBody),
+        response: acceptedResponse,
+      },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/import/:batchId/rollback`,
+      'import',
+      'Restore the workspace to its state before the batch',
+    ),
+    routeDoc(
+      'post',
+      `${WS}/import/cancel/:batchId`,
+      'import',
+      'Cancel a pending or confirmed batch and delete its file',
+    ),
+    routeDoc('get', `${WS}/import/batches`, 'import', 'Import batches, newest first', {
+      response: listResponse,
+    }),
+    routeDoc('get', batch, 'import', 'One batch: status, mapping, counts, warnings, progress'),
+    routeDoc(
+      'post',
+      `${WS}/import/relink`,
+      'import',
+      'Infer account and deal links across the whole workspace',
+    ),
+  ];
 }
