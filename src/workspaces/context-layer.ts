@@ -121,11 +121,16 @@ function toContextLayer(row: ContextRow): ContextLayer {
 }
 
 export async function getContextLayer(q: Queryable, workspaceId: string): Promise<ContextLayer> {
+  // From the workspace outward: a workspace whose context row is missing reads as an empty layer,
+  // while an unknown workspace is still a 404.
+  const sections = CONTEXT_SECTIONS.map((s) => `coalesce(c.${s}, '{}'::jsonb) AS ${s}`).join(', ');
   const { rows } = await q.query<ContextRow>(
-    `SELECT ${COLUMNS} FROM context_layer WHERE workspace_id = $1::uuid`,
+    /* sql */ `SELECT ${sections}, coalesce(c.version, 0) AS version, coalesce(c.updated_at, w.created_at) AS updated_at
+     FROM workspaces w LEFT JOIN context_layer c ON c.workspace_id = w.id
+     WHERE w.id = $1::uuid`,
     [workspaceId],
   );
-  if (!rows[0]) throw new NotFoundError('context layer');
+  if (!rows[0]) throw new NotFoundError('workspace');
   return toContextLayer(rows[0]);
 }
 
@@ -142,11 +147,15 @@ export async function putContextSections(
     params.push(JSON.stringify(value));
     return `${s} = $${params.length}::jsonb`;
   });
+  await q.query(
+    'INSERT INTO context_layer (workspace_id) SELECT id FROM workspaces WHERE id = $1::uuid ON CONFLICT DO NOTHING',
+    [workspaceId],
+  );
   const { rows } = await q.query<ContextRow>(
     /* sql */ `UPDATE context_layer SET ${sets.join(', ')}, version = version + 1, updated_at = now()
      WHERE workspace_id = $1::uuid RETURNING ${COLUMNS}`,
     params as string[],
   );
-  if (!rows[0]) throw new NotFoundError('context layer');
+  if (!rows[0]) throw new NotFoundError('workspace');
   return toContextLayer(rows[0]);
 }
