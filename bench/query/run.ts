@@ -115,23 +115,28 @@ async function http(
   key: string,
   path: string,
   connections: number,
-): Promise<Timing & { rps: number }> {
+): Promise<Timing & { rps: number; errors: number; timeouts: number }> {
   const result = await autocannon({
     url: url + path,
     connections,
     duration: DURATION,
     headers: { authorization: `Bearer ${key}` },
   });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${path}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
-  }
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average) };
+  if (result.non2xx > 0) throw new Error(`${path}: ${result.non2xx} non-2xx responses`);
+  // Errors are timeouts (10 s): reported, since a saturated endpoint is a result, not a crash.
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
 }
 
 async function main() {
   const admin = createPgDb(serverUrl, 1);
   const { db, url: dbUrl, fresh } = await prepareDatabase(admin);
-  let generation: Record<string, unknown> = { reused: true };
+  let generation: Record<string, unknown>;
   if (fresh) {
     log(`generating ${DEALS} deals + ${OTHERS} × ${OTHER_DEALS} in ${DB_NAME}`);
     const started = performance.now();
@@ -151,8 +156,14 @@ async function main() {
     }
     const seconds = (performance.now() - started) / 1000;
     await db.exec('VACUUM ANALYZE');
-    await db.exec('CREATE TABLE bench_world_done (at timestamptz DEFAULT now())');
     generation = { generator, rows, seconds: round(seconds, 1), rows_per_s: Math.round(rows / seconds) };
+    await db.exec('CREATE TABLE bench_world_done (figures jsonb NOT NULL)');
+    await db.query('INSERT INTO bench_world_done VALUES ($1::jsonb)', [JSON.stringify(generation)]);
+  } else {
+    const { rows } = await db.query<{ figures: Record<string, unknown> }>(
+      'SELECT figures FROM bench_world_done',
+    );
+    generation = { ...rows[0]?.figures, reused: true };
   }
   const { rows: wsRows } = await db.query<{ id: string }>(
     "SELECT id FROM workspaces WHERE name = 'bench main' LIMIT 1",
