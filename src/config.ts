@@ -27,6 +27,7 @@ const envSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
     .default('02:00'),
   PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
+  PANDORA_ALLOWED_BASE_URL_HOSTS: z.string().optional(),
   PANDORA_IMPORT_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -65,6 +66,11 @@ export type Config = Readonly<{
   httpTimeoutMs: number;
   /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
   syncTime: string;
+  /**
+   * Hosts a connection's own `base_url` may name (sandboxes, proxies); empty = any host. Set it on shared
+   * deployments so a tenant cannot point the service at internal addresses.
+   */
+  allowedBaseUrlHosts: readonly string[];
   /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
   runWorkers: boolean;
   /** Benchmarks: keep and reuse an already generated scratch database. */
@@ -141,6 +147,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
+    allowedBaseUrlHosts: Object.freeze(
+      (e.PANDORA_ALLOWED_BASE_URL_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
     benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
     import: Object.freeze({
       maxBytes: e.PANDORA_IMPORT_MAX_BYTES,

@@ -58,6 +58,16 @@ function knownConnector(value: unknown): string {
   return name;
 }
 
+function checkBaseUrlAllowed(allowed: readonly string[], baseUrl: string | undefined): void {
+  if (!baseUrl || allowed.length === 0) return;
+  const host = new URL(baseUrl).hostname.toLowerCase();
+  if (!allowed.includes(host)) {
+    throw new ValidationError(
+      `invalid body: base_url: host "${host}" is not in PANDORA_ALLOWED_BASE_URL_HOSTS`,
+    );
+  }
+}
+
 export function connectorRoutes(deps: AppDeps): Router {
   const r = Router();
 
@@ -71,6 +81,7 @@ export function connectorRoutes(deps: AppDeps): Router {
   r.post('/connectors/:name/connect', async (req, res) => {
     const name = knownConnector(req.params.name);
     const body = parseInput(connectBody, req.body, 'body');
+    checkBaseUrlAllowed(deps.config.allowedBaseUrlHosts, body.base_url);
     const adapter = getAdapter(name);
     const workspaceId = workspaceOf(res);
     const credentials = parseCredentials(adapter, body.credentials);
