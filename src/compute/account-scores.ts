@@ -4,6 +4,7 @@
  * open deals), each with reasons naming the rows behind them. Unchanged rows are not written.
  */
 import type { Queryable } from '../db/db.ts';
+import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
 export const ACCOUNT_SCORES_SQL = /* sql */ `
@@ -33,19 +34,9 @@ reference AS (
 ),
 touches AS (
   SELECT t.account_id, count(*)::int AS touches,
-         sum(CASE t.kind WHEN 'activity' THEN cfg.g_activity WHEN 'call' THEN cfg.g_call ELSE cfg.g_conversation END
-             * power(0.5, greatest(0, date_part('epoch', cfg.as_of - t.at) / 86400.0) / cfg.g_half_life)) AS decayed,
-         (array_agg(jsonb_build_object('kind', t.kind, 'id', t.id, 'at', t.at) ORDER BY t.at DESC, t.id))[1] AS last_touch
-  FROM (
-    SELECT account_id, 'activity' AS kind, id, occurred_at AS at FROM activities
-      WHERE workspace_id = $1::uuid AND account_id IS NOT NULL AND occurred_at IS NOT NULL
-    UNION ALL
-    SELECT account_id, 'call', id, occurred_at FROM calls
-      WHERE workspace_id = $1::uuid AND account_id IS NOT NULL AND occurred_at IS NOT NULL
-    UNION ALL
-    SELECT account_id, 'conversation', id, started_at FROM conversations
-      WHERE workspace_id = $1::uuid AND account_id IS NOT NULL AND started_at IS NOT NULL AND is_internal IS NOT TRUE
-  ) t CROSS JOIN cfg
+         ${DECAYED_TOUCHES} AS decayed,
+         ${LAST_TOUCH} AS last_touch
+  FROM ${touchesOf('account_id')} t CROSS JOIN cfg
   WHERE t.at <= cfg.as_of
   GROUP BY t.account_id
 ),

@@ -5,6 +5,7 @@
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
+import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
 export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decision', 'negotiation'] as const;
@@ -82,20 +83,10 @@ touches AS (
          count(*) FILTER (WHERE t.kind = 'activity')::int AS activities,
          count(*) FILTER (WHERE t.kind = 'call')::int AS calls,
          count(*) FILTER (WHERE t.kind = 'conversation')::int AS conversations,
-         sum(CASE t.kind WHEN 'activity' THEN cfg.g_activity WHEN 'call' THEN cfg.g_call ELSE cfg.g_conversation END
-             * power(0.5, greatest(0, date_part('epoch', cfg.as_of - t.at) / 86400.0) / cfg.g_half_life)) AS decayed,
+         ${DECAYED_TOUCHES} AS decayed,
          max(t.at) AS last_at,
-         (array_agg(jsonb_build_object('kind', t.kind, 'id', t.id, 'at', t.at) ORDER BY t.at DESC, t.id))[1] AS last_touch
-  FROM (
-    SELECT deal_id, 'activity' AS kind, id, occurred_at AS at FROM activities
-      WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL AND occurred_at IS NOT NULL
-    UNION ALL
-    SELECT deal_id, 'call', id, occurred_at FROM calls
-      WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL AND occurred_at IS NOT NULL
-    UNION ALL
-    SELECT deal_id, 'conversation', id, started_at FROM conversations
-      WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL AND started_at IS NOT NULL AND is_internal IS NOT TRUE
-  ) t CROSS JOIN cfg
+         ${LAST_TOUCH} AS last_touch
+  FROM ${touchesOf('deal_id')} t CROSS JOIN cfg
   WHERE t.at <= cfg.as_of
   GROUP BY t.deal_id
 ),
