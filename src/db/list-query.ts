@@ -8,20 +8,36 @@ import { ValidationError } from '../errors.ts';
 import type { Queryable, SqlParam } from './db.ts';
 import { decodeCursor, encodeCursor } from './keyset-cursor.ts';
 
-export type ValueType = 'text' | 'uuid' | 'numeric' | 'integer' | 'date' | 'timestamptz' | 'boolean';
+export type ValueType =
+  | 'text'
+  | 'uuid'
+  | 'numeric'
+  | 'integer'
+  | 'bigint'
+  | 'date'
+  | 'timestamptz'
+  | 'boolean';
 export type ColumnKind = ValueType | 'jsonb' | 'text[]';
 
 export type FilterSpec =
   /** `?f=a` or `?f=a,b` (or the key repeated): equality or membership. */
   | { op: 'in'; column: string; type: ValueType }
-  /** Inclusive range bounds. */
-  | { op: 'gte' | 'lte'; column: string; type: ValueType }
+  /**
+   * Inclusive range bounds. With `scaledKey`, the bound is compared with a bigint twin of the column
+   * holding it `× 10^scale` (see ListingDefinition.scaledKeys in src/entities/entity-listing.ts).
+   */
+  | { op: 'gte' | 'lte'; column: string; type: ValueType; scaledKey?: ScaledKey }
   /** `?f=true|false` on a boolean column. */
   | { op: 'is'; column: string }
   /** `?f=true|false`: the column is set / empty (linked / unlinked). */
   | { op: 'present'; column: string }
   /** Case-insensitive substring match on an expression built from text columns. */
   | { op: 'search'; columns: readonly string[] };
+
+export interface ScaledKey {
+  column: string;
+  scale: number;
+}
 
 export interface SortSpec {
   column: string;
@@ -60,6 +76,7 @@ const valueSchemas: Record<ValueType, z.ZodType<SqlParam>> = {
     .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'expected a number')
     .transform((s) => s),
   integer: z.string().regex(/^-?\d{1,9}$/, 'expected an integer'),
+  bigint: z.string().regex(/^-?\d{1,18}$/, 'expected an integer'),
   date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
@@ -142,7 +159,15 @@ export function filterConditions(
       case 'gte':
       case 'lte': {
         const v = parseValue(f.type, singleValue(name, raw), name);
-        where.push(`${f.column} ${f.op === 'gte' ? '>=' : '<='} ${params.add(v, f.type)}`);
+        const op = f.op === 'gte' ? '>=' : '<=';
+        if (!f.scaledKey) {
+          where.push(`${f.column} ${op} ${params.add(v, f.type)}`);
+        } else {
+          // Rounded inwards, so `amount_min=10.005` still means amount >= 10.005 on a scale-2 key.
+          const round = f.op === 'gte' ? 'ceil' : 'floor';
+          const { column, scale } = f.scaledKey;
+          where.push(`${column} ${op} ${round}(${params.add(v, 'numeric')} * ${10 ** scale})::bigint`);
+        }
         break;
       }
       case 'is': {
@@ -236,8 +261,12 @@ function cursorValue(sort: SortSpec): string {
     : `${sort.column}::text`;
 }
 
+// The sort column itself is selected too when it is not an API column (a scaled key), because the outer
+// ORDER BY of a two-branch page sorts the branches' output by it.
 function selectList(spec: ListSpec, sort: SortSpec): string {
-  return [...Object.keys(spec.columns), `${cursorValue(sort)} AS _sort_value`].join(', ');
+  const columns = Object.keys(spec.columns);
+  if (!Object.hasOwn(spec.columns, sort.column)) columns.push(sort.column);
+  return [...columns, `${cursorValue(sort)} AS _sort_value`].join(', ');
 }
 
 export interface ListQuery {
@@ -321,7 +350,12 @@ export async function runListQuery<Row extends Record<string, unknown>>(
           id: String(last.id),
         })
       : null;
-  for (const r of pageRows) delete (r as Record<string, unknown>)._sort_value;
+  const sortColumn = spec.sorts[lp.sortKey]!.column;
+  const extraSortColumn = Object.hasOwn(spec.columns, sortColumn) ? null : sortColumn;
+  for (const r of pageRows) {
+    delete (r as Record<string, unknown>)._sort_value;
+    if (extraSortColumn) delete (r as Record<string, unknown>)[extraSortColumn];
+  }
   const page: ListPage<Row> = { rows: pageRows, nextCursor };
   if (lp.includeTotal) {
     const { rows: counted } = await q.query<{ total: number }>(built.countSql, built.countValues);

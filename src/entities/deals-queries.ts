@@ -17,6 +17,7 @@ export const dealListing = defineListing('deals', {
   ],
   booleans: ['is_closed', 'is_won'],
   ranges: { amount: 'amount', close_date: 'close_date', probability: 'probability' },
+  scaledKeys: { amount: { column: 'amount_hundredths', scale: 2 } },
   presence: { account: 'account_id' },
   search: ['name'],
   sorts: ['amount', 'close_date', 'name', 'probability', 'stage_entered_at'],

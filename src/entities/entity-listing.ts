@@ -10,6 +10,7 @@ import {
   type ListPage,
   type ListSpec,
   runListQuery,
+  type ScaledKey,
   type SortSpec,
   toApiRecord,
   type ValueType,
@@ -42,6 +43,12 @@ export interface ListingDefinition {
   booleans?: readonly string[];
   /** Range filters: name prefix → column; gives `<prefix>_min/_max` for numbers, `_from/_to` for dates. */
   ranges?: Readonly<Record<string, string>>;
+  /**
+   * Numeric columns that range filters and keyset pages read through a generated bigint twin holding
+   * `column × 10^scale`. PostgreSQL's numeric comparisons are not LEAKPROOF, so under row-level security
+   * a numeric bound can never be an index condition; a bigint bound can. API fields stay numeric.
+   */
+  scaledKeys?: Readonly<Record<string, ScaledKey>>;
   /** `has_<name>=true|false` → column set / empty. */
   presence?: Readonly<Record<string, string>>;
   /** Text columns searched by `q`. */
@@ -77,8 +84,9 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
   for (const [prefix, column] of Object.entries(ranges)) {
     const type = typeOf(column);
     const [lo, hi] = type === 'numeric' || type === 'integer' ? ['min', 'max'] : ['from', 'to'];
-    filters[`${prefix}_${lo}`] = { op: 'gte', column, type };
-    filters[`${prefix}_${hi}`] = { op: 'lte', column, type };
+    const scaledKey = def.scaledKeys?.[column];
+    filters[`${prefix}_${lo}`] = { op: 'gte', column, type, ...(scaledKey && { scaledKey }) };
+    filters[`${prefix}_${hi}`] = { op: 'lte', column, type, ...(scaledKey && { scaledKey }) };
   }
   for (const [name, column] of Object.entries(def.presence ?? {})) {
     typeOf(column);
@@ -90,7 +98,11 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
   }
   const sorts: Record<string, SortSpec> = {};
   for (const column of ['created_at', 'updated_at', ...def.sorts]) {
-    sorts[column] = { column, type: typeOf(column), nullable: !NEVER_NULL.has(column) };
+    const type = typeOf(column);
+    const key = def.scaledKeys?.[column];
+    sorts[column] = key
+      ? { column: key.column, type: 'bigint', nullable: !NEVER_NULL.has(column) }
+      : { column, type, nullable: !NEVER_NULL.has(column) };
   }
   return Object.freeze({
     entity,

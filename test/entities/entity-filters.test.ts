@@ -143,4 +143,25 @@ describe('entity list filters match a recomputation in JavaScript', () => {
     assert.ok(want.length > 0);
     assert.deepEqual(got, want);
   });
+
+  test('amount bounds finer than a cent round inwards and stay exact', async () => {
+    const listing = ENTITY_LISTINGS.deals;
+    const all = await walkAll(t.db, ws, listing, { limit: '200' });
+    const amounts = all.filter((r) => r.amount !== null).map((r) => Number(r.amount));
+    const pivot = amounts.sort((a, b) => a - b)[Math.floor(amounts.length / 2)]!;
+    const cases: Array<[Record<string, string>, (a: number) => boolean]> = [
+      [{ amount_min: (pivot + 0.001).toFixed(3) }, (a) => a >= pivot + 0.001],
+      [{ amount_min: (pivot - 0.001).toFixed(3) }, (a) => a >= pivot - 0.001],
+      [{ amount_max: (pivot - 0.001).toFixed(3) }, (a) => a <= pivot - 0.001],
+      [{ amount_max: (pivot + 0.001).toFixed(3) }, (a) => a <= pivot + 0.001],
+    ];
+    for (const [query, keep] of cases) {
+      const got = (await walkAll(t.db, ws, listing, { ...query, limit: '50' })).map((r) => r.id).sort();
+      const want = all
+        .filter((r) => r.amount !== null && keep(Number(r.amount)))
+        .map((r) => r.id)
+        .sort();
+      assert.deepEqual(got, want, JSON.stringify(query));
+    }
+  });
 });

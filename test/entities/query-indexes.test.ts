@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildListQuery, filterConditions, ParamList } from '../../src/db/list-query.ts';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
@@ -17,9 +18,12 @@ describe('query indexes (migration 004)', () => {
   });
   after(() => t.close());
 
-  async function planOf(sql: string, values: readonly unknown[]): Promise<string> {
+  async function planOf(sql: string, values: readonly unknown[], scoped = false): Promise<string> {
     // Tiny tables would be scanned whatever the indexes; forbid that to see which index can serve.
-    return t.db.transaction(async (tx) => {
+    const run = scoped
+      ? <T>(fn: Parameters<typeof t.db.transaction<T>>[0]) => withWorkspace(t.db, ws, fn)
+      : <T>(fn: Parameters<typeof t.db.transaction<T>>[0]) => t.db.transaction(fn);
+    return run(async (tx) => {
       await tx.query(
         "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)",
       );
@@ -64,6 +68,42 @@ describe('query indexes (migration 004)', () => {
         plan = await planOf(built.sql, built.values);
       }
       assert.match(plan, new RegExp(index), plan);
+    });
+  }
+
+  // Under the RLS policy only LEAKPROOF comparisons may become index conditions; a bound the index
+  // cannot use would be checked row by row after the scan (94 ms instead of 0.5 ms on 1M deals).
+  const scopedCases: Array<[string, Record<string, string>, RegExp]> = [
+    [
+      'amount bounds',
+      { amount_min: '50000', amount_max: '90000.5', sort: '-amount' },
+      /amount_hundredths >=/,
+    ],
+    [
+      'owner + amount keyset page',
+      { owner_email: 'ana@acme.test', amount_min: '0', sort: '-amount' },
+      /amount_hundredths, id\) </,
+    ],
+    ['close date keyset page', { stage_normalized: 'negotiation', sort: 'close_date' }, /close_date, id\) >/],
+  ];
+  for (const [name, query, indexCond] of scopedCases) {
+    test(`under row-level security, ${name} is an index condition`, async () => {
+      const first = buildListQuery(ENTITY_LISTINGS.deals, ws, { ...query, limit: '2' });
+      const page = await withWorkspace(t.db, ws, async (tx) => {
+        const { rows } = await tx.query<{ id: string; _sort_value: string }>(first.sql, first.values);
+        return rows;
+      });
+      const cursor = Buffer.from(
+        JSON.stringify({ s: query.sort, v: page[1]!._sort_value, i: page[1]!.id }),
+      ).toString('base64url');
+      const built = buildListQuery(ENTITY_LISTINGS.deals, ws, { ...query, cursor });
+      const plan = await planOf(built.sql, built.values, true);
+      const conds = plan
+        .split('\n')
+        .filter((l) => l.includes('Index Cond'))
+        .join('\n');
+      assert.match(conds, indexCond, plan);
+      assert.doesNotMatch(plan, /Filter:.*amount/, plan);
     });
   }
 });

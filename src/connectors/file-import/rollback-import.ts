@@ -38,8 +38,9 @@ export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: 
     )
   ).rowCount;
   for (const entity of [...ORDER, 'deal_stage_history']) {
+    const columns = await storedColumns(q, entity);
     const res = await q.query(
-      `INSERT INTO ${entity} SELECT p.* FROM ${changes.replace('WHERE', `CROSS JOIN LATERAL jsonb_populate_record(NULL::${entity}, c.previous) p WHERE`)}
+      `INSERT INTO ${entity} (${columns.join(', ')}) SELECT ${columns.map((c) => `p.${c}`).join(', ')} FROM ${changes.replace('WHERE', `CROSS JOIN LATERAL jsonb_populate_record(NULL::${entity}, c.previous) p WHERE`)}
          AND c.entity_type = '${entity}' AND c.action = 'delete'`,
       args,
     );
@@ -79,4 +80,15 @@ export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: 
     [workspaceId, batchId, JSON.stringify(counts)],
   );
   return counts;
+}
+
+/** Every column a re-insert restores: all but generated ones, which PostgreSQL computes itself. */
+async function storedColumns(q: Queryable, table: string): Promise<string[]> {
+  const { rows } = await q.query<{ name: string }>(
+    `SELECT quote_ident(attname) AS name FROM pg_attribute
+     WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+     ORDER BY attnum`,
+    [table],
+  );
+  return rows.map((r) => r.name);
 }

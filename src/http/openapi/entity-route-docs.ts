@@ -13,6 +13,7 @@ const KIND_SCHEMA: Record<ColumnKind, JsonSchema> = {
   uuid: { type: 'string', format: 'uuid' },
   numeric: { type: 'number' },
   integer: { type: 'integer' },
+  bigint: { type: 'integer', format: 'int64' },
   date: { type: 'string', format: 'date' },
   timestamptz: { type: 'string', format: 'date-time' },
   boolean: { type: 'boolean' },
