@@ -1,12 +1,14 @@
 /**
  * Pipeline aggregates over deals: count, amount and probability-weighted amount grouped by normalised
  * stage, owner, forecast category or close month. Takes the deal list filters; open deals only unless
- * the caller filters on is_closed or is_won.
+ * the caller filters on is_closed or is_won. Served from the pipeline rollups when every filter is a
+ * rollup dimension, else from the deals.
  */
 import type { Queryable, SqlParam } from '../db/db.ts';
 import { filterConditions, ParamList } from '../db/list-query.ts';
 import { ValidationError } from '../errors.ts';
 import { dealListing } from './deals-queries.ts';
+import { rollupConditions } from './pipeline-rollups.ts';
 
 export const PIPELINE_GROUPS = ['stage', 'owner', 'forecast_category', 'close_month'] as const;
 export type PipelineGroup = (typeof PIPELINE_GROUPS)[number];
@@ -30,6 +32,12 @@ const GROUP_KEY: Record<PipelineGroup, { key: string; order: string }> = {
   forecast_category: { key: 'forecast_category', order: 'amount DESC, key NULLS LAST' },
   close_month: { key: `to_char(close_date, 'YYYY-MM')`, order: '1 NULLS LAST' },
 };
+const ROLLUP_GROUP_KEY: Record<PipelineGroup, string> = {
+  stage: 'stage_normalized',
+  owner: 'owner_email',
+  forecast_category: 'forecast_category',
+  close_month: `to_char(close_month, 'YYYY-MM')`,
+};
 
 export interface PipelineBucket {
   key: string | null;
@@ -46,29 +54,52 @@ export interface PipelineSummary {
 
 const RESERVED = new Set(['group_by']);
 
+export interface PipelineSummaryQuery {
+  groupBy: PipelineGroup;
+  /** Which table answers: the rollups when every filter is one of their dimensions. */
+  source: 'rollups' | 'deals';
+  sql: string;
+  values: SqlParam[];
+}
+
 export function buildPipelineSummaryQuery(
   workspaceId: string,
   query: Readonly<Record<string, string | string[] | undefined>>,
-): { groupBy: PipelineGroup; sql: string; values: SqlParam[] } {
+  options: { source?: 'deals' } = {},
+): PipelineSummaryQuery {
   const rawGroup = query.group_by ?? 'stage';
   if (typeof rawGroup !== 'string' || !(PIPELINE_GROUPS as readonly string[]).includes(rawGroup)) {
     throw new ValidationError(`invalid query: group_by: expected one of ${PIPELINE_GROUPS.join(', ')}`);
   }
   const groupBy = rawGroup as PipelineGroup;
   const params = new ParamList();
-  const where = [
-    `workspace_id = ${params.add(workspaceId, 'uuid')}`,
-    ...filterConditions(dealListing, query, params, RESERVED),
-  ];
-  if (query.is_closed === undefined && query.is_won === undefined) where.push('is_closed = false');
+  const workspace = `workspace_id = ${params.add(workspaceId, 'uuid')}`;
+  // The deal filters are validated first, so a bad query gets the same error whichever table answers.
+  const dealFilters = filterConditions(dealListing, query, params, RESERVED);
+  const openOnly = query.is_closed === undefined && query.is_won === undefined ? ['is_closed = false'] : [];
   const g = GROUP_KEY[groupBy];
+
+  if (options.source !== 'deals') {
+    const rollupParams = new ParamList();
+    const rollupWorkspace = `workspace_id = ${rollupParams.add(workspaceId, 'uuid')}`;
+    const rollupFilters = rollupConditions(query, rollupParams, RESERVED);
+    if (rollupFilters) {
+      const sql = /* sql */ `
+        SELECT ${ROLLUP_GROUP_KEY[groupBy]} AS key, sum(deal_count)::int AS count,
+               sum(amount_sum)::numeric(20, 2) AS amount,
+               (sum(weighted_sum) / 100)::numeric(20, 2) AS weighted_amount
+        FROM deal_pipeline_rollups WHERE ${[rollupWorkspace, ...rollupFilters, ...openOnly].join(' AND ')}
+        GROUP BY 1 HAVING sum(deal_count) <> 0 ORDER BY ${g.order}`;
+      return { groupBy, source: 'rollups', sql, values: rollupParams.values };
+    }
+  }
   const sql = /* sql */ `
     SELECT ${g.key} AS key, count(*)::int AS count,
            coalesce(sum(amount), 0)::numeric(20, 2) AS amount,
            coalesce(sum(amount * coalesce(probability, 0) / 100), 0)::numeric(20, 2) AS weighted_amount
-    FROM deals WHERE ${where.join(' AND ')}
+    FROM deals WHERE ${[workspace, ...dealFilters, ...openOnly].join(' AND ')}
     GROUP BY 1 ORDER BY ${g.order}`;
-  return { groupBy, sql, values: params.values };
+  return { groupBy, source: 'deals', sql, values: params.values };
 }
 
 export async function pipelineSummary(

@@ -4,6 +4,7 @@
  */
 import { emptyCounts } from '../db/bulk-upsert.ts';
 import type { Db } from '../db/db.ts';
+import { compactPipelineRollups } from '../entities/pipeline-rollups.ts';
 import { openTruthWriter } from './ground-truth.ts';
 import { type WorldCursor, planChunk } from './plan-chunk.ts';
 import { Rng, seedHash } from './prng.ts';
@@ -133,6 +134,8 @@ export async function generateWorld(
     await truth.close();
   }
   if (failure !== undefined) throw failure;
+  // Chunks were written by many statements; fold their pipeline rollup deltas as a sync's chain would.
+  await compactPipelineRollups(db, workspaceId);
 
   const elapsedMs = performance.now() - started;
   const tables = {} as Record<PlanTable, TableSummary>;

@@ -4,3 +4,4 @@
  */
 import '../compute/compute-post-sync-step.ts';
 import '../linker/linker-post-sync.ts';
+import '../entities/pipeline-rollups-post-sync-step.ts';
