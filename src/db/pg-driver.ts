@@ -48,11 +48,17 @@ export function createPgDb(connectionString: string, poolSize: number): Db {
         client.release();
       }
     },
-    async transaction(fn) {
+    async transaction(fn, options) {
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query('BEGIN');
+        // BEGIN and the settings go as one simple-protocol message (which takes no parameters, hence
+        // escapeLiteral): one round trip instead of two.
+        const settings = Object.entries(options?.localSettings ?? {}).map(
+          ([name, value]) =>
+            `set_config(${client.escapeLiteral(name)}, ${client.escapeLiteral(value)}, true)`,
+        );
+        await client.query(settings.length ? `BEGIN; SELECT ${settings.join(', ')}` : 'BEGIN');
         const tx: Queryable = { ...handle(client), copyFrom: (sql, csv) => copyInto(client, sql, csv) };
         const result = await fn(tx);
         await client.query('COMMIT');

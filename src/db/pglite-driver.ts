@@ -33,9 +33,14 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
   return {
     kind: 'pglite',
     ...handle(pglite),
-    async transaction(fn) {
+    async transaction(fn, options) {
       // PGlite has one session; its transaction() serialises with every other query on the instance.
-      return pglite.transaction((tx) => fn(handle(tx)));
+      return pglite.transaction(async (tx) => {
+        for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
+          await tx.query('SELECT set_config($1, $2, true)', [name, value]);
+        }
+        return fn(handle(tx));
+      });
     },
     async close() {
       await pglite.close();

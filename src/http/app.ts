@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
 import { NotFoundError } from '../errors.ts';
+import { ApiKeyCache } from './api-key-cache.ts';
 import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
@@ -59,7 +60,9 @@ function requestContext(deps: AppDeps) {
   };
 }
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(given: AppDeps): Express {
+  const apiKeys = given.apiKeys ?? new ApiKeyCache(given.config.apiKeyCacheSeconds);
+  const deps: AppDeps = { ...given, apiKeys };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -71,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/workspaces', adminWorkspacesRoutes(deps));
 
   const scoped = Router({ mergeParams: true });
-  scoped.use(requireWorkspaceAccess(deps.db, deps.adminToken));
+  scoped.use(requireWorkspaceAccess(deps.db, deps.adminToken, apiKeys));
   for (const capability of workspaceCapabilities) scoped.use(capability(deps));
   app.use('/api/workspaces/:workspaceId', scoped);
 

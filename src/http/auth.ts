@@ -8,6 +8,7 @@ import type { Db } from '../db/db.ts';
 import { AppError, AuthError, NotFoundError } from '../errors.ts';
 import { type ApiKeyScope, verifyApiKey } from '../workspaces/api-keys.ts';
 import type { AdminToken } from './admin-token.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 import { uuidParam } from './request-validation.ts';
 
 export interface Principal {
@@ -34,7 +35,7 @@ export function requireAdmin(adminToken: AdminToken) {
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Mounted on /api/workspaces/:workspaceId; sets res.locals.workspaceId and res.locals.principal. */
-export function requireWorkspaceAccess(db: Db, adminToken: AdminToken) {
+export function requireWorkspaceAccess(db: Db, adminToken: AdminToken, apiKeys: ApiKeyCache) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     const parsed = uuidParam.safeParse(req.params.workspaceId);
@@ -44,9 +45,14 @@ export function requireWorkspaceAccess(db: Db, adminToken: AdminToken) {
     if (adminToken.verify(token)) {
       principal = { kind: 'admin', scopes: ['read', 'write'] };
     } else {
-      const key = await verifyApiKey(db, workspaceId, token);
-      if (!key) throw new NotFoundError('workspace');
-      principal = { kind: 'api_key', keyId: key.id, scopes: key.scopes };
+      let verified = apiKeys.get(workspaceId, token);
+      if (!verified) {
+        const key = await verifyApiKey(db, workspaceId, token);
+        if (!key) throw new NotFoundError('workspace');
+        verified = { keyId: key.id, scopes: key.scopes };
+        apiKeys.set(workspaceId, token, verified);
+      }
+      principal = { kind: 'api_key', keyId: verified.keyId, scopes: verified.scopes };
     }
     if (WRITE_METHODS.has(req.method) && !principal.scopes.includes('write')) {
       throw new AppError('forbidden', 'this API key is read-only');

@@ -7,6 +7,7 @@ import { withWorkspace } from '../db/tenant-scope.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { AdminToken } from './admin-token.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 
 export interface AppDeps {
   db: Db;
@@ -16,6 +17,8 @@ export interface AppDeps {
   vault: CredentialVault;
   /** Background jobs; absent in tools that only serve requests. */
   queue?: JobQueue;
+  /** Verified API keys; createApp makes one when not given. */
+  apiKeys?: ApiKeyCache;
 }
 
 /** The workspace of the current request (set by requireWorkspaceAccess). */

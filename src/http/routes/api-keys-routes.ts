@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../../workspaces/api-keys.ts';
 import { getWorkspace } from '../../workspaces/workspaces.ts';
-import { type AppDeps, inRequestWorkspace } from '../deps.ts';
+import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
 const createBody = z
@@ -28,7 +28,9 @@ export function apiKeysRoutes(deps: AppDeps): Router {
   });
   r.delete('/api-keys/:keyId', async (req, res) => {
     const keyId = parseInput(uuidParam, req.params.keyId, 'path');
-    res.json(await inRequestWorkspace(deps, res, (tx, ws) => revokeApiKey(tx, ws, keyId)));
+    const revoked = await inRequestWorkspace(deps, res, (tx, ws) => revokeApiKey(tx, ws, keyId));
+    deps.apiKeys?.forget(workspaceOf(res), keyId);
+    res.json(revoked);
   });
   return r;
 }

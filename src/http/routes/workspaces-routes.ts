@@ -48,6 +48,7 @@ export function workspaceRoutes(deps: AppDeps): Router {
     if (res.locals.principal.kind !== 'admin')
       throw new AppError('forbidden', 'deleting a workspace needs the admin token');
     await deleteWorkspace(deps.db, workspaceOf(res));
+    deps.apiKeys?.forget(workspaceOf(res));
     res.status(204).end();
   });
   return r;
