@@ -7,7 +7,7 @@ import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import { ValidationError } from '../../errors.ts';
 import { buildAccountIndex } from './account-index.ts';
-import { type ColumnMappingClassifier, type MappingProposal, proposeMapping } from './column-mapping.ts';
+import { type ColumnSample, type MappingProposal, proposeMapping } from './column-mapping.ts';
 import type { ImportEntityType } from './import-fields.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import {
@@ -17,7 +17,7 @@ import {
   type StageValueReport,
 } from './import-stages.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
-import { openTable, type RawRow, type TableLimits } from './table-reader.ts';
+import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
 import { type DateOrder, detectDateOrder } from './value-parsing.ts';
 
 const SAMPLE_ROWS = 200;
@@ -33,7 +33,8 @@ export interface PreviewInput {
   entityHint?: ImportEntityType;
   /** Overrides for a re-preview (confirm with a different mapping reuses this). */
   mapping?: ColumnMapping;
-  classifier: ColumnMappingClassifier;
+  /** A proposal refined beforehand (column-refinement.ts); the heuristic mapper's otherwise. */
+  proposal?: MappingProposal;
   stageClassifier: StageValueClassifier;
 }
 
@@ -67,28 +68,41 @@ export interface Preview {
   warnings: string[];
 }
 
+async function readSample(table: OpenedTable): Promise<{ sample: RawRow[]; columns: ColumnSample[] }> {
+  const sample: RawRow[] = [];
+  for (;;) {
+    if (sample.length >= SAMPLE_ROWS) break;
+    const next = await table.rows.next();
+    if (next.done) break;
+    sample.push(next.value);
+  }
+  if (sample.length === 0) throw new ValidationError('the file has a header row but no data rows');
+  const columns = table.headers.map((header, i) => ({
+    header,
+    values: sample.map((r) => r.cells[i] ?? null),
+  }));
+  return { sample, columns };
+}
+
+/** The columns and first rows of a file as the mapper sees them, for a refinement before the preview. */
+export async function sampleColumns(
+  path: string,
+  limits: TableLimits,
+  sheet?: string | null,
+): Promise<ColumnSample[]> {
+  const table = await openTable(path, limits, sheet);
+  try {
+    return (await readSample(table)).columns;
+  } finally {
+    await table.close();
+  }
+}
+
 export async function buildPreview(q: Queryable, workspaceId: string, input: PreviewInput): Promise<Preview> {
   const table = await openTable(input.path, input.limits, input.sheet);
   try {
-    const sample: RawRow[] = [];
-    for (;;) {
-      if (sample.length >= SAMPLE_ROWS) break;
-      const next = await table.rows.next();
-      if (next.done) break;
-      sample.push(next.value);
-    }
-    if (sample.length === 0) throw new ValidationError('the file has a header row but no data rows');
-    const columns = table.headers.map((header, i) => ({
-      header,
-      values: sample.map((r) => r.cells[i] ?? null),
-    }));
-    const heuristic = proposeMapping(columns, input.fileName, input.entityHint);
-    const proposal = await input.classifier.classify({
-      fileName: input.fileName,
-      columns,
-      heuristic,
-      ...(input.entityHint ? { entityHint: input.entityHint } : {}),
-    });
+    const { sample, columns } = await readSample(table);
+    const proposal = input.proposal ?? proposeMapping(columns, input.fileName, input.entityHint);
     const entity = proposal.entity_type;
     const mapping: Record<string, string | null> = input.mapping
       ? { ...input.mapping }

@@ -1,8 +1,7 @@
 /**
  * Column mapping: which entity type a file holds and which field each column feeds, with a confidence.
- * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money). A
- * ColumnMappingClassifier may refine the proposal; `heuristicClassifier` is the offline one and the seam
- * where an LLM-backed classifier plugs in.
+ * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money);
+ * column-refinement.ts asks the classify tier about the columns it is unsure of.
  */
 import { cellText, parseDate, parseMoney } from './value-parsing.ts';
 import {
@@ -32,17 +31,6 @@ export interface MappingProposal {
 export interface ColumnSample {
   header: string;
   values: readonly Cell[];
-}
-
-/** Refines (or replaces) the heuristic proposal; implementations must return every header once. */
-export interface ColumnMappingClassifier {
-  readonly name: string;
-  classify(input: {
-    fileName: string;
-    columns: readonly ColumnSample[];
-    heuristic: MappingProposal;
-    entityHint?: ImportEntityType;
-  }): Promise<MappingProposal>;
 }
 
 export function normaliseHeader(h: string): string {
@@ -163,11 +151,3 @@ export function proposeMapping(
     }),
   };
 }
-
-/** The offline classifier: the heuristic proposal as it is. An LLM-backed one replaces it when configured. */
-export const heuristicClassifier: ColumnMappingClassifier = {
-  name: 'heuristic',
-  async classify({ heuristic }) {
-    return heuristic;
-  },
-};

@@ -5,8 +5,9 @@ import { applyStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
 import { liveProgress } from '../../connectors/file-import/apply-import.ts';
 import { relinkAll } from '../../connectors/file-import/association-inference.ts';
-import { buildPreview, type Preview } from '../../connectors/file-import/build-preview.ts';
-import { heuristicClassifier } from '../../connectors/file-import/column-mapping.ts';
+import { buildPreview, type Preview, sampleColumns } from '../../connectors/file-import/build-preview.ts';
+import { proposeMapping } from '../../connectors/file-import/column-mapping.ts';
+import { needsRefinement, refineColumnMapping } from '../../connectors/file-import/column-refinement.ts';
 import { importLimits, startApply } from '../../connectors/file-import/file-import-jobs.ts';
 import {
   batchToApi,
@@ -64,6 +65,17 @@ export function importRoutes(deps: AppDeps): Router {
     try {
       const fields = parseInput(uploadFields, upload.fields, 'body');
       const principal = res.locals.principal as Principal | undefined;
+      const llm = createLlmSession(
+        { db: deps.db, config: deps.config.llm, vault: deps.vault, log: deps.log },
+        res.locals.workspaceId as string,
+      );
+      // Columns the heuristic mapper is unsure of go to the classify tier before the preview's
+      // transaction, like unseen stage labels after it: no model call inside a transaction.
+      const columns = await sampleColumns(upload.path, limits, fields.sheet ?? null);
+      const heuristic = proposeMapping(columns, upload.fileName, fields.entity_type);
+      const proposal = needsRefinement(heuristic)
+        ? await refineColumnMapping(llm, columns, heuristic)
+        : heuristic;
       const out = await inRequestWorkspace(deps, res, async (tx, ws) => {
         const preview = await buildPreview(tx, ws, {
           path: upload.path,
@@ -71,7 +83,7 @@ export function importRoutes(deps: AppDeps): Router {
           limits,
           sheet: fields.sheet ?? null,
           ...(fields.entity_type ? { entityHint: fields.entity_type } : {}),
-          classifier: heuristicClassifier,
+          proposal,
           stageClassifier: offlineStageClassifier,
         });
         const batch = await createBatch(tx, ws, {
@@ -93,10 +105,6 @@ export function importRoutes(deps: AppDeps): Router {
       // Unseen stage labels go to the classify tier after the preview transaction: the LLM session keeps
       // its own ledger transactions, which must not nest inside ours.
       if (out.preview.stage_values.some((s) => s.decided_by === 'unknown')) {
-        const llm = createLlmSession(
-          { db: deps.db, config: deps.config.llm, vault: deps.vault, log: deps.log },
-          res.locals.workspaceId as string,
-        );
         out.preview.stage_values = await classifyUnknownStages(
           out.preview.stage_values,
           createLlmStageClassifier(llm),
