@@ -204,14 +204,15 @@ async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: st
       ON CONFLICT DO NOTHING`,
     [workspaceId, batchId, txAt],
   );
+  // Deals this transaction created have no history yet (no other transaction can see them to write one),
+  // so these rows need no conflict check.
   const created = await tx.query(
     /* sql */ `${insert}
       SELECT $1::uuid, d.id, NULL, d.stage, NULL, d.stage_normalized, $3::timestamptz, 'file_import_new', $2::uuid
       FROM deals d
       WHERE d.workspace_id = $1::uuid AND d.source = '${IMPORT_SOURCE}' AND d.created_at = $3::timestamptz
         AND d.stage IS NOT NULL
-      ORDER BY d.id
-      ON CONFLICT DO NOTHING`,
+      ORDER BY d.id`,
     [workspaceId, batchId, txAt],
   );
   const transitions: Record<string, number> = {};
