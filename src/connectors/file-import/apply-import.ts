@@ -22,6 +22,8 @@ import { removeTempFile } from './temp-files.ts';
 // Rows per write: large enough to amortise the statements, small enough to keep memory flat and a staged
 // chunk of deals (about 6 MB) inside the session's default 8 MB of temp buffers.
 const CHUNK = 10_000;
+// Rows parsed between two turns of the event loop (see the parse loop).
+const YIELD_EVERY = 200;
 
 export interface ApplyCounts {
   rows: number;
@@ -153,6 +155,9 @@ async function writeBatch(
       if (!r.ok) counts.errored++;
       else chunk.add(r.key, r.record);
       if (chunk.added >= CHUNK) await flush();
+      // Parsed rows arrive as microtasks, which starve I/O callbacks: without a turn of the event loop now
+      // and then, the chunk being written waits on this loop to feed its COPY and read its results.
+      else if (counts.rows % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
     await flush();
     await writing;

@@ -17,8 +17,6 @@ import type { ImportStrategy } from './import-batches.ts';
 const STAGE = 'pandora_import_stage';
 // Rows per jsonb_to_recordset parameter where there is no COPY (about 1 MB of JSON).
 const RECORDSET_BATCH = 1000;
-// COPY data is sent in pieces of about this many characters.
-const COPY_PIECE = 256 * 1024;
 
 export interface ChunkCounts {
   inserted: number;
@@ -73,8 +71,11 @@ export async function openStagedWriter(
   async function stage(chunk: Chunk, columns: string[]) {
     await q.query(`TRUNCATE ${STAGE}`);
     if (copy) {
-      // Every line carries all columns (unset ones empty, i.e. NULL); only `columns` are written on.
-      await copy(`COPY ${STAGE} (${all.join(', ')}) FROM STDIN (FORMAT csv)`, pieces(chunk.rows.values()));
+      // Every line carries all columns (unset ones empty, i.e. NULL); only `columns` are written on. One
+      // piece: the socket sends it without waiting for this event loop, busy parsing the next chunk.
+      await copy(`COPY ${STAGE} (${all.join(', ')}) FROM STDIN (FORMAT csv)`, [
+        [...chunk.rows.values()].join(''),
+      ]);
       return;
     }
     const recordType = columns.map((c) => `${c} ${sqlType.get(c)}`).join(', ');
@@ -169,16 +170,4 @@ export async function openStagedWriter(
       return counts;
     },
   };
-}
-
-function* pieces(lines: Iterable<string | UpsertRow>): Generator<string> {
-  let piece = '';
-  for (const line of lines) {
-    piece += line as string;
-    if (piece.length > COPY_PIECE) {
-      yield piece;
-      piece = '';
-    }
-  }
-  if (piece) yield piece;
 }
