@@ -40,7 +40,7 @@ export interface StagedWriter {
 
 interface Chunk extends StagedChunk {
   /** key → the row's COPY line (server) or the row itself (no COPY). */
-  readonly rows: Map<string, string | UpsertRow>;
+  readonly rows: Map<string, Buffer | UpsertRow>;
   /** The columns any row sets: the only ones written, so the others keep their stored value or default. */
   readonly columns: Set<string>;
 }
@@ -73,9 +73,9 @@ export async function openStagedWriter(
     if (copy) {
       // Every line carries all columns (unset ones empty, i.e. NULL); only `columns` are written on. One
       // piece: the socket sends it without waiting for this event loop, busy parsing the next chunk.
-      await copy(`COPY ${STAGE} (${all.join(', ')}) FROM STDIN (FORMAT csv)`, [
-        [...chunk.rows.values()].join(''),
-      ]);
+      const data = Buffer.concat([...chunk.rows.values()] as Buffer[]);
+      chunk.rows.clear(); // a chunk is written once; its lines are garbage from here
+      await copy(`COPY ${STAGE} (${all.join(', ')}) FROM STDIN (FORMAT csv)`, [data]);
       return;
     }
     const recordType = columns.map((c) => `${c} ${sqlType.get(c)}`).join(', ');
@@ -91,7 +91,7 @@ export async function openStagedWriter(
 
   return {
     chunk(): Chunk {
-      const rows = new Map<string, string | UpsertRow>();
+      const rows = new Map<string, Buffer | UpsertRow>();
       const columns = new Set<string>();
       let added = 0;
       return {
@@ -106,7 +106,8 @@ export async function openStagedWriter(
             if (!(c in spec.columns)) throw new Error(`${spec.table}: unknown column "${c}" in import rows`);
             columns.add(c);
           }
-          rows.set(key, copy ? csvLine(row, all, spec) : row);
+          // As UTF-8 bytes: half the memory of the string when the text is not all Latin-1.
+          rows.set(key, copy ? Buffer.from(csvLine(row, all, spec)) : row);
         },
       };
     },
