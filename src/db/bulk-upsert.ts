@@ -199,13 +199,18 @@ export function toJsonParam(value: unknown): string {
 function* csvLines(batch: UpsertRow[], columns: string[], spec: UpsertTableSpec): Generator<string> {
   let chunk = '';
   for (const row of batch) {
-    chunk += columns.map((c) => csvField(row[c], spec.columns[c]!)).join(',') + '\n';
+    chunk += csvLine(row, columns, spec);
     if (chunk.length > 256 * 1024) {
       yield chunk;
       chunk = '';
     }
   }
   if (chunk) yield chunk;
+}
+
+/** One row as a line of COPY CSV, newline included. */
+export function csvLine(row: UpsertRow, columns: readonly string[], spec: UpsertTableSpec): string {
+  return `${columns.map((c) => csvField(row[c], spec.columns[c]!)).join(',')}\n`;
 }
 
 function csvField(value: unknown, type: ColumnType): string {

@@ -7,6 +7,9 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+/** CSV text for COPY, as strings or UTF-8 bytes. */
+export type CopyData = string | Uint8Array;
+
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>>;
   /** Runs a script of several statements with no parameters (migrations, DDL). */
@@ -15,7 +18,7 @@ export interface Queryable {
    * Optional fast path: `COPY <target> FROM STDIN` with CSV text. Bulk writers feature-detect it and fall
    * back to parameterised statements when a driver lacks it.
    */
-  copyFrom?(copySql: string, csv: AsyncIterable<string> | Iterable<string>): Promise<void>;
+  copyFrom?(copySql: string, csv: AsyncIterable<CopyData> | Iterable<CopyData>): Promise<void>;
 }
 
 export type DbKind = 'pglite' | 'postgres';

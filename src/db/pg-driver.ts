@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
+import type { CopyData, Db, QueryResult, Queryable, SqlParam } from './db.ts';
 
 // int8 and numeric come back as strings from pg but as numbers from PGlite; normalise to numbers so
 // callers never see the difference. Counts and sums here stay far inside the safe-integer range.
@@ -32,7 +32,7 @@ export function createPgDb(connectionString: string, poolSize: number): Db {
   async function copyInto(
     client: pg.PoolClient,
     copySql: string,
-    csv: AsyncIterable<string> | Iterable<string>,
+    csv: AsyncIterable<CopyData> | Iterable<CopyData>,
   ) {
     await pipeline(Readable.from(csv), client.query(copyFrom(copySql)));
   }

@@ -1,11 +1,11 @@
 /**
  * Applies a confirmed batch in ONE transaction (all or nothing): streams the file, normalises each row
- * with the confirmed mapping, and per chunk captures the previous image of every row it will touch, bulk
- * upserts (inserted rows are known by their created_at). Then: replace deletes the unreferenced records missing from the
- * file, deal stage changes are diffed into deal_stage_history, associations are inferred, and the
- * csv_import connection records the import.
+ * with the confirmed mapping, and writes chunk by chunk through the staged writer (new keys inserted in
+ * one statement, existing ones captured for the rollback and updated where they differ; inserted rows are
+ * known by their created_at). Then: replace deletes the unreferenced records missing from the file, deal
+ * stage changes are diffed into deal_stage_history, associations are inferred, and the csv_import
+ * connection records the import.
  */
-import { bulkUpsert, type UpsertRow } from '../../db/bulk-upsert.ts';
 import type { Db, Queryable } from '../../db/db.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
@@ -14,12 +14,16 @@ import { relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
-import { createRowNormaliser, IMPORT_SOURCE, type NormalisedRow } from './row-normaliser.ts';
+import { createRowNormaliser, IMPORT_SOURCE } from './row-normaliser.ts';
 import { openTable, type TableLimits } from './table-reader.ts';
+import { openStagedWriter, type StagedChunk, type StagedWriter } from './staged-write.ts';
 import { removeTempFile } from './temp-files.ts';
 
-// Rows per write: large enough to amortise the statements, small enough to keep memory flat.
+// Rows per write: large enough to amortise the statements, small enough to keep memory flat and a staged
+// chunk of deals (about 6 MB) inside the session's default 8 MB of temp buffers.
 const CHUNK = 10_000;
+// Rows parsed between two turns of the event loop (see the parse loop).
+const YIELD_EVERY = 200;
 
 export interface ApplyCounts {
   rows: number;
@@ -118,23 +122,29 @@ async function writeBatch(
   // the replace strategy and the rollback tell them apart (applied_at is set to the same value).
   const startedAt = await tx.query<{ now: string }>('SELECT now()::text AS now');
   const txAt = startedAt.rows[0]!.now;
-  // With no imported rows of this type before the batch there is nothing to capture or skip: every row
-  // the batch writes was created by it.
+  // With no imported rows of this type before the batch, every imported row after it is one the batch
+  // created: nothing can be missing from the file.
   const { rows: before } = await tx.query(
     `SELECT 1 FROM ${ENTITY_TABLES[entity].table} WHERE workspace_id = $1::uuid AND source = $2::text LIMIT 1`,
     [workspaceId, IMPORT_SOURCE],
   );
   const hadRows = before.length > 0;
-  let chunk: Extract<NormalisedRow, { ok: true }>[] = [];
+  const writer = await openStagedWriter(tx, ENTITY_TABLES[entity], {
+    workspaceId,
+    batchId: batch.id,
+    entityType: entity,
+    strategy: batch.strategy ?? 'merge',
+  });
+  let chunk = writer.chunk();
   // The database writes one chunk while this process parses the next (one connection, two CPUs busy).
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     await writing;
-    if (chunk.length === 0) return;
+    if (chunk.added === 0) return;
     const rowsDone = counts.rows;
     const current = chunk;
-    chunk = [];
-    writing = writeChunk(tx, workspaceId, batch, current, counts, hadRows).then(() =>
+    chunk = writer.chunk();
+    writing = writeChunk(writer, current, counts).then(() =>
       report({ phase: 'applying', rows_done: rowsDone, rows_total: batch.row_count }),
     );
   };
@@ -143,8 +153,11 @@ async function writeBatch(
       counts.rows++;
       const r = normalise(raw);
       if (!r.ok) counts.errored++;
-      else chunk.push(r);
-      if (chunk.length >= CHUNK) await flush();
+      else chunk.add(r.key, r.record);
+      if (chunk.added >= CHUNK) await flush();
+      // Parsed rows arrive as microtasks, which starve I/O callbacks: without a turn of the event loop now
+      // and then, the chunk being written waits on this loop to feed its COPY and read its results.
+      else if (counts.rows % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
     await flush();
     await writing;
@@ -154,7 +167,10 @@ async function writeBatch(
   }
   const result: Record<string, unknown> = {};
   if (batch.strategy === 'replace') {
-    const missing = await deleteMissingRecords(tx, workspaceId, batch.id, entity, txAt);
+    // Without imported rows before the batch, every imported row is one the file just wrote.
+    const missing = hadRows
+      ? await deleteMissingRecords(tx, workspaceId, batch.id, entity, txAt)
+      : { missing: 0, deleted: 0, kept_referenced: 0, records: [] };
     counts.deleted = missing.deleted;
     result.missing = missing;
   }
@@ -165,74 +181,49 @@ async function writeBatch(
   return { counts, result };
 }
 
-async function writeChunk(
-  tx: Queryable,
-  workspaceId: string,
-  batch: ImportBatchRow,
-  chunk: Extract<NormalisedRow, { ok: true }>[],
-  counts: ApplyCounts,
-  hadRows: boolean,
-): Promise<void> {
-  const spec = ENTITY_TABLES[batch.entity_type];
-  const byKey = new Map<string, UpsertRow>();
-  for (const r of chunk) byKey.set(r.key, r.record);
-  counts.skipped += chunk.length - byKey.size; // repeated keys: the last row wins
-  let keys = [...byKey.keys()];
-  const existing = /* sql */ `FROM ${spec.table} t
-    WHERE t.workspace_id = $1::uuid AND t.source = '${IMPORT_SOURCE}' AND t.source_id = ANY($4::text[])`;
-  if (batch.strategy === 'append') {
-    const { rows } = await tx.query<{ source_id: string }>(
-      `SELECT t.source_id ${existing.replaceAll('$4', '$2')}`,
-      [workspaceId, keys],
-    );
-    for (const r of rows) byKey.delete(r.source_id);
-    counts.skipped += rows.length;
-    keys = [...byKey.keys()];
-    if (keys.length === 0) return;
-  } else if (hadRows) {
-    // The rows as they are before this batch touches them: what a rollback writes back.
-    await tx.query(
-      `INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
-       SELECT $1::uuid, $2::uuid, $3::text, t.id, 'update', to_jsonb(t) ${existing} AND t.created_at <> now()
-       ON CONFLICT DO NOTHING`,
-      [workspaceId, batch.id, batch.entity_type, keys],
-    );
-  }
-  // One COPY batch per chunk: each batch costs a temp table.
-  const written = await bulkUpsert(tx, spec, workspaceId, [...byKey.values()], { batchSize: CHUNK });
+async function writeChunk(writer: StagedWriter, chunk: StagedChunk, counts: ApplyCounts): Promise<void> {
+  const written = await writer.write(chunk);
   counts.inserted += written.inserted;
   counts.updated += written.updated;
   counts.unchanged += written.unchanged;
+  counts.skipped += written.skipped;
 }
 
 /**
  * Stage snapshot diff: the previous images hold the stages before the batch, the table holds them after;
- * deals created in this transaction (created_at = its start) are new.
+ * deals created in this transaction (created_at = its start) are new. Deals go in id order so the history
+ * indexes led by deal_id and the foreign key checks walk the deals index page after page.
  */
 async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: string, txAt: string) {
-  const { rows } = await tx.query<{ source: string; n: number }>(
-    /* sql */ `WITH changed AS (
-        SELECT d.id, c.previous ->> 'stage' AS from_stage, c.previous ->> 'stage_normalized' AS from_norm,
-               d.stage, d.stage_normalized, 'file_import_diff' AS source
-        FROM import_batch_changes c
-        JOIN deals d ON d.workspace_id = $1::uuid AND d.id = c.row_id
-        WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals' AND c.action = 'update'
-          AND d.stage IS NOT NULL AND d.stage IS DISTINCT FROM c.previous ->> 'stage'
-        UNION ALL
-        SELECT d.id, NULL, NULL, d.stage, d.stage_normalized, 'file_import_new'
-        FROM deals d
-        WHERE d.workspace_id = $1::uuid AND d.source = '${IMPORT_SOURCE}' AND d.created_at = $3::timestamptz
-          AND d.stage IS NOT NULL),
-      ins AS (
-        INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage, from_stage_normalized,
-                                        to_stage_normalized, changed_at, source, import_batch_id)
-        SELECT $1::uuid, id, from_stage, stage, from_norm, stage_normalized, $3::timestamptz, source, $2::uuid
-        FROM changed
-        ON CONFLICT DO NOTHING RETURNING source)
-      SELECT source, count(*)::int AS n FROM ins GROUP BY source`,
+  const insert = /* sql */ `INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage,
+      from_stage_normalized, to_stage_normalized, changed_at, source, import_batch_id)`;
+  const diff = await tx.query(
+    /* sql */ `${insert}
+      SELECT $1::uuid, d.id, c.previous ->> 'stage', d.stage, c.previous ->> 'stage_normalized', d.stage_normalized,
+             $3::timestamptz, 'file_import_diff', $2::uuid
+      FROM import_batch_changes c
+      JOIN deals d ON d.workspace_id = $1::uuid AND d.id = c.row_id
+      WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals' AND c.action = 'update'
+        AND d.stage IS NOT NULL AND d.stage IS DISTINCT FROM c.previous ->> 'stage'
+      ORDER BY d.id
+      ON CONFLICT DO NOTHING`,
     [workspaceId, batchId, txAt],
   );
-  return Object.fromEntries(rows.map((r) => [r.source, r.n]));
+  // Deals this transaction created have no history yet (no other transaction can see them to write one),
+  // so these rows need no conflict check.
+  const created = await tx.query(
+    /* sql */ `${insert}
+      SELECT $1::uuid, d.id, NULL, d.stage, NULL, d.stage_normalized, $3::timestamptz, 'file_import_new', $2::uuid
+      FROM deals d
+      WHERE d.workspace_id = $1::uuid AND d.source = '${IMPORT_SOURCE}' AND d.created_at = $3::timestamptz
+        AND d.stage IS NOT NULL
+      ORDER BY d.id`,
+    [workspaceId, batchId, txAt],
+  );
+  const transitions: Record<string, number> = {};
+  if (diff.rowCount > 0) transitions.file_import_diff = diff.rowCount;
+  if (created.rowCount > 0) transitions.file_import_new = created.rowCount;
+  return transitions;
 }
 
 async function recordConnection(

@@ -171,7 +171,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         pendingKeys.push(r.key);
         if (pendingKeys.length >= KEY_CHUNK) await flushKeys();
       }
-      if (accountIndex) {
+      if (accountIndex && accountIndex.size > 0) {
         const refs = (r.record.source_data as { refs: Record<string, string | undefined> }).refs;
         if (accountIndex.find(refs.account_name ?? null, refs.account_domain ?? null)) accountMatches++;
       }

@@ -64,8 +64,12 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     const custom: Record<string, string> = {};
     let formulas = raw.formulas?.length ?? 0;
     let currencyFromAmount: string | null = null;
+    // One closure per row, not per cell: it sits on the hot path of preview and apply.
+    let header = '';
+    const fail = (message: string) => errors.push({ row: raw.row, column: header, message });
     for (let i = 0; i < columns.length; i++) {
-      const { header, field } = columns[i]!;
+      const { field } = columns[i]!;
+      header = columns[i]!.header;
       const cell: Cell = raw.cells[i] ?? null;
       let text = cellText(cell);
       if (typeof cell === 'string') {
@@ -80,7 +84,6 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
         continue;
       }
       if (text === '') continue;
-      const fail = (message: string) => errors.push({ row: raw.row, column: header, message });
       const target = REFERENCE_FIELDS.has(field.name) ? refs : record;
       switch (field.kind) {
         case 'email': {

@@ -109,7 +109,7 @@ export function detectDateOrder(samples: readonly Cell[]): DateOrder {
   return dmy > mdy ? 'dmy' : 'mdy';
 }
 
-const CURRENCY_SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' };
+const CURRENCY_SYMBOLS = Object.entries({ $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' });
 
 /** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
 export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
@@ -124,7 +124,7 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
     currency = code[1]!;
     s = s.replace(code[0], '');
   }
-  for (const [sym, iso] of Object.entries(CURRENCY_SYMBOLS)) {
+  for (const [sym, iso] of CURRENCY_SYMBOLS) {
     if (s.includes(sym)) {
       currency ??= iso;
       s = s.replaceAll(sym, '');
