@@ -10,6 +10,7 @@ import type { Db, Queryable } from '../../db/db.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
+import { compactPipelineRollups } from '../../entities/pipeline-rollups.ts';
 import { relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
@@ -75,6 +76,7 @@ export async function applyImportBatch(
       await recordConnection(tx, workspaceId, locked, counts);
     });
     await removeTempFile(batch.temp_path);
+    if (batch.entity_type === 'deals') await compactRollups(db, log, workspaceId);
   } catch (err) {
     log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
     await withWorkspace(db, workspaceId, (tx) =>
@@ -88,6 +90,18 @@ export async function applyImportBatch(
     await removeTempFile(batch.temp_path);
   } finally {
     liveProgress.delete(batchId);
+  }
+}
+
+/** The apply wrote pipeline rollup deltas chunk by chunk; folding them is upkeep, never a reason to fail. */
+async function compactRollups(db: Db, log: Logger, workspaceId: string): Promise<void> {
+  try {
+    await withWorkspace(db, workspaceId, (tx) => compactPipelineRollups(tx, workspaceId));
+  } catch (err) {
+    log.warn(
+      { err, workspaceId },
+      'pipeline rollup compaction after import failed; the next sync retries it',
+    );
   }
 }
 

@@ -182,7 +182,12 @@ function splitFullName(refs: Record<string, unknown>, record: UpsertRow, entity:
 function applyDealRules(record: UpsertRow, setup: NormaliserSetup, currency: string | null) {
   if (currency && record.currency === undefined) record.currency = currency;
   const stage = record.stage as string | undefined;
-  if (!stage) return;
+  if (!stage) {
+    // A deal without a stage is open; is_closed and is_won must never be left empty.
+    record.is_closed ??= false;
+    record.is_won ??= false;
+    return;
+  }
   const normalised = setup.stageOf(stage);
   record.stage_normalized = normalised;
   if (record.is_closed === undefined)

@@ -300,4 +300,36 @@ describe('file import over HTTP', () => {
       0,
     );
   });
+
+  test('deals without a stage import as open deals, and the pipeline summary counts them', async () => {
+    const other = await app.createWorkspace('No stage');
+    const csv = `Deal ID,Deal Name,Amount,Stage,Close Date
+S-1,Staged,1000,Negotiation,2026-03-31
+S-2,Stageless,2500,,2026-04-30
+S-3,Won,700,Closed Won,2026-02-28
+`;
+    const up = await upload(app, other, 'pipeline.csv', csv);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const done = await confirmAndWait(app, other, up.body.batch.id, { strategy: 'merge' });
+    assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    const rows = await q(
+      `SELECT source_id, stage, is_closed, is_won FROM deals WHERE workspace_id = $1 ORDER BY source_id`,
+      [other.id],
+    );
+    assert.deepEqual(rows[1], { source_id: 'id:S-2', stage: null, is_closed: false, is_won: false });
+    // Open deals: the staged one and the stageless one (in the null stage bucket).
+    const summary = await app.request('GET', `/api/workspaces/${other.id}/pipeline/summary`, {
+      token: other.key,
+    });
+    assert.deepEqual(summary.body.totals, {
+      count: 2,
+      amount: 3500,
+      weighted_amount: summary.body.totals.weighted_amount,
+    });
+    const { rows: rollups } = await app.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM deal_pipeline_rollups WHERE workspace_id = $1::uuid',
+      [other.id],
+    );
+    assert.equal(rollups[0]!.n, 3, 'the apply folds its rollup deltas: one row per group');
+  });
 });
