@@ -1,6 +1,8 @@
 /** The benchmark's HubSpot dataset: N contacts and N deals, deterministic, shared by the fake process and the baseline. */
 import { type HsObject, type HubspotDataset, PIPELINES } from '../../test/fakes/fake-hubspot.ts';
 
+export const BENCH_TOKEN = 'bench-token-0123456789';
+
 export function dataset(n: number): HubspotDataset {
   const t0 = Date.parse('2025-01-01T00:00:00Z');
   const stages = PIPELINES.results[0]!.stages.map((s) => s.id);
@@ -55,7 +57,7 @@ export function dataset(n: number): HubspotDataset {
     lastName: String(k + 1),
   }));
   return {
-    token: 'bench-token-0123456789',
+    token: BENCH_TOKEN,
     objects: { companies: [], contacts, deals, calls: [], emails: [], meetings: [], notes: [], tasks: [] },
     owners,
     customProperties: {},

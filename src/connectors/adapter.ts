@@ -11,7 +11,7 @@ import type { UpsertRow } from '../db/bulk-upsert.ts';
 import type { EntityName } from '../entities/entity-tables.ts';
 import type { Logger } from '../logger.ts';
 import type { StageInput, StageNormalized } from '../compute/stage-normalisation.ts';
-import type { HttpClient, RateLimit } from './http-client.ts';
+import type { ErrorResponseClassifier, ErrorVerdict, HttpClient, RateLimit } from './http-client.ts';
 
 /** A reference to another entity row by its source id; `source` defaults to the connector's source. */
 export interface SourceRef {
@@ -119,7 +119,9 @@ export interface ConnectorHttpProfile<Credentials> {
   /** The published limit, e.g. HubSpot 100 requests / 10 s per app. */
   rateLimit: RateLimit;
   /** GraphQL sources: decide which `errors[]` payloads are worth a retry (complexity, rate). */
-  classifyGraphqlErrors?: (errors: readonly unknown[]) => 'retryable' | 'auth' | 'fatal';
+  classifyGraphqlErrors?: (errors: readonly unknown[]) => ErrorVerdict;
+  /** Sources whose error statuses mean something else, e.g. Google's 403 for a rate limit. */
+  classifyErrorResponse?: ErrorResponseClassifier;
 }
 
 export interface ConnectorAdapter<Credentials = unknown> {

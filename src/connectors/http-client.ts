@@ -2,7 +2,9 @@
  * The one HTTP helper for every external call (plain fetch): base URL, timeout, token-bucket rate limit,
  * retries with jittered exponential backoff on 429/5xx/network errors honouring Retry-After, and errors
  * as UpstreamError. 401/403 become UpstreamAuthError and are never retried: the orchestrator marks the
- * connection auth_failed. A body that is not JSON is an UpstreamError too, never a crash.
+ * connection auth_failed. A source whose statuses mean something else (Google answers rate limits with
+ * 403) says so through `classifyErrorResponse`. A body that is not JSON is an UpstreamError too, never a
+ * crash.
  */
 import { UpstreamError } from '../errors.ts';
 import { createTokenBucket, type RateLimit, sleep, type TokenBucket } from './rate-limiter.ts';
@@ -11,6 +13,20 @@ export type { RateLimit } from './rate-limiter.ts';
 
 /** Credentials rejected (401/403, or an auth error inside a GraphQL 200). */
 export class UpstreamAuthError extends UpstreamError {}
+
+/** What a failed response means: retry with backoff, rejected credentials, or give up. */
+export type ErrorVerdict = 'retryable' | 'auth' | 'fatal';
+
+/**
+ * A source's reading of a failed response (status and body text); undefined keeps the default
+ * (401/403 auth, 429/5xx retryable, anything else fatal).
+ */
+export type ErrorResponseClassifier = (status: number, body: string) => ErrorVerdict | undefined;
+
+function defaultVerdict(status: number): ErrorVerdict {
+  if (status === 401 || status === 403) return 'auth';
+  return status === 429 || status >= 500 ? 'retryable' : 'fatal';
+}
 
 export interface HttpClientOptions {
   service: string;
@@ -29,7 +45,9 @@ export interface HttpClientOptions {
   rateLimit?: TokenBucket | RateLimit;
   signal?: AbortSignal;
   /** GraphQL: which `errors[]` are retryable (complexity/rate), auth, or fatal. */
-  classifyGraphqlErrors?: (errors: readonly unknown[]) => 'retryable' | 'auth' | 'fatal';
+  classifyGraphqlErrors?: (errors: readonly unknown[]) => ErrorVerdict;
+  /** Overrides the status-based verdict on a failed response, e.g. a 403 that is really a rate limit. */
+  classifyErrorResponse?: ErrorResponseClassifier;
   fetchImpl?: typeof fetch;
 }
 
@@ -114,15 +132,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (outcome) {
         const { res, text } = outcome;
         if (res.ok) return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text);
-        if (res.status === 401 || res.status === 403)
+        const verdict = options.classifyErrorResponse?.(res.status, text) ?? defaultVerdict(res.status);
+        if (verdict === 'auth')
           throw new UpstreamAuthError(
             service,
             res.status,
             excerpt(text),
             `${service} rejected the credentials (${res.status})`,
           );
-        const retryable = res.status === 429 || res.status >= 500;
-        if (!retryable || attempt >= maxRetries) throw new UpstreamError(service, res.status, excerpt(text));
+        if (verdict === 'fatal' || attempt >= maxRetries)
+          throw new UpstreamError(service, res.status, excerpt(text));
         const after = retryAfterMs(res.headers.get('retry-after'));
         if (after !== undefined && after > maxRetryAfterMs)
           throw new UpstreamError(service, res.status, excerpt(text));

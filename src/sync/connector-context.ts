@@ -70,6 +70,7 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
       deps.config.connectorRateLimits[adapter.name] ?? adapter.http.rateLimit,
     ),
     classifyGraphqlErrors: adapter.http.classifyGraphqlErrors,
+    classifyErrorResponse: adapter.http.classifyErrorResponse,
     signal,
   });
   return {

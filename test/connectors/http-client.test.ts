@@ -50,6 +50,26 @@ describe('http client', () => {
     assert.equal(out.auth, 'Bearer s3cret');
   });
 
+  test('an error classifier overrides the status verdict; undefined keeps the default', async () => {
+    const classifyErrorResponse = (status: number, body: string) =>
+      status === 403 && body.includes('slow down')
+        ? ('retryable' as const)
+        : status === 502
+          ? ('fatal' as const)
+          : undefined;
+    fake.fault({ status: 403, body: '{"message":"slow down"}' });
+    const before = fake.requests.length;
+    const out = await client({ classifyErrorResponse }).get<{ path: string }>('/classified');
+    assert.equal(out.path, '/api/classified');
+    assert.equal(fake.requests.length - before, 2);
+    fake.fault({ status: 403, body: '{"message":"forbidden"}' });
+    await assert.rejects(client({ classifyErrorResponse }).get('/classified'), UpstreamAuthError);
+    fake.fault({ status: 502 });
+    const mark = fake.requests.length;
+    await assert.rejects(client({ classifyErrorResponse }).get('/classified'), UpstreamError);
+    assert.equal(fake.requests.length - mark, 1, 'a fatal verdict is not retried');
+  });
+
   test('retries 429 honouring Retry-After and 5xx with backoff', async () => {
     fake.fault({ status: 429, headers: { 'retry-after': '0' } });
     fake.fault({ status: 503 });

@@ -315,6 +315,35 @@ describe('HubSpot connector', () => {
     );
   });
 
+  test('a failure in the read-ahead of the next object keeps the pages before it; the resume starts there', async () => {
+    await app.t.db.query(`DELETE FROM deals WHERE workspace_id = $1`, [ws()]);
+    await app.t.db.query(`DELETE FROM contacts WHERE workspace_id = $1`, [ws()]);
+    await app.t.db.query(`DELETE FROM accounts WHERE workspace_id = $1`, [ws()]);
+    // The deals list is read ahead while contacts are still being written; its first page is malformed.
+    hs.fault({ match: (r) => r.path === '/crm/v3/objects/deals', status: 200, body: '{"results": [' });
+    const first = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
+    const failed = await runSync({ ...app.deps, queue: undefined }, ws(), first.row.id);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /not JSON/);
+    assert.equal(await count('SELECT count(*)::int AS n FROM accounts WHERE workspace_id = $1'), 5);
+    assert.equal(await count('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1'), 10);
+    assert.equal(await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1'), 0);
+
+    const mark = hs.requests.length;
+    const resumed = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
+    const done = await runSync({ ...app.deps, queue: undefined }, ws(), resumed.row.id);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const paths = hs.requests.slice(mark).map((r) => r.path);
+    assert.ok(!paths.includes('/crm/v3/objects/companies'), 'resume re-read companies');
+    assert.ok(!paths.includes('/crm/v3/objects/contacts'), 'resume re-read contacts');
+    assert.equal(done.counts.deals!.inserted, 5);
+    assert.equal(done.counts.deal_contacts!.inserted, 10);
+    assert.equal(
+      await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND account_id IS NOT NULL'),
+      5,
+    );
+  });
+
   test('an expired token marks the connection auth_failed and blocks syncs until reconnect', async () => {
     hs.data.token = 'rotated-token-abcdef';
     const res = await app.api('POST', '/connectors/hubspot/sync', {});

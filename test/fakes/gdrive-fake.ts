@@ -2,7 +2,7 @@
  * A fake Google Drive v3: files.list (parses the `'<id>' in parents` and `modifiedTime > '…'` parts of q),
  * nextPageToken paging, files.get, export and alt=media, about. Bearer token; 401 UNAUTHENTICATED otherwise.
  */
-import { type FakeServer, startFakeServer } from './fake-server.ts';
+import { type Fault, type FakeServer, startFakeServer } from './fake-server.ts';
 
 export interface DriveFakeFile {
   id: string;
@@ -23,6 +23,28 @@ export interface DriveFakeData {
 export type DriveFake = FakeServer & { data: DriveFakeData };
 
 const FOLDER = 'application/vnd.google-apps.folder';
+
+/**
+ * Drive's 403 answers, as documented (error.errors[].reason): the per-user and per-project rate limits,
+ * which a client should retry with backoff, and a genuine permission refusal.
+ */
+export function driveForbidden(
+  reason: 'userRateLimitExceeded' | 'rateLimitExceeded' | 'insufficientPermissions',
+  times = 1,
+): Fault {
+  const message =
+    reason === 'insufficientPermissions'
+      ? 'Insufficient Permission: Request had insufficient authentication scopes.'
+      : reason === 'userRateLimitExceeded'
+        ? 'User Rate Limit Exceeded'
+        : 'Rate Limit Exceeded';
+  const domain = reason === 'insufficientPermissions' ? 'global' : 'usageLimits';
+  return {
+    status: 403,
+    times,
+    body: JSON.stringify({ error: { errors: [{ domain, reason, message }], code: 403, message } }),
+  };
+}
 
 export async function startDriveFake(data: DriveFakeData): Promise<DriveFake> {
   const unauthenticated = {

@@ -25,6 +25,7 @@ export function adapterContext(
       baseUrl: opts.baseUrl,
       headers: adapter.http.authHeaders(opts.credentials),
       classifyGraphqlErrors: adapter.http.classifyGraphqlErrors,
+      classifyErrorResponse: adapter.http.classifyErrorResponse,
       retryBaseMs: 1,
       retryMaxMs: 5,
       maxRetries: 3,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { GoneError, ValidationError } from '../../errors.ts';
 import type { ConnectorAdapter, NormalisedRecord } from '../adapter.ts';
 import {
+  classifyDriveError,
   DRIVE_ID,
   type DriveFile,
   FOLDER_MIME,
@@ -76,6 +77,7 @@ export const gdriveAdapter: ConnectorAdapter<DriveCredentials> = {
     authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
     // Drive allows 12,000 queries per minute per project; stay well below for one connection.
     rateLimit: { capacity: 10, refillPerSecond: 10 },
+    classifyErrorResponse: classifyDriveError,
   },
   entities: () => ['documents'],
 

@@ -1,10 +1,11 @@
 /**
  * Google Drive v3: files.list with a `q` filter and nextPageToken paging, folder lookups for the
- * selection, and content export (Google Docs editors files) or download (plain text files) on demand.
+ * selection, content export (Google Docs editors files) or download (plain text files) on demand, and
+ * the reading of Drive's error responses (its rate limits arrive as 403).
  */
 import { z } from 'zod';
 import { UpstreamError } from '../../errors.ts';
-import type { HttpClient } from '../http-client.ts';
+import type { ErrorVerdict, HttpClient } from '../http-client.ts';
 import { parseUpstream } from '../upstream-payload.ts';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
@@ -33,6 +34,28 @@ export type DriveFile = z.infer<typeof fileSchema>;
 const listSchema = z
   .object({ nextPageToken: z.string().nullish(), files: z.array(fileSchema).default([]) })
   .loose();
+
+// Drive reports "slow down" as 403 with one of these reasons in error.errors[]; other 403s
+// (insufficientPermissions, a revoked grant) really are about access.
+const RATE_LIMIT_REASONS = new Set(['userRateLimitExceeded', 'rateLimitExceeded']);
+const errorBodySchema = z.object({
+  error: z.object({ errors: z.array(z.object({ reason: z.string().nullish() }).loose()).nullish() }).loose(),
+});
+
+/** A 403 whose reason is a rate limit is retried with backoff; everything else keeps the default. */
+export function classifyDriveError(status: number, body: string): ErrorVerdict | undefined {
+  if (status !== 403) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = errorBodySchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const reasons = parsed.data.error.errors ?? [];
+  return reasons.some((e) => e.reason && RATE_LIMIT_REASONS.has(e.reason)) ? 'retryable' : undefined;
+}
 
 /** A Drive query literal: single quotes and backslashes escaped as the q grammar requires. */
 function literal(value: string): string {

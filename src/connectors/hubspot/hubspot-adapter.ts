@@ -21,6 +21,7 @@ import {
   fetchOwnerEmails,
   HUBSPOT_OBJECTS,
   type HubspotObject,
+  type HubspotPage,
   type HubspotRecord,
   listObjects,
   modifiedProperty,
@@ -95,17 +96,39 @@ function modifiedMs(object: HubspotObject, r: HubspotRecord): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** One API page normalised: its rows, deal↔contact links and the newest last-modified time in it. */
+interface NormalisedPage {
+  records: NormalisedRecord[];
+  dealContacts: DealContactLink[];
+  newestMs: number | null;
+  after: string | undefined;
+}
+
+function normalisePage(object: HubspotObject, page: HubspotPage, lookups: HubspotLookups): NormalisedPage {
+  const records: NormalisedRecord[] = [];
+  const dealContacts: DealContactLink[] = [];
+  let newestMs: number | null = null;
+  for (const r of page.results) {
+    const out = normaliseRecord(object, r, lookups);
+    records.push(out.record);
+    if (out.dealContacts) for (const link of out.dealContacts) dealContacts.push(link);
+    const ms = modifiedMs(object, r);
+    if (ms !== null && (newestMs === null || ms > newestMs)) newestMs = ms;
+  }
+  return { records, dealContacts, newestMs, after: page.paging?.next?.after };
+}
+
 class PageBuffer {
   records: NormalisedRecord[] = [];
   dealContacts: DealContactLink[] = [];
   add(object: HubspotObject, results: HubspotRecord[], lookups: HubspotLookups, cursor: HubspotCursor) {
-    for (const r of results) {
-      const out = normaliseRecord(object, r, lookups);
-      this.records.push(out.record);
-      if (out.dealContacts) this.dealContacts.push(...out.dealContacts);
-      const ms = modifiedMs(object, r);
-      if (ms !== null && ms > (cursor.watermarks[object] ?? 0)) cursor.watermarks[object] = ms;
-    }
+    this.addNormalised(object, normalisePage(object, { results }, lookups), cursor);
+  }
+  addNormalised(object: HubspotObject, page: NormalisedPage, cursor: HubspotCursor) {
+    for (const r of page.records) this.records.push(r);
+    for (const l of page.dealContacts) this.dealContacts.push(l);
+    if (page.newestMs !== null && page.newestMs > (cursor.watermarks[object] ?? 0))
+      cursor.watermarks[object] = page.newestMs;
   }
   get size() {
     return this.records.length;
@@ -148,42 +171,31 @@ async function* syncHubspot(
   const lookups = await loadLookups(ctx);
   const buffer = new PageBuffer();
   const sinceAtStart = { ...cursor.watermarks };
-  const walkers = new Map<number, ListWalker>();
+  const walkers = new Map<number, ListWalker<NormalisedPage>>();
+  const walk = (object: HubspotObject, after: string | undefined) =>
+    startListWalker(ctx.http, object, {
+      after,
+      properties: [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])],
+      associations: ASSOCIATIONS[object],
+      maxBuffered: READ_AHEAD_PAGES,
+      prepare: (page) => normalisePage(object, page, lookups),
+    });
   try {
     for (; cursor.phase < HUBSPOT_OBJECTS.length; cursor.phase++) {
       const object = HUBSPOT_OBJECTS[cursor.phase]!;
       const properties = [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])];
       if (!incremental) {
         // This object's walk (maybe started ahead while the previous object was written) and the next one's.
-        const walker =
-          walkers.get(cursor.phase) ??
-          startListWalker(ctx.http, object, {
-            after: cursor.after,
-            properties,
-            associations: ASSOCIATIONS[object],
-            maxBuffered: READ_AHEAD_PAGES,
-          });
+        const walker = walkers.get(cursor.phase) ?? walk(object, cursor.after);
         walkers.delete(cursor.phase);
         const nextObject = HUBSPOT_OBJECTS[cursor.phase + 1];
-        if (nextObject && !walkers.has(cursor.phase + 1)) {
-          const nextProps = [
-            ...BASE_PROPERTIES[nextObject],
-            ...(lookups.customProperties.get(nextObject) ?? []),
-          ];
-          walkers.set(
-            cursor.phase + 1,
-            startListWalker(ctx.http, nextObject, {
-              properties: nextProps,
-              associations: ASSOCIATIONS[nextObject],
-              maxBuffered: READ_AHEAD_PAGES,
-            }),
-          );
-        }
+        if (nextObject && !walkers.has(cursor.phase + 1))
+          walkers.set(cursor.phase + 1, walk(nextObject, undefined));
         for (;;) {
           const page = await walker.next();
           if (!page) break;
-          cursor.after = page.paging?.next?.after;
-          buffer.add(object, page.results, lookups, cursor);
+          cursor.after = page.after;
+          buffer.addNormalised(object, page, cursor);
           if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
             yield buffer.flush(object, cursor.after ? cursor : nextPhase(cursor));
         }

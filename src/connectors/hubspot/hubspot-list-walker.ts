@@ -2,17 +2,22 @@
  * Read-ahead over one object list: fetches `after`-paged list pages into a bounded buffer while the
  * consumer is busy, so the initial sync can walk the next object while the current one is written.
  * List paging is sequential within an object; the concurrency is across objects.
+ *
+ * Each page is prepared (normalised) as soon as it arrives, in the event-loop turn of its own response:
+ * the CPU work is spread between the writer's database round trips instead of running as one long
+ * microtask chain when the consumer asks for a batch, which would hold back every reply the writer is
+ * waiting for.
  */
 import type { HttpClient } from '../http-client.ts';
 import { type HubspotObject, type HubspotPage, listObjects } from './hubspot-api.ts';
 
-export interface ListWalker {
-  /** The next API page, or null after the last one. Rethrows a fetch failure. */
-  next(): Promise<HubspotPage | null>;
+export interface ListWalker<T> {
+  /** The next prepared API page, or null after the last one. Rethrows a fetch or prepare failure. */
+  next(): Promise<T | null>;
   stop(): void;
 }
 
-export function startListWalker(
+export function startListWalker<T>(
   http: HttpClient,
   object: HubspotObject,
   opts: {
@@ -20,9 +25,10 @@ export function startListWalker(
     properties: readonly string[];
     associations: readonly string[];
     maxBuffered: number;
+    prepare(page: HubspotPage): T;
   },
-): ListWalker {
-  const buffer: HubspotPage[] = [];
+): ListWalker<T> {
+  const buffer: T[] = [];
   let finished = false;
   let stopped = false;
   let failure: unknown;
@@ -48,7 +54,7 @@ export function startListWalker(
           properties: opts.properties,
           associations: opts.associations,
         });
-        buffer.push(page);
+        buffer.push(opts.prepare(page));
         after = page.paging?.next?.after;
         notify();
       } while (after);

@@ -6,7 +6,7 @@ import { UpstreamAuthError } from '../../../src/connectors/http-client.ts';
 import { withWorkspace } from '../../../src/db/tenant-scope.ts';
 import { GoneError, UpstreamError, ValidationError } from '../../../src/errors.ts';
 import { postSyncSteps } from '../../../src/sync/post-sync-steps.ts';
-import { type DriveFake, startDriveFake } from '../../fakes/gdrive-fake.ts';
+import { type DriveFake, driveForbidden, startDriveFake } from '../../fakes/gdrive-fake.ts';
 import { adapterContext, collectSync } from '../../helpers/adapter-context.ts';
 import { createTestDb, type TestDb } from '../../helpers/test-db.ts';
 import { createWorkspace, writePages } from '../../helpers/write-pages.ts';
@@ -192,5 +192,31 @@ describe('Google Drive adapter', () => {
       collectSync(gdriveAdapter, ctx(selected), { mode: 'initial', cursor: {} }),
       UpstreamError,
     );
+  });
+
+  test('a 403 rate limit is retried with backoff, not taken for rejected credentials', async () => {
+    const listing = (r: { path: string }) => r.path === '/drive/v3/files';
+    drive.fault({ ...driveForbidden('userRateLimitExceeded'), match: listing });
+    drive.fault({ ...driveForbidden('rateLimitExceeded'), match: listing });
+    const before = drive.requests.length;
+    const pages = await collectSync(gdriveAdapter, ctx(selected), { mode: 'initial', cursor: {} });
+    assert.equal(pages.flatMap((p) => p.records?.documents ?? []).length, 4);
+    // Each refused listing was asked again with the same query.
+    const listings = drive.requests.slice(before).filter(listing);
+    assert.equal(listings.length - new Set(listings.map((r) => JSON.stringify(r.query))).size, 2);
+
+    // A rate limit that outlasts the retries fails as an upstream error, leaving the credentials alone.
+    drive.fault(driveForbidden('userRateLimitExceeded', 10));
+    const err = await collectSync(gdriveAdapter, ctx(selected), { mode: 'initial', cursor: {} }).then(
+      () => assert.fail('expected the sync to fail'),
+      (e: unknown) => e,
+    );
+    drive.clearFaults();
+    assert.ok(err instanceof UpstreamError && !(err instanceof UpstreamAuthError), String(err));
+    assert.equal(err.status, 403);
+
+    // Any other 403 is still about access.
+    drive.fault(driveForbidden('insufficientPermissions'));
+    await assert.rejects(collectSync(gdriveAdapter, ctx(selected)), UpstreamAuthError);
   });
 });
