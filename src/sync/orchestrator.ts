@@ -29,6 +29,7 @@ import { writePage } from './page-writer.ts';
 import './all-post-sync-steps.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
+import { createStatisticsKeeper } from './table-statistics.ts';
 
 export interface SyncDeps {
   db: Db;
@@ -99,6 +100,7 @@ export async function runSync(
     });
     const cursor = startCursor(conn.sync_cursor, log.mode);
     const iterator = adapter.sync(ctx, { mode: log.mode, cursor })[Symbol.asyncIterator]();
+    const statistics = createStatisticsKeeper(deps.db, deps.log);
     let next = iterator.next();
     for (;;) {
       const step = await next;
@@ -106,6 +108,7 @@ export async function runSync(
       next = iterator.next();
       next.catch(() => undefined); // awaited on the next turn; a failure there is handled then
       await commitPage(deps.db, workspaceId, syncLogId, conn.id, adapter.name, log.mode, step.value, counts);
+      await statistics.afterPage(counts);
       pages++;
       await hooks.afterPage?.(pages);
     }
