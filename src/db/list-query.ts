@@ -249,6 +249,7 @@ export function parseListParams(
 }
 
 export interface ListPage<Row> {
+  /** As selected: the spec's columns plus the cursor's helper columns; map with toApiRecord. */
   rows: Row[];
   nextCursor: string | null;
   total?: number;
@@ -350,12 +351,8 @@ export async function runListQuery<Row extends Record<string, unknown>>(
           id: String(last.id),
         })
       : null;
-  const sortColumn = spec.sorts[lp.sortKey]!.column;
-  const extraSortColumn = Object.hasOwn(spec.columns, sortColumn) ? null : sortColumn;
-  for (const r of pageRows) {
-    delete (r as Record<string, unknown>)._sort_value;
-    if (extraSortColumn) delete (r as Record<string, unknown>)[extraSortColumn];
-  }
+  // Rows keep the cursor's helper columns (_sort_value, a scaled sort key): toApiRecord picks the API
+  // columns, and deleting properties would turn every row into a slow dictionary-mode object first.
   const page: ListPage<Row> = { rows: pageRows, nextCursor };
   if (lp.includeTotal) {
     const { rows: counted } = await q.query<{ total: number }>(built.countSql, built.countValues);
@@ -367,7 +364,7 @@ export async function runListQuery<Row extends Record<string, unknown>>(
 /** Maps a row to an API object: the declared columns only, timestamps as ISO strings. */
 export function toApiRecord(columns: Readonly<Record<string, ColumnKind>>, row: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(columns)) {
+  for (const name in columns) {
     const v = row[name];
     out[name] = v instanceof Date ? v.toISOString() : (v ?? null);
   }
