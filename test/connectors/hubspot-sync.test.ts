@@ -17,6 +17,19 @@ describe('HubSpot connector', () => {
     return (await app.api('GET', `/sync-log/${id}`)).body;
   };
 
+  /** Runs the sync again after a failure in the deals: it must start at deals and insert the 5 of them. */
+  async function resumeAtDeals() {
+    const mark = hs.requests.length;
+    const resumed = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
+    const done = await runSync({ ...app.deps, queue: undefined }, ws(), resumed.row.id);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const paths = hs.requests.slice(mark).map((r) => r.path);
+    assert.ok(!paths.includes('/crm/v3/objects/companies'), 'resume re-read companies');
+    assert.ok(!paths.includes('/crm/v3/objects/contacts'), 'resume re-read contacts');
+    assert.equal(done.counts.deals!.inserted, 5);
+    return done;
+  }
+
   before(async () => {
     app = await startConnectorApp({ PANDORA_HUBSPOT_RATE_LIMIT: '1000/1' });
     hs = await startFakeHubspot(makeHubspotDataset(5, { engagements: true }));
@@ -298,14 +311,7 @@ describe('HubSpot connector', () => {
     assert.equal(await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1'), 0);
     assert.equal(await count('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1'), 10);
     await app.deps.queue.idle();
-    const mark = hs.requests.length;
-    const resumed = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
-    const done = await runSync({ ...app.deps, queue: undefined }, ws(), resumed.row.id);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
-    const paths = hs.requests.slice(mark).map((r) => r.path);
-    assert.ok(!paths.includes('/crm/v3/objects/companies'), 'resume re-read companies');
-    assert.ok(!paths.includes('/crm/v3/objects/contacts'), 'resume re-read contacts');
-    assert.equal(done.counts.deals!.inserted, 5);
+    const done = await resumeAtDeals();
     assert.equal(done.counts.contacts, undefined);
     assert.equal(await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1'), 5);
     assert.equal(await count('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1'), 10);
@@ -329,14 +335,7 @@ describe('HubSpot connector', () => {
     assert.equal(await count('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1'), 10);
     assert.equal(await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1'), 0);
 
-    const mark = hs.requests.length;
-    const resumed = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
-    const done = await runSync({ ...app.deps, queue: undefined }, ws(), resumed.row.id);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
-    const paths = hs.requests.slice(mark).map((r) => r.path);
-    assert.ok(!paths.includes('/crm/v3/objects/companies'), 'resume re-read companies');
-    assert.ok(!paths.includes('/crm/v3/objects/contacts'), 'resume re-read contacts');
-    assert.equal(done.counts.deals!.inserted, 5);
+    const done = await resumeAtDeals();
     assert.equal(done.counts.deal_contacts!.inserted, 10);
     assert.equal(
       await count('SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND account_id IS NOT NULL'),
