@@ -65,6 +65,8 @@ export function createApp(given: AppDeps): Express {
   const deps: AppDeps = { ...given, apiKeys };
   const app = express();
   app.disable('x-powered-by');
+  // No conditional GETs here: an ETag would hash every response body for nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps));
   app.use(express.json({ limit: deps.config.bodyLimit }));
