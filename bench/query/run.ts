@@ -1,7 +1,8 @@
 /**
  * Query benchmark: a large deal world on the PostgreSQL server (one big workspace plus several smaller
  * ones), then the deals list and pipeline summary over HTTP with autocannon at concurrency 1 and 32,
- * EXPLAIN plans, database-side time, and the cost of row-level security on the same SQL.
+ * EXPLAIN plans, database-side time, and the cost of row-level security on the same SQL (per statement,
+ * and per request transaction: settings, query, commit).
  *
  *   npm run bench:query -- [--deals 1000000] [--others 9] [--other-deals 100000] [--duration 10]
  *                          [--samples 200] [--world generator|plain]
@@ -103,6 +104,33 @@ async function dbTimes(db: Db, ws: string, sql: string, values: readonly SqlPara
   return { owner: o, rls: s, rls_overhead_pct: round(((s.p50 - o.p50) / o.p50) * 100, 1) };
 }
 
+/**
+ * The same statement as a request runs it: one transaction with the tenant settings, the query and the
+ * commit, timed from here (round trips included). The owner's transaction sets app.workspace_id only;
+ * the scoped one also switches to pandora_app, so the difference is what row-level security costs a
+ * request, planning and policy included.
+ */
+async function transactionTimes(db: Db, ws: string, sql: string, values: readonly SqlParam[]) {
+  const owner: number[] = [];
+  const scoped: number[] = [];
+  const time = async (into: number[], run: () => Promise<unknown>) => {
+    const started = performance.now();
+    await run();
+    into.push(performance.now() - started);
+  };
+  for (let i = 0; i < SAMPLES * 2; i++) {
+    await time(owner, () =>
+      db.transaction((tx) => tx.query(sql, values), { localSettings: { 'app.workspace_id': ws } }),
+    );
+    await time(scoped, () => withWorkspace(db, ws, (tx) => tx.query(sql, values)));
+  }
+  owner.sort((a, b) => a - b);
+  scoped.sort((a, b) => a - b);
+  const o = percentile(owner, 50);
+  const s = percentile(scoped, 50);
+  return { owner_p50: round(o, 3), rls_p50: round(s, 3), rls_overhead_pct: round(((s - o) / o) * 100, 1) };
+}
+
 async function plan(db: Db, ws: string, name: string, sql: string, values: readonly SqlParam[]) {
   const text = await withWorkspace(db, ws, (tx) =>
     tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values),
@@ -202,11 +230,13 @@ async function main() {
   };
 
   const database: Record<string, unknown> = {};
+  const requestTransactions: Record<string, unknown> = {};
   const indexes: Record<string, string[]> = {};
   for (const [name, query] of Object.entries(lists)) {
     const built = buildListQuery(dealListing, ws, query);
     indexes[name] = await plan(db, ws, name, built.sql, built.values);
     database[name] = await dbTimes(db, ws, built.sql, built.values);
+    requestTransactions[name] = await transactionTimes(db, ws, built.sql, built.values);
   }
   const summarySources: Record<string, string> = {};
   for (const [name, query] of Object.entries(summaries)) {
@@ -279,6 +309,7 @@ async function main() {
     generation,
     http: httpFigures,
     db_ms: database,
+    request_transaction_ms: requestTransactions,
     indexes_used: indexes,
     summary_sources: summarySources,
     pipeline_rollup_rows: rollupRows[0]!.n,
@@ -290,6 +321,11 @@ async function main() {
         ...Object.keys(summaries).map((n) => (httpFigures[n]!.c32 as Timing).p99),
       ),
       max_rls_overhead_pct: rlsOverhead,
+      max_rls_overhead_pct_per_request_transaction: Math.max(
+        ...Object.values(requestTransactions).map(
+          (t) => (t as { rls_overhead_pct: number }).rls_overhead_pct,
+        ),
+      ),
     },
   };
   console.log(JSON.stringify(figures));
