@@ -143,17 +143,21 @@ export function domainOf(website: unknown): string | null {
   }
 }
 
-function base(object: string, r: SfRecord, l: SfLookups) {
+/**
+ * Adds the columns every Salesforce row carries to the object's own columns, one property at a time:
+ * V8 builds `{ ...common, name, … }` very slowly and Object.assign makes a slow dictionary-mode object
+ * (see withCommon in ../hubspot/hubspot-normalise.ts).
+ */
+function withCommon(object: string, r: SfRecord, l: SfLookups, own: Record<string, unknown>) {
   const custom: Record<string, unknown> = {};
   for (const name of l.custom.get(object) ?? []) if (name in r) custom[name] = r[name] ?? null;
-  return {
-    source: 'salesforce',
-    source_id: r.Id,
-    source_data: r,
-    custom_fields: custom,
-    source_created_at: time(r.CreatedDate),
-    source_updated_at: time(r.SystemModstamp),
-  };
+  own.source = 'salesforce';
+  own.source_id = r.Id;
+  own.source_data = r;
+  own.custom_fields = custom;
+  own.source_created_at = time(r.CreatedDate);
+  own.source_updated_at = time(r.SystemModstamp);
+  return own;
 }
 
 const ownerEmail = (r: SfRecord, l: SfLookups) =>
@@ -192,8 +196,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
       return {
         entity: 'accounts',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             name: text(r.Name),
             domain: domainOf(r.Website),
             industry: text(r.Industry),
@@ -202,15 +205,14 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
             city: text(r.BillingCity),
             country: text(r.BillingCountry),
             owner_email: ownerEmail(r, l),
-          },
+          }),
         },
       };
     case 'Contact':
       return {
         entity: 'contacts',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             first_name: text(r.FirstName),
             last_name: text(r.LastName),
             email: text(r.Email)?.toLowerCase() ?? null,
@@ -219,7 +221,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
             seniority: seniorityOf(text(r.Title)),
             department: text(r.Department),
             owner_email: ownerEmail(r, l),
-          },
+          }),
           refs: { account_id: ref('accounts', r.AccountId) },
         },
       };
@@ -230,8 +232,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
       return {
         entity: 'deals',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             name: text(r.Name),
             amount: num(r.Amount),
             stage: text(r.StageName),
@@ -251,7 +252,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
             next_step: text(r.NextStep),
             lead_source: text(r.LeadSource),
             deal_type: text(r.Type),
-          },
+          }),
           refs: { account_id: ref('accounts', r.AccountId) },
         },
       };
@@ -260,8 +261,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
       return {
         entity: 'leads',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             first_name: text(r.FirstName),
             last_name: text(r.LastName),
             email: text(r.Email)?.toLowerCase() ?? null,
@@ -273,7 +273,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
             owner_email: ownerEmail(r, l),
             is_converted: bool(r.IsConverted) ?? false,
             converted_at: day(r.ConvertedDate) ? `${day(r.ConvertedDate)}T00:00:00Z` : null,
-          },
+          }),
           refs: {
             converted_contact_id: ref('contacts', r.ConvertedContactId),
             converted_account_id: ref('accounts', r.ConvertedAccountId),
@@ -314,15 +314,14 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         return {
           entity: 'calls',
           record: {
-            row: {
-              ...base(object, r, l),
+            row: withCommon(object, r, l, {
               title: text(r.Subject),
               direction: text(r.CallType)?.toLowerCase() ?? null,
               disposition: text(r.CallDisposition),
               duration_seconds: num(r.CallDurationInSeconds),
               occurred_at: time(r.CompletedDateTime) ?? time(r.CreatedDate),
               owner_email: ownerEmail(r, l),
-            },
+            }),
             refs: activityRefs(r),
           },
         };
@@ -331,15 +330,14 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         return {
           entity: 'activities',
           record: {
-            row: {
-              ...base(object, r, l),
+            row: withCommon(object, r, l, {
               activity_type: 'email',
               subject: text(r.Subject),
               body: text(r.Description),
               direction: 'outbound',
               occurred_at: time(r.CompletedDateTime) ?? time(r.CreatedDate),
               owner_email: ownerEmail(r, l),
-            },
+            }),
             refs: activityRefs(r),
           },
         };
@@ -347,8 +345,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
       return {
         entity: 'tasks',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             title: text(r.Subject),
             body: text(r.Description),
             status: text(r.Status),
@@ -358,7 +355,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
             completed_at: time(r.CompletedDateTime),
             is_completed: bool(r.IsClosed) ?? false,
             owner_email: ownerEmail(r, l),
-          },
+          }),
           refs: activityRefs(r),
         },
       };
@@ -367,14 +364,13 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
       return {
         entity: 'activities',
         record: {
-          row: {
-            ...base(object, r, l),
+          row: withCommon(object, r, l, {
             activity_type: 'meeting',
             subject: text(r.Subject),
             body: text(r.Description),
             occurred_at: time(r.StartDateTime),
             owner_email: ownerEmail(r, l),
-          },
+          }),
           refs: activityRefs(r),
         },
       };
