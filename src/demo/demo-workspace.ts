@@ -13,6 +13,7 @@ import { listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
 import '../sync/all-post-sync-steps.ts';
 import { runPostSyncChain } from '../sync/post-sync-steps.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
+import { putExchangeRates } from '../money/exchange-rates.ts';
 import { putContextSections } from '../workspaces/context-layer.ts';
 import { calendarPeriod, createQuotaPeriod, setRepQuota } from '../workspaces/quotas.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
@@ -52,6 +53,18 @@ async function seedQuotas(q: Queryable, workspaceId: string, asOf: string, reps:
     await setRepQuota(q, workspaceId, period.id, { rep_email: rep.email, quota_amount: perRep });
 }
 
+/** Dated USD rates for the world's other currencies: a year back and a quarter back. */
+export function demoRates(asOf: string) {
+  const daysBefore = (days: number) =>
+    new Date(Date.parse(`${asOf}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+  return [
+    { currency: 'EUR', effective_date: daysBefore(365), rate: 1.08 },
+    { currency: 'EUR', effective_date: daysBefore(90), rate: 1.12 },
+    { currency: 'GBP', effective_date: daysBefore(365), rate: 1.26 },
+    { currency: 'GBP', effective_date: daysBefore(90), rate: 1.3 },
+  ];
+}
+
 async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgress) {
   const ws = await deps.db.transaction((tx) =>
     createWorkspace(tx, { name: 'Demo workspace', settings: { demo: true } }),
@@ -73,6 +86,7 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
       goals_and_targets: { fiscal_year_start_month: 1, pipeline_coverage_target: 3 },
     });
     await seedQuotas(tx, ws.id, asOf, world.reps);
+    await putExchangeRates(tx, ws.id, demoRates(asOf));
   });
   progress(
     `${world.totalRows} rows written in ${(world.elapsedMs / 1000).toFixed(1)} s; running the post-sync chain …`,

@@ -19,12 +19,26 @@ function highlights(result: SkillResult): string[] {
       const f = result.facts as HygieneFacts;
       if (f.reps.length === 0) return [];
       return [
-        'By rep (amount at risk):',
+        `Top deals by expected impact (${f.currency}):`,
         ...table([
-          ['rep', 'open', 'at risk', 'amount at risk'],
+          ['#', 'deal', 'rep', 'amount', 'impact', 'action'],
+          ...f.top_deals
+            .slice(0, 10)
+            .map((d, i) => [
+              String(i + 1),
+              d.name ?? '—',
+              d.rep ?? '—',
+              money(d.amount_base, f.currency),
+              money(d.impact, f.currency),
+              d.action,
+            ]),
+        ]),
+        'By rep (expected impact of flagged deals):',
+        ...table([
+          ['rep', 'open', 'flagged', 'impact'],
           ...f.reps
             .slice(0, 10)
-            .map((r) => [r.rep, String(r.open_deals), String(r.deals_at_risk), money(r.amount_at_risk)]),
+            .map((r) => [r.rep, String(r.open_deals), String(r.flagged), money(r.impact, f.currency)]),
         ]),
       ];
     }
