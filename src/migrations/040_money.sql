@@ -28,32 +28,51 @@ $$;
 -- Base units for one unit of `cur` on `on_date`: 1 in the base currency (or with no currency: a CRM
 -- without currencies holds amounts in the company's own), else the rate in force on that date. A
 -- currency's first rate also covers the dates before it, as a CRM's first dated range does; a NULL
--- date takes the latest rate. NULL when the currency has no rate at all.
+-- date takes the latest rate. NULL when the currency has no rate at all. PL/pgSQL rather than SQL: it
+-- runs once per written deal, and a PL/pgSQL query keeps its plan where a SQL function call re-plans.
 CREATE FUNCTION pandora_fx_rate(ws uuid, base text, cur text, on_date date) RETURNS numeric
-LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN nullif(btrim(cur), '') IS NULL OR upper(btrim(cur)) = base THEN 1::numeric ELSE coalesce(
-    (SELECT r.rate FROM exchange_rates r
-     WHERE r.workspace_id = ws AND r.base_currency = base AND r.currency = upper(btrim(cur))
-       AND r.effective_date <= coalesce(on_date, 'infinity'::date)
-     ORDER BY r.effective_date DESC LIMIT 1),
-    (SELECT r.rate FROM exchange_rates r
-     WHERE r.workspace_id = ws AND r.base_currency = base AND r.currency = upper(btrim(cur))
-     ORDER BY r.effective_date LIMIT 1)) END
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  code text := upper(btrim(cur));
+  r numeric;
+BEGIN
+  IF code IS NULL OR code = '' OR code = base THEN
+    RETURN 1;
+  END IF;
+  SELECT x.rate INTO r FROM exchange_rates x
+  WHERE x.workspace_id = ws AND x.base_currency = base AND x.currency = code
+  ORDER BY x.effective_date <= coalesce(on_date, 'infinity'::date) DESC,
+           CASE WHEN x.effective_date <= coalesce(on_date, 'infinity'::date) THEN x.effective_date END DESC,
+           x.effective_date
+  LIMIT 1;
+  RETURN r;
+END
 $$;
 
 CREATE FUNCTION pandora_amount_base(ws uuid, amount numeric, cur text, on_date date) RETURNS numeric
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN amount IS NULL THEN NULL
-              WHEN nullif(btrim(cur), '') IS NULL THEN amount
-              ELSE round(amount * pandora_fx_rate(ws, pandora_base_currency(ws), cur, on_date), 2) END
+  SELECT round(amount * pandora_fx_rate(ws, pandora_base_currency(ws), cur, on_date), 2)
 $$;
 
 -- Converted as the row is written, so every writer (bulk upsert, file import, generator, a manual
 -- UPDATE) gets it and the rollup triggers below see converted amounts. Rows with no amount and
--- updates that leave amount, currency and close date alone never call the function.
+-- updates that leave amount, currency and close date alone never call the function. The base currency
+-- is looked up once per transaction and workspace (pandora.base_currency holds "<workspace id><code>";
+-- a change of the base currency clears it, see putContextSections).
 CREATE FUNCTION deals_convert_amount() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  cached text;
 BEGIN
-  NEW.amount_base := pandora_amount_base(NEW.workspace_id, NEW.amount, NEW.currency, NEW.close_date);
+  IF NEW.amount IS NULL OR nullif(btrim(NEW.currency), '') IS NULL THEN
+    NEW.amount_base := NEW.amount;
+    RETURN NEW;
+  END IF;
+  cached := current_setting('pandora.base_currency', true);
+  IF cached IS NULL OR left(cached, 36) IS DISTINCT FROM NEW.workspace_id::text THEN
+    cached := NEW.workspace_id::text || pandora_base_currency(NEW.workspace_id);
+    PERFORM set_config('pandora.base_currency', cached, true);
+  END IF;
+  NEW.amount_base := round(NEW.amount * pandora_fx_rate(NEW.workspace_id, substr(cached, 37), NEW.currency, NEW.close_date), 2);
   RETURN NEW;
 END
 $$;

@@ -166,6 +166,8 @@ export async function putContextSections(
   if (!rows[0]) throw new NotFoundError('workspace');
   // A new base currency re-converts every deal (with the rates kept for that base, if any).
   if (baseBefore !== null && (await baseCurrency(q, workspaceId)) !== baseBefore) {
+    // The conversion trigger's per-transaction cache of the base currency (migration 040).
+    await q.query("SELECT set_config('pandora.base_currency', '', true)");
     await reconvertDealAmounts(q, workspaceId);
   }
   return toContextLayer(rows[0]);

@@ -5,6 +5,7 @@ import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
 import { compactPipelineRollups } from '../../src/entities/pipeline-rollups.ts';
 import { buildPipelineSummaryQuery } from '../../src/entities/pipeline-summary.ts';
+import { putContextSections } from '../../src/workspaces/context-layer.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // Deals in three currencies and none; amounts chosen so every sum is exact.
@@ -177,6 +178,25 @@ describe('money in several currencies', () => {
     await call('PUT', '/context/business_model', { currency: 'USD' });
     assert.equal((await amountsBySourceId()).e1, 1100);
     await assertRollupsAgree();
+  });
+
+  test('a base currency changed inside a transaction applies to the rows written after it', async () => {
+    const other = await app.createWorkspace('Money 2');
+    const written = await withWorkspace(app.db, other.id, async (tx) => {
+      await bulkUpsert(tx, ENTITY_TABLES.deals, other.id, [{ ...DEALS[2]!, source_id: 'before' }]);
+      await putContextSections(tx, other.id, { business_model: { currency: 'EUR' } });
+      await bulkUpsert(tx, ENTITY_TABLES.deals, other.id, [{ ...DEALS[2]!, source_id: 'after' }]);
+      return (
+        await tx.query<{ source_id: string; amount_base: number | null }>(
+          'SELECT source_id, amount_base::float8 AS amount_base FROM deals WHERE workspace_id = $1::uuid ORDER BY 1',
+          [other.id],
+        )
+      ).rows;
+    });
+    assert.deepEqual(written, [
+      { source_id: 'after', amount_base: 200 },
+      { source_id: 'before', amount_base: 200 },
+    ]);
   });
 
   test('bad rates are refused with a clear error and change nothing', async () => {
