@@ -9,7 +9,7 @@ import { generateWorld } from '../generator/world.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { BUILT_IN_SKILLS } from '../skills/all-skills.ts';
 import { runAllSkills } from '../skills/run-all-skills.ts';
-import { listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
+import { getSkillRun, listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
 import '../sync/all-post-sync-steps.ts';
 import { runPostSyncChain } from '../sync/post-sync-steps.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
@@ -17,6 +17,7 @@ import { putExchangeRates } from '../money/exchange-rates.ts';
 import { putContextSections } from '../workspaces/context-layer.ts';
 import { calendarPeriod, createQuotaPeriod, setRepQuota } from '../workspaces/quotas.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
+import { type DemoFacts, readDemoFacts } from './demo-facts.ts';
 
 const DEMO_KEY_NAME = 'demo';
 const DEMO_SEED = 7;
@@ -27,6 +28,7 @@ export interface DemoSummary {
   created: boolean;
   apiKey: string;
   runs: SkillRun[];
+  facts: DemoFacts;
 }
 
 export type DemoProgress = (line: string) => void;
@@ -109,11 +111,17 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   return { id: ws.id, name: `${world.companyName} (demo)`, runs };
 }
 
+/** The latest run of each built-in skill, with its result (the run list leaves results out). */
 async function latestRuns(deps: AppDeps, workspaceId: string): Promise<SkillRun[]> {
-  const runs = await withWorkspace(deps.db, workspaceId, (tx) =>
-    listSkillRuns(tx, workspaceId, { limit: 50 }),
-  );
-  return BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter((r): r is SkillRun => !!r);
+  return withWorkspace(deps.db, workspaceId, async (tx) => {
+    const runs = await listSkillRuns(tx, workspaceId, { limit: 50 });
+    const latest = BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter(
+      (r): r is SkillRun => !!r,
+    );
+    const withResults: SkillRun[] = [];
+    for (const r of latest) withResults.push(await getSkillRun(tx, workspaceId, r.id));
+    return withResults;
+  });
 }
 
 /** A fresh key per start: the plaintext of an older one cannot be shown again, so the old ones are revoked. */
@@ -142,5 +150,6 @@ export async function ensureDemoWorkspace(
     created: !existing,
     apiKey: await freshDemoKey(deps, demo.id),
     runs: demo.runs,
+    facts: await withWorkspace(deps.db, demo.id, (tx) => readDemoFacts(tx, demo.id)),
   };
 }

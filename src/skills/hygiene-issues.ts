@@ -27,7 +27,7 @@ const num = (e: unknown, key: string): number | null => {
 export function nextAction(issue: Issue, evidence: Evidence): string {
   switch (issue) {
     case 'stale': {
-      const days = num(evidence.no_recent_activity, 'days_since_last_touch');
+      const days = num(evidence.stale, 'days_since_last_touch');
       return `re-engage the buyer: no activity in ${days ?? 'many'} days`;
     }
     case 'stuck_in_stage': {

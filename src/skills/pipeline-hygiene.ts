@@ -224,7 +224,7 @@ async function computeHygiene(
 function rankedDeal(row: Record<string, unknown>): RankedDeal {
   const issues = HYGIENE_ISSUES.filter((i) => (row[`s_${i}`] as number) > 0);
   const evidence: Record<string, unknown> = { deal_id: row.id };
-  if (row.stale_r) evidence.no_recent_activity = row.stale_r;
+  if (row.stale_r) evidence.stale = row.stale_r;
   if (row.stuck_r) evidence.stuck_in_stage = row.stuck_r;
   if (row.single_r) evidence.single_threaded = row.single_r;
   if (row.slipped_r) evidence.close_date_slipped = row.slipped_r;
@@ -348,14 +348,19 @@ registerSkill({
       const cur = t.currency ?? 'USD';
       const deals = (d.deals ?? []) as Array<{ name: string | null; amount_base: number; action: string }>;
       const reps = (d.reps ?? []) as RepRow[];
-      const top = deals
-        .slice(0, 3)
-        .map((x) => `${x.name ?? 'Unnamed deal'} (${money(x.amount_base, cur)}): ${x.action}`);
+      // The headline names as many of the top three deals as fit, leaving room for a coverage note.
+      const lead = `${t.flagged_deals} of ${t.open_deals} open deals flagged, ${money(t.expected_impact, cur)} of ${money(t.expected_value, cur)} expected value at stake. Top: `;
+      const top: string[] = [];
+      for (const x of deals.slice(0, 3)) {
+        const item = `${x.name ?? 'Unnamed deal'} (${money(x.amount_base, cur)}): ${x.action}`;
+        if (top.length > 0 && lead.length + [...top, item].join('; ').length > 255) break;
+        top.push(item);
+      }
       return {
         headline:
           (t.flagged_deals ?? 0) === 0
             ? `No open deal has issues putting half its value at risk (${t.open_deals ?? 0} open deals)`
-            : `${t.flagged_deals} of ${t.open_deals} open deals flagged, ${money(t.expected_impact, cur)} of ${money(t.expected_value, cur)} expected value at stake. Top: ${top.join('; ')}`,
+            : `${lead}${top.join('; ')}`.slice(0, 260),
         summary:
           deals.length === 0
             ? 'No flagged deals.'

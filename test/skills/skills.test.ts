@@ -66,7 +66,7 @@ describe('skills (offline provider)', () => {
     assert.ok(Math.abs(top.impact - 50_000 * 0.4 * top.lowered_by) <= 10.01, String(top.impact));
     assert.ok(Math.abs(facts.expected_impact - top.impact) < 0.01);
     assert.match(top.action, /\S/);
-    assert.ok((top.evidence.no_recent_activity as { threshold_days: number }).threshold_days > 0);
+    assert.ok((top.evidence.stale as { threshold_days: number }).threshold_days > 0);
     assert.equal((top.evidence.past_close_date as { days_past: number }).days_past, 10);
     const finding = result.findings.find((x) => x.kind === 'deal_at_risk')!;
     assert.deepEqual(finding.evidence.deals, [f.ids['deal:risky']]);
