@@ -226,9 +226,11 @@ async function computeDiscovery(tx: Queryable, workspaceId: string, opts: Inputs
     coverage: coverage({ what: 'closed deals', count: closedDeals }, [
       gap('no_outcome', rows[0]!.open, rows[0]!.all, 'open: no outcome to learn from yet', {
         material: false,
+        subject: 'deals',
       }),
-      gap('too_little_data', thin, judged.length, 'fields with no verdict: below the minimum support', {
+      gap('too_little_data', thin, judged.length, 'no verdict: below the minimum support', {
         material: judged.length > 0 && thin === judged.length,
+        subject: 'fields',
       }),
     ]),
   };

@@ -10,7 +10,7 @@ import { baseCurrency } from '../money/exchange-rates.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
 import { calendarPeriod, checkQuotaConfig } from '../workspaces/quotas.ts';
 import { STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
-import { type Coverage, coverage, dealGaps, gap } from './skill-coverage.ts';
+import { type Coverage, coverage, dealGaps, describeGap, gap } from './skill-coverage.ts';
 import { money, pct } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
@@ -138,12 +138,13 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
     },
     reps,
     coverage: coverage({ what: 'open deals', count: open.deals }, [
-      gap('no_close_date', open.no_close_date, open.deals, 'in no period: left out of the roll-up'),
+      gap('no_close_date', open.no_close_date, open.deals, 'in no period, left out of the roll-up'),
       gap(
         'no_rate',
         open.no_rate + wonInPeriod.no_rate,
         open.deals + wonInPeriod.deals,
-        `${[...new Set([...open.no_rate_currencies, ...wonInPeriod.no_rate_currencies])].join('/')} open or won deals left out: no rate`,
+        `${[...new Set([...open.no_rate_currencies, ...wonInPeriod.no_rate_currencies])].join('/')}: left out of every figure`,
+        { subject: 'open deals and deals won in the period' },
       ),
       gap('no_amount', open.no_amount, open.deals, 'counted at zero'),
       gap('no_owner', open.no_owner, open.deals, 'rolled up under "(no owner)"'),
@@ -158,7 +159,7 @@ function forecastFindings(f: ForecastFacts): Finding[] {
     findings.push({
       kind: `coverage_${g.reason}`,
       severity: g.count === g.of ? 'high' : 'medium',
-      title: `${g.count} of ${g.of} ${g.reason === 'no_rate' ? 'deals' : 'open deals'}: ${g.effect}`,
+      title: describeGap(g, 'open deals'),
       evidence: {},
       metrics: { count: g.count, of: g.of },
     });

@@ -216,7 +216,9 @@ async function computeHygiene(
       ),
       gap('no_owner', gaps.no_owner, gaps.deals, 'ranked, but no rep to act'),
       gap('no_close_date', gaps.no_close_date, gaps.deals, 'past-close-date check skipped'),
-      gap('unlinked_calls', calls.unlinked, calls.total, 'activity and threading rules did not see them'),
+      gap('unlinked_calls', calls.unlinked, calls.total, 'activity and threading rules did not see them', {
+        subject: 'external conversations',
+      }),
     ]),
   };
 }

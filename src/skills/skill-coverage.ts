@@ -23,6 +23,8 @@ export interface CoverageGap {
   effect: string;
   /** Large enough to change the reading of the result (named in the headline). */
   material: boolean;
+  /** What `count` and `of` count, when not the population (e.g. "external conversations"). */
+  subject?: string;
 }
 
 export interface Coverage {
@@ -60,7 +62,7 @@ export function gap(
   count: number,
   of: number,
   effect: string,
-  opts: { material?: boolean } = {},
+  opts: { material?: boolean; subject?: string } = {},
 ): CoverageGap {
   return {
     reason,
@@ -68,6 +70,7 @@ export function gap(
     of,
     effect,
     material: opts.material ?? (count > 0 && (of === 0 || count / of >= MATERIAL_SHARE)),
+    ...(opts.subject ? { subject: opts.subject } : {}),
   };
 }
 
@@ -75,10 +78,9 @@ export function coverage(population: Coverage['population'], gaps: CoverageGap[]
   return { population, gaps: gaps.filter((g) => g.count > 0) };
 }
 
-/** "312 of 898 open deals have no close date (left out of the period roll-up)". */
+/** "312 of 898 open deals (no close date): in no period, left out of the roll-up". */
 export function describeGap(g: CoverageGap, what: string): string {
-  const subject = g.reason === 'unlinked_calls' ? 'external conversations' : what;
-  return `${g.count} of ${g.of} ${subject} ${g.reason === 'unlinked_calls' ? 'are' : 'have'} ${NOUN[g.reason]} (${g.effect})`;
+  return `${g.count} of ${g.of} ${g.subject ?? what} (${NOUN[g.reason]}): ${g.effect}`;
 }
 
 /** The headline's coverage clause, or '' when nothing material is missing. */
