@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { createCredentialVault } from '../../src/connectors/credential-vault.ts';
+import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createWorkspace } from '../../src/workspaces/workspaces.ts';
+import { createTestDb, serverUrl } from '../helpers/test-db.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
-import { runSkillScheduleTick, settleSkillRuns } from '../../src/skills/skill-dispatch.ts';
+import {
+  registerSkillRunWorker,
+  registerSkillScheduler,
+  runSkillScheduleTick,
+  settleSkillRuns,
+} from '../../src/skills/skill-dispatch.ts';
 import { listSkillRuns } from '../../src/skills/skill-runs.ts';
-import { nextRunAt } from '../../src/skills/skill-schedules.ts';
+import { nextRunAt, putSkillSchedule } from '../../src/skills/skill-schedules.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const inZone = (iso: string, timeZone: string) =>
@@ -120,4 +132,48 @@ describe('skill schedules', () => {
     assert.equal(Date.parse(forecast.last_run_at), later.getTime());
     assert.ok(runs.some((r) => r.id === forecast.last_run_id));
   });
+});
+
+test('on the server the tick is a pg-boss schedule, and a tick job records and runs the due skills', {
+  skip: serverUrl ? false : 'pg-boss needs the server backend (DATABASE_URL)',
+}, async () => {
+  const t = await createTestDb();
+  const queue = createPgBossQueue(t.url!, createLogger('silent'));
+  try {
+    const deps = {
+      db: t.db,
+      config: loadConfig({}),
+      vault: createCredentialVault(randomBytes(32)),
+      log: createLogger('silent'),
+    };
+    const ws = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'Boss' }))).id;
+    await withWorkspace(t.db, ws, (tx) =>
+      putSkillSchedule(tx, ws, 'forecast', { timezone: 'America/New_York' }),
+    );
+    await t.db.query(
+      "UPDATE skill_schedules SET next_run_at = now() - interval '1 minute' WHERE workspace_id = $1::uuid",
+      [ws],
+    );
+    await queue.start();
+    await registerSkillRunWorker(queue, deps);
+    await registerSkillScheduler(queue, deps);
+    const { rows } = await t.db.query<{ cron: string; timezone: string }>(
+      "SELECT cron, timezone FROM pgboss.schedule WHERE name = 'skill-schedule-tick'",
+    );
+    assert.deepEqual(rows, [{ cron: '* * * * *', timezone: 'UTC' }]);
+    await queue.send('skill-schedule-tick', {}); // what the schedule sends each minute
+    let runs: Awaited<ReturnType<typeof listSkillRuns>> = [];
+    for (let i = 0; i < 120; i++) {
+      runs = await withWorkspace(t.db, ws, (tx) => listSkillRuns(tx, ws, { limit: 10 }));
+      if (runs.length > 0 && runs.every((r) => r.status === 'succeeded' || r.status === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(
+      runs.map((r) => [r.skill_id, r.trigger, r.status]),
+      [['forecast', 'schedule', 'succeeded']],
+    );
+  } finally {
+    await queue.stop();
+    await t.close();
+  }
 });
