@@ -74,6 +74,13 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   progress(`generating a synthetic GTM world: ${deals} deals …`);
   // The world's "now" is today, so recency rules (stale deals, past close dates) read it as live data.
   const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  // Base currency and rates first, so the world's EUR and GBP deals are converted as they are written.
+  await withWorkspace(deps.db, ws.id, async (tx) => {
+    await putContextSections(tx, ws.id, {
+      business_model: { model: 'b2b_saas', sales_motion: 'mixed', currency: 'USD' },
+    });
+    await putExchangeRates(tx, ws.id, demoRates(today.toISOString().slice(0, 10)));
+  });
   const world = await generateWorld(deps.db, ws.id, { deals, seed: DEMO_SEED, asOf: today });
   const asOf = world.asOf.slice(0, 10);
   await withWorkspace(deps.db, ws.id, async (tx) => {
@@ -83,12 +90,10 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
       JSON.stringify({ demo_as_of: asOf }),
     ]);
     await putContextSections(tx, ws.id, {
-      business_model: { model: 'b2b_saas', sales_motion: 'mixed', currency: 'USD' },
       definitions: { internal_domains: [world.internalDomain], stale_deal_days: 30 },
       goals_and_targets: { fiscal_year_start_month: 1, pipeline_coverage_target: 3 },
     });
     await seedQuotas(tx, ws.id, asOf, world.reps);
-    await putExchangeRates(tx, ws.id, demoRates(asOf));
   });
   progress(
     `${world.totalRows} rows written in ${(world.elapsedMs / 1000).toFixed(1)} s; running the post-sync chain …`,
