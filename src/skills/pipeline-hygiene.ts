@@ -97,10 +97,10 @@ WITH open AS (
 ),
 rules AS (
   SELECT o.*,
-    (SELECT r FROM jsonb_array_elements(o.rr) r WHERE r->>'rule' = 'no_recent_activity' LIMIT 1) AS stale_r,
-    (SELECT r FROM jsonb_array_elements(o.rr) r WHERE r->>'rule' = 'stuck_in_stage' LIMIT 1) AS stuck_r,
-    (SELECT r FROM jsonb_array_elements(o.rr) r WHERE r->>'rule' = 'single_threaded' LIMIT 1) AS single_r,
-    (SELECT r FROM jsonb_array_elements(o.rr) r WHERE r->>'rule' = 'close_date_slipped' LIMIT 1) AS slipped_r
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "no_recent_activity")') AS stale_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "stuck_in_stage")') AS stuck_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "single_threaded")') AS single_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "close_date_slipped")') AS slipped_r
   FROM open o
 ),
 shares AS (
@@ -122,8 +122,9 @@ scored AS (
     s.amount_base * s.probability / 100 AS expected
   FROM shares s
 ),
-ranked AS (
+ranked AS MATERIALIZED (
   SELECT sc.*, sc.expected * sc.lowered_by AS impact,
+    array_remove(ARRAY[${HYGIENE_ISSUES.map((i) => `CASE WHEN s_${i} > 0 THEN '${i}' END`).join(', ')}], NULL) AS issue_list,
     (sc.lowered_by >= $3::float8 AND sc.expected IS NOT NULL) AS flagged,
     (ARRAY[${HYGIENE_ISSUES.map((i) => `'${i}'`).join(', ')}])[
       array_position(ARRAY[${HYGIENE_ISSUES.map((i) => `s_${i}`).join(', ')}],
@@ -138,58 +139,63 @@ async function computeHygiene(
   top: number,
   flagAt: number,
 ): Promise<HygieneFacts> {
-  const params = [workspaceId, asOf, flagAt];
-  const totals = await tx.query<{
-    open_deals: number;
-    sized_deals: number;
-    expected_value: number;
-    flagged_deals: number;
-    expected_impact: number;
-    any_issue: number;
-    computed: number;
+  // One statement: the per-deal scoring is computed once (ranked is MATERIALIZED) and read four ways.
+  const { rows } = await tx.query<{
+    totals: {
+      open_deals: number;
+      sized_deals: number;
+      expected_value: number;
+      flagged_deals: number;
+      expected_impact: number;
+      any_issue: number;
+      computed: number;
+    };
+    issues: IssueTotal[];
+    reps: RepRow[];
+    deals: Array<Record<string, unknown>>;
   }>(
-    `${SCORED_CTE} SELECT count(*)::int AS open_deals, count(expected)::int AS sized_deals,
-       coalesce(sum(expected), 0)::float8 AS expected_value,
-       count(*) FILTER (WHERE flagged)::int AS flagged_deals,
-       coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS expected_impact,
-       count(*) FILTER (WHERE lowered_by > 0)::int AS any_issue,
-       count(*) FILTER (WHERE computed_at IS NOT NULL)::int AS computed
-     FROM ranked`,
-    params,
+    `${SCORED_CTE}
+     SELECT
+       (SELECT to_jsonb(t) FROM (
+          SELECT count(*)::int AS open_deals, count(expected)::int AS sized_deals,
+            coalesce(sum(expected), 0)::float8 AS expected_value,
+            count(*) FILTER (WHERE flagged)::int AS flagged_deals,
+            coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS expected_impact,
+            count(*) FILTER (WHERE lowered_by > 0)::int AS any_issue,
+            count(*) FILTER (WHERE computed_at IS NOT NULL)::int AS computed
+          FROM ranked) t) AS totals,
+       (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM (
+          SELECT i.issue, count(*)::int AS deals,
+            count(*) FILTER (WHERE r.flagged AND r.main_issue = i.issue)::int AS flagged,
+            coalesce(sum(r.impact) FILTER (WHERE r.flagged AND r.main_issue = i.issue), 0)::float8 AS impact,
+            coalesce((array_agg(r.id ORDER BY r.impact DESC NULLS LAST, r.id)
+              FILTER (WHERE r.flagged AND r.main_issue = i.issue))[1:20], '{}') AS deal_ids
+          FROM ranked r CROSS JOIN LATERAL unnest(r.issue_list) AS i(issue) GROUP BY i.issue) x) AS issues,
+       (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.rep), '[]'::jsonb) FROM (
+          SELECT coalesce(owner_email, '(no owner)') AS rep, count(*)::int AS open_deals,
+            count(*) FILTER (WHERE flagged)::int AS flagged,
+            coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS impact
+          FROM ranked GROUP BY 1 ORDER BY impact DESC, rep LIMIT 50) x) AS reps,
+       (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.id), '[]'::jsonb) FROM (
+          SELECT id, name, owner_email AS rep, amount::float8 AS amount, currency,
+            amount_base::float8 AS amount_base, stage_normalized AS stage, close_date::text AS close_date,
+            probability, round(lowered_by::numeric, 3)::float8 AS lowered_by,
+            round(impact::numeric, 2)::float8 AS impact, main_issue, issue_list,
+            stale_r, stuck_r, single_r, slipped_r, ($2::date - close_date) AS days_past_close
+          FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int) x) AS deals`,
+    [workspaceId, asOf, flagAt, top],
   );
-  const issues = await tx.query<IssueTotal>(
-    `${SCORED_CTE} SELECT i.issue, count(r.id)::int AS deals,
-       count(r.id) FILTER (WHERE r.flagged AND r.main_issue = i.issue)::int AS flagged,
-       coalesce(sum(r.impact) FILTER (WHERE r.flagged AND r.main_issue = i.issue), 0)::float8 AS impact,
-       coalesce((array_agg(r.id ORDER BY r.impact DESC NULLS LAST, r.id)
-         FILTER (WHERE r.flagged AND r.main_issue = i.issue))[1:20], '{}') AS deal_ids
-     FROM unnest(ARRAY[${HYGIENE_ISSUES.map((i) => `'${i}'`).join(', ')}]) AS i(issue)
-     LEFT JOIN ranked r ON (CASE i.issue ${HYGIENE_ISSUES.map((i) => `WHEN '${i}' THEN r.s_${i}`).join(' ')} END) > 0
-     GROUP BY i.issue ORDER BY impact DESC, deals DESC, i.issue`,
-    params,
-  );
-  const reps = await tx.query<RepRow>(
-    `${SCORED_CTE} SELECT coalesce(owner_email, '(no owner)') AS rep, count(*)::int AS open_deals,
-       count(*) FILTER (WHERE flagged)::int AS flagged,
-       coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS impact
-     FROM ranked GROUP BY 1 ORDER BY impact DESC, rep LIMIT 50`,
-    params,
-  );
-  const deals = await tx.query<Omit<RankedDeal, 'issues' | 'action' | 'evidence'> & Record<string, unknown>>(
-    `${SCORED_CTE} SELECT id, name, owner_email AS rep, amount::float8 AS amount, currency,
-       amount_base::float8 AS amount_base, stage_normalized AS stage, close_date::text AS close_date,
-       probability, round(lowered_by::numeric, 3)::float8 AS lowered_by, round(impact::numeric, 2)::float8 AS impact,
-       main_issue, ${HYGIENE_ISSUES.map((i) => `s_${i}`).join(', ')},
-       stale_r, stuck_r, single_r, slipped_r, ($2::date - close_date) AS days_past_close
-     FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int`,
-    [...params, top],
-  );
+  const scored = rows[0]!;
+  const byIssue = new Map(scored.issues.map((i) => [i.issue, i]));
+  const issues = HYGIENE_ISSUES.map(
+    (issue) => byIssue.get(issue) ?? { issue, deals: 0, flagged: 0, impact: 0, deal_ids: [] },
+  ).sort((a, b) => b.impact - a.impact || b.deals - a.deals || a.issue.localeCompare(b.issue));
   const unsized = await tx.query<{ id: string }>(
     /* sql */ `SELECT id FROM deals WHERE workspace_id = $1::uuid AND NOT is_closed AND (amount IS NULL OR amount = 0)
      ORDER BY probability DESC NULLS LAST, id LIMIT 20`,
     [workspaceId],
   );
-  const t = totals.rows[0]!;
+  const t = scored.totals;
   const gaps = await dealGaps(tx, workspaceId, 'NOT d.is_closed');
   const calls = await unlinkedCallCount(tx, workspaceId);
   return {
@@ -203,9 +209,9 @@ async function computeHygiene(
     deals_with_any_issue: t.any_issue,
     computed_fields_present: t.open_deals === 0 || t.computed > 0,
     unsized_deal_ids: unsized.rows.map((r) => r.id),
-    issues: issues.rows,
-    reps: reps.rows,
-    top_deals: deals.rows.map((d) => rankedDeal(d)),
+    issues,
+    reps: scored.reps,
+    top_deals: scored.deals.map((d) => rankedDeal(d)),
     coverage: coverage({ what: 'open deals', count: t.open_deals }, [
       gap('no_amount', gaps.no_amount, gaps.deals, 'not ranked: no expected value to weigh'),
       gap(
@@ -224,7 +230,7 @@ async function computeHygiene(
 }
 
 function rankedDeal(row: Record<string, unknown>): RankedDeal {
-  const issues = HYGIENE_ISSUES.filter((i) => (row[`s_${i}`] as number) > 0);
+  const issues = row.issue_list as Issue[];
   const evidence: Record<string, unknown> = { deal_id: row.id };
   if (row.stale_r) evidence.stale = row.stale_r;
   if (row.stuck_r) evidence.stuck_in_stage = row.stuck_r;
