@@ -61,7 +61,8 @@ export interface DiscoveryFacts {
 }
 
 // Case, punctuation and a Salesforce custom suffix do not make a different field.
-const NORMALISED_KEY = `regexp_replace(lower(regexp_replace(k.key, '__c$', '', 'i')), '[^a-z0-9]', '', 'g')`;
+// One pass: the alternation tries the suffix first, so "Fit_Score__c" loses "__c" before its underscores.
+const NORMALISED_KEY = `lower(regexp_replace(k.key, '(__[cC]$)|[^A-Za-z0-9]', '', 'g'))`;
 const EACH_KEY = (doc: string) =>
   `jsonb_each(CASE WHEN jsonb_typeof(${doc}) = 'object' THEN ${doc} ELSE '{}' END) k`;
 
