@@ -12,7 +12,7 @@ import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { registerSkillRunWorker } from './skills/skill-dispatch.ts';
+import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
 import { registerSyncWorkers } from './sync/sync-workers.ts';
 
 export interface Running {
@@ -59,6 +59,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     if (config.runWorkers) {
       await registerSyncWorkers({ ...deps, queue });
       await registerSkillRunWorker(queue, deps);
+      await registerSkillScheduler(queue, deps);
     }
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);

@@ -1,13 +1,15 @@
 /**
  * bench/upsert: rows/s of the bulk upsert against the limit (client COPY into the same table) and the
  * baseline (one statement per row), on the PostgreSQL server at DATABASE_URL, plus the insert path on
- * PGlite. Prints one JSON line. Usage: DATABASE_URL=… npm run bench:upsert [-- rows]
+ * PGlite, and what converting amounts to the base currency at write time costs on each. Prints one JSON line. Usage: DATABASE_URL=… npm run bench:upsert [-- rows]
  */
 import { bulkUpsert, type UpsertRow } from '../../src/db/bulk-upsert.ts';
 import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPgliteDb } from '../../src/db/pglite-driver.ts';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
+import { type ExchangeRateInput, putExchangeRates } from '../../src/money/exchange-rates.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
 
@@ -103,6 +105,50 @@ function* copyCsv(ws: string): Generator<string> {
   }
 }
 
+const CONVERSION_TRIGGERS = ['deals_convert_amount_insert', 'deals_convert_amount_update'];
+const CONVERSION_ROWS = Math.min(100_000, ROWS);
+
+/**
+ * (f) What converting amounts at write time costs: the same insert (a third each in USD, EUR and GBP,
+ * with rates) with the conversion triggers on and off, alternated twice so drift hits both sides.
+ */
+async function conversionCost(db: Db): Promise<{ on_rows_per_s: number; off_rows_per_s: number }> {
+  const mixed = generated
+    .slice(0, CONVERSION_ROWS)
+    .map((row, i) => ({ ...row, currency: ['USD', 'EUR', 'GBP'][i % 3] }));
+  const ms = { on: 0, off: 0 };
+  for (const mode of ['on', 'off', 'off', 'on'] as const) {
+    const ws = await newWorkspace(db, `conversion-${mode}`);
+    await setRates(db, ws, [
+      { currency: 'EUR', effective_date: '2025-01-01', rate: 1.08 },
+      { currency: 'EUR', effective_date: '2026-06-01', rate: 1.12 },
+      { currency: 'GBP', effective_date: '2025-01-01', rate: 1.27 },
+    ]);
+    const toggle = (on: boolean) =>
+      db.exec(
+        CONVERSION_TRIGGERS.map((t) => `ALTER TABLE deals ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t};`).join(
+          '\n',
+        ),
+      );
+    if (mode === 'off') await toggle(false);
+    try {
+      const t = await timed(async () => {
+        for (let start = 0; start < mixed.length; start += 20_000) {
+          await bulkUpsert(db, ENTITY_TABLES.deals, ws, mixed.slice(start, start + 20_000));
+        }
+      });
+      ms[mode] += t.ms;
+    } finally {
+      if (mode === 'off') await toggle(true);
+    }
+  }
+  return { on_rows_per_s: rate(2 * mixed.length, ms.on), off_rows_per_s: rate(2 * mixed.length, ms.off) };
+}
+
+async function setRates(db: Db, ws: string, rates: ExchangeRateInput[]) {
+  await withWorkspace(db, ws, (tx) => putExchangeRates(tx, ws, rates));
+}
+
 async function nTupUpd(db: Db): Promise<number> {
   // Statistics reach the view asynchronously; flush ours and drop the cached snapshot first.
   await new Promise((r) => setTimeout(r, 1500));
@@ -147,7 +193,9 @@ async function main() {
     await migrate(lite);
     const wsLite = await newWorkspace(lite, 'lite');
     const pglite = await timed(() => upsertAll(lite, wsLite, 'auto'));
+    const liteConversion = await conversionCost(lite);
     await lite.close();
+    const conversion = await conversionCost(db);
 
     const f = {
       rows: ROWS,
@@ -159,6 +207,11 @@ async function main() {
       single_row_rows_per_s: rate(SINGLE_ROWS, single.ms),
       single_row_rows: SINGLE_ROWS,
       pglite_upsert_insert_rows_per_s: rate(ROWS, pglite.ms),
+      conversion_rows: CONVERSION_ROWS,
+      conversion_on_rows_per_s: conversion.on_rows_per_s,
+      conversion_off_rows_per_s: conversion.off_rows_per_s,
+      pglite_conversion_on_rows_per_s: liteConversion.on_rows_per_s,
+      pglite_conversion_off_rows_per_s: liteConversion.off_rows_per_s,
     };
     console.log(
       JSON.stringify({
@@ -170,6 +223,10 @@ async function main() {
         ratio_unchanged_vs_insert: +(f.upsert_unchanged_rows_per_s / f.upsert_insert_rows_per_s).toFixed(2),
         ratio_insert_vs_single_row: +(f.upsert_insert_rows_per_s / f.single_row_rows_per_s).toFixed(1),
         ratio_pglite_vs_insert: +(f.pglite_upsert_insert_rows_per_s / f.upsert_insert_rows_per_s).toFixed(2),
+        ratio_conversion_on_vs_off: +(f.conversion_on_rows_per_s / f.conversion_off_rows_per_s).toFixed(2),
+        ratio_pglite_conversion_on_vs_off: +(
+          f.pglite_conversion_on_rows_per_s / f.pglite_conversion_off_rows_per_s
+        ).toFixed(2),
       }),
     );
   } finally {

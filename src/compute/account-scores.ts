@@ -26,10 +26,10 @@ WITH cfg AS (
   FROM (SELECT $3::jsonb AS c) x
 ),
 reference AS (
-  -- A typical deal: the median won amount, else the median amount of all deals.
+  -- A typical deal: the median won amount, else the median amount of all deals (base currency).
   SELECT coalesce(
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals WHERE workspace_id = $1::uuid AND is_won AND amount > 0),
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals WHERE workspace_id = $1::uuid AND amount > 0)
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount_base) FROM deals WHERE workspace_id = $1::uuid AND is_won AND amount_base > 0),
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount_base) FROM deals WHERE workspace_id = $1::uuid AND amount_base > 0)
   ) AS typical_amount
 ),
 touches AS (
@@ -49,11 +49,11 @@ people AS (
 deal_rollup AS (
   SELECT account_id,
          count(*) FILTER (WHERE NOT is_closed)::int AS open_deals,
-         coalesce(sum(amount) FILTER (WHERE NOT is_closed), 0) AS open_amount,
+         coalesce(sum(amount_base) FILTER (WHERE NOT is_closed), 0) AS open_amount,
          count(*) FILTER (WHERE is_won)::int AS won_deals,
          avg(deal_risk) FILTER (WHERE NOT is_closed) AS avg_risk,
          (array_agg(id ORDER BY deal_risk DESC NULLS LAST, id) FILTER (WHERE NOT is_closed))[1] AS riskiest_deal_id,
-         (array_agg(id ORDER BY amount DESC NULLS LAST, id) FILTER (WHERE NOT is_closed))[1:5] AS open_deal_ids
+         (array_agg(id ORDER BY amount_base DESC NULLS LAST, id) FILTER (WHERE NOT is_closed))[1:5] AS open_deal_ids
   FROM deals WHERE workspace_id = $1::uuid AND account_id IS NOT NULL
   GROUP BY account_id
 ),

@@ -9,13 +9,15 @@ import { generateWorld } from '../generator/world.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { BUILT_IN_SKILLS } from '../skills/all-skills.ts';
 import { runAllSkills } from '../skills/run-all-skills.ts';
-import { listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
+import { getSkillRun, listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
 import '../sync/all-post-sync-steps.ts';
 import { runPostSyncChain } from '../sync/post-sync-steps.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
+import { putExchangeRates } from '../money/exchange-rates.ts';
 import { putContextSections } from '../workspaces/context-layer.ts';
 import { calendarPeriod, createQuotaPeriod, setRepQuota } from '../workspaces/quotas.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
+import { type DemoFacts, readDemoFacts } from './demo-facts.ts';
 
 const DEMO_KEY_NAME = 'demo';
 const DEMO_SEED = 7;
@@ -26,6 +28,7 @@ export interface DemoSummary {
   created: boolean;
   apiKey: string;
   runs: SkillRun[];
+  facts: DemoFacts;
 }
 
 export type DemoProgress = (line: string) => void;
@@ -52,6 +55,18 @@ async function seedQuotas(q: Queryable, workspaceId: string, asOf: string, reps:
     await setRepQuota(q, workspaceId, period.id, { rep_email: rep.email, quota_amount: perRep });
 }
 
+/** Dated USD rates for the world's other currencies: a year back and a quarter back. */
+export function demoRates(asOf: string) {
+  const daysBefore = (days: number) =>
+    new Date(Date.parse(`${asOf}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+  return [
+    { currency: 'EUR', effective_date: daysBefore(365), rate: 1.08 },
+    { currency: 'EUR', effective_date: daysBefore(90), rate: 1.12 },
+    { currency: 'GBP', effective_date: daysBefore(365), rate: 1.26 },
+    { currency: 'GBP', effective_date: daysBefore(90), rate: 1.3 },
+  ];
+}
+
 async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgress) {
   const ws = await deps.db.transaction((tx) =>
     createWorkspace(tx, { name: 'Demo workspace', settings: { demo: true } }),
@@ -59,6 +74,13 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   progress(`generating a synthetic GTM world: ${deals} deals …`);
   // The world's "now" is today, so recency rules (stale deals, past close dates) read it as live data.
   const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  // Base currency and rates first, so the world's EUR and GBP deals are converted as they are written.
+  await withWorkspace(deps.db, ws.id, async (tx) => {
+    await putContextSections(tx, ws.id, {
+      business_model: { model: 'b2b_saas', sales_motion: 'mixed', currency: 'USD' },
+    });
+    await putExchangeRates(tx, ws.id, demoRates(today.toISOString().slice(0, 10)));
+  });
   const world = await generateWorld(deps.db, ws.id, { deals, seed: DEMO_SEED, asOf: today });
   const asOf = world.asOf.slice(0, 10);
   await withWorkspace(deps.db, ws.id, async (tx) => {
@@ -68,7 +90,6 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
       JSON.stringify({ demo_as_of: asOf }),
     ]);
     await putContextSections(tx, ws.id, {
-      business_model: { model: 'b2b_saas', sales_motion: 'mixed', currency: 'USD' },
       definitions: { internal_domains: [world.internalDomain], stale_deal_days: 30 },
       goals_and_targets: { fiscal_year_start_month: 1, pipeline_coverage_target: 3 },
     });
@@ -95,11 +116,17 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   return { id: ws.id, name: `${world.companyName} (demo)`, runs };
 }
 
+/** The latest run of each built-in skill, with its result (the run list leaves results out). */
 async function latestRuns(deps: AppDeps, workspaceId: string): Promise<SkillRun[]> {
-  const runs = await withWorkspace(deps.db, workspaceId, (tx) =>
-    listSkillRuns(tx, workspaceId, { limit: 50 }),
-  );
-  return BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter((r): r is SkillRun => !!r);
+  return withWorkspace(deps.db, workspaceId, async (tx) => {
+    const runs = await listSkillRuns(tx, workspaceId, { limit: 50 });
+    const latest = BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter(
+      (r): r is SkillRun => !!r,
+    );
+    const withResults: SkillRun[] = [];
+    for (const r of latest) withResults.push(await getSkillRun(tx, workspaceId, r.id));
+    return withResults;
+  });
 }
 
 /** A fresh key per start: the plaintext of an older one cannot be shown again, so the old ones are revoked. */
@@ -128,5 +155,6 @@ export async function ensureDemoWorkspace(
     created: !existing,
     apiKey: await freshDemoKey(deps, demo.id),
     runs: demo.runs,
+    facts: await withWorkspace(deps.db, demo.id, (tx) => readDemoFacts(tx, demo.id)),
   };
 }

@@ -4,6 +4,8 @@ import { defineListing, listEntity } from './entity-listing.ts';
 
 export const dealListing = defineListing('deals', {
   singular: 'deal',
+  // The amount in the workspace's base currency, converted as the deal was written (src/money).
+  extraColumns: { amount_base: 'numeric' },
   equals: [
     'stage',
     'stage_normalized',

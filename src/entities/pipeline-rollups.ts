@@ -1,7 +1,8 @@
 /**
- * Pipeline rollups (migration 014): per-group deal counts and sums kept by triggers on deals, as signed
- * delta rows. The summary reads them when every filter it was given is one of the rollup's dimensions;
- * compaction folds the deltas of a workspace into one row per group.
+ * Pipeline rollups (migrations 014, 040): per-group deal counts and base-currency sums kept by triggers
+ * on deals, as signed delta rows; deals with no rate for their currency form groups of their own. The
+ * summary reads them when every filter it was given is one of the rollup's dimensions; compaction folds
+ * the deltas of a workspace into one row per group.
  */
 import type { Queryable } from '../db/db.ts';
 import { type FilterSpec, filterConditions, type ParamList, parseValue } from '../db/list-query.ts';
@@ -67,11 +68,12 @@ export async function compactPipelineRollups(
     WITH removed AS (
       DELETE FROM deal_pipeline_rollups WHERE workspace_id = $1::uuid RETURNING *
     ), folded AS (
-      INSERT INTO deal_pipeline_rollups
+      INSERT INTO deal_pipeline_rollups (workspace_id, is_closed, is_won, pipeline, stage_normalized,
+        owner_email, forecast_category, close_month, unconverted_currency, deal_count, amount_sum, weighted_sum)
       SELECT workspace_id, is_closed, is_won, pipeline, stage_normalized, owner_email, forecast_category,
-             close_month, sum(deal_count), sum(amount_sum), sum(weighted_sum)
+             close_month, unconverted_currency, sum(deal_count), sum(amount_sum), sum(weighted_sum)
       FROM removed
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
       HAVING sum(deal_count) <> 0 OR sum(amount_sum) <> 0 OR sum(weighted_sum) <> 0
       RETURNING 1
     )

@@ -11,6 +11,7 @@ import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
+import { currencyRoutes } from './routes/currency-routes.ts';
 import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -29,6 +30,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   apiKeysRoutes,
   contextLayerRoutes,
   quotaRoutes,
+  currencyRoutes,
   computeRoutes,
   skillRoutes,
   // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.

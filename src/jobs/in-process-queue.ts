@@ -4,6 +4,7 @@
  * (queued sync_log rows are re-sent) and by cursors that resume a sync.
  */
 import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
 import type { Logger } from '../logger.ts';
 import { JOB_POLICIES, JOBS, type JobData, type JobName } from './job-names.ts';
 import type { JobHandler, JobQueue, SendOptions } from './job-queue.ts';
@@ -19,6 +20,7 @@ export function createInProcessQueue(log: Logger): JobQueue {
   const handlers = new Map<JobName, { handler: JobHandler<JobName>; concurrency: number; active: number }>();
   const queue: Pending[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const crons = new Set<Cron>();
   const running = new Set<Promise<void>>();
   let started = false;
   let stopped = false;
@@ -74,6 +76,8 @@ export function createInProcessQueue(log: Logger): JobQueue {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      for (const c of crons) c.stop();
+      crons.clear();
       await Promise.allSettled([...running]);
     },
     async send(name, data, options: SendOptions = {}) {
@@ -104,12 +108,13 @@ export function createInProcessQueue(log: Logger): JobQueue {
       pump();
     },
     async schedule(name, cron, data) {
-      const everyMinutes = parseSimpleCron(cron);
-      const t = setInterval(() => {
+      JOBS[name].parse(data);
+      // croner: any cron pattern, in UTC like pg-boss's schedules; `protect` skips a slot while the
+      // previous one is still being sent. unref: a schedule alone does not keep the process alive.
+      const job = new Cron(cron, { timezone: 'UTC', protect: true, unref: true }, () => {
         if (!stopped) void this.send(name, data);
-      }, everyMinutes * 60_000);
-      t.unref();
-      timers.add(t);
+      });
+      crons.add(job);
     },
     idle(timeoutMs = 30_000) {
       return new Promise<void>((resolve, reject) => {
@@ -122,11 +127,4 @@ export function createInProcessQueue(log: Logger): JobQueue {
       });
     },
   };
-}
-
-function parseSimpleCron(cron: string): number {
-  const match = /^(\*|\*\/(\d{1,2}))\s+\*\s+\*\s+\*\s+\*$/.exec(cron.trim());
-  if (!match)
-    throw new Error(`the in-process queue supports only "* * * * *" or "*/N * * * *", got "${cron}"`);
-  return match[2] ? Number(match[2]) : 1;
 }

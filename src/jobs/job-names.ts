@@ -10,6 +10,8 @@ export const JOBS = {
   'post-sync': z.object({ workspace_id: uuid, connector_name: z.string().min(1), sync_log_id: uuid }),
   /** Once a minute: start the daily scheduled syncs that are due. */
   'sync-scheduler-tick': z.object({}),
+  /** Once a minute: record and dispatch the skill runs whose schedule is due (src/skills/skill-schedules.ts). */
+  'skill-schedule-tick': z.object({}),
   /** Execute a queued skill run (src/skills). */
   'skill-run': z.object({ workspace_id: uuid, skill_run_id: uuid }),
   /** Apply a confirmed file import batch (one transaction). */
@@ -25,6 +27,7 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'connector-sync': { retryLimit: 0, expireInSeconds: 6 * 3600 },
   'post-sync': { retryLimit: 2, expireInSeconds: 3600 },
   'sync-scheduler-tick': { retryLimit: 0, expireInSeconds: 300 },
+  'skill-schedule-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-run': { retryLimit: 0, expireInSeconds: 3600 },
   'file-import-apply': { retryLimit: 0, expireInSeconds: 6 * 3600 },
 };

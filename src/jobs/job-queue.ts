@@ -25,7 +25,7 @@ export interface JobQueue {
   send<N extends JobName>(name: N, data: JobData<N>, options?: SendOptions): Promise<string | null>;
   /** Registers the handler; the payload is parsed with the job's schema before it runs. */
   work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): Promise<void>;
-  /** A recurring job. Cron syntax; the in-process queue supports '* * * * *' and '*\/N * * * *'. */
+  /** A recurring job on a cron pattern in UTC (pg-boss schedules; croner in-process). */
   schedule<N extends JobName>(name: N, cron: string, data: JobData<N>): Promise<void>;
   /** Resolves once nothing is queued or running (in-process; pg-boss polls its queue sizes). */
   idle(timeoutMs?: number): Promise<void>;

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
 import { type CwdSummary, conversationsWithoutDealsSummary } from '../linker/conversations-without-deals.ts';
 import { classifyItems } from '../llm/classify-batch.ts';
+import { type NearDuplicateCluster, nearDuplicateValues } from './near-duplicate-values.ts';
+import { type Coverage, coverage, gap } from './skill-coverage.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import type { Finding } from './skill-types.ts';
@@ -57,6 +59,35 @@ export interface AuditFacts {
   /** The linker's report: external calls at an account with no deal, by severity and likely cause. */
   conversations_without_deals: CwdSummary;
   stale_syncs: Array<{ connector_name: string; status: string; last_sync_at: string | null }>;
+  /** One value typed several ways in a categorical field, with counts and the value to merge into. */
+  near_duplicate_values: NearDuplicateCluster[];
+  coverage: Coverage;
+}
+
+// A key field filled on less than this share of records is weak.
+const WEAK_FILL = 0.8;
+
+// Rounded down, so a field filled on 99.6 % never reads as complete.
+const fillPct = (rate: number) => `${Math.floor(rate * 100)}%`;
+
+interface FieldFill {
+  field: string;
+  rate: number;
+  rows: number;
+}
+
+/** Every key field below 100 %, least complete first: the headline and the findings both read this. */
+export function incompleteFields(completeness: readonly Completeness[]): FieldFill[] {
+  return completeness
+    .flatMap((c) =>
+      Object.entries(c.fields).map(([field, rate]) => ({
+        field: `${c.entity}.${field}`,
+        rate,
+        rows: c.rows,
+      })),
+    )
+    .filter((x) => x.rows > 0 && x.rate < 1)
+    .sort((a, b) => a.rate - b.rate || a.field.localeCompare(b.field));
 }
 
 async function completeness(tx: Queryable, workspaceId: string): Promise<Completeness[]> {
@@ -154,8 +185,10 @@ async function computeAudit(
     [workspaceId, asOf, staleHours],
   );
   const o = orphans.rows[0]!;
+  const unlinked = await unlinkedConversations(tx, workspaceId, 100);
+  const completenessRows = await completeness(tx, workspaceId);
   return {
-    completeness: await completeness(tx, workspaceId),
+    completeness: completenessRows,
     duplicates: { accounts: acc.rows[0]!, contacts: con.rows[0]! },
     orphans: {
       contacts_without_account: o.c,
@@ -163,30 +196,50 @@ async function computeAudit(
       activities_unlinked: o.a,
       sample_ids: { contacts: o.cs, deals: o.ds },
     },
-    unlinked_conversations: await unlinkedConversations(tx, workspaceId, 100),
+    unlinked_conversations: unlinked,
     conversations_without_deals: await conversationsWithoutDealsSummary(
       tx,
       workspaceId,
       new Date(`${asOf}T23:59:59Z`),
     ),
     stale_syncs: stale.rows,
+    near_duplicate_values: await nearDuplicateValues(tx, workspaceId),
+    coverage: coverage({ what: 'records', count: completenessRows.reduce((n, c) => n + c.rows, 0) }, [
+      gap(
+        'unlinked_calls',
+        unlinked.total - unlinked.sample.length,
+        unlinked.total,
+        `not classified: only the ${unlinked.sample.length} most recent are`,
+        { material: false },
+      ),
+    ]),
   };
 }
 
 function auditFindings(f: AuditFacts): Finding[] {
   const findings: Finding[] = [];
-  for (const c of f.completeness) {
-    for (const [field, rate] of Object.entries(c.fields)) {
-      if (c.rows > 0 && rate < 0.8) {
-        findings.push({
-          kind: 'incomplete_field',
-          severity: rate < 0.5 ? 'high' : 'medium',
-          title: `${c.entity}.${field} is filled on ${(rate * 100).toFixed(0)}% of ${c.rows} records`,
-          evidence: {},
-          metrics: { fill_rate: rate, rows: c.rows },
-        });
-      }
-    }
+  for (const x of incompleteFields(f.completeness).filter((w) => w.rate < WEAK_FILL)) {
+    findings.push({
+      kind: 'incomplete_field',
+      severity: x.rate < 0.5 ? 'high' : 'medium',
+      title: `${x.field} is filled on ${fillPct(x.rate)} of ${x.rows} records`,
+      evidence: {},
+      metrics: { fill_rate: x.rate, rows: x.rows },
+    });
+  }
+  for (const c of f.near_duplicate_values) {
+    const variants = c.values.slice(1);
+    findings.push({
+      kind: 'near_duplicate_values',
+      severity: c.records_to_fix >= 20 ? 'medium' : 'low',
+      title: `${c.entity}.${c.field}: ${variants.map((v) => `"${v.value}" (${v.count})`).join(', ')} look like "${c.merge_into}" (${c.values[0]!.count}): merge into "${c.merge_into}"`,
+      evidence: {},
+      metrics: {
+        merge_into: c.merge_into,
+        records_to_fix: c.records_to_fix,
+        values: c.values.map((v) => `${v.value}=${v.count}`).join('; '),
+      },
+    });
   }
   for (const [entity, d] of Object.entries(f.duplicates)) {
     if (d.groups > 0) {
@@ -263,7 +316,7 @@ registerSkill({
   schedule: '0 6 * * *',
   async compute(tx, ctx, input) {
     const facts = await computeAudit(tx, ctx.workspaceId, input.as_of ?? ctx.asOf, input.stale_sync_hours);
-    return { facts, findings: auditFindings(facts) };
+    return { facts, findings: auditFindings(facts), coverage: facts.coverage };
   },
   async classify(ctx, facts) {
     const items = facts.unlinked_conversations.sample.map((c) => ({
@@ -309,21 +362,14 @@ registerSkill({
         unlinked_conversations: [{ total: f.unlinked_conversations.total, by_category: counts }],
         conversations_without_deals: [f.conversations_without_deals],
         stale_syncs: f.stale_syncs,
+        near_duplicate_values: f.near_duplicate_values.slice(0, 20),
       };
     },
     offline(d) {
-      const comp = (d.completeness ?? []) as Completeness[];
-      const worst = comp
-        .flatMap((c) =>
-          Object.entries(c.fields).map(([field, rate]) => ({
-            field: `${c.entity}.${field}`,
-            rate,
-            rows: c.rows,
-          })),
-        )
-        .filter((x) => x.rows > 0)
-        .sort((a, b) => a.rate - b.rate)
-        .slice(0, 3);
+      const incomplete = incompleteFields((d.completeness ?? []) as Completeness[]);
+      const weak = incomplete.filter((x) => x.rate < WEAK_FILL);
+      const worst = incomplete.slice(0, 3);
+      const nearDupes = (d.near_duplicate_values ?? []) as NearDuplicateCluster[];
       const dup = (d.duplicates?.[0] ?? {}) as { accounts?: number; contacts?: number };
       const conv = (d.unlinked_conversations?.[0] ?? {}) as {
         total?: number;
@@ -331,9 +377,14 @@ registerSkill({
       };
       const stale = (d.stale_syncs ?? []) as Array<{ connector_name: string }>;
       const actions: string[] = [];
-      if (worst[0] && worst[0].rate < 0.8)
+      if (weak[0])
+        actions.push(`Make ${weak[0].field} required: filled on ${fillPct(weak[0].rate)} of records`);
+      if (nearDupes[0])
         actions.push(
-          `Make ${worst[0].field} required: filled on ${(worst[0].rate * 100).toFixed(0)}% of records`,
+          `Merge ${nearDupes[0].values
+            .slice(1)
+            .map((v) => `"${v.value}"`)
+            .join(', ')} into "${nearDupes[0].merge_into}" (${nearDupes[0].entity}.${nearDupes[0].field})`,
         );
       if ((dup.accounts ?? 0) > 0) actions.push(`Merge ${dup.accounts} duplicate account groups`);
       if ((dup.contacts ?? 0) > 0) actions.push(`Merge ${dup.contacts} duplicate contact groups`);
@@ -341,9 +392,9 @@ registerSkill({
         actions.push(`Create deals for ${conv.by_category?.prospect_meeting} prospect meetings with no deal`);
       for (const s of stale.slice(0, 2)) actions.push(`Reconnect or resync ${s.connector_name}`);
       return {
-        headline: `${worst.filter((w) => w.rate < 0.8).length} weak fields, ${dup.accounts ?? 0} duplicate account groups, ${conv.total ?? 0} unlinked conversations`,
+        headline: `${weak.length} weak field${weak.length === 1 ? '' : 's'} (under ${WEAK_FILL * 100}% filled), ${nearDupes.length} near-duplicate value group${nearDupes.length === 1 ? '' : 's'}, ${dup.accounts ?? 0} duplicate account groups, ${conv.total ?? 0} unlinked conversations`,
         summary:
-          `Least complete: ${worst.map((w) => `${w.field} ${(w.rate * 100).toFixed(0)}%`).join(', ') || 'none'}. ` +
+          `Least complete: ${worst.map((w) => `${w.field} ${fillPct(w.rate)}`).join(', ') || 'none, every key field is filled'}. ` +
           `Stale or failing syncs: ${stale.map((s) => s.connector_name).join(', ') || 'none'}.`,
         actions: actions.slice(0, 5),
       };

@@ -6,8 +6,11 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
+import { baseCurrency } from '../money/exchange-rates.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
 import { calendarPeriod, checkQuotaConfig } from '../workspaces/quotas.ts';
+import { STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
+import { type Coverage, coverage, dealGaps, describeGap, gap } from './skill-coverage.ts';
 import { money, pct } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
@@ -31,6 +34,8 @@ interface RepForecast extends Rollup {
   deal_ids: string[];
 }
 export interface ForecastFacts {
+  /** Every amount is in this (the base) currency. */
+  currency: string;
   quota_source: 'quota_period' | 'context_layer' | 'none';
   period: { name: string | null; start_date: string; end_date: string };
   team: Rollup & {
@@ -40,14 +45,15 @@ export interface ForecastFacts {
     coverage_target: number;
   };
   reps: RepForecast[];
+  coverage: Coverage;
 }
 
 // Forecast category from the CRM when it names one, else from probability; closed and omitted are excluded.
+// Amounts in base currency; a deal whose currency has no rate is left out (and counted in the coverage).
 const ROLLUP_SQL = /* sql */ `
 WITH d AS (
-  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount, 0)::float8 AS amount, is_won, is_closed,
-    coalesce(probability, CASE stage_normalized WHEN 'negotiation' THEN 80 WHEN 'decision' THEN 60
-      WHEN 'evaluation' THEN 40 WHEN 'qualification' THEN 20 ELSE 10 END)::float8 AS probability,
+  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount_base, 0)::float8 AS amount, is_won, is_closed,
+    coalesce(probability, ${STAGE_PROBABILITY_SQL('stage_normalized')})::float8 AS probability,
     CASE
       WHEN lower(forecast_category) IN ('commit', 'committed') THEN 'commit'
       WHEN lower(replace(forecast_category, ' ', '_')) IN ('best_case', 'bestcase', 'upside') THEN 'best_case'
@@ -57,7 +63,7 @@ WITH d AS (
       WHEN coalesce(probability, 0) >= 40 THEN 'best_case'
       ELSE 'pipeline' END AS category,
     coalesce(closed_at::date, close_date) AS won_on, close_date
-  FROM deals WHERE workspace_id = $1::uuid
+  FROM deals WHERE workspace_id = $1::uuid AND NOT (amount IS NOT NULL AND amount_base IS NULL)
 )
 SELECT rep,
   coalesce(sum(amount) FILTER (WHERE NOT is_closed AND category = 'commit' AND close_date BETWEEN $2::date AND $3::date), 0) AS commit,
@@ -112,7 +118,15 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
     open_deals: sum('open_deals'),
   };
   const teamQuota = quota.team_quota && quota.team_quota > 0 ? quota.team_quota : null;
+  const open = await dealGaps(tx, workspaceId, 'NOT d.is_closed');
+  const wonInPeriod = await dealGaps(
+    tx,
+    workspaceId,
+    'd.is_won AND coalesce(d.closed_at::date, d.close_date) BETWEEN $2::date AND $3::date',
+    [period.start_date, period.end_date],
+  );
   return {
+    currency: await baseCurrency(tx, workspaceId),
     quota_source: quota.source,
     period,
     team: {
@@ -123,11 +137,33 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
       coverage_target: goals.pipeline_coverage_target ?? 3,
     },
     reps,
+    coverage: coverage({ what: 'open deals', count: open.deals }, [
+      gap('no_close_date', open.no_close_date, open.deals, 'in no period, left out of the roll-up'),
+      gap(
+        'no_rate',
+        open.no_rate + wonInPeriod.no_rate,
+        open.deals + wonInPeriod.deals,
+        `${[...new Set([...open.no_rate_currencies, ...wonInPeriod.no_rate_currencies])].join('/')}: left out of every figure`,
+        { subject: 'open deals and deals won in the period' },
+      ),
+      gap('no_amount', open.no_amount, open.deals, 'counted at zero'),
+      gap('no_owner', open.no_owner, open.deals, 'rolled up under "(no owner)"'),
+    ]),
   };
 }
 
 function forecastFindings(f: ForecastFacts): Finding[] {
+  const m = (n: number | null | undefined) => money(n, f.currency);
   const findings: Finding[] = [];
+  for (const g of f.coverage.gaps.filter((x) => x.material && x.reason !== 'no_owner')) {
+    findings.push({
+      kind: `coverage_${g.reason}`,
+      severity: g.count === g.of ? 'high' : 'medium',
+      title: describeGap(g, 'open deals'),
+      evidence: {},
+      metrics: { count: g.count, of: g.of },
+    });
+  }
   if (f.quota_source === 'none') {
     findings.push({
       kind: 'no_quota',
@@ -150,7 +186,7 @@ function forecastFindings(f: ForecastFacts): Finding[] {
       findings.push({
         kind: 'rep_short_of_quota',
         severity: 'high',
-        title: `${r.rep}: open pipeline ${money(r.commit + r.best_case + r.pipeline)} cannot close the gap to quota (${money((r.quota ?? 0) - r.closed_won)})`,
+        title: `${r.rep}: open pipeline ${m(r.commit + r.best_case + r.pipeline)} cannot close the gap to quota (${m((r.quota ?? 0) - r.closed_won)})`,
         evidence: { deals: r.deal_ids },
         metrics: { attainment: r.attainment, coverage: r.coverage },
       });
@@ -167,34 +203,41 @@ registerSkill({
   schedule: '0 8 * * 1',
   async compute(tx, ctx, input) {
     const facts = await computeForecast(tx, ctx.workspaceId, input.as_of ?? ctx.asOf);
-    return { facts, findings: forecastFindings(facts) };
+    return { facts, findings: forecastFindings(facts), coverage: facts.coverage };
   },
   synthesize: {
     instructions:
       'You are a RevOps analyst preparing the forecast call. From the team roll-up and rep rows, say whether the team ' +
       'will make its number, where the gap is, and which reps need a pipeline or deal review. Name the quota source.',
     digest: (f) => ({
-      period: [{ ...f.period, quota_source: f.quota_source }],
+      period: [{ ...f.period, quota_source: f.quota_source, currency: f.currency }],
+      coverage: f.coverage.gaps,
       team: [f.team],
       reps: f.reps.slice(0, 20).map(({ deal_ids: _ids, ...r }) => r),
     }),
     offline(d) {
-      const p = (d.period?.[0] ?? {}) as { start_date?: string; end_date?: string; quota_source?: string };
+      const p = (d.period?.[0] ?? {}) as {
+        start_date?: string;
+        end_date?: string;
+        quota_source?: string;
+        currency?: string;
+      };
+      const m = (n: number | null | undefined) => money(n, p.currency);
       const t = (d.team?.[0] ?? {}) as ForecastFacts['team'];
       const reps = (d.reps ?? []) as RepForecast[];
       const behind = reps.filter((r) => r.coverage !== null && r.coverage < 1);
       return {
-        headline: `Forecast ${p.start_date}–${p.end_date}: ${money(t.closed_won)} won, ${money(t.commit)} commit, ${money(t.best_case)} best case`,
+        headline: `Forecast ${p.start_date}–${p.end_date}: ${m(t.closed_won)} won, ${m(t.commit)} commit, ${m(t.best_case)} best case`,
         summary:
-          `Weighted pipeline ${money(t.weighted)} across ${t.open_deals} open deals. ` +
+          `Weighted pipeline ${m(t.weighted)} across ${t.open_deals} open deals. ` +
           (t.quota
-            ? `Attainment ${pct(t.attainment)} of ${money(t.quota)} (quota from ${p.quota_source === 'quota_period' ? 'the active quota period' : 'the context layer goals'}); coverage ${t.coverage?.toFixed(1) ?? '—'}x against a ${t.coverage_target}x target.`
+            ? `Attainment ${pct(t.attainment)} of ${m(t.quota)} (quota from ${p.quota_source === 'quota_period' ? 'the active quota period' : 'the context layer goals'}); coverage ${t.coverage?.toFixed(1) ?? '—'}x against a ${t.coverage_target}x target.`
             : 'No quota is configured, so attainment and coverage are not available.'),
         actions: behind
           .slice(0, 5)
           .map(
             (r) =>
-              `Review ${r.rep}: ${money(r.closed_won)} won of ${money(r.quota)} with ${money(r.commit + r.best_case + r.pipeline)} open`,
+              `Review ${r.rep}: ${m(r.closed_won)} won of ${m(r.quota)} with ${m(r.commit + r.best_case + r.pipeline)} open`,
           ),
       };
     },

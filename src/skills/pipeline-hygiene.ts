@@ -1,79 +1,135 @@
 /**
- * pipeline-hygiene: stale deals, past close dates, missing amounts and next steps, single-threaded deals
- * and stuck stages, by rep, ranked by amount at risk. Reads the computed fields (deal_risk_reasons) for the
- * activity, threading and stage-time rules, so the thresholds are the workspace's scoring config.
+ * pipeline-hygiene: open deals ranked by expected impact in the base currency (amount × stage
+ * probability × how much their hygiene issues lower it), so a sales leader sees the few deals worth
+ * acting on, each with one action and the evidence behind it. The issues come from the computed fields
+ * (deal_risk_reasons) and the deal itself; the thresholds are the workspace's scoring config.
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
+import { baseCurrency } from '../money/exchange-rates.ts';
+import { type Coverage, coverage, dealGaps, gap, unlinkedCallCount } from './skill-coverage.ts';
+import { money } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
-import { money } from './skill-format.ts';
 import type { Finding } from './skill-types.ts';
+import { HYGIENE_ISSUES, type Issue, nextAction, STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
+
+export { HYGIENE_ISSUES } from './hygiene-issues.ts';
 
 const inputs = z
-  .object({ as_of: asOfInput.optional(), top: z.number().int().min(1).max(100).default(20) })
+  .object({
+    as_of: asOfInput.optional(),
+    top: z.number().int().min(1).max(100).default(20),
+    /**
+     * A deal is flagged when its issues put at least this share of its expected value at risk: at 0.5
+     * a single mild issue never flags a deal, two serious ones do.
+     */
+    flag_at: z.number().min(0.05).max(0.95).default(0.5),
+  })
   .strict();
-
-export const HYGIENE_ISSUES = [
-  'past_close_date',
-  'missing_amount',
-  'missing_next_step',
-  'stale',
-  'single_threaded',
-  'stuck_in_stage',
-] as const;
-type Issue = (typeof HYGIENE_ISSUES)[number];
 
 interface IssueTotal {
   issue: Issue;
+  /** Open deals with the issue at all. */
   deals: number;
-  amount: number;
+  /** Flagged deals whose largest issue this is, and their impact. */
+  flagged: number;
+  impact: number;
   deal_ids: string[];
 }
 interface RepRow {
   rep: string;
   open_deals: number;
-  open_amount: number;
-  deals_at_risk: number;
-  amount_at_risk: number;
-  issues: Record<Issue, number>;
+  flagged: number;
+  impact: number;
 }
-interface DealRow {
+export interface RankedDeal {
   id: string;
   name: string | null;
   rep: string | null;
   amount: number | null;
+  currency: string | null;
+  amount_base: number;
   stage: string | null;
   close_date: string | null;
-  deal_risk: number | null;
+  probability: number;
+  /** Share of the expected value the issues take away (0–1). */
+  lowered_by: number;
+  /** amount_base × probability × lowered_by, in the base currency. */
+  impact: number;
   issues: Issue[];
+  /** The issue with the largest effect and what to do about it. */
+  action: string;
+  /** The rule rows behind each issue (days, thresholds, contact ids, last touch). */
+  evidence: Record<string, unknown>;
 }
 export interface HygieneFacts {
+  currency: string;
+  flag_at: number;
   open_deals: number;
-  open_amount: number;
-  deals_at_risk: number;
-  amount_at_risk: number;
+  /** Open deals with an amount in base currency: the ones that can be ranked. */
+  sized_deals: number;
+  expected_value: number;
+  flagged_deals: number;
+  expected_impact: number;
+  /** Open deals with some issue, flagged or not (the old "needs attention" count). */
+  deals_with_any_issue: number;
   computed_fields_present: boolean;
+  /** Open deals with no amount, most probable first: they cannot be weighed, so they are listed apart. */
+  unsized_deal_ids: string[];
   issues: IssueTotal[];
   reps: RepRow[];
-  top_deals: DealRow[];
+  top_deals: RankedDeal[];
+  coverage: Coverage;
 }
 
-const FLAGS_CTE = /* sql */ `
+// Per open deal: its expected value in base currency and each issue's share of it at risk. The
+// shares grow with how far past its threshold a deal is: 0.2 per multiple of the inactivity threshold
+// (up to 0.6), 0.15 per multiple of the stage's stuck threshold (up to 0.5), 0.1 plus 0.3 per quarter
+// past the close date (up to 0.4); single-threaded 0.15, close date slipped 0.2, no next step 0.1.
+// Issues combine as independent risks: 1 - Π(1 - share).
+const SCORED_CTE = /* sql */ `
 WITH open AS (
-  SELECT d.id, d.name, d.owner_email, coalesce(d.amount, 0) AS amount, d.amount AS raw_amount, d.stage_normalized,
-         d.close_date, d.deal_risk, d.computed_at,
-         (d.close_date < $2::date) AS past_close_date,
-         (d.amount IS NULL OR d.amount = 0) AS missing_amount,
-         (coalesce(btrim(d.next_step), '') = '') AS missing_next_step,
-         coalesce(d.deal_risk_reasons @> '[{"rule": "no_recent_activity"}]', false) AS stale,
-         coalesce(d.deal_risk_reasons @> '[{"rule": "single_threaded"}]', false) AS single_threaded,
-         coalesce(d.deal_risk_reasons @> '[{"rule": "stuck_in_stage"}]', false) AS stuck_in_stage
+  SELECT d.id, d.name, d.owner_email, d.amount, d.currency, d.amount_base, d.stage_normalized, d.close_date,
+         d.next_step, d.computed_at, coalesce(d.deal_risk_reasons, '[]'::jsonb) AS rr,
+         coalesce(d.probability, ${STAGE_PROBABILITY_SQL('d.stage_normalized')})::float8 AS probability
   FROM deals d WHERE d.workspace_id = $1::uuid AND NOT d.is_closed
 ),
-flagged AS (
-  SELECT o.*, (past_close_date OR missing_amount OR missing_next_step OR stale OR single_threaded OR stuck_in_stage) AS at_risk
+rules AS (
+  SELECT o.*,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "no_recent_activity")') AS stale_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "stuck_in_stage")') AS stuck_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "single_threaded")') AS single_r,
+    jsonb_path_query_first(o.rr, '$[*] ? (@.rule == "close_date_slipped")') AS slipped_r
   FROM open o
+),
+shares AS (
+  SELECT x.*,
+    CASE WHEN x.close_date < $2::date THEN least(0.4, 0.1 + ($2::date - x.close_date) / 90.0 * 0.3) ELSE 0 END AS s_past_close_date,
+    CASE WHEN x.stale_r IS NULL THEN 0 ELSE least(0.6, 0.2 * coalesce(
+      (x.stale_r->>'days_since_last_touch')::float8 / nullif((x.stale_r->>'threshold_days')::float8, 0), 2)) END AS s_stale,
+    CASE WHEN x.stuck_r IS NULL THEN 0 ELSE least(0.5, 0.15 * coalesce(
+      (x.stuck_r->>'days_in_stage')::float8 / nullif((x.stuck_r->>'threshold_days')::float8, 0), 2)) END AS s_stuck_in_stage,
+    CASE WHEN x.single_r IS NULL THEN 0 ELSE 0.15 END AS s_single_threaded,
+    CASE WHEN x.slipped_r IS NULL THEN 0 ELSE 0.2 END AS s_close_date_slipped,
+    CASE WHEN coalesce(btrim(x.next_step), '') = '' THEN 0.1 ELSE 0 END AS s_missing_next_step
+  FROM rules x
+),
+scored AS (
+  SELECT s.*,
+    1 - (1 - s_past_close_date) * (1 - s_stale) * (1 - s_stuck_in_stage) * (1 - s_single_threaded)
+      * (1 - s_close_date_slipped) * (1 - s_missing_next_step) AS lowered_by,
+    s.amount_base * s.probability / 100 AS expected
+  FROM shares s
+),
+ranked AS MATERIALIZED (
+  SELECT sc.*, sc.expected * sc.lowered_by AS impact,
+    array_remove(ARRAY[${HYGIENE_ISSUES.map((i) => `CASE WHEN s_${i} > 0 THEN '${i}' END`).join(', ')}], NULL) AS issue_list,
+    (sc.lowered_by >= $3::float8 AND sc.expected IS NOT NULL) AS flagged,
+    (ARRAY[${HYGIENE_ISSUES.map((i) => `'${i}'`).join(', ')}])[
+      array_position(ARRAY[${HYGIENE_ISSUES.map((i) => `s_${i}`).join(', ')}],
+        greatest(${HYGIENE_ISSUES.map((i) => `s_${i}`).join(', ')}))] AS main_issue
+  FROM scored sc
 )`;
 
 async function computeHygiene(
@@ -81,86 +137,173 @@ async function computeHygiene(
   workspaceId: string,
   asOf: string,
   top: number,
+  flagAt: number,
 ): Promise<HygieneFacts> {
-  const params = [workspaceId, asOf];
-  const totals = await tx.query<{
-    open_deals: number;
-    open_amount: number;
-    deals_at_risk: number;
-    amount_at_risk: number;
-    computed: number;
+  // One statement: the per-deal scoring is computed once (ranked is MATERIALIZED) and read four ways.
+  const { rows } = await tx.query<{
+    totals: {
+      open_deals: number;
+      sized_deals: number;
+      expected_value: number;
+      flagged_deals: number;
+      expected_impact: number;
+      any_issue: number;
+      computed: number;
+    };
+    issues: IssueTotal[];
+    reps: RepRow[];
+    deals: Array<Record<string, unknown>>;
   }>(
-    `${FLAGS_CTE} SELECT count(*)::int AS open_deals, coalesce(sum(amount), 0)::float8 AS open_amount,
-       count(*) FILTER (WHERE at_risk)::int AS deals_at_risk, coalesce(sum(amount) FILTER (WHERE at_risk), 0)::float8 AS amount_at_risk,
-       count(*) FILTER (WHERE computed_at IS NOT NULL)::int AS computed
-     FROM flagged`,
-    params,
+    `${SCORED_CTE}
+     SELECT
+       (SELECT to_jsonb(t) FROM (
+          SELECT count(*)::int AS open_deals, count(expected)::int AS sized_deals,
+            coalesce(sum(expected), 0)::float8 AS expected_value,
+            count(*) FILTER (WHERE flagged)::int AS flagged_deals,
+            coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS expected_impact,
+            count(*) FILTER (WHERE lowered_by > 0)::int AS any_issue,
+            count(*) FILTER (WHERE computed_at IS NOT NULL)::int AS computed
+          FROM ranked) t) AS totals,
+       (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM (
+          SELECT i.issue, count(*)::int AS deals,
+            count(*) FILTER (WHERE r.flagged AND r.main_issue = i.issue)::int AS flagged,
+            coalesce(sum(r.impact) FILTER (WHERE r.flagged AND r.main_issue = i.issue), 0)::float8 AS impact,
+            coalesce((array_agg(r.id ORDER BY r.impact DESC NULLS LAST, r.id)
+              FILTER (WHERE r.flagged AND r.main_issue = i.issue))[1:20], '{}') AS deal_ids
+          FROM ranked r CROSS JOIN LATERAL unnest(r.issue_list) AS i(issue) GROUP BY i.issue) x) AS issues,
+       (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.rep), '[]'::jsonb) FROM (
+          SELECT coalesce(owner_email, '(no owner)') AS rep, count(*)::int AS open_deals,
+            count(*) FILTER (WHERE flagged)::int AS flagged,
+            coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS impact
+          FROM ranked GROUP BY 1 ORDER BY impact DESC, rep LIMIT 50) x) AS reps,
+       (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.id), '[]'::jsonb) FROM (
+          SELECT id, name, owner_email AS rep, amount::float8 AS amount, currency,
+            amount_base::float8 AS amount_base, stage_normalized AS stage, close_date::text AS close_date,
+            probability, round(lowered_by::numeric, 3)::float8 AS lowered_by,
+            round(impact::numeric, 2)::float8 AS impact, main_issue, issue_list,
+            stale_r, stuck_r, single_r, slipped_r, ($2::date - close_date) AS days_past_close
+          FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int) x) AS deals`,
+    [workspaceId, asOf, flagAt, top],
   );
-  const issueSql = HYGIENE_ISSUES.map(
-    (
-      i,
-    ) => /* sql */ `SELECT '${i}' AS issue, count(*)::int AS deals, coalesce(sum(amount), 0)::float8 AS amount,
-       coalesce((array_agg(id ORDER BY amount DESC, id))[1:20], '{}') AS deal_ids FROM flagged WHERE ${i}`,
-  ).join(' UNION ALL ');
-  const issues = await tx.query<IssueTotal>(`${FLAGS_CTE} ${issueSql}`, params);
-  const reps = await tx.query<RepRow & { i: number[] }>(
-    `${FLAGS_CTE} SELECT coalesce(owner_email, '(no owner)') AS rep, count(*)::int AS open_deals,
-       sum(amount)::float8 AS open_amount, count(*) FILTER (WHERE at_risk)::int AS deals_at_risk,
-       coalesce(sum(amount) FILTER (WHERE at_risk), 0)::float8 AS amount_at_risk,
-       ARRAY[${HYGIENE_ISSUES.map((i) => `count(*) FILTER (WHERE ${i})::int`).join(', ')}] AS i
-     FROM flagged GROUP BY 1 ORDER BY amount_at_risk DESC, rep LIMIT 50`,
-    params,
+  const scored = rows[0]!;
+  const byIssue = new Map(scored.issues.map((i) => [i.issue, i]));
+  const issues = HYGIENE_ISSUES.map(
+    (issue) => byIssue.get(issue) ?? { issue, deals: 0, flagged: 0, impact: 0, deal_ids: [] },
+  ).sort((a, b) => b.impact - a.impact || b.deals - a.deals || a.issue.localeCompare(b.issue));
+  const unsized = await tx.query<{ id: string }>(
+    /* sql */ `SELECT id FROM deals WHERE workspace_id = $1::uuid AND NOT is_closed AND (amount IS NULL OR amount = 0)
+     ORDER BY probability DESC NULLS LAST, id LIMIT 20`,
+    [workspaceId],
   );
-  const deals = await tx.query<Omit<DealRow, 'issues'> & { f: boolean[] }>(
-    `${FLAGS_CTE} SELECT id, name, owner_email AS rep, raw_amount::float8 AS amount, stage_normalized AS stage,
-       close_date::text AS close_date, deal_risk, ARRAY[${HYGIENE_ISSUES.join(', ')}] AS f
-     FROM flagged WHERE at_risk ORDER BY coalesce(raw_amount, 0) DESC, deal_risk DESC NULLS LAST, id LIMIT $3::int`,
-    [...params, top],
-  );
-  const t = totals.rows[0]!;
+  const t = scored.totals;
+  const gaps = await dealGaps(tx, workspaceId, 'NOT d.is_closed');
+  const calls = await unlinkedCallCount(tx, workspaceId);
   return {
+    currency: await baseCurrency(tx, workspaceId),
+    flag_at: flagAt,
     open_deals: t.open_deals,
-    open_amount: t.open_amount,
-    deals_at_risk: t.deals_at_risk,
-    amount_at_risk: t.amount_at_risk,
+    sized_deals: t.sized_deals,
+    expected_value: t.expected_value,
+    flagged_deals: t.flagged_deals,
+    expected_impact: t.expected_impact,
+    deals_with_any_issue: t.any_issue,
     computed_fields_present: t.open_deals === 0 || t.computed > 0,
-    issues: issues.rows,
-    reps: reps.rows.map(({ i, ...r }) => ({
-      ...r,
-      issues: Object.fromEntries(HYGIENE_ISSUES.map((name, k) => [name, i[k] ?? 0])) as Record<Issue, number>,
-    })),
-    top_deals: deals.rows.map(({ f, ...d }) => ({ ...d, issues: HYGIENE_ISSUES.filter((_, k) => f[k]) })),
+    unsized_deal_ids: unsized.rows.map((r) => r.id),
+    issues,
+    reps: scored.reps,
+    top_deals: scored.deals.map((d) => rankedDeal(d)),
+    coverage: coverage({ what: 'open deals', count: t.open_deals }, [
+      gap('no_amount', gaps.no_amount, gaps.deals, 'not ranked: no expected value to weigh'),
+      gap(
+        'no_rate',
+        gaps.no_rate,
+        gaps.deals,
+        `not ranked: ${gaps.no_rate_currencies.join('/')} has no rate`,
+      ),
+      gap('no_owner', gaps.no_owner, gaps.deals, 'ranked, but no rep to act'),
+      gap('no_close_date', gaps.no_close_date, gaps.deals, 'past-close-date check skipped'),
+      gap('unlinked_calls', calls.unlinked, calls.total, 'activity and threading rules did not see them', {
+        subject: 'external conversations',
+      }),
+    ]),
+  };
+}
+
+function rankedDeal(row: Record<string, unknown>): RankedDeal {
+  const issues = row.issue_list as Issue[];
+  const evidence: Record<string, unknown> = { deal_id: row.id };
+  if (row.stale_r) evidence.stale = row.stale_r;
+  if (row.stuck_r) evidence.stuck_in_stage = row.stuck_r;
+  if (row.single_r) evidence.single_threaded = row.single_r;
+  if (row.slipped_r) evidence.close_date_slipped = row.slipped_r;
+  if (issues.includes('past_close_date'))
+    evidence.past_close_date = { close_date: row.close_date, days_past: row.days_past_close };
+  if (issues.includes('missing_next_step')) evidence.missing_next_step = { next_step: null };
+  const main = row.main_issue as Issue;
+  return {
+    id: row.id as string,
+    name: row.name as string | null,
+    rep: row.rep as string | null,
+    amount: row.amount as number | null,
+    currency: row.currency as string | null,
+    amount_base: row.amount_base as number,
+    stage: row.stage as string | null,
+    close_date: row.close_date as string | null,
+    probability: row.probability as number,
+    lowered_by: row.lowered_by as number,
+    impact: row.impact as number,
+    issues,
+    action: nextAction(main, evidence),
+    evidence,
   };
 }
 
 const LABEL: Record<Issue, string> = {
   past_close_date: 'close date in the past',
-  missing_amount: 'no amount',
-  missing_next_step: 'no next step',
   stale: 'no recent activity',
-  single_threaded: 'single-threaded',
   stuck_in_stage: 'stuck in stage',
+  single_threaded: 'single-threaded',
+  close_date_slipped: 'close date slipped repeatedly',
+  missing_next_step: 'no next step',
 };
 
 function hygieneFindings(f: HygieneFacts): Finding[] {
-  const findings: Finding[] = f.issues
-    .filter((i) => i.deals > 0)
-    .sort((a, b) => b.amount - a.amount)
-    .map((i) => ({
-      kind: i.issue,
-      severity:
-        i.amount >= f.open_amount * 0.25 ? 'high' : i.amount >= f.open_amount * 0.1 ? 'medium' : 'low',
-      title: `${i.deals} open deals (${money(i.amount)}): ${LABEL[i.issue]}`,
-      evidence: { deals: i.deal_ids },
-      metrics: { deals: i.deals, amount: i.amount },
-    }));
-  for (const rep of f.reps.filter((r) => r.deals_at_risk > 0).slice(0, 5)) {
+  const findings: Finding[] = f.top_deals.map((d, i) => ({
+    kind: 'deal_at_risk',
+    severity: i < 5 ? 'high' : d.lowered_by >= 0.65 ? 'medium' : 'low',
+    title: `${d.name ?? 'Unnamed deal'} (${money(d.amount_base, f.currency)}, ${d.rep ?? 'no owner'}): ${d.action}`,
+    evidence: {
+      deals: [d.id],
+      ...(Array.isArray((d.evidence.single_threaded as { contact_ids?: string[] })?.contact_ids)
+        ? { contacts: (d.evidence.single_threaded as { contact_ids: string[] }).contact_ids }
+        : {}),
+    },
+    metrics: {
+      rank: i + 1,
+      impact: d.impact,
+      amount_base: d.amount_base,
+      probability: d.probability,
+      lowered_by: d.lowered_by,
+      issues: d.issues.join(','),
+    },
+  }));
+  for (const i of f.issues.filter((x) => x.flagged > 0)) {
     findings.push({
-      kind: 'rep_amount_at_risk',
+      kind: i.issue,
       severity: 'info',
-      title: `${rep.rep}: ${rep.deals_at_risk} of ${rep.open_deals} deals need attention (${money(rep.amount_at_risk)})`,
-      evidence: { deals: f.top_deals.filter((d) => d.rep === rep.rep).map((d) => d.id) },
-      metrics: { amount_at_risk: rep.amount_at_risk, deals_at_risk: rep.deals_at_risk },
+      title: `${LABEL[i.issue]}: the main issue of ${i.flagged} flagged deals (${money(i.impact, f.currency)} expected impact); ${i.deals} open deals have it`,
+      evidence: { deals: i.deal_ids },
+      metrics: { flagged: i.flagged, deals: i.deals, impact: i.impact },
+    });
+  }
+  const noAmount = f.coverage.gaps.find((g) => g.reason === 'no_amount');
+  if (noAmount) {
+    findings.push({
+      kind: 'missing_amount',
+      severity: noAmount.material ? 'medium' : 'low',
+      title: `${noAmount.count} open deals have no amount: they cannot be weighed or forecast`,
+      evidence: { deals: f.unsized_deal_ids },
+      metrics: { deals: noAmount.count },
     });
   }
   return findings;
@@ -169,70 +312,73 @@ function hygieneFindings(f: HygieneFacts): Finding[] {
 registerSkill({
   id: 'pipeline-hygiene',
   description:
-    'Stale deals, past close dates, missing amounts and next steps, single-threaded deals and stuck stages, by rep, ranked by amount at risk.',
+    'Open deals ranked by expected impact (base-currency amount × stage probability × how much their hygiene issues lower it), each with one action and its evidence.',
   inputs,
   schedule: '0 7 * * 1',
   async compute(tx, ctx, input) {
-    const facts = await computeHygiene(tx, ctx.workspaceId, input.as_of ?? ctx.asOf, input.top);
-    return { facts, findings: hygieneFindings(facts) };
+    const facts = await computeHygiene(
+      tx,
+      ctx.workspaceId,
+      input.as_of ?? ctx.asOf,
+      input.top,
+      input.flag_at,
+    );
+    return { facts, findings: hygieneFindings(facts), coverage: facts.coverage };
   },
   synthesize: {
     instructions:
-      'You are a RevOps analyst writing the weekly pipeline hygiene note for a sales leader. ' +
-      'From the totals, reps and deals, say where the pipeline is unreliable and what each rep should fix first.',
+      'You are a RevOps analyst writing the weekly pipeline hygiene note for a sales leader. The deals are ranked by ' +
+      'expected impact in the base currency; name the top deals with their one action, and which reps own the most impact.',
     digest: (f) => ({
       totals: [
         {
+          currency: f.currency,
           open_deals: f.open_deals,
-          open_amount: f.open_amount,
-          deals_at_risk: f.deals_at_risk,
-          amount_at_risk: f.amount_at_risk,
+          flagged_deals: f.flagged_deals,
+          expected_value: f.expected_value,
+          expected_impact: f.expected_impact,
         },
       ],
-      issues: f.issues.map((i) => ({ issue: i.issue, deals: i.deals, amount: i.amount })),
-      reps: f.reps.slice(0, 15).map((r) => ({
-        rep: r.rep,
-        open_deals: r.open_deals,
-        deals_at_risk: r.deals_at_risk,
-        amount_at_risk: r.amount_at_risk,
-        issues: r.issues,
-      })),
+      coverage: f.coverage.gaps,
+      issues: f.issues.map(({ deal_ids: _ids, ...i }) => i),
+      reps: f.reps.slice(0, 15),
       deals: f.top_deals.slice(0, 20).map((d) => ({
         name: d.name,
         rep: d.rep,
-        amount: d.amount,
+        amount_base: d.amount_base,
+        impact: d.impact,
         stage: d.stage,
-        close_date: d.close_date,
-        issues: d.issues,
+        action: d.action,
       })),
     }),
     offline(d) {
-      const t = (d.totals?.[0] ?? {}) as {
-        open_deals?: number;
-        deals_at_risk?: number;
-        amount_at_risk?: number;
-        open_amount?: number;
-      };
-      const issues = ((d.issues ?? []) as Array<{ issue: Issue; deals: number; amount: number }>)
-        .filter((i) => i.deals > 0)
-        .sort((a, b) => b.amount - a.amount);
-      const reps = (d.reps ?? []) as Array<{ rep: string; deals_at_risk: number; amount_at_risk: number }>;
-      const deals = (d.deals ?? []) as Array<{ name: string; amount: number | null; issues: Issue[] }>;
+      const t = (d.totals?.[0] ?? {}) as Partial<HygieneFacts>;
+      const cur = t.currency ?? 'USD';
+      const deals = (d.deals ?? []) as Array<{ name: string | null; amount_base: number; action: string }>;
+      const reps = (d.reps ?? []) as RepRow[];
+      // The headline names as many of the top three deals as fit, leaving room for a coverage note.
+      const lead = `${t.flagged_deals} of ${t.open_deals} open deals flagged, ${money(t.expected_impact, cur)} of ${money(t.expected_value, cur)} expected value at stake. Top: `;
+      const top: string[] = [];
+      for (const x of deals.slice(0, 3)) {
+        const item = `${x.name ?? 'Unnamed deal'} (${money(x.amount_base, cur)}): ${x.action}`;
+        if (top.length > 0 && lead.length + [...top, item].join('; ').length > 255) break;
+        top.push(item);
+      }
       return {
-        headline: `${t.deals_at_risk ?? 0} of ${t.open_deals ?? 0} open deals need attention (${money(t.amount_at_risk)} of ${money(t.open_amount)})`,
+        headline:
+          (t.flagged_deals ?? 0) === 0
+            ? `No open deal has issues putting half its value at risk (${t.open_deals ?? 0} open deals)`
+            : `${lead}${top.join('; ')}`.slice(0, 260),
         summary:
-          issues.length === 0
-            ? 'No hygiene issues found in the open pipeline.'
-            : `Biggest issue: ${LABEL[issues[0]!.issue]} on ${issues[0]!.deals} deals (${money(issues[0]!.amount)}). ` +
-              (reps[0]
-                ? `Most amount at risk: ${reps[0].rep} (${money(reps[0].amount_at_risk)} across ${reps[0].deals_at_risk} deals).`
+          deals.length === 0
+            ? 'No flagged deals.'
+            : `Ranked by expected impact (amount × stage probability × how much the issues lower it). ` +
+              (reps[0] && reps[0].impact > 0
+                ? `Most impact with ${reps[0].rep}: ${reps[0].flagged} flagged deals, ${money(reps[0].impact, cur)}.`
                 : ''),
         actions: deals
           .slice(0, 5)
-          .map(
-            (x) =>
-              `${x.name ?? 'Unnamed deal'} (${money(x.amount)}): fix ${x.issues.map((i) => LABEL[i]).join(', ')}`,
-          ),
+          .map((x) => `${x.name ?? 'Unnamed deal'} (${money(x.amount_base, cur)}): ${x.action}`),
       };
     },
   },

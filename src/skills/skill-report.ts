@@ -1,8 +1,9 @@
 /** A skill run as a readable terminal report: narrative, findings with their evidence, key tables, cost. */
-import type { DiscoveryFacts } from './custom-field-discovery.ts';
+import { type DiscoveryFacts, describeSignificance } from './custom-field-discovery.ts';
+import { describeGap } from './skill-coverage.ts';
 import type { ForecastFacts } from './forecast.ts';
 import type { HygieneFacts } from './pipeline-hygiene.ts';
-import { money, pct } from './skill-format.ts';
+import { money as formatMoney, pct } from './skill-format.ts';
 import type { SkillRun } from './skill-runs.ts';
 import type { SkillResult } from './skill-types.ts';
 
@@ -19,18 +20,33 @@ function highlights(result: SkillResult): string[] {
       const f = result.facts as HygieneFacts;
       if (f.reps.length === 0) return [];
       return [
-        'By rep (amount at risk):',
+        `Top deals by expected impact (${f.currency}):`,
         ...table([
-          ['rep', 'open', 'at risk', 'amount at risk'],
+          ['#', 'deal', 'rep', 'amount', 'impact', 'action'],
+          ...f.top_deals
+            .slice(0, 10)
+            .map((d, i) => [
+              String(i + 1),
+              d.name ?? '—',
+              d.rep ?? '—',
+              formatMoney(d.amount_base, f.currency),
+              formatMoney(d.impact, f.currency),
+              d.action,
+            ]),
+        ]),
+        'By rep (expected impact of flagged deals):',
+        ...table([
+          ['rep', 'open', 'flagged', 'impact'],
           ...f.reps
             .slice(0, 10)
-            .map((r) => [r.rep, String(r.open_deals), String(r.deals_at_risk), money(r.amount_at_risk)]),
+            .map((r) => [r.rep, String(r.open_deals), String(r.flagged), formatMoney(r.impact, f.currency)]),
         ]),
       ];
     }
     case 'forecast': {
       const f = result.facts as ForecastFacts;
       const t = f.team;
+      const money = (n: number | null) => formatMoney(n, f.currency);
       return [
         `Period ${f.period.start_date} → ${f.period.end_date}; quota from ${f.quota_source.replace('_', ' ')}`,
         ...table([
@@ -78,17 +94,19 @@ function highlights(result: SkillResult): string[] {
       return [
         'ICP candidates:',
         ...table([
-          ['field', 'type', 'filled', 'values', 'relevance', 'score'],
+          ['field', 'type', 'filled', 'values', 'relevance', 'support', 'significance', 'score'],
           ...f.fields
             .slice(0, 12)
             .map((x) => [
-              `${x.entity}.${x.field}`,
+              `${x.entity}.${x.field}${x.source_names.length > 1 ? ` (${x.source_names.length} names)` : ''}`,
               x.type,
               pct(x.fill_rate),
               String(x.cardinality),
               x.relevance === null
                 ? '—'
                 : `${x.relevance_kind === 'correlation' ? 'r=' : ''}${x.relevance.toFixed(2)}${x.best_value ? ` (${x.best_value})` : ''}`,
+              x.support ? `${x.support.deals}/${x.support.accounts ?? '—'}` : '—',
+              x.relevance === null ? '—' : describeSignificance(x),
               x.score.toFixed(3),
             ]),
         ]),
@@ -116,6 +134,11 @@ export function formatSkillReport(run: SkillRun): string {
   }
   const extra = highlights(result);
   if (extra.length) lines.push('', ...extra);
+  if (result.coverage) {
+    const c = result.coverage;
+    lines.push('', `Coverage: ${c.population.count} ${c.population.what} counted`);
+    for (const g of c.gaps) lines.push(`  ${g.material ? '!' : '·'} ${describeGap(g, c.population.what)}`);
+  }
   lines.push('', `Findings (${result.findings.length}):`);
   for (const f of result.findings.slice(0, 25)) {
     const evidence = Object.entries(f.evidence)

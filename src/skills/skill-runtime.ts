@@ -11,6 +11,7 @@ import { withWorkspace } from '../db/tenant-scope.ts';
 import { ValidationError } from '../errors.ts';
 import { createLlmSession } from '../llm/llm-client.ts';
 import type { Logger } from '../logger.ts';
+import { withCoverageNote } from './skill-coverage.ts';
 import { getSkill } from './skill-registry.ts';
 import {
   createSkillRun,
@@ -112,6 +113,7 @@ export async function executeSkillRun(
       as_of: ctx.asOf,
       facts: computed.facts,
       findings: computed.findings,
+      coverage: computed.coverage,
     };
 
     let labels: Record<string, string> = {};
@@ -126,7 +128,9 @@ export async function executeSkillRun(
     if (skill.synthesize) {
       started = performance.now();
       ctx.progress('synthesize', 0, 1);
-      result.narrative = await synthesize(ctx, skill.id, skill.synthesize, computed.facts, labels, tokens);
+      const narrative = await synthesize(ctx, skill.id, skill.synthesize, computed.facts, labels, tokens);
+      // Whoever wrote the headline, a material coverage gap is stated in it.
+      result.narrative = { ...narrative, headline: withCoverageNote(narrative.headline, computed.coverage) };
       timings.synthesize_ms = Math.round(performance.now() - started);
       ctx.progress('synthesize', 1, 1);
     }

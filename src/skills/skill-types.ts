@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
 import type { LlmSession } from '../llm/llm-client.ts';
+import type { Coverage } from './skill-coverage.ts';
 
 export interface Finding {
   /** Stable kind, e.g. "stale_deal". */
@@ -30,6 +31,8 @@ export interface SkillContext {
 export interface ComputeOutput<F> {
   facts: F;
   findings: Finding[];
+  /** What the skill could not count and why (skill-coverage.ts). */
+  coverage: Coverage;
 }
 
 export interface ClassifyOutput {
@@ -74,6 +77,7 @@ export interface SkillResult<F = unknown> {
   as_of: string;
   facts: F;
   findings: Finding[];
+  coverage?: Coverage;
   labels?: Record<string, string>;
   narrative?: Narrative;
 }

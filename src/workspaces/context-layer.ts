@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
+import { baseCurrency, reconvertDealAmounts } from '../money/exchange-rates.ts';
 
 const email = z.string().email().max(320);
 const money = z.number().nonnegative().finite();
@@ -16,7 +17,12 @@ export const contextSectionSchemas = {
       sales_motion: z.enum(['inbound', 'outbound', 'plg', 'channel', 'mixed']).optional(),
       average_deal_size: money.optional(),
       sales_cycle_days: z.number().int().positive().optional(),
-      currency: z.string().length(3).optional(),
+      // The base currency every money figure is reported in (src/money); USD when unset.
+      currency: z
+        .string()
+        .regex(/^[A-Za-z]{3}$/, 'expected a three-letter ISO 4217 code')
+        .transform((c) => c.toUpperCase())
+        .optional(),
       target_segments: z.array(z.string().max(100)).max(50).optional(),
       notes: z.string().max(5000).optional(),
     })
@@ -151,11 +157,18 @@ export async function putContextSections(
     'INSERT INTO context_layer (workspace_id) SELECT id FROM workspaces WHERE id = $1::uuid ON CONFLICT DO NOTHING',
     [workspaceId],
   );
+  const baseBefore = sections.business_model ? await baseCurrency(q, workspaceId) : null;
   const { rows } = await q.query<ContextRow>(
     /* sql */ `UPDATE context_layer SET ${sets.join(', ')}, version = version + 1, updated_at = now()
      WHERE workspace_id = $1::uuid RETURNING ${COLUMNS}`,
     params as string[],
   );
   if (!rows[0]) throw new NotFoundError('workspace');
+  // A new base currency re-converts every deal (with the rates kept for that base, if any).
+  if (baseBefore !== null && (await baseCurrency(q, workspaceId)) !== baseBefore) {
+    // The conversion trigger's per-transaction cache of the base currency (migration 040).
+    await q.query("SELECT set_config('pandora.base_currency', '', true)");
+    await reconvertDealAmounts(q, workspaceId);
+  }
   return toContextLayer(rows[0]);
 }

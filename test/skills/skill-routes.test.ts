@@ -96,7 +96,11 @@ describe('skill and compute routes', () => {
     await settleSkillRuns();
     const run = await app.request('GET', `${base}/skill-runs/${res.body.id}`);
     assert.equal(run.body.result.narrative.provider, 'anthropic');
-    assert.equal(run.body.result.narrative.headline, 'Pipeline needs work');
+    // The model's headline, with the material coverage gaps the runtime states whoever wrote it.
+    assert.equal(
+      run.body.result.narrative.headline,
+      'Pipeline needs work · not counted: 1 without amount, 1 unlinked call',
+    );
     assert.ok(run.body.tokens.synthesize.input > 0);
     // The synthesize input is the bounded digest, never raw rows: no source_data, no custom fields.
     const user = (anthropic.requests.at(-1)!.body.messages as Array<{ content: string }>)[0]!.content;

@@ -44,27 +44,52 @@ describe('skills (offline provider)', () => {
   });
   after(() => t.close());
 
-  test('pipeline-hygiene ranks reps and deals by amount at risk, with evidence', async () => {
+  test('pipeline-hygiene ranks flagged deals by expected impact, one action each, citing evidence', async () => {
     const { run: r, result } = await run<HygieneFacts>('pipeline-hygiene');
     const facts = result.facts;
+    assert.equal(facts.currency, 'USD');
     assert.equal(facts.open_deals, 3);
-    assert.equal(facts.deals_at_risk, 2); // risky (many issues) and noamount (missing amount)
-    assert.equal(facts.reps[0]!.rep, 'bob@us.com');
-    assert.equal(facts.top_deals[0]!.id, f.ids['deal:risky']);
-    assert.deepEqual(facts.top_deals[0]!.issues, [
+    assert.equal(facts.flagged_deals, 1); // risky; healthy has no issue, noamount cannot be weighed
+    const top = facts.top_deals[0]!;
+    assert.equal(top.id, f.ids['deal:risky']);
+    for (const issue of [
       'past_close_date',
       'missing_next_step',
       'stale',
       'single_threaded',
       'stuck_in_stage',
-    ]);
-    const past = result.findings.find((x) => x.kind === 'past_close_date')!;
-    assert.deepEqual(past.evidence.deals, [f.ids['deal:risky']]);
+    ])
+      assert.ok(top.issues.includes(issue as never), issue);
+    // Expected impact = amount in base currency × stage probability × share the issues take away.
+    assert.ok(top.lowered_by >= 0.5 && top.lowered_by < 1);
+    // (lowered_by is reported to three decimals, so the product agrees to within 20 000 × 0.0005.)
+    assert.ok(Math.abs(top.impact - 50_000 * 0.4 * top.lowered_by) <= 10.01, String(top.impact));
+    assert.ok(Math.abs(facts.expected_impact - top.impact) < 0.01);
+    assert.match(top.action, /\S/);
+    assert.ok((top.evidence.stale as { threshold_days: number }).threshold_days > 0);
+    assert.equal((top.evidence.past_close_date as { days_past: number }).days_past, 10);
+    const finding = result.findings.find((x) => x.kind === 'deal_at_risk')!;
+    assert.deepEqual(finding.evidence.deals, [f.ids['deal:risky']]);
+    assert.equal(finding.metrics!.rank, 1);
+    const noAmount = result.findings.find((x) => x.kind === 'missing_amount')!;
+    assert.deepEqual(noAmount.evidence.deals, [f.ids['deal:noamount']]);
+    assert.deepEqual(
+      result.coverage!.gaps.map((g) => [g.reason, g.count, g.of]),
+      [
+        ['no_amount', 1, 3],
+        ['unlinked_calls', 1, 2],
+      ],
+    );
     assert.equal(result.narrative!.provider, 'offline');
-    assert.match(result.narrative!.headline, /2 of 3 open deals need attention/);
+    assert.match(result.narrative!.headline, /^1 of 3 open deals flagged/);
+    assert.ok(
+      result.narrative!.headline.includes(`Top: ${top.name} ($50k): ${top.action}`),
+      result.narrative!.headline,
+    );
+    assert.match(result.narrative!.headline, /not counted: 1 without amount, 1 unlinked call$/);
     assert.ok(r.phase_timings.compute_ms !== undefined && r.phase_timings.synthesize_ms !== undefined);
     assert.ok(r.tokens.synthesize!.input > 0);
-    assert.match(formatSkillReport(r), /By rep/);
+    assert.match(formatSkillReport(r), /Top deals by expected impact/);
   });
 
   test('forecast falls back to context-layer goals, then uses the active quota period, saying which', async () => {
@@ -154,22 +179,39 @@ describe('skills (offline provider)', () => {
     );
   });
 
-  test('custom-field-discovery profiles fields and ranks relevance to winning', async () => {
-    const { run: r, result } = await run<DiscoveryFacts>('custom-field-discovery', { min_values: 1 });
+  test('custom-field-discovery profiles fields and ranks relevance to winning, with support and significance', async () => {
+    const loose = { min_deals: 1, min_accounts: 1 };
+    const { run: r, result } = await run<DiscoveryFacts>('custom-field-discovery', loose);
     const facts = result.facts;
     const region = facts.fields.find((x) => x.entity === 'deals' && x.field === 'region')!;
     assert.equal(region.type, 'string');
     assert.equal(region.cardinality, 3);
     assert.equal(region.fill_rate, 7 / 8);
-    // 4 won of 5 closed; apac holds the one loss: lift -0.8.
+    // 4 won of 5 closed; apac holds the one loss: lift -0.8, Fisher's exact p = 0.2 (1 of 5 tables).
     assert.equal(facts.base_win_rate, 0.8);
     assert.equal(region.best_value, 'apac');
     assert.ok(Math.abs(region.relevance! + 0.8) < 1e-9);
+    assert.deepEqual(region.support, { deals: 1, accounts: 1 });
+    assert.equal(region.significance?.test, 'fisher_exact');
+    assert.ok(Math.abs((region.significance as { p_value: number }).p_value - 0.2) < 1e-9);
+    assert.equal(region.verdict, 'no_signal');
     const seats = facts.fields.find((x) => x.entity === 'deals' && x.field === 'seats')!;
     assert.equal(seats.relevance_kind, 'correlation');
     assert.ok(seats.relevance! > 0.9);
+    assert.equal(seats.significance?.test, 'correlation_95ci');
     const tier = facts.fields.find((x) => x.entity === 'accounts' && x.field === 'tier')!;
     assert.equal(tier.cardinality, 2);
+    // With the default minimum support (10 deals at 3 accounts) five closed deals give no verdict.
+    const strict = (await run<DiscoveryFacts>('custom-field-discovery', {})).result;
+    assert.ok(strict.facts.fields.every((x) => x.verdict !== 'signal' && x.score === 0));
+    assert.ok(strict.findings.every((x) => x.kind === 'too_little_data'));
+    assert.ok(
+      strict.findings.some((x) =>
+        /deals\.region = "apac": -80 pts win rate rests on 1 deals, 1 accounts: too little data/.test(
+          x.title,
+        ),
+      ),
+    );
     assert.equal(result.narrative, undefined);
     assert.equal(r.tokens.synthesize!.input, 0);
   });

@@ -2,6 +2,7 @@
 import { entityRouteDocs, pipelineRouteDocs } from './entity-route-docs.ts';
 import { foundationRouteDocs } from './foundation-route-docs.ts';
 import { computeRouteDocs } from '../routes/compute-routes.ts';
+import { currencyRouteDocs } from '../routes/currency-routes.ts';
 import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
@@ -15,6 +16,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   foundationRouteDocs,
   entityRouteDocs,
   pipelineRouteDocs,
+  currencyRouteDocs,
   leadCohortRouteDocs,
   stageMappingRouteDocs,
   connectorRouteDocs,

@@ -12,6 +12,7 @@ import '../../skills/all-skills.ts';
 import { startSkillRun } from '../../skills/skill-dispatch.ts';
 import { listSkills } from '../../skills/skill-registry.ts';
 import { getSkillRun, listSkillRuns } from '../../skills/skill-runs.ts';
+import { listSkillSchedules, putSkillSchedule, scheduleBody } from '../../skills/skill-schedules.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
 import { acceptedResponse, fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
@@ -56,6 +57,14 @@ export function skillRoutes(deps: AppDeps): Router {
       .status(202)
       .json({ id: run.id, skill_id: run.skill_id, status: run.status, created_at: run.created_at });
   });
+  r.get('/skill-schedules', async (_req, res) => {
+    res.json({ data: await inRequestWorkspace(deps, res, (tx, ws) => listSkillSchedules(tx, ws)) });
+  });
+  r.put('/skill-schedules/:skillId', async (req, res) => {
+    const skillId = parseInput(skillIdParam, req.params.skillId, 'path');
+    const body = parseInput(scheduleBody, req.body, 'body');
+    res.json(await inRequestWorkspace(deps, res, (tx, ws) => putSkillSchedule(tx, ws, skillId, body)));
+  });
   r.get('/skill-runs', async (req, res) => {
     const q = parseInput(runsQuery, req.query, 'query');
     res.json({
@@ -84,6 +93,21 @@ export function skillRoutes(deps: AppDeps): Router {
   return r;
 }
 
+const scheduleSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    skill_id: { type: 'string' },
+    cron: { type: 'string', description: 'five fields: minute hour day month weekday' },
+    timezone: { type: 'string', description: 'IANA time zone the cron is read in' },
+    enabled: { type: 'boolean' },
+    inputs: { type: 'object' },
+    is_default: { type: 'boolean', description: "the skill's built-in schedule, unchanged" },
+    next_run_at: { type: ['string', 'null'], format: 'date-time' },
+    last_run_at: { type: ['string', 'null'], format: 'date-time' },
+    last_run_id: { type: ['string', 'null'] },
+  },
+};
+
 export function skillRouteDocs(): RouteDoc[] {
   const query = (schema: z.ZodObject) =>
     Object.entries(fromZod(schema).properties as Record<string, JsonSchema>).map(([name, s]) => ({
@@ -99,6 +123,29 @@ export function skillRouteDocs(): RouteDoc[] {
       requestBody: fromZod(runBody),
       response: acceptedResponse,
     }),
+    routeDoc(
+      'get',
+      `${WS}/skill-schedules`,
+      'skills',
+      "Each skill's schedule here: cron, time zone, on/off, next run",
+      {
+        response: {
+          status: 200,
+          description: 'ok',
+          schema: { type: 'object', properties: { data: { type: 'array', items: scheduleSchema } } },
+        },
+      },
+    ),
+    routeDoc(
+      'put',
+      `${WS}/skill-schedules/:skillId`,
+      'skills',
+      "Change a skill's schedule in this workspace (five-field cron, IANA time zone, enabled, inputs)",
+      {
+        requestBody: fromZod(scheduleBody),
+        response: { status: 200, description: 'ok', schema: scheduleSchema },
+      },
+    ),
     routeDoc('get', `${WS}/skill-runs`, 'skills', 'Skill runs, newest first', {
       parameters: query(runsQuery),
       response: listResponse,

@@ -325,6 +325,7 @@ S-3,Won,700,Closed Won,2026-02-28
       count: 2,
       amount: 3500,
       weighted_amount: summary.body.totals.weighted_amount,
+      not_converted: 0,
     });
     const { rows: rollups } = await app.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM deal_pipeline_rollups WHERE workspace_id = $1::uuid',
