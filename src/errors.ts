@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'gone'
   | 'conflict'
   | 'unauthorized'
+  | 'invalid_api_key'
   | 'forbidden'
   | 'payload_too_large'
   | 'upstream_error'
@@ -51,6 +52,13 @@ export class ConflictError extends AppError {
 export class AuthError extends AppError {
   constructor(message = 'missing or invalid credentials') {
     super('unauthorized', message);
+  }
+}
+
+/** A bearer token that is no live API key: malformed, unknown or revoked (401, unlike another workspace's key). */
+export class InvalidApiKeyError extends AppError {
+  constructor(message: string) {
+    super('invalid_api_key', message);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { openDb } from './db/open-db.ts';
 import { startFileImport } from './connectors/file-import/file-import-jobs.ts';
+import { localCliToken, publishEndpoint } from './cli/live-server.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -53,6 +54,12 @@ export async function startServer(config: Config, log = createLogger(config.logL
   try {
     await migrate(db);
     const deps = await buildDeps(config, db, log);
+    // The embedded backend allows one process: the CLI reaches this one over HTTP with a local token.
+    const local = config.databaseUrl ? null : localCliToken();
+    if (local) {
+      const admin = deps.adminToken;
+      deps.adminToken = { ...admin, verify: (c) => admin.verify(c) || local.matches(c) };
+    }
     const queue = openJobQueue(config, log);
     deps.queue = queue;
     await queue.start();
@@ -63,8 +70,10 @@ export async function startServer(config: Config, log = createLogger(config.logL
     }
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
+    const unpublish = local ? publishEndpoint(config.dataDir, url, local.token) : () => {};
     let stopping: Promise<void> | undefined;
     const stop = () => {
+      unpublish();
       // Stop accepting, let in-flight requests finish, then close the database.
       stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
         .then(() => queue.stop())

@@ -18,9 +18,12 @@ export function touchesOf(key: 'deal_id' | 'account_id'): string {
   )`;
 }
 
-/** Sum of touch weights, each halved every g_half_life days before cfg.as_of. */
+/**
+ * Sum of touch weights, each halved every g_half_life days before cfg.as_of. Past 1000 half-lives a touch
+ * weighs nothing, and the exponent stops there: 0.5^n for larger n underflows a double and errors.
+ */
 export const DECAYED_TOUCHES = /* sql */ `sum(CASE t.kind WHEN 'activity' THEN cfg.g_activity WHEN 'call' THEN cfg.g_call ELSE cfg.g_conversation END
-             * power(0.5, greatest(0, date_part('epoch', cfg.as_of - t.at) / 86400.0) / cfg.g_half_life))`;
+             * power(0.5, least(1000, greatest(0, date_part('epoch', cfg.as_of - t.at) / 86400.0) / cfg.g_half_life)))`;
 
 /** The newest touch as evidence: {kind, id, at}. */
 export const LAST_TOUCH = /* sql */ `(array_agg(jsonb_build_object('kind', t.kind, 'id', t.id, 'at', t.at) ORDER BY t.at DESC, t.id))[1]`;

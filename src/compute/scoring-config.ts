@@ -65,6 +65,26 @@ export type ScoringConfig = {
 
 export type ScoringOverride = Partial<Record<keyof ScoringConfig, Record<string, number>>>;
 
+const DAYS: readonly [number, number] = [1, 3650];
+const POINTS: readonly [number, number] = [0, 100];
+
+/**
+ * The range each override may take, so a workspace's numbers keep every score inside its column: weights
+ * are points of a 0–100 score, days are days, band edges are amounts. Unknown keys have none (ignored).
+ */
+export function scoringValueRange(section: string, key: string): readonly [number, number] | undefined {
+  const defaults = (DEFAULT_SCORING as Record<string, Record<string, number>>)[section];
+  if (!defaults || !(key in defaults)) return undefined;
+  if (section === 'risk_weights' || section === 'health_weights') return POINTS;
+  if (key.endsWith('_days')) return DAYS;
+  if (key.startsWith('band_edges_')) return [0, 1e15];
+  if (key === 'stuck_percentile') return [0, 1];
+  if (key === 'scale') return [0.01, 1e6];
+  if (key === 'amount_change_pct') return [0, 10_000];
+  if (key === 'slip_count' || key === 'min_won_deals') return [0, 1_000_000];
+  return POINTS;
+}
+
 export interface ResolvedScoring {
   version: number;
   config: ScoringConfig;

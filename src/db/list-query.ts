@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { Queryable, SqlParam } from './db.ts';
 import { decodeCursor, encodeCursor } from './keyset-cursor.ts';
+import { isoDate, isoDateTime, unstorableText } from '../validation/input-values.ts';
 
 export type ValueType =
   | 'text'
@@ -69,7 +70,11 @@ export function searchExpression(columns: readonly string[]): string {
 }
 
 const valueSchemas: Record<ValueType, z.ZodType<SqlParam>> = {
-  text: z.string().max(500),
+  // Cursor values arrive decoded from base64, past the request's own NUL check.
+  text: z
+    .string()
+    .max(500)
+    .refine((t) => unstorableText(t) === null, 'contains a NUL or an unpaired surrogate'),
   uuid: z.string().uuid('expected a uuid'),
   numeric: z
     .string()
@@ -77,20 +82,8 @@ const valueSchemas: Record<ValueType, z.ZodType<SqlParam>> = {
     .transform((s) => s),
   integer: z.string().regex(/^-?\d{1,9}$/, 'expected an integer'),
   bigint: z.string().regex(/^-?\d{1,18}$/, 'expected an integer'),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-    .refine(
-      (s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s),
-      'not a real date',
-    ),
-  timestamptz: z
-    .string()
-    .regex(
-      /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}(:?\d{2})?)?)?$/,
-      'expected an ISO 8601 date or date-time',
-    )
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
+  date: isoDate,
+  timestamptz: isoDateTime,
   boolean: z.enum(['true', 'false'], 'expected true or false').transform((s) => s === 'true'),
 };
 

@@ -9,7 +9,7 @@ import { generateWorld } from '../generator/world.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { BUILT_IN_SKILLS } from '../skills/all-skills.ts';
 import { runAllSkills } from '../skills/run-all-skills.ts';
-import { getSkillRun, listSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
+import { latestSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
 import '../sync/all-post-sync-steps.ts';
 import { runPostSyncChain } from '../sync/post-sync-steps.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
@@ -116,17 +116,9 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   return { id: ws.id, name: `${world.companyName} (demo)`, runs };
 }
 
-/** The latest run of each built-in skill, with its result (the run list leaves results out). */
-async function latestRuns(deps: AppDeps, workspaceId: string): Promise<SkillRun[]> {
-  return withWorkspace(deps.db, workspaceId, async (tx) => {
-    const runs = await listSkillRuns(tx, workspaceId, { limit: 50 });
-    const latest = BUILT_IN_SKILLS.map((id) => runs.find((r) => r.skill_id === id)).filter(
-      (r): r is SkillRun => !!r,
-    );
-    const withResults: SkillRun[] = [];
-    for (const r of latest) withResults.push(await getSkillRun(tx, workspaceId, r.id));
-    return withResults;
-  });
+/** A restart reports the latest run of each skill, results included (headlines and findings). */
+function latestRuns(deps: AppDeps, workspaceId: string): Promise<SkillRun[]> {
+  return withWorkspace(deps.db, workspaceId, (tx) => latestSkillRuns(tx, workspaceId, BUILT_IN_SKILLS));
 }
 
 /** A fresh key per start: the plaintext of an older one cannot be shown again, so the old ones are revoked. */

@@ -6,6 +6,8 @@
 import type { ApiKeyScope } from '../workspaces/api-keys.ts';
 
 export interface VerifiedKey {
+  /** The workspace the key belongs to (not necessarily the one a request names). */
+  workspaceId: string;
   keyId: string;
   scopes: readonly ApiKeyScope[];
 }
@@ -14,32 +16,27 @@ const MAX_ENTRIES = 10_000;
 
 export class ApiKeyCache {
   readonly #ttlMs: number;
-  readonly #entries = new Map<string, VerifiedKey & { workspaceId: string; expires: number }>();
+  readonly #entries = new Map<string, VerifiedKey & { expires: number }>();
 
   constructor(ttlSeconds: number) {
     this.#ttlMs = ttlSeconds * 1000;
   }
 
-  get(workspaceId: string, token: string): VerifiedKey | undefined {
-    const key = `${workspaceId} ${token}`;
-    const hit = this.#entries.get(key);
+  get(token: string): VerifiedKey | undefined {
+    const hit = this.#entries.get(token);
     if (!hit) return undefined;
     if (hit.expires <= Date.now()) {
-      this.#entries.delete(key);
+      this.#entries.delete(token);
       return undefined;
     }
     return hit;
   }
 
-  set(workspaceId: string, token: string, verified: VerifiedKey): void {
+  set(token: string, verified: VerifiedKey): void {
     if (this.#ttlMs <= 0) return;
     // Insertion order is age order: past the cap, the oldest entry goes.
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(`${workspaceId} ${token}`, {
-      ...verified,
-      workspaceId,
-      expires: Date.now() + this.#ttlMs,
-    });
+    this.#entries.set(token, { ...verified, expires: Date.now() + this.#ttlMs });
   }
 
   forget(workspaceId: string, keyId?: string): void {

@@ -6,6 +6,7 @@ import { ApiKeyCache } from './api-key-cache.ts';
 import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
+import { rejectUnstorableInput, verifyJsonDepth } from './input-guards.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
@@ -51,12 +52,12 @@ function requestContext(deps: AppDeps) {
     res.locals.requestId = requestId;
     res.set('x-request-id', requestId);
     const started = process.hrtime.bigint();
+    // Routers strip their mount path from req.url while they run: log the path as the client sent it,
+    // without the query string (which may carry filters a log has no business keeping).
+    const path = req.originalUrl.split('?', 1)[0];
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.log.info(
-        { reqId: requestId, method: req.method, path: req.path, status: res.statusCode, ms },
-        'request',
-      );
+      deps.log.info({ reqId: requestId, method: req.method, path, status: res.statusCode, ms }, 'request');
     });
     next();
   };
@@ -71,7 +72,8 @@ export function createApp(given: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps));
-  app.use(express.json({ limit: deps.config.bodyLimit }));
+  app.use(express.json({ limit: deps.config.bodyLimit, verify: verifyJsonDepth }));
+  app.use(rejectUnstorableInput);
 
   app.use(healthRoutes(deps));
   app.use(apiDocsRoutes());

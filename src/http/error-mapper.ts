@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 const STATUS: Record<ErrorCode, number> = {
   validation_error: 400,
   unauthorized: 401,
+  invalid_api_key: 401,
   forbidden: 403,
   not_found: 404,
   gone: 410,
@@ -26,21 +27,44 @@ interface Mapped {
   details?: unknown;
 }
 
+/**
+ * Errors of reading the request itself, before any route: body-parser's (each with a `type`), the
+ * router's failure to percent-decode a path parameter, and any other http-errors error marked `expose`
+ * with a 4xx status (its message is meant for the client).
+ */
+function transportError(err: unknown): Mapped | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const { type, status, expose } = err as { type?: unknown; status?: unknown; expose?: unknown };
+  switch (type) {
+    case 'entity.too.large':
+      return { status: 413, code: 'payload_too_large', message: 'request body too large' };
+    case 'entity.parse.failed':
+      return { status: 400, code: 'bad_json', message: 'request body is not valid JSON' };
+    case 'entity.too.deep':
+      return { status: 400, code: 'bad_json', message: (err as Error).message };
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return { status: 415, code: 'validation_error', message: 'unsupported body encoding or charset' };
+  }
+  if (err instanceof URIError && status === 400)
+    return { status: 400, code: 'validation_error', message: 'invalid path: malformed percent-encoding' };
+  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    // e.g. a body whose Content-Encoding says gzip but whose bytes are not gzip.
+    return {
+      status,
+      code: 'validation_error',
+      message: `request body could not be read: ${(err as Error).message}`,
+    };
+  }
+  return null;
+}
+
 function mapError(err: unknown): Mapped | null {
   if (err instanceof AppError) {
     return { status: STATUS[err.code], code: err.code, message: err.message, details: err.details };
   }
-  // body-parser errors carry a `type` and an HTTP status.
-  if (typeof err === 'object' && err !== null && 'type' in err) {
-    const type = (err as { type: unknown }).type;
-    if (type === 'entity.too.large')
-      return { status: 413, code: 'payload_too_large', message: 'request body too large' };
-    if (type === 'entity.parse.failed')
-      return { status: 400, code: 'bad_json', message: 'request body is not valid JSON' };
-    if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-      return { status: 415 as number, code: 'validation_error', message: 'unsupported body encoding' };
-    }
-  }
+  const transport = transportError(err);
+  if (transport) return transport;
   switch (pgErrorCode(err)) {
     case PG_ERROR.uniqueViolation:
       return { status: 409, code: 'conflict', message: 'a record with these values already exists' };
@@ -58,7 +82,10 @@ export function errorMapper(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const mapped = mapError(err);
     if (!mapped) {
-      log.error({ err, reqId: res.locals.requestId, path: req.path }, 'unhandled error');
+      log.error(
+        { err, reqId: res.locals.requestId, path: req.originalUrl.split('?', 1)[0] },
+        'unhandled error',
+      );
       res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
       return;
     }

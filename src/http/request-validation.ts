@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 
+export { isoDate, isoDateTime, moneyAmount } from '../validation/input-values.ts';
+
 export function parseInput<S extends z.ZodType>(
   schema: S,
   value: unknown,
@@ -18,7 +20,3 @@ export function parseInput<S extends z.ZodType>(
 }
 
 export const uuidParam = z.string().uuid();
-export const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');

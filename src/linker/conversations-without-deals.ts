@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
+import { isoDateTime } from '../validation/input-values.ts';
 import { resolveInternalDomains } from './internal-domains.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
@@ -151,6 +152,13 @@ const cursorSchema = z
   .object({ s: z.string(), v: z.array(z.string()).max(3), i: z.string().uuid() })
   .strict();
 
+// Each sort key's value as the cursor carries it, checked before it is cast in SQL.
+const KEY_VALUE: Record<string, z.ZodType<string>> = {
+  sort_ts: isoDateTime,
+  severity_rank: z.string().regex(/^-?\d{1,9}$/),
+  sort_duration: z.string().regex(/^-?\d{1,9}$/),
+};
+
 function decodeCursor(raw: string, sort: CwdSort): { values: string[]; id: string } {
   let parsed: z.infer<typeof cursorSchema> | undefined;
   try {
@@ -160,7 +168,13 @@ function decodeCursor(raw: string, sort: CwdSort): { values: string[]; id: strin
   } catch {
     parsed = undefined;
   }
-  if (!parsed || parsed.s !== sort || parsed.v.length !== SORTS[sort].keys.length)
+  const keys = SORTS[sort].keys;
+  if (
+    !parsed ||
+    parsed.s !== sort ||
+    parsed.v.length !== keys.length ||
+    !keys.every((k, i) => KEY_VALUE[k]!.safeParse(parsed.v[i]).success)
+  )
     throw new ValidationError('invalid query: cursor: malformed or made for another sort');
   return { values: parsed.v, id: parsed.i };
 }

@@ -20,7 +20,7 @@ export const llmMetadataSchema = z
   .object({
     synthesize_model: z.string().min(1).max(200).optional(),
     classify_model: z.string().min(1).max(200).optional(),
-    daily_token_budget: z.number().int().min(0).optional(),
+    daily_token_budget: z.number().int().min(0).max(1e12).optional(),
     redact_pii: z.boolean().optional(),
     /** Force the offline provider even when keys exist (demos, air-gapped workspaces). */
     offline_only: z.boolean().optional(),

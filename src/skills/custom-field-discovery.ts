@@ -18,9 +18,9 @@ import { correlationInterval, fisherExactP } from './win-rate-statistics.ts';
 const inputs = z
   .object({
     /** Closed deals (converted or not, for leads) a value needs before its win rate is judged. */
-    min_deals: z.number().int().min(1).default(10),
+    min_deals: z.number().int().min(1).max(1_000_000).default(10),
     /** Distinct accounts behind those deals: one big customer is not a pattern. */
-    min_accounts: z.number().int().min(1).default(3),
+    min_accounts: z.number().int().min(1).max(1_000_000).default(3),
     max_fields: z.number().int().min(1).max(200).default(50),
     /** Significance level for a finding. */
     alpha: z.number().min(0.0001).max(0.2).default(0.05),

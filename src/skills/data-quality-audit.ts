@@ -15,7 +15,7 @@ import { registerSkill } from './skill-registry.ts';
 import type { Finding } from './skill-types.ts';
 
 const inputs = z
-  .object({ as_of: asOfInput.optional(), stale_sync_hours: z.number().int().min(1).default(48) })
+  .object({ as_of: asOfInput.optional(), stale_sync_hours: z.number().int().min(1).max(87_600).default(48) })
   .strict();
 
 // The fields a RevOps team expects filled, per entity (identifiers spliced into SQL come only from here).

@@ -1,22 +1,24 @@
 /**
- * `pandora skill …`: list skills, or run one (or all) for a workspace and print the report, with a
- * progress indicator on stderr while long phases run.
+ * `pandora skill …`: list skills, run one (or all) for a workspace and print the report, or show the
+ * latest report without running anything. Runs in-process on the database, or through the HTTP API of a
+ * server that holds the embedded data folder; a progress line goes to stderr while long phases run.
  */
-import { parseArgs } from 'node:util';
+import { withCliBackend, type CliBackend } from '../cli/cli-backend.ts';
+import { type Command, UsageError } from '../cli/command-line.ts';
+import type { ServerApi } from '../cli/live-server.ts';
 import type { Config } from '../config.ts';
 import { createCredentialVault, loadEncryptionKey } from '../connectors/credential-vault.ts';
-import { migrate } from '../db/migrate.ts';
-import { openDb } from '../db/open-db.ts';
-import { ValidationError } from '../errors.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
 import { createLogger } from '../logger.ts';
+import { isCalendarDate } from '../validation/input-values.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
-import './all-skills.ts';
+import { BUILT_IN_SKILLS } from './all-skills.ts';
 import { runAllSkills, runSkillNow } from './run-all-skills.ts';
 import { listSkills } from './skill-registry.ts';
 import { formatSkillReport } from './skill-report.ts';
+import { latestSkillRuns, type SkillRun } from './skill-runs.ts';
 
-export const SKILL_USAGE = `  skill list                          list the skills
-  skill run <skill|all> --workspace <id> [--as-of YYYY-MM-DD] [--json]`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function progressPrinter(stream: NodeJS.WriteStream) {
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -43,60 +45,159 @@ function progressPrinter(stream: NodeJS.WriteStream) {
   };
 }
 
-export async function skillCommand(config: Config, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { workspace: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
-  });
-  const [sub, skillId] = positionals;
-  if (sub === 'list') {
-    for (const s of listSkills()) console.log(`${s.id.padEnd(24)} ${s.description}`);
-    return 0;
-  }
-  if (sub !== 'run' || !skillId) throw new ValidationError(`usage:\n${SKILL_USAGE}`);
-  const workspaceId = values.workspace;
-  if (!workspaceId || !/^[0-9a-f-]{36}$/i.test(workspaceId))
-    throw new ValidationError('--workspace <uuid> is required');
-  const asOf = values['as-of'];
-  if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf))
-    throw new ValidationError('--as-of must be YYYY-MM-DD');
+function workspaceOption(value: unknown): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw new UsageError('--workspace <uuid> is required');
+  return value;
+}
 
-  const db = await openDb(config);
-  try {
-    await migrate(db);
-    await getWorkspace(db, workspaceId);
-    const deps = {
-      db,
-      config,
-      vault: createCredentialVault(loadEncryptionKey(config)),
-      log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-    };
-    const progress = progressPrinter(process.stderr);
-    const runs =
-      skillId === 'all'
-        ? await runAllSkills(deps, workspaceId, {
-            asOf,
-            trigger: 'cli',
-            onProgress: (s, p, d, t) => progress.update(s, p, d, t),
-          })
-        : [
-            await runSkillNow(
-              deps,
-              workspaceId,
-              skillId,
-              asOf && skillId !== 'custom-field-discovery' ? { as_of: asOf } : {},
-              {
-                trigger: 'cli',
-                onProgress: (p, d, t) => progress.update(skillId, p, d, t),
-              },
-            ),
-          ];
-    progress.clear();
-    for (const run of runs)
-      console.log(values.json ? JSON.stringify(run, null, 2) : `${formatSkillReport(run)}\n`);
-    return runs.every((r) => r.status === 'succeeded') ? 0 : 1;
-  } finally {
-    await db.close();
+function knownSkill(id: string | undefined, allowAll: boolean): string {
+  if (!id) throw new UsageError('name a skill (pandora skill list shows them)');
+  if (allowAll && id === 'all') return id;
+  if (!listSkills().some((s) => s.id === id))
+    throw new UsageError(`unknown skill "${id}" (pandora skill list)`);
+  return id;
+}
+
+const inputsFor = (skillId: string, asOf: string | undefined) =>
+  asOf && skillId !== 'custom-field-discovery' ? { as_of: asOf } : {};
+
+function printRuns(runs: SkillRun[], json: boolean): number {
+  for (const run of runs) console.log(json ? JSON.stringify(run, null, 2) : `${formatSkillReport(run)}\n`);
+  return runs.every((r) => r.status === 'succeeded') ? 0 : 1;
+}
+
+/** Starts each run on the server and follows it to the end, showing its phase as it goes. */
+async function runOnServer(
+  api: ServerApi,
+  workspaceId: string,
+  skillIds: readonly string[],
+  asOf: string | undefined,
+  progress: ReturnType<typeof progressPrinter>,
+): Promise<SkillRun[]> {
+  const ws = `/api/workspaces/${workspaceId}`;
+  if (skillIds.length > 1) await api.request('POST', `${ws}/compute/run`, asOf ? { as_of: asOf } : {});
+  const runs: SkillRun[] = [];
+  for (const skillId of skillIds) {
+    const started = await api.request<{ id: string }>('POST', `${ws}/skills/${skillId}/run`, {
+      inputs: inputsFor(skillId, asOf),
+    });
+    let run = await api.request<SkillRun>('GET', `${ws}/skill-runs/${started.id}`);
+    while (run.status === 'queued' || run.status === 'running') {
+      const p = run.progress as { phase?: string; done?: number; total?: number };
+      progress.update(skillId, p.phase ?? run.status, p.done ?? 0, p.total ?? 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      run = await api.request<SkillRun>('GET', `${ws}/skill-runs/${started.id}`);
+    }
+    runs.push(run);
   }
+  return runs;
+}
+
+async function runLocally(
+  config: Config,
+  backend: Extract<CliBackend, { kind: 'db' }>,
+  workspaceId: string,
+  skillId: string,
+  asOf: string | undefined,
+  progress: ReturnType<typeof progressPrinter>,
+): Promise<SkillRun[]> {
+  const deps = {
+    db: backend.db,
+    config,
+    vault: createCredentialVault(loadEncryptionKey(config)),
+    log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+  };
+  await getWorkspace(backend.db, workspaceId);
+  if (skillId === 'all') {
+    return runAllSkills(deps, workspaceId, {
+      asOf,
+      trigger: 'cli',
+      onProgress: (s, p, d, t) => progress.update(s, p, d, t),
+    });
+  }
+  return [
+    await runSkillNow(deps, workspaceId, skillId, inputsFor(skillId, asOf), {
+      trigger: 'cli',
+      onProgress: (p, d, t) => progress.update(skillId, p, d, t),
+    }),
+  ];
+}
+
+async function latestRun(
+  backend: CliBackend,
+  workspaceId: string,
+  skillId: string,
+): Promise<SkillRun | null> {
+  if (backend.kind === 'db') {
+    await getWorkspace(backend.db, workspaceId);
+    const [run] = await withWorkspace(backend.db, workspaceId, (tx) =>
+      latestSkillRuns(tx, workspaceId, [skillId]),
+    );
+    return run ?? null;
+  }
+  const ws = `/api/workspaces/${workspaceId}`;
+  const { data } = await backend.api.request<{ data: SkillRun[] }>(
+    'GET',
+    `${ws}/skill-runs?skill_id=${skillId}&limit=1`,
+  );
+  return data[0] ? backend.api.request<SkillRun>('GET', `${ws}/skill-runs/${data[0].id}`) : null;
+}
+
+export function skillCommands(config: () => Config): Command[] {
+  return [
+    {
+      path: ['skill', 'list'],
+      summary: 'list the skills',
+      run: async () => {
+        for (const s of listSkills()) console.log(`${s.id.padEnd(24)} ${s.description}`);
+        return 0;
+      },
+    },
+    {
+      path: ['skill', 'run'],
+      args: '<skill|all> --workspace <id> [--as-of YYYY-MM-DD] [--json]',
+      summary: 'run a skill (or all of them, after recomputing scores) and print the report',
+      options: { workspace: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' } },
+      run: async ({ values, positionals }) => {
+        if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+        const skillId = knownSkill(positionals[0], true);
+        const workspaceId = workspaceOption(values.workspace);
+        const asOf = values['as-of'] as string | undefined;
+        if (asOf !== undefined && !isCalendarDate(asOf))
+          throw new UsageError('--as-of must be a calendar date YYYY-MM-DD between 1900 and 2200');
+        const progress = progressPrinter(process.stderr);
+        const runs = await withCliBackend(config(), (backend) =>
+          backend.kind === 'db'
+            ? runLocally(config(), backend, workspaceId, skillId, asOf, progress)
+            : runOnServer(
+                backend.api,
+                workspaceId,
+                skillId === 'all' ? BUILT_IN_SKILLS : [skillId],
+                asOf,
+                progress,
+              ),
+        );
+        progress.clear();
+        return printRuns(runs, values.json === true);
+      },
+    },
+    {
+      path: ['skill', 'show'],
+      args: '<skill> --workspace <id> [--json]',
+      summary: 'print the latest report of a skill without starting a run',
+      options: { workspace: { type: 'string' }, json: { type: 'boolean' } },
+      run: async ({ values, positionals }) => {
+        if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+        const skillId = knownSkill(positionals[0], false);
+        const workspaceId = workspaceOption(values.workspace);
+        const run = await withCliBackend(config(), (backend) => latestRun(backend, workspaceId, skillId));
+        if (!run) {
+          console.error(`no run of ${skillId} yet: pandora skill run ${skillId} --workspace ${workspaceId}`);
+          return 1;
+        }
+        if (values.json !== true) console.log(`latest run, ${run.finished_at ?? run.created_at}`);
+        return printRuns([run], values.json === true);
+      },
+    },
+  ];
 }

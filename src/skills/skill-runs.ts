@@ -96,6 +96,22 @@ export async function listSkillRuns(
   return rows.map((r) => toSkillRun(r, false));
 }
 
+/** The newest run of each of `skillIds` that has one, with its result: what a report of "where things stand" shows. */
+export async function latestSkillRuns(
+  q: Queryable,
+  workspaceId: string,
+  skillIds: readonly string[],
+): Promise<SkillRun[]> {
+  const { rows } = await q.query<SkillRunRow>(
+    /* sql */ `SELECT DISTINCT ON (skill_id) ${COLUMNS} FROM skill_runs
+     WHERE workspace_id = $1::uuid AND skill_id = ANY($2::text[])
+     ORDER BY skill_id, created_at DESC, id DESC`,
+    [workspaceId, skillIds],
+  );
+  const bySkill = new Map(rows.map((r) => [r.skill_id, toSkillRun(r)]));
+  return skillIds.flatMap((id) => bySkill.get(id) ?? []);
+}
+
 export async function markSkillRunStarted(
   q: Queryable,
   workspaceId: string,

@@ -42,7 +42,29 @@ export function resolveBaseUrl(
   );
 }
 
+// Credentials travel in HTTP headers (and URLs): a CR, LF or NUL there splits or breaks the request, and
+// anything beyond printable ASCII cannot be sent at all. Refused at once rather than retried upstream.
+function credentialTextProblem(s: string): string | null {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return 'contains a control character (CR, LF, NUL, tab…)';
+    if (c > 0x7e) return 'contains characters other than printable ASCII';
+  }
+  return null;
+}
+
+function checkCredentialText(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    const problem = credentialTextProblem(value);
+    if (problem) throw new ValidationError(`invalid credentials: ${path}: ${problem}`);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value))
+      checkCredentialText(inner, `${path}.${key.slice(0, 100)}`);
+  }
+}
+
 export function parseCredentials(adapter: AnyConnectorAdapter, raw: unknown): unknown {
+  checkCredentialText(raw, 'credentials');
   const parsed = adapter.credentialsSchema.safeParse(raw);
   if (!parsed.success) {
     // Never echo the values: only which fields are wrong.

@@ -1,8 +1,10 @@
 /**
  * Per-workspace API keys. Only a SHA-256 of a key is stored; the plaintext is shown once at creation.
- * Keys are looked up by (workspace_id, hash), so a key of workspace A simply does not exist in B.
+ * A key reads `pdr_<key ref>_<secret>`: the public key ref is the key's id and its workspace's id
+ * (base64url), so checking a key is one primary-key probe in its own workspace, and a key used on another
+ * workspace is told apart from one that matches nothing. Keys issued before, `pdr_<secret>`, keep working.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -50,18 +52,38 @@ export function hashApiKey(plaintext: string): Buffer {
   return createHash('sha256').update(plaintext).digest();
 }
 
+const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex');
+const uuidText = (b: Buffer) =>
+  b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+// pdr_ + 43 characters of key ref (32 bytes) + _ + 32 characters of secret (24 bytes).
+const KEY_WITH_REF = /^pdr_([A-Za-z0-9_-]{43})_([A-Za-z0-9_-]{32})$/;
+// Keys issued before key refs: pdr_ + 32 characters of secret.
+const LEGACY_KEY = /^pdr_[A-Za-z0-9_-]{32}$/;
+
+/** The key id and workspace id a key names, or null for a key of the old form or no key at all. */
+export function parseKeyRef(plaintext: string): { keyId: string; workspaceId: string } | null {
+  const m = KEY_WITH_REF.exec(plaintext);
+  if (!m) return null;
+  const ref = Buffer.from(m[1]!, 'base64url');
+  return { keyId: uuidText(ref.subarray(0, 16)), workspaceId: uuidText(ref.subarray(16, 32)) };
+}
+
 export async function createApiKey(
   q: Queryable,
   workspaceId: string,
   input: { name?: string; scopes?: ApiKeyScope[] },
 ): Promise<{ apiKey: ApiKey; plaintext: string }> {
-  const plaintext = `pdr_${randomBytes(24).toString('base64url')}`;
+  const id = randomUUID();
+  const ref = Buffer.concat([uuidBytes(id), uuidBytes(workspaceId)]).toString('base64url');
+  const plaintext = `pdr_${ref}_${randomBytes(24).toString('base64url')}`;
   const { rows } = await q.query<ApiKeyRow>(
-    /* sql */ `INSERT INTO api_keys (workspace_id, name, key_prefix, key_hash, scopes)
-     VALUES ($1::uuid, $2, $3, $4, $5::text[])
+    /* sql */ `INSERT INTO api_keys (workspace_id, id, name, key_prefix, key_hash, scopes)
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::text[])
      RETURNING ${COLUMNS}`,
     [
       workspaceId,
+      id,
       input.name ?? '',
       plaintext.slice(0, 12),
       hashApiKey(plaintext),
@@ -90,25 +112,63 @@ export async function revokeApiKey(q: Queryable, workspaceId: string, keyId: str
   return toApiKey(rows[0]);
 }
 
-/** The live key of this workspace with this plaintext, or null. Records when it was last used. */
-export async function verifyApiKey(
-  q: Queryable,
-  workspaceId: string,
-  plaintext: string,
-): Promise<ApiKey | null> {
-  // last_used_at is written at most once a minute per key: no write per request on a busy key.
+export type KeyCheck =
+  | { status: 'live'; key: ApiKey }
+  | { status: 'revoked' }
+  /** Malformed, or no key has this plaintext. */
+  | { status: 'unknown' };
+
+/**
+ * The key matching `where` (over $1 workspace id, $2 key id, $3 hash), live ones first; a live one gets
+ * last_used_at in the same statement, at most once a minute so a busy key does not write per request.
+ */
+async function findKey(q: Queryable, where: string, params: [string | null, string | null, Buffer]) {
   const { rows } = await q.query<ApiKeyRow>(
     /* sql */ `WITH found AS (
-       SELECT ${COLUMNS} FROM api_keys
-       WHERE workspace_id = $1::uuid AND key_hash = $2 AND revoked_at IS NULL
+       SELECT ${COLUMNS} FROM api_keys WHERE ${where} ORDER BY revoked_at NULLS FIRST LIMIT 1
      ), touched AS (
        UPDATE api_keys k SET last_used_at = now()
        FROM found f
-       WHERE k.workspace_id = f.workspace_id AND k.id = f.id
+       WHERE k.workspace_id = f.workspace_id AND k.id = f.id AND f.revoked_at IS NULL
          AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
      )
      SELECT * FROM found`,
-    [workspaceId, hashApiKey(plaintext)],
+    params,
   );
-  return rows[0] ? toApiKey(rows[0]) : null;
+  return rows[0];
+}
+
+/**
+ * Finds the key a bearer token is, in whichever workspace it belongs to. A key with a ref costs one
+ * primary-key probe; an old-form key is looked up in `hintWorkspaceId` (the workspace in the path) by its
+ * unique hash and, only when absent there, among all keys, so it too can be told apart from garbage.
+ */
+export async function checkApiKey(
+  q: Queryable,
+  plaintext: string,
+  hintWorkspaceId?: string,
+): Promise<KeyCheck> {
+  const hash = hashApiKey(plaintext);
+  let row: ApiKeyRow | undefined;
+  const ref = parseKeyRef(plaintext);
+  if (ref) {
+    row = await findKey(q, 'workspace_id = $1::uuid AND id = $2::uuid AND key_hash = $3', [
+      ref.workspaceId,
+      ref.keyId,
+      hash,
+    ]);
+  } else if (LEGACY_KEY.test(plaintext)) {
+    if (hintWorkspaceId)
+      row = await findKey(q, 'workspace_id = $1::uuid AND key_hash = $3 AND $2::uuid IS NULL', [
+        hintWorkspaceId,
+        null,
+        hash,
+      ]);
+    // Not in the path's workspace: old keys carry no ref, so only a scan of the (small) key table can say
+    // whether this is another workspace's key (404) or no key at all (401).
+    row ??= await findKey(q, 'key_hash = $3 AND $1::uuid IS NULL AND $2::uuid IS NULL', [null, null, hash]);
+  }
+  if (!row) return { status: 'unknown' };
+  if (row.revoked_at) return { status: 'revoked' };
+  return { status: 'live', key: toApiKey(row) };
 }

@@ -4,11 +4,27 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
+import { scoringValueRange } from '../compute/scoring-config.ts';
 import { NotFoundError } from '../errors.ts';
 import { baseCurrency, reconvertDealAmounts } from '../money/exchange-rates.ts';
+import { MAX_MONEY, moneyAmount } from '../validation/input-values.ts';
 
 const email = z.string().email().max(320);
-const money = z.number().nonnegative().finite();
+const money = moneyAmount;
+
+function checkScoringRanges(scoring: Partial<Record<string, Record<string, number>>>, ctx: z.RefinementCtx) {
+  for (const [section, values] of Object.entries(scoring)) {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      const range = scoringValueRange(section, key);
+      if (range && (value < range[0] || value > range[1]))
+        ctx.addIssue({
+          code: 'custom',
+          path: [section, key],
+          message: `must be between ${range[0]} and ${range[1]}`,
+        });
+    }
+  }
+}
 
 export const contextSectionSchemas = {
   business_model: z
@@ -16,7 +32,7 @@ export const contextSectionSchemas = {
       model: z.enum(['b2b_saas', 'b2b_services', 'marketplace', 'b2c', 'other']).optional(),
       sales_motion: z.enum(['inbound', 'outbound', 'plg', 'channel', 'mixed']).optional(),
       average_deal_size: money.optional(),
-      sales_cycle_days: z.number().int().positive().optional(),
+      sales_cycle_days: z.number().int().positive().max(3650).optional(),
       // The base currency every money figure is reported in (src/money); USD when unset.
       currency: z
         .string()
@@ -86,8 +102,9 @@ export const contextSectionSchemas = {
       scoring: z
         .partialRecord(
           z.enum(['risk_weights', 'risk_thresholds', 'velocity', 'engagement', 'health_weights']),
-          z.record(z.string().max(100), z.number().finite()),
+          z.record(z.string().max(100), z.number().min(-MAX_MONEY).max(MAX_MONEY)),
         )
+        .superRefine(checkScoringRanges)
         .optional(),
     })
     .strict(),

@@ -87,7 +87,12 @@ test('npm start: migrates, builds the demo once, runs the skills, serves the API
     assert.notEqual(newKey, key);
     const url2 = second.output.match(/listening on (http:\/\/\S+)/)![1]!;
     const old = await fetch(`${url2}/api/workspaces/${ws}`, { headers: { authorization: `Bearer ${key}` } });
-    assert.equal(old.status, 404, 'the previous demo key is revoked');
+    assert.equal(old.status, 401, 'the previous demo key is revoked');
+    // A restart reports the latest runs with their results, not just their status.
+    for (const skill of ['pipeline-hygiene', 'forecast', 'data-quality-audit', 'custom-field-discovery']) {
+      assert.match(second.output, new RegExp(`${skill}\\s+succeeded · \\d+ findings`), skill);
+    }
+    assert.match(second.output, /written by offline\//, 'headlines on a restart too');
     assert.equal(await second.stop(), 0);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/db.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
 import { createTestDb } from './test-db.ts';
 
@@ -27,10 +27,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { log?: Logger } = {},
+): Promise<TestApp> {
   const t = await createTestDb();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const deps = await buildDeps(config, t.db, createLogger('silent'), { ephemeral: true });
+  const deps = await buildDeps(config, t.db, opts.log ?? createLogger('silent'), {
+    ephemeral: true,
+  });
   const { server, url } = await listen(deps, 0, '127.0.0.1');
   const adminToken = deps.adminToken.generated!;
 

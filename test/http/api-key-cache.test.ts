@@ -25,7 +25,7 @@ describe('API key cache', () => {
     // Within the TTL the process still trusts its earlier verification (the documented trade-off).
     assert.equal((await cached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 200);
     await sleep(1100);
-    assert.equal((await cached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 404);
+    assert.equal((await cached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 401);
   });
 
   test('a revoke through the API ends the key at once, cache or not', async () => {
@@ -41,7 +41,7 @@ describe('API key cache', () => {
     assert.equal(revoked.status, 200);
     assert.equal(
       (await cached.request('GET', `/api/workspaces/${ws.id}`, { token: other.body.key })).status,
-      404,
+      401,
     );
     // The revoking key itself is still good.
     assert.equal((await cached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 200);
@@ -51,7 +51,7 @@ describe('API key cache', () => {
     const ws = await uncached.createWorkspace();
     assert.equal((await uncached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 200);
     await revokeInDatabase(uncached, ws.id);
-    assert.equal((await uncached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 404);
+    assert.equal((await uncached.request('GET', `/api/workspaces/${ws.id}`, { token: ws.key })).status, 401);
   });
 
   test('a cached key of one workspace still cannot reach another', async () => {

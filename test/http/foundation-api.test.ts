@@ -93,7 +93,7 @@ describe('foundation API', () => {
     assert.ok(revoked.body.revoked_at);
     assert.equal(
       (await app.request('GET', `/api/workspaces/${a.id}`, { token: created.body.key })).status,
-      404,
+      401,
     );
 
     const readOnly = await app.request('POST', `/api/workspaces/${a.id}/api-keys`, {

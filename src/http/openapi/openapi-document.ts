@@ -67,7 +67,11 @@ function operation(doc: RouteDoc): JsonSchema {
   });
   if (doc.parameters?.some((p) => p.in === 'query') || doc.requestBody)
     responses['400'] = err('invalid input');
-  if (doc.auth !== 'none') responses['401'] = err('missing or invalid credentials');
+  if (doc.auth === 'admin') responses['401'] = err('missing credentials, or not the admin token');
+  if (doc.auth === 'workspace')
+    responses['401'] = err(
+      'no credentials (`unauthorized`), or a key that matches no live key (`invalid_api_key`)',
+    );
   if (doc.path.includes(':')) responses['404'] = err('not found (or in another workspace)');
   return {
     operationId: `${doc.method}${openApiPath(doc.path)
@@ -104,7 +108,8 @@ export function buildOpenApiDocument(docs: readonly RouteDoc[]): JsonSchema {
       version: '0.1.0',
       description:
         'GTM intelligence over your CRM, call recorder, task and document data. Workspace routes take a ' +
-        'workspace API key (or the admin token) as `Authorization: Bearer …`. Errors are ' +
+        'workspace API key (or the admin token) as `Authorization: Bearer …`; a key that matches no live key ' +
+        'gets 401 `invalid_api_key`, a live key used on another workspace 404. Errors are ' +
         '`{"error": {"code", "message"}}`.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -14,19 +14,19 @@ import {
   updateQuotaPeriod,
 } from '../../workspaces/quotas.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
-import { isoDate, parseInput, uuidParam } from '../request-validation.ts';
+import { isoDate, moneyAmount, parseInput, uuidParam } from '../request-validation.ts';
 
 const periodFields = {
   name: z.string().trim().min(1).max(200),
   period_type: z.enum(['month', 'quarter', 'half', 'year', 'custom']),
   start_date: isoDate,
   end_date: isoDate,
-  team_quota: z.number().nonnegative().finite().default(0),
+  team_quota: moneyAmount.default(0),
 };
 const createPeriodBody = z.object(periodFields).strict();
 const updatePeriodBody = z.object(periodFields).partial().strict();
 const repQuotaBody = z
-  .object({ rep_email: z.string().trim().email().max(320), quota_amount: z.number().nonnegative().finite() })
+  .object({ rep_email: z.string().trim().email().max(320), quota_amount: moneyAmount })
   .strict();
 const activeQuery = z.object({ date: isoDate.optional() }).strict();
 
