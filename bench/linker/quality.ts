@@ -1,5 +1,9 @@
-/** Linker quality against the generator's ground truth: precision and recall per tier and overall. */
+/**
+ * Linker quality against the generator's ground truth: precision and recall overall, per link_method and
+ * per hard case (linker-cases.ts; 'plain' = a call in none of them).
+ */
 import type { Db } from '../../src/db/db.ts';
+import { LINKER_CASES } from '../../src/generator/linker-cases.ts';
 import type { TruthRecord } from '../../src/generator/world-model.ts';
 
 interface LinkedRow {
@@ -38,9 +42,32 @@ export interface QualityReport {
     true_external: number;
     false_external: number;
   };
-  deal: { overall: Score; by_tier: Record<string, Score>; decidable: Score & { relevant: number } };
-  account: { overall: Score; by_tier: Record<string, Score> };
+  deal: { overall: Score; by_link_method: Record<string, Score>; decidable: Score & { relevant: number } };
+  account: { overall: Score; by_link_method: Record<string, Score> };
+  by_class: Record<string, ClassScore>;
 }
+
+export interface ClassScore {
+  calls: number;
+  /** Calls the internal-meeting filter got wrong. */
+  internal_errors: number;
+  deal: Score & { relevant: number };
+  account: Score & { relevant: number };
+}
+
+interface Tally {
+  calls: number;
+  internalErrors: number;
+  deal: { predicted: number; correct: number; relevant: number };
+  account: { predicted: number; correct: number; relevant: number };
+}
+
+const emptyTally = (): Tally => ({
+  calls: 0,
+  internalErrors: 0,
+  deal: { predicted: 0, correct: 0, relevant: 0 },
+  account: { predicted: 0, correct: 0, relevant: 0 },
+});
 
 export async function measureQuality(
   db: Db,
@@ -87,6 +114,7 @@ export async function measureQuality(
     decidablePredicted: 0,
   };
   const account = { predicted: 0, correct: 0, relevant: 0 };
+  const classes = new Map<string, Tally>(['plain', ...LINKER_CASES].map((c) => [c, emptyTally()]));
   const dealTier = new Map<string, { predicted: number; correct: number }>();
   const accountTier = new Map<string, { predicted: number; correct: number }>();
   const bump = (m: Map<string, { predicted: number; correct: number }>, k: string, ok: boolean) => {
@@ -106,6 +134,21 @@ export async function measureQuality(
     const trueDeal = t.deal_source_id ? `${t.deal_source}:${t.deal_source_id}` : null;
     const trueAccount = t.account_source_id ? `${t.account_source}:${t.account_source_id}` : null;
     const decidable = trueDeal !== null && evidenceSet.has(`${key}|${trueDeal}`);
+    for (const c of t.classes?.length ? t.classes : ['plain']) {
+      const tally = classes.get(c)!;
+      tally.calls++;
+      if (predictedInternal !== t.is_internal) tally.internalErrors++;
+      if (trueDeal) tally.deal.relevant++;
+      if (row.deal_key) {
+        tally.deal.predicted++;
+        if (row.deal_key === trueDeal) tally.deal.correct++;
+      }
+      if (trueAccount) tally.account.relevant++;
+      if (row.account_key) {
+        tally.account.predicted++;
+        if (row.account_key === trueAccount) tally.account.correct++;
+      }
+    }
     if (trueDeal) deal.relevant++;
     if (decidable) deal.decidableRelevant++;
     if (row.deal_key) {
@@ -137,7 +180,7 @@ export async function measureQuality(
     internal_confusion: confusion,
     deal: {
       overall: score(deal.predicted, deal.correct, deal.relevant),
-      by_tier: tiers(dealTier, deal.relevant),
+      by_link_method: tiers(dealTier, deal.relevant),
       decidable: {
         ...score(deal.decidablePredicted, deal.decidableCorrect, deal.decidableRelevant),
         relevant: deal.decidableRelevant,
@@ -145,7 +188,21 @@ export async function measureQuality(
     },
     account: {
       overall: score(account.predicted, account.correct, account.relevant),
-      by_tier: tiers(accountTier, account.relevant),
+      by_link_method: tiers(accountTier, account.relevant),
     },
+    by_class: Object.fromEntries(
+      [...classes].map(([c, v]) => [
+        c,
+        {
+          calls: v.calls,
+          internal_errors: v.internalErrors,
+          deal: { ...score(v.deal.predicted, v.deal.correct, v.deal.relevant), relevant: v.deal.relevant },
+          account: {
+            ...score(v.account.predicted, v.account.correct, v.account.relevant),
+            relevant: v.account.relevant,
+          },
+        },
+      ]),
+    ),
   };
 }

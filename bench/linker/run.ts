@@ -1,6 +1,7 @@
 /**
  * Linker benchmark on the PostgreSQL server named by DATABASE_URL, in scratch databases dropped afterwards.
- * Quality: the default generated world (10,000 deals, seed 42) linked and compared with its ground truth.
+ * Quality: the default generated world (10,000 deals, seed 42) linked and compared with its ground truth,
+ * overall, per link_method and per hard case the generator plants (src/generator/linker-cases.ts).
  * Speed: 200k conversations against 500k contacts; the full linker versus the single set-based e-mail
  * match UPDATE alone (the lower bound). Prints one JSON line.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/linker/run.ts
@@ -58,6 +59,7 @@ async function quality() {
       internal_confusion: q.internal_confusion,
       deal: q.deal,
       account: q.account,
+      by_class: q.by_class,
       coverage: run.coverage,
       elapsed_ms: run.elapsed_ms,
     };

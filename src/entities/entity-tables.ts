@@ -26,6 +26,7 @@ export const ENTITY_TABLES = {
   accounts: entity('accounts', {
     name: 'text',
     domain: 'text',
+    additional_domains: 'text[]',
     industry: 'text',
     employee_count: 'integer',
     annual_revenue: 'numeric',

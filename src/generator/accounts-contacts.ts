@@ -1,5 +1,7 @@
 /** Generates one account (a company in HubSpot or Salesforce) and the people the vendor knows there. */
+import { drawAdditionalDomain, drawCompanyless, drawJobMover } from './linker-cases.ts';
 import { companyIdentity, personEmail } from './naming.ts';
+import type { Person } from './recorder-payloads.ts';
 import {
   type AccountModel,
   type ChunkPlan,
@@ -26,12 +28,18 @@ const SALESFORCE_SHARE = 0.4;
 // Share of contacts known only by a personal address (a linker cannot match them by domain).
 const FREE_MAIL_SHARE = 0.08;
 
-export function generateAccount(ctx: WorldContext, plan: ChunkPlan, index: number): AccountModel {
+export function generateAccount(
+  ctx: WorldContext,
+  plan: ChunkPlan,
+  index: number,
+  arrivingMover: Person | null,
+): AccountModel {
   const { rng, ids, team, asOf } = ctx;
   const crm = rng.chance(SALESFORCE_SHARE) ? 'salesforce' : 'hubspot';
   const n = nextNumber(ctx, `${crm}:account`);
   const sourceId = crm === 'hubspot' ? ids.hubspot('company', n) : ids.salesforce('account', n);
   const { name, domain } = companyIdentity(ctx.seed, index);
+  const additionalDomain = crm === 'hubspot' ? drawAdditionalDomain(ctx, domain) : null;
   const place = rng.pick(PLACES);
   const industry = rng.pick(INDUSTRIES);
   const employees = Math.max(5, Math.round(Math.exp(5 + 1.6 * rng.normal())));
@@ -48,6 +56,7 @@ export function generateAccount(ctx: WorldContext, plan: ChunkPlan, index: numbe
           properties: {
             name,
             domain,
+            ...(additionalDomain ? { hs_additional_domains: additionalDomain } : {}),
             industry: industry.toUpperCase().replaceAll(' ', '_'),
             numberofemployees: String(employees),
             annualrevenue: String(revenue),
@@ -90,6 +99,7 @@ export function generateAccount(ctx: WorldContext, plan: ChunkPlan, index: numbe
       source_updated_at: iso(updatedAt),
       name,
       domain,
+      additional_domains: additionalDomain ? [additionalDomain] : null,
       industry,
       employee_count: employees,
       annual_revenue: revenue,
@@ -110,10 +120,19 @@ export function generateAccount(ctx: WorldContext, plan: ChunkPlan, index: numbe
     owner,
     createdAt,
     contacts: [],
+    additionalDomain,
+    arrivingMover,
+    leavingMover: null,
   };
   const contactCount = Math.min(12, 2 + Math.floor(Math.log10(employees) * rng.real(0.5, 2)));
   const emails = new Set<string>();
-  for (let i = 0; i < contactCount; i++) account.contacts.push(generateContact(ctx, plan, account, emails));
+  // Whose CRM record already carries the address at the next company (index + 1), if anyone's.
+  const nextDomain = drawJobMover(ctx) ? companyIdentity(ctx.seed, index + 1).domain : null;
+  for (let i = 0; i < contactCount; i++) {
+    const contact = generateContact(ctx, plan, account, emails, account.leavingMover ? null : nextDomain);
+    if (contact.movedTo) account.leavingMover = contact.movedTo;
+    account.contacts.push(contact.model);
+  }
   return account;
 }
 
@@ -122,7 +141,8 @@ function generateContact(
   plan: ChunkPlan,
   account: AccountModel,
   emails: Set<string>,
-): ContactModel {
+  moveToDomain: string | null,
+): { model: ContactModel; movedTo: Person | null } {
   const { rng, ids } = ctx;
   const crm = account.crm;
   const n = nextNumber(ctx, `${crm}:contact`);
@@ -131,11 +151,20 @@ function generateContact(
   const last = rng.pick(LAST_NAMES);
   const job = rng.weighted(JOB_TITLES, JOB_TITLE_WEIGHTS);
   // Personal addresses carry the contact number, which keeps them unique across the whole world.
-  let email = rng.chance(FREE_MAIL_SHARE)
+  const freeMail = rng.chance(FREE_MAIL_SHARE);
+  let email = freeMail
     ? personEmail(first, last, rng.pick(FREE_MAIL_DOMAINS), String(n))
     : personEmail(first, last, account.domain);
   for (let k = 2; emails.has(email); k++) email = personEmail(first, last, account.domain, String(k));
   emails.add(email);
+  const companyless = !freeMail && drawCompanyless(ctx);
+  // A job mover: calls here knew them by `email`; the CRM record now holds the new company's address
+  // but still names this company.
+  const movedTo =
+    !freeMail && !companyless && moveToDomain
+      ? { name: `${first} ${last}`, email: personEmail(first, last, moveToDomain, `.m${n}`), internal: false }
+      : null;
+  const crmEmail = movedTo?.email ?? email;
   const phone = rng.chance(0.7)
     ? `${account.place.phonePrefix} ${rng.int(200, 999)} ${rng.int(1000, 9999)}`
     : null;
@@ -155,13 +184,13 @@ function generateContact(
           properties: {
             firstname: first,
             lastname: last,
-            email,
+            email: crmEmail,
             jobtitle: job.title,
             phone,
-            company: account.name,
+            company: companyless ? null : account.name,
             lifecyclestage: lifecycle,
             hubspot_owner_id: account.owner.hubspotOwnerId,
-            associatedcompanyid: account.sourceId,
+            associatedcompanyid: companyless ? null : account.sourceId,
             createdate: iso(createdAt),
           },
           createdAt: iso(createdAt),
@@ -173,11 +202,11 @@ function generateContact(
           Id: sourceId,
           FirstName: first,
           LastName: last,
-          Email: email,
+          Email: crmEmail,
           Title: job.title,
           Department: job.department,
           Phone: phone,
-          AccountId: account.sourceId,
+          AccountId: companyless ? null : account.sourceId,
           OwnerId: account.owner.salesforceUserId,
           CreatedDate: iso(createdAt),
         };
@@ -192,7 +221,7 @@ function generateContact(
       source_updated_at: iso(createdAt),
       first_name: first,
       last_name: last,
-      email,
+      email: crmEmail,
       phone,
       title: job.title,
       seniority: job.seniority,
@@ -200,7 +229,10 @@ function generateContact(
       lifecycle_stage: lifecycle,
       owner_email: account.owner.email,
     },
-    refs: [ref('account_id', 'accounts', crm, account.sourceId)],
+    refs: companyless ? [] : [ref('account_id', 'accounts', crm, account.sourceId)],
   });
-  return { sourceId, first, last, email, title: job.title, phone };
+  return {
+    model: { sourceId, first, last, email, title: job.title, phone, freeMail, companyless },
+    movedTo,
+  };
 }

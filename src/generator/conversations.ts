@@ -12,6 +12,8 @@ import {
 import { FIRST_NAMES, FREE_MAIL_DOMAINS, LAST_NAMES } from './vocabulary.ts';
 import { personEmail } from './naming.ts';
 import { type MeetingSpec, type Person, firefliesTranscript, gongCall } from './recorder-payloads.ts';
+import { type PlannedCall, contextDealId, shapeAttendees } from './linker-cases.ts';
+import type { TruthRecord } from './world-model.ts';
 
 const GONG_SHARE = 0.6;
 const NO_EMAIL_SHARE = 0.07;
@@ -45,30 +47,53 @@ function maybeFreeMailGuest(ctx: WorldContext, people: Person[]): void {
   });
 }
 
-export function generateDealConversations(ctx: WorldContext, plan: ChunkPlan, deal: DealModel): void {
+/** A deal's recorded calls; `earlier` are the account's deals generated before it (for stale contexts). */
+export function generateDealConversations(
+  ctx: WorldContext,
+  plan: ChunkPlan,
+  deal: DealModel,
+  earlier: readonly DealModel[],
+): PlannedCall[] {
   const { rng, team } = ctx;
   const count = deal.depth <= 1 ? rng.int(0, 1) : rng.int(1, Math.min(5, deal.depth));
   const crm = deal.account.crm;
+  const calls: PlannedCall[] = [];
   for (let i = 0; i < count; i++) {
     const people: Person[] = [member(deal.owner)];
     if (rng.chance(0.3)) people.push(member(rng.pick(team.salesSupport)));
-    for (const c of rng.sample(deal.contacts, rng.int(1, 3)))
-      people.push({ name: `${c.first} ${c.last}`, email: c.email, internal: false });
+    const attendees = shapeAttendees(
+      ctx,
+      deal.account,
+      rng.sample(deal.contacts, rng.int(1, 3)),
+      deal.contacts,
+    );
+    people.push(...attendees.external);
     maybeFreeMailGuest(ctx, people);
     const span = Math.max(DAY_MS, deal.endAt - deal.createdAt);
     const c = rng.next();
-    addConversation(ctx, plan, {
-      title: externalTitle(ctx, deal.account.name, Math.floor((i * CALL_TITLES.length) / Math.max(1, count))),
-      startedAt: between(ctx, deal.createdAt + (span * i) / count, deal.createdAt + (span * (i + 1)) / count),
+    const title = externalTitle(
+      ctx,
+      deal.account.name,
+      Math.floor((i * CALL_TITLES.length) / Math.max(1, count)),
+    );
+    const startedAt = between(
+      ctx,
+      deal.createdAt + (span * i) / count,
+      deal.createdAt + (span * (i + 1)) / count,
+    );
+    const context = c < 0.45 ? contextDealId(ctx, deal, earlier, startedAt) : null;
+    if (context?.stale) attendees.classes.push('stale_crm_context');
+    const truth = addConversation(ctx, plan, {
+      title: attendees.title ?? title,
+      startedAt,
       people,
       organizer: people[0]!,
       crm,
-      context:
-        c < 0.45
-          ? { dealId: deal.sourceId, accountId: deal.account.sourceId }
-          : c < 0.55
-            ? { dealId: null, accountId: deal.account.sourceId }
-            : null,
+      context: context
+        ? { dealId: context.dealId, accountId: deal.account.sourceId }
+        : c < 0.55
+          ? { dealId: null, accountId: deal.account.sourceId }
+          : null,
       truth: {
         kind: 'deal_call',
         is_internal: false,
@@ -76,9 +101,12 @@ export function generateDealConversations(ctx: WorldContext, plan: ChunkPlan, de
         deal_source_id: deal.sourceId,
         account_source: crm,
         account_source_id: deal.account.sourceId,
+        classes: attendees.classes,
       },
     });
+    calls.push({ truth, startedAt, deal, contactIds: attendees.contactIds });
   }
+  return calls;
 }
 
 /** Calls at an account that has no deal (yet): intro calls, check-ins with a customer. */
@@ -91,11 +119,19 @@ export function generateAccountConversations(
   const count = rng.int(1, 2);
   for (let i = 0; i < count; i++) {
     const people: Person[] = [member(account.owner)];
-    for (const c of rng.sample(account.contacts, rng.int(1, 2)))
-      people.push({ name: `${c.first} ${c.last}`, email: c.email, internal: false });
+    const attendees = shapeAttendees(
+      ctx,
+      account,
+      rng.sample(account.contacts, rng.int(1, 2)),
+      account.contacts,
+    );
+    people.push(...attendees.external);
     maybeFreeMailGuest(ctx, people);
+    const title = rng.chance(0.2)
+      ? rng.pick(GENERIC_TITLES)
+      : `${account.name} <> ${ctx.team.companyName}: Intro`;
     addConversation(ctx, plan, {
-      title: rng.chance(0.2) ? rng.pick(GENERIC_TITLES) : `${account.name} <> ${ctx.team.companyName}: Intro`,
+      title: attendees.title ?? title,
       startedAt: between(ctx, account.createdAt, ctx.asOf),
       people,
       organizer: people[0]!,
@@ -108,6 +144,7 @@ export function generateAccountConversations(
         deal_source_id: null,
         account_source: account.crm,
         account_source_id: account.sourceId,
+        classes: attendees.classes,
       },
     });
   }
@@ -157,11 +194,12 @@ export function generateInternalMeeting(ctx: WorldContext, plan: ChunkPlan): voi
       deal_source_id: null,
       account_source: null,
       account_source_id: null,
+      classes: [],
     },
   });
 }
 
-function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec): void {
+function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec): TruthRecord {
   const { rng, ids } = ctx;
   const gong = rng.chance(GONG_SHARE);
   const source = gong ? 'gong' : 'fireflies';
@@ -210,5 +248,9 @@ function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec):
     },
     refs: [],
   });
-  plan.truth.push({ source, source_id: id, ...spec.truth });
+  // Only Gong calls carry the recorder's CRM context.
+  const classes = gong ? spec.truth.classes : spec.truth.classes.filter((c) => c !== 'stale_crm_context');
+  const truth = { source, source_id: id, ...spec.truth, classes };
+  plan.truth.push(truth);
+  return truth;
 }

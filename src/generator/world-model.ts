@@ -3,7 +3,9 @@
  * clock), row drafts whose foreign keys are still source ids, and one chunk's plan of drafts.
  */
 import type { UpsertRow } from '../db/bulk-upsert.ts';
+import type { LinkerCase } from './linker-cases.ts';
 import type { Rng } from './prng.ts';
+import type { Person } from './recorder-payloads.ts';
 import type { SourceIds } from './source-ids.ts';
 import type { Crm } from './stages.ts';
 import type { Team, TeamMember } from './team.ts';
@@ -14,6 +16,8 @@ export const DAY_MS = 86_400_000;
 export interface WorldContext {
   seed: number;
   rng: Rng;
+  /** The linker's hard cases draw from their own stream (see linker-cases.ts). */
+  cases: Rng;
   ids: SourceIds;
   team: Team;
   /** The world's "now" in epoch ms: fixed, so re-running on another day writes the same rows. */
@@ -52,6 +56,8 @@ export interface TruthRecord {
   deal_source_id: string | null;
   account_source: string | null;
   account_source_id: string | null;
+  /** The hard cases this call belongs to (empty for a plain call). */
+  classes: LinkerCase[];
 }
 
 export const PLAN_TABLES = [
@@ -84,6 +90,9 @@ export interface ContactModel {
   email: string;
   title: string;
   phone: string | null;
+  freeMail: boolean;
+  /** The CRM associates this contact with no company. */
+  companyless: boolean;
 }
 
 export interface AccountModel {
@@ -96,6 +105,12 @@ export interface AccountModel {
   owner: TeamMember;
   createdAt: number;
   contacts: ContactModel[];
+  /** A second domain (HubSpot hs_additional_domains). */
+  additionalDomain: string | null;
+  /** A contact of the previous account who works here now; the CRM still associates them with that one. */
+  arrivingMover: Person | null;
+  /** This account's contact who moves to the next account, as they appear there. */
+  leavingMover: Person | null;
 }
 
 export type Outcome = 'won' | 'lost' | 'open';

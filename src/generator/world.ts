@@ -81,12 +81,13 @@ export async function generateWorld(
   const ctx: WorldContext = {
     seed,
     rng: new Rng(seedHash(seed, 'world')),
+    cases: new Rng(seedHash(seed, 'linker-cases')),
     ids,
     team,
     asOf,
     counters: new Map(),
   };
-  const cursor: WorldCursor = { accountIndex: 0, dealsRemaining: options.deals };
+  const cursor: WorldCursor = { accountIndex: 0, dealsRemaining: options.deals, arrivingMover: null };
   const stats = Object.fromEntries(
     PLAN_TABLES.map((t) => [t, { ...emptyCounts(), writeMs: 0, lookupMs: 0 }]),
   ) as WriteStats;

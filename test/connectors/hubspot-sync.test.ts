@@ -130,6 +130,18 @@ describe('HubSpot connector', () => {
     assert.equal(dealList.query.associations, 'contacts,companies');
     assert.ok(dealList.query.properties!.split(',').includes('deal_score__c'));
     assert.equal(dealList.query.archived, 'false');
+    const companyList = hs.requests.find(
+      (r) => r.path === '/crm/v3/objects/companies' && r.method === 'GET',
+    )!;
+    assert.ok(companyList.query.properties!.split(',').includes('hs_additional_domains'));
+    const { rows: domains } = await app.deps.db.query<{ additional_domains: string[] | null }>(
+      `SELECT additional_domains FROM accounts WHERE workspace_id = $1 ORDER BY source_id LIMIT 2`,
+      [ws()],
+    );
+    assert.deepEqual(
+      domains.map((r) => r.additional_domains),
+      [['company1-group.example', 'company1.io'], null],
+    );
   });
 
   test('on-demand hooks run with the stored connection (fetchUserDirectory)', async () => {

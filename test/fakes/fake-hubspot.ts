@@ -235,6 +235,8 @@ export function makeHubspotDataset(n: number, opts: { engagements?: boolean } = 
       properties: {
         name: `Company ${i}`,
         domain: `company${i}.example`,
+        // HubSpot lists further domains in one semicolon-separated property.
+        ...(i === 1 ? { hs_additional_domains: 'Company1-group.example; company1.io' } : {}),
         industry: 'SOFTWARE',
         numberofemployees: String(10 * i),
         hubspot_owner_id: '1',

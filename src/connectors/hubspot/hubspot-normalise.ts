@@ -17,6 +17,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
   companies: [
     'name',
     'domain',
+    'hs_additional_domains',
     'industry',
     'numberofemployees',
     'annualrevenue',
@@ -126,6 +127,15 @@ export const TARGET_ENTITY: Record<HubspotObject, EntityName> = {
 };
 
 const str = (v: string | null | undefined) => (v === undefined || v === null || v === '' ? null : v);
+/** hs_additional_domains is one semicolon-separated string ("b.com;c.io"). */
+function domainList(v: string | null | undefined): string[] | null {
+  const domains = (v ?? '')
+    .split(';')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d !== '');
+  return domains.length > 0 ? [...new Set(domains)] : null;
+}
+
 function num(v: string | null | undefined): number | null {
   const s = str(v);
   if (s === null) return null;
@@ -218,6 +228,7 @@ export function normaliseRecord(
           row: withCommon(object, r, lookups, {
             name: str(p.name),
             domain: str(p.domain)?.toLowerCase() ?? null,
+            additional_domains: domainList(p.hs_additional_domains),
             industry: str(p.industry),
             employee_count: employees === null ? null : Math.round(employees),
             annual_revenue: num(p.annualrevenue),
