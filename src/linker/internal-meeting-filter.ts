@@ -1,7 +1,8 @@
 /**
  * Step 0 of the linker: classifies every conversation as internal or external and records why.
  * Participant domains decide first; the title is consulted only when participants leave it open, so a
- * title never outvotes an attendee from a real company domain.
+ * title never outvotes an attendee from a real company domain, nor a known contact on any address
+ * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
@@ -32,9 +33,21 @@ export async function classifyConversations(
   internalDomains: readonly string[],
 ): Promise<ClassificationResult> {
   const { rows } = await q.query<{ is_internal: boolean; reason: string; changed: boolean; n: number }>(
-    /* sql */ `WITH verdict AS (
+    /* sql */ `WITH known_contact AS MATERIALIZED (
+        SELECT DISTINCT c.id
+          FROM conversations c
+          CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
+                                                       THEN c.participants ELSE '[]'::jsonb END) AS e
+          CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e) = 'object' THEN lower(btrim(e->>'email')) END
+                                AS email) AS x
+          JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = x.email
+         WHERE c.workspace_id = $1::uuid AND x.email LIKE '%_@_%'
+           AND split_part(x.email, '@', 2) <> ALL($2::text[])
+      ),
+      verdict AS (
         SELECT c.id, v.is_internal, v.reason
           FROM conversations c
+          LEFT JOIN known_contact kc ON kc.id = c.id
           CROSS JOIN LATERAL (
             SELECT count(*) AS n,
                    count(*) FILTER (WHERE x.dom IS NOT NULL) AS n_email,
@@ -68,6 +81,7 @@ export async function classifyConversations(
               WHEN s.n_aff_external > 0 THEN 'external_participant_affiliation'
               WHEN s.n > 0 AND s.n_internal = s.n THEN 'all_participants_internal_domain'
               WHEN s.n > 0 AND s.n_internal + s.n_aff_internal = s.n THEN 'no_external_participants'
+              WHEN kc.id IS NOT NULL THEN 'known_contact_participant'
               WHEN t0.name IS NOT NULL THEN 'title_pattern:' || t0.name
               WHEN s.n_free_mail > 0 THEN 'free_mail_participant'
               WHEN s.n = 0 THEN 'no_participant_data'

@@ -1,11 +1,16 @@
 /**
  * The three-tier linker: conversation → contact → account → deal, in one set-based statement.
- * Tier 1 matches participant e-mails to contacts (then an account by company domain for participants with
- * no contact, never a free-mail domain); tier 2 follows the recorder's own CRM ids through source_id;
- * tier 3 infers the deal when the account has exactly one open deal whose dates fit. Every statement
- * reads external conversations only (is_internal = FALSE).
+ * Account: every external participant votes once, for its contact's account, or for the account whose
+ * domain (primary or additional) its address uses when it has no contact, its contact has no company, or
+ * its contact's company does not use that domain (a person who moved jobs); never a free-mail domain.
+ * Deal, among the account's deals live at the call's time (created before it, closed after it or still
+ * open; deal-liveness.ts): the recorder's CRM id of a deal live then (tier 2) first, else the one deal a
+ * contact on the call is on alone among them (tier 1), else the only live deal (tier 3); several live
+ * deals and no evidence that tells them apart leave the deal empty. Every statement reads external
+ * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
+import { dealLifeCtes } from './deal-liveness.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 export const LINK_METHODS = [
@@ -24,31 +29,21 @@ export interface LinkOptions {
   /** …or shortly after a closed deal's close (the hand-over call). */
   slackAfterCloseDays?: number;
   /**
-   * When several deals are equally supported by the contacts on the call, the one with the shortest life
-   * around the call is the likeliest (a call is as likely any day of a deal's life); it wins only when the
-   * runner-up's span is at least this many times longer. Infinity leaves such ties unlinked.
+   * A recorder's CRM id counts for a deal closed at most this many days before the call; one closed
+   * longer before is a context left on an old deal, not evidence.
    */
-  tieSpanRatio?: number;
+  crmContextAfterCloseDays?: number;
 }
-
-export const DEFAULT_TIE_SPAN_RATIO = 2;
 
 export interface LinkResult {
   /** Conversations whose links this run changed, by the link_method they now carry. */
   changed: Record<AutoLinkMethod, number>;
 }
 
-// A link's tier; a link is only replaced by one of the same or a higher tier (or one that only adds a deal).
+// A link's tier; a link is only replaced by one of the same or a higher tier, or one at the same account.
 const TIER_RANK = /* sql */ `CASE $M WHEN 'email_match' THEN 3 WHEN 'domain_match' THEN 3
   WHEN 'crm_native_id' THEN 2 WHEN 'single_deal_inference' THEN 1 ELSE 0 END`;
 const rank = (expr: string) => TIER_RANK.replace('$M', expr);
-
-// Whether a call at `started_at` fits a deal's life: from (shortly before) creation to (shortly after) close.
-const FITS = /* sql */ `b.started_at >= coalesce(d.source_created_at, '-infinity'::timestamptz) - make_interval(days => $4::int)
-  AND (NOT d.is_closed OR b.started_at <= coalesce(d.closed_at, d.close_date::timestamptz, 'infinity'::timestamptz)
-                                           + make_interval(days => $5::int))`;
-const FITS_STRICTLY = /* sql */ `b.started_at >= coalesce(d.source_created_at, '-infinity'::timestamptz)
-  AND b.started_at <= coalesce(d.closed_at, 'infinity'::timestamptz)`;
 
 /** The link every external conversation should carry, computed from the data alone (deterministic). */
 export const DESIRED_LINKS_SQL = /* sql */ `
@@ -67,35 +62,55 @@ export const DESIRED_LINKS_SQL = /* sql */ `
      WHERE jsonb_typeof(p.elem) = 'object' AND x.email LIKE '%_@_%'
        AND split_part(x.email, '@', 2) <> ALL($3::text[])
   ),
+  -- Every company domain of every account (primary and additional), free-mail domains left out.
+  account_domain_list AS MATERIALIZED (
+    SELECT DISTINCT s.account_id, s.domain, s.is_primary, s.source_created_at
+      FROM (SELECT a.id AS account_id, a.source_created_at, dm.is_primary,
+                   lower(regexp_replace(btrim(dm.domain), '^([a-z]+://)?(www\\.)?|[/:].*$', '', 'gi')) AS domain
+              FROM accounts a
+              CROSS JOIN LATERAL (SELECT a.domain, true
+                                  UNION ALL
+                                  SELECT u.d, false FROM unnest(a.additional_domains) AS u(d)) AS dm(domain, is_primary)
+             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL) s
+     WHERE s.domain <> '' AND s.domain <> ALL($2::text[])
+  ),
+  -- The account a domain names: its primary owner first, then the oldest account.
+  domain_owner AS MATERIALIZED (
+    SELECT DISTINCT ON (domain) domain, account_id
+      FROM account_domain_list
+     ORDER BY domain, is_primary DESC, source_created_at NULLS LAST, account_id
+  ),
   contact_hits AS MATERIALIZED (
-    SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, ct.id AS contact_id, ct.account_id
+    SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, e.domain,
+           ct.id AS contact_id, ct.account_id
       FROM ext e
       JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email
      ORDER BY e.conversation_id, e.ord, (ct.account_id IS NULL), ct.id
   ),
-  email_account AS (
-    SELECT DISTINCT ON (conversation_id) conversation_id, account_id, contact_id
-      FROM (SELECT h.*, count(*) OVER (PARTITION BY h.conversation_id, h.account_id) AS hits FROM contact_hits h) s
-     ORDER BY conversation_id, (account_id IS NULL), hits DESC, ord, contact_id
+  -- One vote per participant. A contact's company wins unless the address is on another account's domain
+  -- that the contact's company does not use (the contact moved jobs); no contact, or a contact with no
+  -- company, leaves the vote to the domain.
+  votes AS MATERIALIZED (
+    SELECT e.conversation_id, e.ord, h.contact_id,
+           CASE WHEN h.account_id IS NULL THEN dw.account_id
+                WHEN dw.account_id IS NOT NULL AND dw.account_id <> h.account_id
+                     AND own.account_id IS NULL AND has.account_id IS NOT NULL THEN dw.account_id
+                ELSE h.account_id END AS account_id,
+           h.account_id AS contact_account_id
+      FROM ext e
+      LEFT JOIN contact_hits h ON h.conversation_id = e.conversation_id AND h.ord = e.ord
+      LEFT JOIN domain_owner dw ON dw.domain = e.domain
+      LEFT JOIN account_domain_list own ON own.account_id = h.account_id AND own.domain = e.domain
+      LEFT JOIN (SELECT DISTINCT account_id FROM account_domain_list) has ON has.account_id = h.account_id
   ),
-  account_domains AS (
-    SELECT DISTINCT ON (domain) domain, account_id
-      FROM (SELECT lower(regexp_replace(btrim(a.domain), '^([a-z]+://)?(www\\.)?|[/:].*$', '', 'gi')) AS domain,
-                   a.id AS account_id, a.source_created_at
-              FROM accounts a WHERE a.workspace_id = $1::uuid AND a.domain IS NOT NULL) s
-     WHERE domain <> '' AND domain <> ALL($2::text[])
-     ORDER BY domain, source_created_at NULLS LAST, account_id
-  ),
-  domain_account AS (
-    SELECT DISTINCT ON (conversation_id) conversation_id, account_id
-      FROM (SELECT e.conversation_id, e.ord, ad.account_id,
-                   count(*) OVER (PARTITION BY e.conversation_id, ad.account_id) AS hits
-              FROM ext e
-              JOIN account_domains ad ON ad.domain = e.domain
-             WHERE e.domain <> ALL($2::text[])
-               AND NOT EXISTS (SELECT 1 FROM contact_hits h
-                                WHERE h.conversation_id = e.conversation_id AND h.ord = e.ord)) s
-     ORDER BY conversation_id, hits DESC, ord, account_id
+  -- The account with the most votes; a tie goes to the one a contact votes for, then to the earlier attendee.
+  account_vote AS (
+    SELECT DISTINCT ON (conversation_id) conversation_id, account_id, by_contact
+      FROM (SELECT conversation_id, account_id, count(*) AS hits, min(ord) AS first_ord,
+                   bool_or(account_id = contact_account_id) AS by_contact
+              FROM votes WHERE account_id IS NOT NULL
+             GROUP BY conversation_id, account_id) s
+     ORDER BY conversation_id, hits DESC, by_contact DESC, first_ord, account_id
   ),
   crm_refs AS (
     SELECT cv.id AS conversation_id, lower(o->>'system') AS source,
@@ -127,67 +142,80 @@ export const DESIRED_LINKS_SQL = /* sql */ `
      ORDER BY r.conversation_id, (d.id IS NULL), r.source, r.source_id
   ),
   base AS MATERIALIZED (
-    SELECT cv.id, cv.started_at, ea.contact_id,
-           coalesce(ea.account_id, da.account_id, cl.account_id) AS account_id,
-           CASE WHEN ea.account_id IS NOT NULL THEN 'email_match'
-                WHEN da.account_id IS NOT NULL THEN 'domain_match'
+    SELECT cv.id, cv.started_at,
+           coalesce(av.account_id, cl.account_id) AS account_id,
+           CASE WHEN av.by_contact THEN 'email_match'
+                WHEN av.account_id IS NOT NULL THEN 'domain_match'
                 WHEN cl.account_id IS NOT NULL THEN 'crm_native_id'
-                WHEN ea.contact_id IS NOT NULL THEN 'email_match' END AS account_method,
+                WHEN fc.contact_id IS NOT NULL THEN 'email_match' END AS account_method,
            cl.deal_id AS crm_deal_id, cl.account_id AS crm_account_id
       FROM conv cv
-      LEFT JOIN email_account ea ON ea.conversation_id = cv.id
-      LEFT JOIN domain_account da ON da.conversation_id = cv.id
+      LEFT JOIN account_vote av ON av.conversation_id = cv.id
       LEFT JOIN crm_link cl ON cl.conversation_id = cv.id
+      LEFT JOIN (SELECT DISTINCT ON (conversation_id) conversation_id, contact_id
+                   FROM contact_hits ORDER BY conversation_id, ord) fc ON fc.conversation_id = cv.id
   ),
-  -- Tier 1 deal: the deal at the matched account whose contacts were on the call, when one deal stands out.
-  email_deal_candidates AS (
-    SELECT b.id AS conversation_id, d.id AS deal_id, count(DISTINCT h.contact_id) AS hits,
-           bool_or(${FITS_STRICTLY}) AS strict_fit,
-           max(extract(epoch FROM coalesce(d.closed_at, (SELECT max(started_at) FROM conv))
-                                  - coalesce(d.source_created_at, '-infinity'::timestamptz))) AS span
+  -- The contact the link names: the first attendee voting for the account (or any contact, with no account).
+  link_contact AS (
+    SELECT DISTINCT ON (b.id) b.id, v.contact_id
       FROM base b
-      JOIN contact_hits h ON h.conversation_id = b.id AND h.account_id = b.account_id
-      JOIN deal_contacts dc ON dc.workspace_id = $1::uuid AND dc.contact_id = h.contact_id
-      JOIN deals d ON d.workspace_id = $1::uuid AND d.id = dc.deal_id AND d.account_id = b.account_id
-     WHERE b.account_method = 'email_match' AND ${FITS}
-     GROUP BY b.id, d.id
+      JOIN votes v ON v.conversation_id = b.id AND v.contact_id IS NOT NULL
+                  AND (v.account_id = b.account_id OR b.account_id IS NULL)
+     ORDER BY b.id, v.ord
+  ),
+  ${dealLifeCtes()},
+  -- The account's deals live at the call; with none strictly live, those a few days' slack admits.
+  candidates AS MATERIALIZED (
+    SELECT s.conversation_id, s.deal_id
+      FROM (SELECT b.id AS conversation_id, l.deal_id,
+                   bool_or(b.started_at >= l.live_from AND b.started_at <= l.live_until)
+                     OVER (PARTITION BY b.id) AS any_strict,
+                   (b.started_at >= l.live_from AND b.started_at <= l.live_until) AS strict
+              FROM base b
+              JOIN deal_life l ON l.account_id = b.account_id
+             WHERE b.started_at >= l.live_from - make_interval(days => $4::int)
+               AND b.started_at <= l.live_until + make_interval(days => $5::int)) s
+     WHERE s.strict OR NOT s.any_strict
+  ),
+  -- Tier 1 deal: the only candidate with a contact of the call on it alone among the candidates.
+  contact_deals AS (
+    SELECT c.conversation_id, c.deal_id, h.contact_id,
+           count(*) OVER (PARTITION BY c.conversation_id, h.contact_id) AS deals_of_contact
+      FROM candidates c
+      JOIN contact_hits h ON h.conversation_id = c.conversation_id
+      JOIN deal_contacts dc ON dc.workspace_id = $1::uuid AND dc.contact_id = h.contact_id AND dc.deal_id = c.deal_id
   ),
   email_deal AS (
-    SELECT conversation_id, deal_id
-      FROM (SELECT c.*,
-                   row_number() OVER w AS pos,
-                   lead(c.hits) OVER w AS next_hits, lead(c.strict_fit) OVER w AS next_strict,
-                   lead(c.span) OVER w AS next_span
-              FROM email_deal_candidates c
-            WINDOW w AS (PARTITION BY c.conversation_id
-                         ORDER BY c.hits DESC, c.strict_fit DESC, c.span ASC NULLS LAST, c.deal_id)) s
-     WHERE pos = 1
-       AND (next_hits IS NULL OR (next_hits, next_strict) IS DISTINCT FROM (hits, strict_fit)
-            OR next_span >= span * $6::float8)
+    SELECT conversation_id, min(deal_id::text)::uuid AS deal_id
+      FROM contact_deals
+     WHERE deals_of_contact = 1
+     GROUP BY conversation_id
+    HAVING count(DISTINCT deal_id) = 1
   ),
-  -- Tier 2 deal: the recorder's CRM id, when it agrees with the account tier 1 found (or tier 1 found none).
+  -- Tier 2 deal: the recorder's CRM id, at the account the attendees point to (or any, when they point
+  -- nowhere), if the deal was live at the call or closed only shortly before it.
   crm_deal AS (
     SELECT b.id AS conversation_id, b.crm_deal_id AS deal_id
       FROM base b
-     WHERE b.crm_deal_id IS NOT NULL AND (b.account_id IS NOT DISTINCT FROM b.crm_account_id)
+      JOIN deal_life l ON l.deal_id = b.crm_deal_id
+     WHERE b.account_id IS NOT DISTINCT FROM b.crm_account_id
+       AND b.started_at >= l.live_from - make_interval(days => $4::int)
+       AND b.started_at <= l.live_until + make_interval(days => $6::int)
   ),
-  -- Tier 3 deal: the account's only deal whose dates fit the call, if that deal is open.
+  -- Tier 3 deal: the account's only deal live at the call.
   inferred_deal AS (
-    SELECT b.id AS conversation_id, min(d.id::text)::uuid AS deal_id
-      FROM base b
-      JOIN deals d ON d.workspace_id = $1::uuid AND d.account_id = b.account_id
-     WHERE b.account_id IS NOT NULL AND ${FITS}
-     GROUP BY b.id
-    HAVING count(*) = 1 AND bool_and(NOT d.is_closed)
+    SELECT conversation_id, min(deal_id::text)::uuid AS deal_id
+      FROM candidates GROUP BY conversation_id HAVING count(*) = 1
   ),
   desired AS (
-    SELECT b.id, b.contact_id, b.account_id,
-           coalesce(t1.deal_id, t2.deal_id, t3.deal_id) AS deal_id,
-           CASE WHEN t1.deal_id IS NOT NULL THEN 'email_match'
-                WHEN t2.deal_id IS NOT NULL THEN 'crm_native_id'
+    SELECT b.id, lc.contact_id, b.account_id,
+           coalesce(t2.deal_id, t1.deal_id, t3.deal_id) AS deal_id,
+           CASE WHEN t2.deal_id IS NOT NULL THEN 'crm_native_id'
+                WHEN t1.deal_id IS NOT NULL THEN 'email_match'
                 WHEN t3.deal_id IS NOT NULL THEN 'single_deal_inference'
                 ELSE b.account_method END AS link_method
       FROM base b
+      LEFT JOIN link_contact lc ON lc.id = b.id
       LEFT JOIN email_deal t1 ON t1.conversation_id = b.id
       LEFT JOIN crm_deal t2 ON t2.conversation_id = b.id
       LEFT JOIN inferred_deal t3 ON t3.conversation_id = b.id
@@ -196,7 +224,8 @@ export const DESIRED_LINKS_SQL = /* sql */ `
 
 /**
  * Writes the desired links where they differ, never over a manual link, never replacing a higher tier
- * with a lower one except to add a deal to the same account. A second run writes nothing.
+ * with a lower one at another account (at the same account the deal is re-decided from today's data).
+ * A second run writes nothing.
  */
 export async function linkConversations(
   q: Queryable,
@@ -217,7 +246,7 @@ export async function linkConversations(
                IS DISTINCT FROM (d.contact_id, d.account_id, d.deal_id, d.link_method)
            AND (c.link_method IS NULL
                 OR ${rank('d.link_method')} >= ${rank('c.link_method')}
-                OR (c.deal_id IS NULL AND d.deal_id IS NOT NULL AND c.account_id = d.account_id))
+                OR c.account_id = d.account_id)
         RETURNING c.link_method
       )
       SELECT link_method, count(*)::int AS n FROM written GROUP BY link_method`,
@@ -227,7 +256,7 @@ export async function linkConversations(
       internalDomains as string[],
       options.slackBeforeDealDays ?? 14,
       options.slackAfterCloseDays ?? 7,
-      options.tieSpanRatio ?? DEFAULT_TIE_SPAN_RATIO,
+      options.crmContextAfterCloseDays ?? 30,
     ],
   );
   const changed: Record<AutoLinkMethod, number> = {

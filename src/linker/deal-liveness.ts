@@ -1,0 +1,77 @@
+/**
+ * When a deal was live: from its creation to its close, or on to today when it is open. Read from the
+ * deal's CRM dates and its stage history, so a call is judged against the deals open at its own time,
+ * not against the deals open now.
+ */
+import type { Queryable } from '../db/db.ts';
+
+/**
+ * CTEs over the workspace ($1) giving `deal_life`: one row per deal at an account with live_from (the
+ * CRM's creation date, or the first stage change if earlier) and live_until (the close: closed_at, else
+ * the last entry into a closed stage, else the end of close_date; infinity while open). `scope` narrows
+ * the deals (an SQL condition on `d`); unscoped, the stage history is read in one aggregate joined by
+ * hash, never once per deal.
+ */
+export function dealLifeCtes(scope?: string): string {
+  return /* sql */ `
+  deal_scope AS MATERIALIZED (
+    SELECT d.id, d.account_id, d.source_created_at, d.is_closed, d.closed_at, d.close_date
+      FROM deals d
+     WHERE d.workspace_id = $1::uuid AND d.account_id IS NOT NULL ${scope ? `AND (${scope})` : ''}
+  ),
+  deal_life AS MATERIALIZED (
+    SELECT d.id AS deal_id, d.account_id,
+           coalesce(least(d.source_created_at, h.first_change), '-infinity'::timestamptz) AS live_from,
+           CASE WHEN d.is_closed
+                THEN coalesce(d.closed_at, h.closed_change, (d.close_date + 1)::timestamptz, 'infinity'::timestamptz)
+                ELSE 'infinity'::timestamptz END AS live_until
+      FROM deal_scope d
+      LEFT JOIN (SELECT sh.deal_id, min(sh.changed_at) AS first_change,
+                        max(sh.changed_at) FILTER (WHERE sh.to_stage_normalized IN ('closed_won', 'closed_lost'))
+                          AS closed_change
+                   FROM deal_stage_history sh
+                  WHERE sh.workspace_id = $1::uuid
+                        ${scope ? 'AND sh.deal_id IN (SELECT id FROM deal_scope)' : ''}
+                  GROUP BY sh.deal_id) h ON h.deal_id = d.id
+  )`;
+}
+
+export interface DealCandidate {
+  id: string;
+  name: string | null;
+  stage: string | null;
+  is_closed: boolean;
+}
+
+/**
+ * The deals live at each conversation's time at its account, for conversations the linker left without
+ * a deal: two or more means the evidence did not decide between them.
+ */
+export async function liveDealCandidates(
+  q: Queryable,
+  workspaceId: string,
+  conversationIds: readonly string[],
+): Promise<Map<string, DealCandidate[]>> {
+  const out = new Map<string, DealCandidate[]>();
+  if (conversationIds.length === 0) return out;
+  const { rows } = await q.query<DealCandidate & { conversation_id: string }>(
+    /* sql */ `WITH page AS MATERIALIZED (
+        SELECT c.id, c.account_id, c.started_at FROM conversations c
+         WHERE c.workspace_id = $1::uuid AND c.id = ANY($2::uuid[])
+      ),
+      ${dealLifeCtes('d.account_id IN (SELECT account_id FROM page)')}
+      SELECT c.id AS conversation_id, d.id, d.name, d.stage, d.is_closed
+        FROM page c
+        JOIN deal_life l ON l.account_id = c.account_id
+                        AND c.started_at >= l.live_from AND c.started_at <= l.live_until
+        JOIN deals d ON d.workspace_id = $1::uuid AND d.id = l.deal_id
+       ORDER BY c.id, d.source_created_at NULLS LAST, d.id`,
+    [workspaceId, conversationIds as string[]],
+  );
+  for (const r of rows) {
+    const list = out.get(r.conversation_id) ?? [];
+    list.push({ id: r.id, name: r.name, stage: r.stage, is_closed: r.is_closed });
+    out.set(r.conversation_id, list);
+  }
+  return out;
+}
