@@ -16,6 +16,7 @@ import { type PlannedCall, contextDealId, shapeAttendees } from './linker-cases.
 import type { TruthRecord } from './world-model.ts';
 
 const GONG_SHARE = 0.6;
+const COVERING_ORGANIZER_SHARE = 0.08;
 const NO_EMAIL_SHARE = 0.07;
 const FREE_MAIL_GUEST_SHARE = 0.05;
 const CALL_TITLES = ['Discovery', 'Demo', 'Technical deep dive', 'Pricing review', 'Negotiation', 'Check-in'];
@@ -83,11 +84,16 @@ export function generateDealConversations(
     );
     const context = c < 0.45 ? contextDealId(ctx, deal, earlier, startedAt) : null;
     if (context?.stale) attendees.classes.push('stale_crm_context');
+    // Now and then another rep books the call (covering, or an SDR's hand-over): the owner still attends.
+    const organizer = ctx.cases.chance(COVERING_ORGANIZER_SHARE)
+      ? member(ctx.cases.pick(team.reps))
+      : people[0]!;
+    if (organizer !== people[0] && !people.some((p) => p.email === organizer.email)) people.push(organizer);
     const truth = addConversation(ctx, plan, {
       title: attendees.title ?? title,
       startedAt,
       people,
-      organizer: people[0]!,
+      organizer,
       crm,
       context: context
         ? { dealId: context.dealId, accountId: deal.account.sourceId }

@@ -15,12 +15,12 @@ import type { Queryable } from '../db/db.ts';
 export function dealLifeCtes(scope?: string): string {
   return /* sql */ `
   deal_scope AS MATERIALIZED (
-    SELECT d.id, d.account_id, d.source_created_at, d.is_closed, d.closed_at, d.close_date
+    SELECT d.id, d.account_id, d.owner_email, d.source_created_at, d.is_closed, d.closed_at, d.close_date
       FROM deals d
      WHERE d.workspace_id = $1::uuid AND d.account_id IS NOT NULL ${scope ? `AND (${scope})` : ''}
   ),
   deal_life AS MATERIALIZED (
-    SELECT d.id AS deal_id, d.account_id,
+    SELECT d.id AS deal_id, d.account_id, lower(d.owner_email) AS owner_email,
            coalesce(least(d.source_created_at, h.first_change), '-infinity'::timestamptz) AS live_from,
            CASE WHEN d.is_closed
                 THEN coalesce(d.closed_at, h.closed_change, (d.close_date + 1)::timestamptz, 'infinity'::timestamptz)

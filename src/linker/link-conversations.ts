@@ -5,8 +5,9 @@
  * its contact's company does not use that domain (a person who moved jobs); never a free-mail domain.
  * Deal, among the account's deals live at the call's time (created before it, closed after it or still
  * open; deal-liveness.ts): the recorder's CRM id of a deal live then (tier 2) first, else the one deal a
- * contact on the call is on alone among them (tier 1), else the only live deal (tier 3); several live
- * deals and no evidence that tells them apart leave the deal empty. Every statement reads external
+ * contact on the call is on alone among them (tier 1), else the only live deal or the only one the
+ * call's organiser owns (tier 3); several live deals and no evidence that tells them apart leave the
+ * deal empty. Every statement reads external
  * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
@@ -48,7 +49,7 @@ const rank = (expr: string) => TIER_RANK.replace('$M', expr);
 /** The link every external conversation should carry, computed from the data alone (deterministic). */
 export const DESIRED_LINKS_SQL = /* sql */ `
   conv AS MATERIALIZED (
-    SELECT c.id, c.started_at, c.participants, c.crm_context
+    SELECT c.id, c.started_at, c.participants, c.crm_context, lower(btrim(c.organizer_email)) AS organizer
       FROM conversations c
      WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
   ),
@@ -142,7 +143,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
      ORDER BY r.conversation_id, (d.id IS NULL), r.source, r.source_id
   ),
   base AS MATERIALIZED (
-    SELECT cv.id, cv.started_at,
+    SELECT cv.id, cv.started_at, cv.organizer,
            coalesce(av.account_id, cl.account_id) AS account_id,
            CASE WHEN av.by_contact THEN 'email_match'
                 WHEN av.account_id IS NOT NULL THEN 'domain_match'
@@ -202,10 +203,25 @@ export const DESIRED_LINKS_SQL = /* sql */ `
        AND b.started_at >= l.live_from - make_interval(days => $4::int)
        AND b.started_at <= l.live_until + make_interval(days => $6::int)
   ),
-  -- Tier 3 deal: the account's only deal live at the call.
+  -- Tier 3 deal: the account's only deal live at the call; of several, the only one the call's organiser
+  -- owns (among those a contact of the call is on, when any is), since reps run their own deals' calls.
   inferred_deal AS (
     SELECT conversation_id, min(deal_id::text)::uuid AS deal_id
       FROM candidates GROUP BY conversation_id HAVING count(*) = 1
+    UNION ALL
+    SELECT s.conversation_id, min(s.deal_id::text)::uuid
+      FROM (SELECT c.conversation_id, c.deal_id, l.owner_email, b.organizer,
+                   count(*) OVER (PARTITION BY c.conversation_id) AS n_candidates,
+                   cd.deal_id IS NOT NULL AS has_contact,
+                   bool_or(cd.deal_id IS NOT NULL) OVER (PARTITION BY c.conversation_id) AS any_contact
+              FROM candidates c
+              JOIN base b ON b.id = c.conversation_id
+              JOIN deal_life l ON l.deal_id = c.deal_id
+              LEFT JOIN (SELECT DISTINCT conversation_id, deal_id FROM contact_deals) cd
+                     ON cd.conversation_id = c.conversation_id AND cd.deal_id = c.deal_id) s
+     WHERE s.n_candidates > 1 AND (s.has_contact OR NOT s.any_contact) AND s.owner_email = s.organizer
+     GROUP BY s.conversation_id
+    HAVING count(*) = 1
   ),
   desired AS (
     SELECT b.id, lc.contact_id, b.account_id,
