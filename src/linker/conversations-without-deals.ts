@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
+import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
 import { resolveInternalDomains } from './internal-domains.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
@@ -123,7 +124,7 @@ interface CwdRow {
 
 const SENIORITY = ['none', 'manager', 'director', 'vp', 'c_level'];
 
-function toItem(r: CwdRow) {
+function toItem(r: CwdRow, candidates: DealCandidate[]) {
   return {
     conversation_id: r.id,
     title: r.title,
@@ -144,6 +145,9 @@ function toItem(r: CwdRow) {
     severity_points: Number(r.severity_points),
     likely_cause: r.likely_cause,
     cause_rule: r.cause_rule,
+    // Several deals were live at the call and the linker found nothing telling them apart.
+    ambiguous: candidates.length > 1,
+    deal_candidates: candidates,
   };
 }
 export type CwdItem = ReturnType<typeof toItem>;
@@ -228,7 +232,12 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
           JSON.stringify({ s: query.sort, v: sort.keys.map((k) => cursorValue(last, k)), i: last.id }),
         ).toString('base64url')
       : null;
-  return { data: page.map(toItem), next_cursor: next };
+  const candidates = await liveDealCandidates(
+    q,
+    workspaceId,
+    page.map((r) => r.id),
+  );
+  return { data: page.map((r) => toItem(r, candidates.get(r.id) ?? [])), next_cursor: next };
 }
 
 export interface CwdSummary {

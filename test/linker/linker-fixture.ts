@@ -7,7 +7,12 @@ export interface Fixture {
   ids: Record<string, string>;
 }
 
-async function insert(db: Db, table: string, ws: string, row: Record<string, unknown>): Promise<string> {
+export async function insert(
+  db: Db,
+  table: string,
+  ws: string,
+  row: Record<string, unknown>,
+): Promise<string> {
   const cols = Object.keys(row);
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO ${table} (workspace_id, ${cols.join(', ')}) VALUES ($1::uuid, ${cols.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING id`,

@@ -98,6 +98,7 @@ test('conversations without deals: fields, filters, keyset pages, summary, bad q
   assert.ok(['high', 'medium', 'low'].includes(c2.severity));
   assert.equal(c2.likely_cause, 'deal_not_created');
   assert.equal(c2.cause_rule, 'recent_substantive_call');
+  assert.deepEqual([c2.ambiguous, c2.deal_candidates], [false, []], 'no deal was live there');
 
   const firstPage = await app.request('GET', `${base}/conversations-without-deals?limit=1&sort=-severity`);
   const items = [...firstPage.body.data];
