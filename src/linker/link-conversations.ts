@@ -91,18 +91,20 @@ export const DESIRED_LINKS_SQL = /* sql */ `
   -- One vote per participant. A contact's company wins unless the address is on another account's domain
   -- that the contact's company does not use (the contact moved jobs); no contact, or a contact with no
   -- company, leaves the vote to the domain.
+  account_domain_sets AS MATERIALIZED (
+    SELECT account_id, array_agg(domain) AS domains FROM account_domain_list GROUP BY account_id
+  ),
   votes AS MATERIALIZED (
     SELECT e.conversation_id, e.ord, h.contact_id,
            CASE WHEN h.account_id IS NULL THEN dw.account_id
                 WHEN dw.account_id IS NOT NULL AND dw.account_id <> h.account_id
-                     AND own.account_id IS NULL AND has.account_id IS NOT NULL THEN dw.account_id
+                     AND own.account_id IS NOT NULL AND e.domain <> ALL(own.domains) THEN dw.account_id
                 ELSE h.account_id END AS account_id,
            h.account_id AS contact_account_id
       FROM ext e
       LEFT JOIN contact_hits h ON h.conversation_id = e.conversation_id AND h.ord = e.ord
       LEFT JOIN domain_owner dw ON dw.domain = e.domain
-      LEFT JOIN account_domain_list own ON own.account_id = h.account_id AND own.domain = e.domain
-      LEFT JOIN (SELECT DISTINCT account_id FROM account_domain_list) has ON has.account_id = h.account_id
+      LEFT JOIN account_domain_sets own ON own.account_id = h.account_id
   ),
   -- The account with the most votes; a tie goes to the one a contact votes for, then to the earlier attendee.
   account_vote AS (
@@ -167,8 +169,8 @@ export const DESIRED_LINKS_SQL = /* sql */ `
   ${dealLifeCtes()},
   -- The account's deals live at the call; with none strictly live, those a few days' slack admits.
   candidates AS MATERIALIZED (
-    SELECT s.conversation_id, s.deal_id
-      FROM (SELECT b.id AS conversation_id, l.deal_id,
+    SELECT s.conversation_id, s.deal_id, s.owner_email, s.organizer
+      FROM (SELECT b.id AS conversation_id, l.deal_id, l.owner_email, b.organizer,
                    bool_or(b.started_at >= l.live_from AND b.started_at <= l.live_until)
                      OVER (PARTITION BY b.id) AS any_strict,
                    (b.started_at >= l.live_from AND b.started_at <= l.live_until) AS strict
@@ -210,13 +212,11 @@ export const DESIRED_LINKS_SQL = /* sql */ `
       FROM candidates GROUP BY conversation_id HAVING count(*) = 1
     UNION ALL
     SELECT s.conversation_id, min(s.deal_id::text)::uuid
-      FROM (SELECT c.conversation_id, c.deal_id, l.owner_email, b.organizer,
+      FROM (SELECT c.conversation_id, c.deal_id, c.owner_email, c.organizer,
                    count(*) OVER (PARTITION BY c.conversation_id) AS n_candidates,
                    cd.deal_id IS NOT NULL AS has_contact,
                    bool_or(cd.deal_id IS NOT NULL) OVER (PARTITION BY c.conversation_id) AS any_contact
               FROM candidates c
-              JOIN base b ON b.id = c.conversation_id
-              JOIN deal_life l ON l.deal_id = c.deal_id
               LEFT JOIN (SELECT DISTINCT conversation_id, deal_id FROM contact_deals) cd
                      ON cd.conversation_id = c.conversation_id AND cd.deal_id = c.deal_id) s
      WHERE s.n_candidates > 1 AND (s.has_contact OR NOT s.any_contact) AND s.owner_email = s.organizer

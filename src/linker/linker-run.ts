@@ -1,5 +1,6 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
 import type { Queryable } from '../db/db.ts';
+import { withHashJoins } from './hash-join-plan.ts';
 import { type ResolvedInternalDomains, resolveInternalDomains } from './internal-domains.ts';
 import {
   type ClassificationResult,
@@ -36,7 +37,9 @@ export interface LinkerCoverage {
 /** Step 0 alone: resolve the internal domains and classify; withdraws automatic links from internal calls. */
 export async function runInternalMeetingFilter(q: Queryable, workspaceId: string) {
   const resolved = await resolveInternalDomains(q, workspaceId);
-  const classification = await classifyConversations(q, workspaceId, resolved.domains);
+  const classification = await withHashJoins(q, () =>
+    classifyConversations(q, workspaceId, resolved.domains),
+  );
   const cleared = await clearInternalLinks(q, workspaceId);
   return { resolved, classification, cleared };
 }
@@ -49,7 +52,9 @@ export async function runLinker(
   const started = performance.now();
   const { resolved, classification, cleared } = await runInternalMeetingFilter(q, workspaceId);
   const classified = performance.now();
-  const { changed } = await linkConversations(q, workspaceId, resolved.domains, options);
+  const { changed } = await withHashJoins(q, () =>
+    linkConversations(q, workspaceId, resolved.domains, options),
+  );
   const linked = performance.now();
   return {
     internal_domains: { domains: resolved.domains, decided_by: resolved.decided_by },
