@@ -44,6 +44,11 @@ export interface SortSpec {
   column: string;
   type: ValueType;
   nullable: boolean;
+  /**
+   * Rows without a value come last in both directions (scores: `sort=-deal_risk` starts with the riskiest
+   * deal, not with the unscored closed ones). Otherwise PostgreSQL's default placement applies.
+   */
+  nullsLast?: boolean;
 }
 
 export interface ListSpec {
@@ -274,9 +279,10 @@ export interface ListQuery {
 
 /**
  * Builds one keyset page. Sort order is (column, id) with PostgreSQL's default null placement (ASC NULLS
- * LAST, DESC NULLS FIRST), so a plain (workspace_id, column, id) btree serves both directions. A cursor
- * sitting at the boundary between non-null and null values needs two index ranges; they are fetched as
- * a UNION ALL of two ordered, limited branches.
+ * LAST, DESC NULLS FIRST), or nulls last both ways for a `nullsLast` sort, so a plain (workspace_id,
+ * column, id) btree serves both directions. A page that spans the boundary between non-null and null
+ * values needs two index ranges; they are fetched as a UNION ALL of two ordered, limited branches, each
+ * in the index's own order, and the outer ORDER BY puts the nulls where the sort wants them.
  */
 export function buildListQuery(
   spec: ListSpec,
@@ -294,25 +300,28 @@ export function buildListQuery(
   const col = sort.column;
   const dir = lp.descending ? 'DESC' : 'ASC';
   const cmp = lp.descending ? '<' : '>';
+  // Nulls come after the values in this page's order (always so ascending).
+  const nullsAfter = sort.nullable && (!lp.descending || sort.nullsLast === true);
   const orderBy = `ORDER BY ${col} ${dir}, id ${dir}`;
+  const pageOrderBy = `ORDER BY ${col} ${dir}${lp.descending && nullsAfter ? ' NULLS LAST' : ''}, id ${dir}`;
   const limitParam = params.add(lp.limit + 1, 'integer');
   const branch = (extra: string[]) =>
     `SELECT ${selectList(spec, sort)} FROM ${spec.table} WHERE ${[...base, ...extra].join(' AND ')} ${orderBy} LIMIT ${limitParam}`;
   const union = (a: string[], b: string[]) =>
-    `SELECT * FROM ((${branch(a)}) UNION ALL (${branch(b)})) page ${orderBy} LIMIT ${limitParam}`;
+    `SELECT * FROM ((${branch(a)}) UNION ALL (${branch(b)})) page ${pageOrderBy} LIMIT ${limitParam}`;
 
   let sql: string;
   const c = lp.cursor;
   if (!c) {
-    sql = branch([]);
+    sql = lp.descending && nullsAfter ? union([`${col} IS NOT NULL`], [`${col} IS NULL`]) : branch([]);
   } else {
     const idParam = params.add(c.id, 'uuid');
     if (c.value !== null) {
       const after = `(${col}, id) ${cmp} (${params.add(c.value, sort.type)}, ${idParam})`;
-      sql = sort.nullable && !lp.descending ? union([after], [`${col} IS NULL`]) : branch([after]);
+      sql = nullsAfter ? union([after], [`${col} IS NULL`]) : branch([after]);
     } else {
       const inNulls = `${col} IS NULL AND id ${cmp} ${idParam}`;
-      sql = lp.descending ? union([inNulls], [`${col} IS NOT NULL`]) : branch([inNulls]);
+      sql = nullsAfter ? branch([inNulls]) : union([inNulls], [`${col} IS NOT NULL`]);
     }
   }
   return {

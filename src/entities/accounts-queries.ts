@@ -4,6 +4,14 @@ import { defineListing, getEntity, listEntity } from './entity-listing.ts';
 
 export const accountListing = defineListing('accounts', {
   singular: 'account',
+  // Written by src/compute after the deal scores; the reasons name the rows behind each score.
+  extraColumns: { engagement_score: 'numeric', health_score: 'numeric', computed_at: 'timestamptz' },
+  scores: ['health_score', 'engagement_score'],
+  scaledKeys: {
+    health_score: { column: 'health_score_tenths', scale: 1 },
+    engagement_score: { column: 'engagement_score_tenths', scale: 1 },
+  },
+  detailColumns: { health_reasons: 'jsonb', engagement_reasons: 'jsonb' },
   equals: ['owner_email', 'industry', 'country', 'city', 'domain'],
   ranges: { employee_count: 'employee_count', annual_revenue: 'annual_revenue' },
   search: ['name', 'domain'],

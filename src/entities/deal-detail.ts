@@ -1,12 +1,14 @@
 /**
- * Deal detail: the deal with its account, contacts (with roles), recent activities, conversations and
- * stage history, fetched in one statement of json_agg sub-selects (one round trip).
+ * Deal detail: the deal with its account, contacts (with roles), recent activities, conversations, stage
+ * history and its scores' reasons, each with its evidence rows, fetched in one statement of json_agg
+ * sub-selects (one round trip).
  */
 import type { Queryable } from '../db/db.ts';
 import { toApiRecord } from '../db/list-query.ts';
 import { NotFoundError } from '../errors.ts';
 import { dealListing } from './deals-queries.ts';
 import { type ApiRecord, isUuid } from './entity-listing.ts';
+import { attachEvidence, type ScoreReasons, TOUCH_ROWS_SQL } from './score-evidence.ts';
 
 /** How many of the newest activities and conversations the detail carries; lists page the rest. */
 export const DETAIL_RECENT_LIMIT = 20;
@@ -16,7 +18,8 @@ const dealColumns = Object.keys(dealListing.columns)
   .join(', ');
 
 const DEAL_DETAIL_SQL = /* sql */ `
-SELECT ${dealColumns}, d.source_data,
+SELECT ${dealColumns}, d.source_data, d.deal_risk_reasons, d.velocity_reasons, d.engagement_reasons,
+  ${TOUCH_ROWS_SQL} AS touch_rows,
   (SELECT to_jsonb(a) FROM (
      SELECT id, name, domain, industry, employee_count, annual_revenue, city, country, owner_email
      FROM accounts WHERE workspace_id = d.workspace_id AND id = d.account_id) a) AS account,
@@ -47,6 +50,7 @@ export interface DealDetail extends ApiRecord {
   recent_activities: ApiRecord[];
   conversations: ApiRecord[];
   stage_history: ApiRecord[];
+  reasons: ScoreReasons;
 }
 
 export async function getDealDetail(q: Queryable, workspaceId: string, dealId: string): Promise<DealDetail> {
@@ -58,13 +62,24 @@ export async function getDealDetail(q: Queryable, workspaceId: string, dealId: s
   ]);
   const row = rows[0];
   if (!row) throw new NotFoundError('deal');
+  const deal = toApiRecord(dealListing.columns, row);
+  const contacts = row.contacts as ApiRecord[];
+  const stageHistory = row.stage_history as ApiRecord[];
   return {
-    ...toApiRecord(dealListing.columns, row),
+    ...deal,
     source_data: row.source_data,
     account: (row.account as ApiRecord | null) ?? null,
-    contacts: row.contacts as ApiRecord[],
+    contacts,
     recent_activities: row.recent_activities as ApiRecord[],
     conversations: row.conversations as ApiRecord[],
-    stage_history: row.stage_history as ApiRecord[],
+    stage_history: stageHistory,
+    reasons: attachEvidence(
+      {
+        deal_risk: row.deal_risk_reasons as ApiRecord[] | null,
+        velocity: row.velocity_reasons as ApiRecord | null,
+        engagement: row.engagement_reasons as ApiRecord[] | null,
+      },
+      { deal, contacts, stageHistory, touches: row.touch_rows as ApiRecord[] },
+    ),
   };
 }

@@ -24,6 +24,10 @@ export interface EntityListing extends ListSpec {
   entity: EntityName;
   /** Singular noun for messages and docs. */
   singular: string;
+  /** Computed score columns: in every response, `<score>_min/_max` filters, sorts with unscored rows last. */
+  scores: readonly string[];
+  /** Columns only the one-record response carries (a score's reasons), with their kinds. */
+  detailColumns: Readonly<Record<string, ColumnKind>>;
 }
 
 const NEVER_NULL = new Set(['id', 'created_at', 'updated_at', 'source', 'source_id']);
@@ -49,6 +53,13 @@ export interface ListingDefinition {
    * a numeric bound can never be an index condition; a bigint bound can. API fields stay numeric.
    */
   scaledKeys?: Readonly<Record<string, ScaledKey>>;
+  /**
+   * Computed score columns (also listed in extraColumns): each gets `<column>_min/_max` and a sort that
+   * puts unscored rows last in both directions.
+   */
+  scores?: readonly string[];
+  /** Columns beyond the list's that the one-record response adds (a score's reasons). */
+  detailColumns?: Record<string, ColumnKind>;
   /** `has_<name>=true|false` → column set / empty. */
   presence?: Readonly<Record<string, string>>;
   /** Text columns searched by `q`. */
@@ -80,7 +91,9 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
     typeOf(column);
     filters[column] = { op: 'is', column };
   }
-  const ranges = { created: 'created_at', updated: 'updated_at', ...def.ranges };
+  const scores = def.scores ?? [];
+  const ranges: Record<string, string> = { created: 'created_at', updated: 'updated_at', ...def.ranges };
+  for (const column of scores) ranges[column] = column;
   for (const [prefix, column] of Object.entries(ranges)) {
     const type = typeOf(column);
     const [lo, hi] = type === 'numeric' || type === 'integer' ? ['min', 'max'] : ['from', 'to'];
@@ -97,12 +110,14 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
     filters.q = { op: 'search', columns: def.search };
   }
   const sorts: Record<string, SortSpec> = {};
-  for (const column of ['created_at', 'updated_at', ...def.sorts]) {
+  for (const column of ['created_at', 'updated_at', ...def.sorts, ...scores]) {
     const type = typeOf(column);
     const key = def.scaledKeys?.[column];
-    sorts[column] = key
-      ? { column: key.column, type: 'bigint', nullable: !NEVER_NULL.has(column) }
-      : { column, type, nullable: !NEVER_NULL.has(column) };
+    sorts[column] = {
+      ...(key ? { column: key.column, type: 'bigint' } : { column, type }),
+      nullable: !NEVER_NULL.has(column),
+      ...(scores.includes(column) && { nullsLast: true }),
+    };
   }
   return Object.freeze({
     entity,
@@ -112,6 +127,8 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
     filters: Object.freeze(filters),
     sorts: Object.freeze(sorts),
     defaultSort: def.defaultSort ?? '-updated_at',
+    scores: Object.freeze([...scores]),
+    detailColumns: Object.freeze({ ...def.detailColumns }),
   });
 }
 
@@ -149,13 +166,14 @@ export async function getEntity(
   id: string,
 ): Promise<ApiRecord> {
   if (!UUID.test(id)) throw new NotFoundError(listing.singular);
-  const columns = [...Object.keys(listing.columns), 'source_data'].join(', ');
+  const detail = { ...listing.columns, ...listing.detailColumns };
+  const columns = [...Object.keys(detail), 'source_data'].join(', ');
   const { rows } = await q.query(
     `SELECT ${columns} FROM ${listing.table} WHERE workspace_id = $1::uuid AND id = $2::uuid`,
     [workspaceId, id],
   );
   if (!rows[0]) throw new NotFoundError(listing.singular);
-  return { ...toApiRecord(listing.columns, rows[0]), source_data: rows[0].source_data };
+  return { ...toApiRecord(detail, rows[0]), source_data: rows[0].source_data };
 }
 
 export function isUuid(value: string): boolean {

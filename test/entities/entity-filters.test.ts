@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runComputedFields } from '../../src/compute/compute-engine.ts';
 import type { FilterSpec } from '../../src/db/list-query.ts';
 import type { ApiRecord, EntityListing } from '../../src/entities/entity-listing.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
@@ -96,6 +97,8 @@ describe('entity list filters match a recomputation in JavaScript', () => {
     other = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'B' }))).id;
     await seedGtmWorld(t.db, ws, { deals: 120, seed: 7 });
     await seedGtmWorld(t.db, other, { deals: 40, seed: 8 });
+    // Scores, so the score filters have values to bound.
+    await runComputedFields(t.db, ws, { asOf: '2025-06-30' });
   });
   after(() => t.close());
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runComputedFields } from '../../src/compute/compute-engine.ts';
 import { bulkUpsert } from '../../src/db/bulk-upsert.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { encodeCursor } from '../../src/db/keyset-cursor.ts';
@@ -21,6 +22,8 @@ describe('keyset pagination', () => {
     const other = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'B' }))).id;
     await seedGtmWorld(t.db, ws, { deals: 90, seed: 3 });
     await seedGtmWorld(t.db, other, { deals: 30, seed: 4 });
+    // Scores, so their sorts page through values and nulls (closed deals) alike.
+    await runComputedFields(t.db, ws, { asOf: '2025-06-30' });
   });
   after(() => t.close());
 
@@ -33,9 +36,10 @@ describe('keyset pagination', () => {
         for (const sort of [sortKey, `-${sortKey}`]) {
           const got = (await walkAll(t.db, ws, listing, { sort, limit: '7' })).map((r) => r.id);
           const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
-          const col = listing.sorts[sortKey]!.column;
+          const { column: col, nullsLast } = listing.sorts[sortKey]!;
+          const nulls = nullsLast ? ' NULLS LAST' : '';
           const { rows } = await t.db.query<{ id: string }>(
-            `SELECT id FROM ${listing.table} WHERE workspace_id = $1::uuid ORDER BY ${col} ${dir}, id ${dir}`,
+            `SELECT id FROM ${listing.table} WHERE workspace_id = $1::uuid ORDER BY ${col} ${dir}${nulls}, id ${dir}`,
             [ws],
           );
           assert.deepEqual(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runComputedFields } from '../../src/compute/compute-engine.ts';
 import { buildListQuery, filterConditions, ParamList } from '../../src/db/list-query.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
@@ -14,6 +15,7 @@ describe('query indexes (migration 004)', () => {
     t = await createTestDb();
     ws = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'A' }))).id;
     await seedGtmWorld(t.db, ws, { deals: 200 });
+    await runComputedFields(t.db, ws, { asOf: '2025-06-30' });
     await t.db.exec('ANALYZE');
   });
   after(() => t.close());
@@ -52,6 +54,12 @@ describe('query indexes (migration 004)', () => {
     ['deals', { sort: 'close_date' }, 'deals_by_close_date'],
     ['deals', {}, 'deals_by_updated'],
     ['activities', {}, 'activities_by_occurred'],
+    ['deals', { sort: '-deal_risk' }, 'deals_by_risk'],
+    ['deals', { sort: 'deal_risk' }, 'deals_by_risk'],
+    ['deals', { sort: '-velocity_score' }, 'deals_by_velocity'],
+    ['deals', { sort: '-engagement_score' }, 'deals_by_engagement'],
+    ['accounts', { sort: '-health_score' }, 'accounts_by_health'],
+    ['accounts', { sort: 'engagement_score' }, 'accounts_by_engagement'],
     ['conversations', {}, 'conversations_by_started'],
   ];
   for (const [entity, query, index] of cases) {
@@ -85,6 +93,17 @@ describe('query indexes (migration 004)', () => {
       /amount_hundredths, id\) </,
     ],
     ['close date keyset page', { stage_normalized: 'negotiation', sort: 'close_date' }, /close_date, id\) >/],
+    ['risk keyset page', { deal_risk_min: '1', sort: '-deal_risk' }, /deal_risk, id\) </],
+    [
+      'velocity keyset page',
+      { velocity_score_min: '0.5', sort: '-velocity_score' },
+      /velocity_score_tenths, id\) </,
+    ],
+    [
+      'engagement bounds',
+      { engagement_score_min: '1.5', engagement_score_max: '99', sort: 'engagement_score' },
+      /engagement_score_tenths >=/,
+    ],
   ];
   for (const [name, query, indexCond] of scopedCases) {
     test(`under row-level security, ${name} is an index condition`, async () => {
@@ -103,7 +122,7 @@ describe('query indexes (migration 004)', () => {
         .filter((l) => l.includes('Index Cond'))
         .join('\n');
       assert.match(conds, indexCond, plan);
-      assert.doesNotMatch(plan, /Filter:.*amount/, plan);
+      assert.doesNotMatch(plan, /Filter:.*(amount|score|risk)/, plan);
     });
   }
 });
