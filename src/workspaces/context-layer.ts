@@ -98,6 +98,10 @@ export const contextSectionSchemas = {
       stale_deal_days: z.number().int().positive().max(3650).optional(),
       icp: z.string().max(5000).optional(),
       notes: z.string().max(5000).optional(),
+      // The sales methodology deal insights are mapped onto (src/insights/sales-methodology.ts).
+      sales_methodology: z.enum(['meddic', 'meddpicc', 'bant', 'spiced']).optional(),
+      // Competitor names, so the insight rules recognise them even where the cue phrases are weak.
+      competitors: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
       // Per-workspace overrides of src/compute/scoring-config.ts, e.g. {"risk_weights": {"no_next_step": 20}}.
       scoring: z
         .partialRecord(
