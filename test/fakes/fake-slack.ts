@@ -4,7 +4,7 @@
  * msg_too_long; channel_not_found, not_in_channel; 429 + Retry-After when a channel is posted to faster
  * than once a second in strict mode) and incoming webhooks (`ok` / plain-text errors).
  */
-import { type FakeServer, type FakeRequest, startFakeServer } from './fake-server.ts';
+import { type FakeHandler, type FakeRequest, type FakeServer, startFakeServer } from './fake-server.ts';
 
 export interface FakeSlackMessage {
   channel: string;
@@ -86,7 +86,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return { ts };
   }
 
-  const server = await startFakeServer((req) => {
+  const server = await startFakeServer((req): ReturnType<FakeHandler> => {
     if (req.path.startsWith('/services/')) {
       if (req.path !== '/services/T000/B000/webhooksecret')
         return { status: 404, text: 'no_service', headers: { 'content-type': 'text/plain' } };
