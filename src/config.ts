@@ -41,6 +41,10 @@ const envSchema = z.object({
   PANDORA_API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   PANDORA_IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(100_000).default(500),
   PANDORA_IMPORT_DIR: z.string().optional(),
+  PANDORA_PUBLIC_URL: z.string().url().optional(),
+  PANDORA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  PANDORA_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  PANDORA_WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(15),
 });
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
@@ -79,6 +83,11 @@ export type Config = Readonly<{
   /** Benchmarks: keep and reuse an already generated scratch database. */
   benchReuseDb: boolean;
   llm: LlmConfig;
+  /** Where users reach this server (links in Slack posts); unset: posts carry no link. */
+  publicUrl: string | undefined;
+  /** Outbound webhooks: attempts per delivery, first retry delay (then ×3 each time, capped at an hour),
+   * and how many consecutive failed attempts disable an endpoint. */
+  webhooks: Readonly<{ maxAttempts: number; retryBaseMs: number; disableAfterFailures: number }>;
   /** File import limits: upload bytes, xlsx uncompressed bytes (zip bombs), columns; temp files folder. */
   import: Readonly<{ maxBytes: number; maxUnzippedBytes: number; maxColumns: number; dir: string }>;
 }>;
@@ -158,6 +167,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean),
     ),
     benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
+    publicUrl: e.PANDORA_PUBLIC_URL,
+    webhooks: Object.freeze({
+      maxAttempts: e.PANDORA_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.PANDORA_WEBHOOK_RETRY_BASE_MS,
+      disableAfterFailures: e.PANDORA_WEBHOOK_DISABLE_AFTER,
+    }),
     import: Object.freeze({
       maxBytes: e.PANDORA_IMPORT_MAX_BYTES,
       maxUnzippedBytes: e.PANDORA_IMPORT_MAX_UNZIPPED_BYTES,

@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'invalid_api_key'
+  | 'invalid_signature'
+  | 'replayed'
   | 'forbidden'
   | 'payload_too_large'
   | 'upstream_error'

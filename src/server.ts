@@ -15,6 +15,7 @@ import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
 import { registerSyncWorkers } from './sync/sync-workers.ts';
+import { registerWebhookDeliveryWorker } from './outputs/webhooks/webhook-deliveries.ts';
 
 export interface Running {
   url: string;
@@ -67,6 +68,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSyncWorkers({ ...deps, queue });
       await registerSkillRunWorker(queue, deps);
       await registerSkillScheduler(queue, deps);
+      await registerWebhookDeliveryWorker(queue, deps);
     }
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);

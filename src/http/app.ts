@@ -1,5 +1,6 @@
 /** The HTTP application: middleware, the capability routers, and the error mapper, in that order. */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
 import { NotFoundError } from '../errors.ts';
 import { ApiKeyCache } from './api-key-cache.ts';
@@ -20,6 +21,8 @@ import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { linkerRoutes } from './routes/linker-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
+import { inboundWebhookRoutes, type RawBodyRequest } from './routes/inbound-webhook-routes.ts';
+import { outputRoutes } from './routes/output-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
@@ -43,7 +46,14 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   conversationSourcesRoutes,
   linkerRoutes,
   importRoutes,
+  outputRoutes,
 ];
+
+/** express.json's verify hook: bounds the nesting, and keeps the raw bytes where a signature covers them. */
+function verifyJsonBody(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
+  verifyJsonDepth(req as Request, res as Response, raw);
+  if (req.url?.startsWith('/webhooks/')) (req as RawBodyRequest).rawBody = raw;
+}
 
 function requestContext(deps: AppDeps) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -72,8 +82,9 @@ export function createApp(given: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps));
-  app.use(express.json({ limit: deps.config.bodyLimit, verify: verifyJsonDepth }));
+  app.use(express.json({ limit: deps.config.bodyLimit, verify: verifyJsonBody }));
   app.use(rejectUnstorableInput);
+  app.use(inboundWebhookRoutes(deps));
 
   app.use(healthRoutes(deps));
   app.use(apiDocsRoutes());

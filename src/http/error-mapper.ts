@@ -10,6 +10,8 @@ const STATUS: Record<ErrorCode, number> = {
   validation_error: 400,
   unauthorized: 401,
   invalid_api_key: 401,
+  invalid_signature: 401,
+  replayed: 409,
   forbidden: 403,
   not_found: 404,
   gone: 410,

@@ -14,6 +14,10 @@ export const JOBS = {
   'skill-schedule-tick': z.object({}),
   /** Execute a queued skill run (src/skills). */
   'skill-run': z.object({ workspace_id: uuid, skill_run_id: uuid }),
+  /** One attempt at delivering an event to a registered webhook endpoint (src/outputs/webhooks). */
+  'webhook-delivery': z.object({ workspace_id: uuid, delivery_id: uuid }),
+  /** Once a minute: attempt pending webhook deliveries whose scheduled attempt was lost. */
+  'webhook-delivery-sweep': z.object({}),
   /** Apply a confirmed file import batch (one transaction). */
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
 } as const;
@@ -30,4 +34,7 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'skill-schedule-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-run': { retryLimit: 0, expireInSeconds: 3600 },
   'file-import-apply': { retryLimit: 0, expireInSeconds: 6 * 3600 },
+  // A delivery schedules its own retries with backoff; a lost job is found by the sweep.
+  'webhook-delivery': { retryLimit: 0, expireInSeconds: 300 },
+  'webhook-delivery-sweep': { retryLimit: 0, expireInSeconds: 300 },
 };

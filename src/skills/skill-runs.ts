@@ -4,7 +4,7 @@ import { toJsonParam } from '../db/bulk-upsert.ts';
 import { NotFoundError } from '../errors.ts';
 
 export type SkillRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-export type SkillRunTrigger = 'api' | 'cli' | 'schedule' | 'demo';
+export type SkillRunTrigger = 'api' | 'cli' | 'schedule' | 'demo' | 'webhook';
 
 interface SkillRunRow {
   id: string;
@@ -17,6 +17,7 @@ interface SkillRunRow {
   progress: Record<string, unknown>;
   result: unknown;
   error: string | null;
+  deliveries: Record<string, unknown>;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -33,13 +34,15 @@ export interface SkillRun {
   progress: Record<string, unknown>;
   result: unknown;
   error: string | null;
+  /** Where the result went: `slack` → what was posted, or why not (outputs/slack). */
+  deliveries: Record<string, unknown>;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
 const COLUMNS =
-  'id, skill_id, status, trigger, inputs, phase_timings, tokens, progress, result, error, created_at, started_at, finished_at';
+  'id, skill_id, status, trigger, inputs, phase_timings, tokens, progress, result, error, deliveries, created_at, started_at, finished_at';
 
 function toSkillRun(r: SkillRunRow, withResult = true): SkillRun {
   return {
@@ -53,6 +56,7 @@ function toSkillRun(r: SkillRunRow, withResult = true): SkillRun {
     progress: r.progress,
     result: withResult ? r.result : undefined,
     error: r.error,
+    deliveries: r.deliveries,
     created_at: r.created_at.toISOString(),
     started_at: r.started_at?.toISOString() ?? null,
     finished_at: r.finished_at?.toISOString() ?? null,
@@ -162,5 +166,20 @@ export async function finishSkillRun(
       outcome.result === undefined ? null : toJsonParam(outcome.result),
       outcome.error ?? null,
     ],
+  );
+}
+
+/** Records where a finished run's result went (or why it could not), under one key per output. */
+export async function recordSkillRunDelivery(
+  q: Queryable,
+  workspaceId: string,
+  runId: string,
+  output: string,
+  outcome: Record<string, unknown>,
+): Promise<void> {
+  await q.query(
+    `UPDATE skill_runs SET deliveries = jsonb_set(deliveries, ARRAY[$3::text], $4::jsonb)
+     WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+    [workspaceId, runId, output, JSON.stringify(outcome)],
   );
 }

@@ -10,7 +10,9 @@ import type { Db } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { ValidationError } from '../errors.ts';
 import { createLlmSession } from '../llm/llm-client.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
+import { announceSkillRunFinished } from '../outputs/output-events.ts';
 import { withCoverageNote } from './skill-coverage.ts';
 import { getSkill } from './skill-registry.ts';
 import {
@@ -28,9 +30,11 @@ export const SYNTHESIZE_INPUT_TOKENS = 8000;
 
 export interface SkillDeps {
   db: Db;
-  config: Pick<Config, 'llm'>;
+  config: Config;
   vault: CredentialVault;
   log: Logger;
+  /** Where outputs schedule their deliveries; absent: in this process. */
+  queue?: JobQueue;
 }
 
 export type ProgressListener = (phase: string, done: number, total: number) => void;
@@ -148,6 +152,8 @@ export async function executeSkillRun(
       }),
     );
   }
+  const finished = await scoped((tx) => getSkillRun(tx, workspaceId, runId));
+  await announceSkillRunFinished(deps, workspaceId, finished);
   return scoped((tx) => getSkillRun(tx, workspaceId, runId));
 }
 

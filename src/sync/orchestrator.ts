@@ -27,6 +27,7 @@ import type { Logger } from '../logger.ts';
 import { buildConnectorContext } from './connector-context.ts';
 import { writePage } from './page-writer.ts';
 import './all-post-sync-steps.ts';
+import { announceSyncFinished } from '../outputs/output-events.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
 import { createStatisticsKeeper } from './table-statistics.ts';
@@ -134,7 +135,9 @@ export async function runSync(
       await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'failed' });
       await finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: message });
     });
-    return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+    const failed = await withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+    await announceSyncFinished(deps, workspaceId, failed);
+    return failed;
   }
 
   const payload = { workspace_id: workspaceId, connector_name: conn.connector_name, sync_log_id: syncLogId };
@@ -147,7 +150,9 @@ export async function runSync(
       connectorName: conn.connector_name,
       syncLogId,
     });
-  return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  const finished = await withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  await announceSyncFinished(deps, workspaceId, finished);
+  return finished;
 }
 
 async function commitPage(

@@ -11,6 +11,8 @@ export interface LoggedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The body as received (signatures cover these exact bytes). */
+  raw: string;
 }
 
 export interface Fault {
@@ -64,6 +66,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,
+      raw,
     };
     requests.push(logged);
     const fault = faults.find((f) => f.left > 0 && (!f.match || f.match(logged)));

@@ -10,6 +10,8 @@ import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { importRouteDocs } from '../routes/import-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
+import { inboundWebhookRouteDocs } from '../routes/inbound-webhook-routes.ts';
+import { outputRouteDocs } from '../routes/output-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
 
 export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
@@ -25,6 +27,8 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   skillRouteDocs,
   linkerRouteDocs,
   importRouteDocs,
+  outputRouteDocs,
+  inboundWebhookRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
