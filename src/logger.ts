@@ -9,6 +9,8 @@ export function createLogger(level: string): Logger {
     redact: {
       paths: [
         'req.headers.authorization',
+        '*.headers.authorization',
+        '*.authorization',
         '*.credentials',
         '*.accessToken',
         '*.access_token',

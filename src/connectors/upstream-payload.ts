@@ -1,6 +1,7 @@
 /** Connector responses are validated like any other input: a payload of the wrong shape is an UpstreamError. */
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.ts';
+import { scrubUpstreamText } from '../outbound/upstream-text.ts';
 
 export function parseUpstream<S extends z.ZodType>(
   service: string,
@@ -15,7 +16,8 @@ export function parseUpstream<S extends z.ZodType>(
   throw new UpstreamError(
     service,
     200,
-    JSON.stringify(value ?? null).slice(0, 300),
+    // The payload excerpt travels into logs: token shapes out, 200 characters at most.
+    scrubUpstreamText(JSON.stringify(value ?? null)),
     `${service}: unexpected ${what} payload (${where})`,
   );
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { HttpClient } from '../http-client.ts';
-import { UpstreamError } from '../../errors.ts';
+import { parseUpstream } from '../upstream-payload.ts';
 
 export const HUBSPOT_OBJECTS = [
   'companies',
@@ -74,15 +74,7 @@ const associationBatchSchema = z.object({
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new UpstreamError(
-      'hubspot',
-      200,
-      JSON.stringify(value ?? null).slice(0, 200),
-      `hubspot: unexpected ${what} payload`,
-    );
-  return r.data;
+  return parseUpstream('hubspot', what, schema, value);
 }
 
 export const PAGE_LIMIT = 100;

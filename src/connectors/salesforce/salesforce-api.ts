@@ -4,7 +4,7 @@
  * a timestamp this module formats itself.
  */
 import { z } from 'zod';
-import { UpstreamError } from '../../errors.ts';
+import { parseUpstream } from '../upstream-payload.ts';
 import type { HttpClient } from '../http-client.ts';
 
 export const API_VERSION = 'v59.0';
@@ -29,15 +29,7 @@ const describeSchema = z.object({
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new UpstreamError(
-      'salesforce',
-      200,
-      JSON.stringify(value ?? null).slice(0, 200),
-      `salesforce: unexpected ${what} payload`,
-    );
-  return r.data;
+  return parseUpstream('salesforce', what, schema, value);
 }
 
 export async function query(http: HttpClient, soql: string): Promise<SfQueryPage> {
