@@ -1,5 +1,6 @@
 /** Configuration: parsed once from the environment into a frozen, typed object. Nothing else reads process.env. */
 import { z } from 'zod';
+import { type OutboundPolicy, parseAllowedHosts } from './outbound/outbound-policy.ts';
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -28,6 +29,7 @@ const envSchema = z.object({
     .default('02:00'),
   PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
   PANDORA_ALLOWED_BASE_URL_HOSTS: z.string().optional(),
+  PANDORA_PRIVATE_UPSTREAMS: z.enum(['allow', 'deny']).optional(),
   PANDORA_IMPORT_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -74,10 +76,10 @@ export type Config = Readonly<{
   /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
   syncTime: string;
   /**
-   * Hosts a connection's own `base_url` may name (sandboxes, proxies); empty = any host. Set it on shared
-   * deployments so a tenant cannot point the service at internal addresses.
+   * What tenant-supplied URLs may reach (base_url, URLs in credentials or upstream answers): the hosts of
+   * PANDORA_ALLOWED_BASE_URL_HOSTS (empty = any), and whether private addresses are allowed.
    */
-  allowedBaseUrlHosts: readonly string[];
+  outbound: OutboundPolicy;
   /** Whether this process runs job workers (the scheduler and syncs) besides the API. */
   runWorkers: boolean;
   /** Benchmarks: keep and reuse an already generated scratch database. */
@@ -102,6 +104,20 @@ export type LlmConfig = Readonly<{
   dailyTokenBudget: number;
   timeoutMs: number;
 }>;
+
+function outboundPolicy(e: z.infer<typeof envSchema>): OutboundPolicy {
+  let allowedHosts: ReturnType<typeof parseAllowedHosts>;
+  try {
+    allowedHosts = parseAllowedHosts(e.PANDORA_ALLOWED_BASE_URL_HOSTS);
+  } catch (err) {
+    throw new Error(`invalid configuration: ${(err as Error).message}`);
+  }
+  // A server deployment is shared: a tenant must not reach its internal network. An allow-list is the
+  // operator naming what may be reached, private hosts included; embedded runs on the user's own machine.
+  const privateAddresses =
+    e.PANDORA_PRIVATE_UPSTREAMS ?? (allowedHosts.length > 0 || !e.DATABASE_URL ? 'allow' : 'deny');
+  return Object.freeze({ allowedHosts: Object.freeze(allowedHosts), privateAddresses });
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings in the environment mean "unset": `FOO= npm start` should not be an error.
@@ -160,12 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
-    allowedBaseUrlHosts: Object.freeze(
-      (e.PANDORA_ALLOWED_BASE_URL_HOSTS ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+    outbound: outboundPolicy(e),
     benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',
     publicUrl: e.PANDORA_PUBLIC_URL,
     webhooks: Object.freeze({

@@ -115,6 +115,11 @@ export interface ConnectorHttpProfile<Credentials> {
   service: string;
   /** Used when neither the connection's base_url nor PANDORA_<NAME>_BASE_URL is set. */
   defaultBaseUrl(credentials: Credentials): string;
+  /**
+   * Set when defaultBaseUrl comes from the tenant's credentials (Salesforce's instance_url): names the
+   * field, and the URL is then held to the outbound policy like a connection's own base_url.
+   */
+  baseUrlFromCredentials?: string;
   authHeaders(credentials: Credentials): Record<string, string>;
   /** The published limit, e.g. HubSpot 100 requests / 10 s per app. */
   rateLimit: RateLimit;

@@ -4,9 +4,14 @@
  * as UpstreamError. 401/403 become UpstreamAuthError and are never retried: the orchestrator marks the
  * connection auth_failed. A source whose statuses mean something else (Google answers rate limits with
  * 403) says so through `classifyErrorResponse`. A body that is not JSON is an UpstreamError too, never a
- * crash.
+ * crash. What is kept of a failed response's body is scrubbed of the connection's secrets and cut short
+ * (outbound/upstream-text.ts). Redirects are followed only on the same host, and a URL the outbound
+ * policy refuses is never retried.
  */
 import { UpstreamError } from '../errors.ts';
+import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
+import { OutboundUrlRefusedError } from '../outbound/outbound-policy.ts';
+import { scrubUpstreamText, secretsOf } from '../outbound/upstream-text.ts';
 import { createTokenBucket, type RateLimit, sleep, type TokenBucket } from './rate-limiter.ts';
 
 export type { RateLimit } from './rate-limiter.ts';
@@ -48,7 +53,12 @@ export interface HttpClientOptions {
   classifyGraphqlErrors?: (errors: readonly unknown[]) => ErrorVerdict;
   /** Overrides the status-based verdict on a failed response, e.g. a 403 that is really a rate limit. */
   classifyErrorResponse?: ErrorResponseClassifier;
-  fetchImpl?: typeof fetch;
+  /** Default: operator-trusted URLs (same-host redirects only); tenant URLs pass a policy-bound fetch. */
+  fetchImpl?: OutboundFetch;
+  /** Values to redact from any upstream text kept (credential values, auth header values). */
+  secrets?: readonly string[];
+  /** False at connect time: an unreachable host is answered at once, not after seconds of retries. */
+  retryNetworkErrors?: boolean;
 }
 
 export interface RequestOptions {
@@ -70,10 +80,13 @@ export interface HttpClient {
   graphql<T = unknown>(path: string, query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
-const EXCERPT = 300;
+const trustedFetch = createOutboundFetch({ allowedHosts: [], privateAddresses: 'allow' }, { trusted: true });
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const fetchImpl = options.fetchImpl ?? trustedFetch;
+  const secrets = secretsOf(options.secrets ?? [], options.headers ?? {});
+  const excerpt = (text: string) => scrubUpstreamText(text, secrets);
+  const retryNetworkErrors = options.retryNetworkErrors ?? true;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxRetries = options.maxRetries ?? 5;
   const baseMs = options.retryBaseMs ?? 500;
@@ -127,11 +140,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         outcome = await attemptOnce(method, url, o);
       } catch (err) {
         if (options.signal?.aborted) throw options.signal.reason;
+        if (err instanceof OutboundUrlRefusedError) throw err;
         networkError = err;
       }
       if (outcome) {
         const { res, text } = outcome;
-        if (res.ok) return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text);
+        if (res.ok)
+          return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text, excerpt);
         const verdict = options.classifyErrorResponse?.(res.status, text) ?? defaultVerdict(res.status);
         if (verdict === 'auth')
           throw new UpstreamAuthError(
@@ -148,10 +163,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         await sleep(after ?? backoff(attempt), options.signal);
         continue;
       }
-      if (attempt >= maxRetries) {
-        const reason = networkError instanceof Error ? networkError.message : String(networkError);
-        throw new UpstreamError(service, 0, excerpt(reason));
-      }
+      if (attempt >= maxRetries || !retryNetworkErrors)
+        throw unreachable(service, url, networkError, excerpt);
       await sleep(backoff(attempt), options.signal);
     }
   }
@@ -184,7 +197,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-function parseJson<T>(service: string, status: number, text: string): T {
+function parseJson<T>(service: string, status: number, text: string, excerpt: (t: string) => string): T {
   if (text === '') return undefined as T;
   try {
     return JSON.parse(text) as T;
@@ -193,8 +206,24 @@ function parseJson<T>(service: string, status: number, text: string): T {
   }
 }
 
-function excerpt(text: string): string {
-  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
+/** A network failure, in plain words: fetch's own message is "fetch failed"; the cause says why. */
+function unreachable(service: string, url: URL, err: unknown, excerpt: (t: string) => string): UpstreamError {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found'
+        : code === 'ECONNRESET'
+          ? 'connection reset'
+          : code?.startsWith('UND_ERR_CONNECT_TIMEOUT') ||
+              (err instanceof Error && err.name === 'TimeoutError')
+            ? 'timed out'
+            : code?.startsWith('ERR_TLS') || code?.includes('CERT')
+              ? 'TLS handshake failed'
+              : excerpt(String(cause?.message ?? (err instanceof Error ? err.message : err)));
+  return new UpstreamError(service, 0, reason, `could not reach ${service} at ${url.host}: ${reason}`);
 }
 
 /** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

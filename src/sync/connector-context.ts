@@ -4,6 +4,9 @@ import { createStageNormaliser, type StageOverrides } from '../compute/stage-nor
 import type { AnyConnectorAdapter, ConnectorContext } from '../connectors/adapter.ts';
 import type { CredentialVault } from '../connectors/credential-vault.ts';
 import { createHttpClient } from '../connectors/http-client.ts';
+import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
+import { checkOutboundUrl, type OutboundPolicy } from '../outbound/outbound-policy.ts';
+import { secretsOf } from '../outbound/upstream-text.ts';
 import { bucketFor } from '../connectors/rate-limiter.ts';
 import { getConnection } from '../connectors/connections.ts';
 import { getAdapter } from '../connectors/registry.ts';
@@ -22,6 +25,8 @@ export interface ContextInput {
   metadata: Record<string, unknown>;
   overrides?: StageOverrides;
   signal?: AbortSignal;
+  /** Connect-time test: network failures are answered at once instead of retried. */
+  connecting?: boolean;
 }
 
 export interface ContextDeps {
@@ -30,16 +35,55 @@ export interface ContextDeps {
   vault: CredentialVault;
 }
 
+export interface ResolvedBaseUrl {
+  url: string;
+  /** Where a tenant-supplied URL came from ("base_url", "credentials.instance_url"); null = operator's. */
+  tenantField: string | null;
+}
+
 /** Connection base_url, then PANDORA_<NAME>_BASE_URL, then the adapter's default. */
 export function resolveBaseUrl(
   config: Config,
   adapter: AnyConnectorAdapter,
   credentials: unknown,
   connectionBaseUrl: string | null,
-): string {
-  return (
-    connectionBaseUrl ?? config.connectorBaseUrls[adapter.name] ?? adapter.http.defaultBaseUrl(credentials)
-  );
+): ResolvedBaseUrl {
+  if (connectionBaseUrl) return { url: connectionBaseUrl, tenantField: 'base_url' };
+  const configured = config.connectorBaseUrls[adapter.name];
+  if (configured) return { url: configured, tenantField: null };
+  const field = adapter.http.baseUrlFromCredentials;
+  return {
+    url: adapter.http.defaultBaseUrl(credentials),
+    tenantField: field ? `credentials.${field}` : null,
+  };
+}
+
+// One fetch per policy: each holds a connection pool whose lookups apply the policy.
+const policyFetches = new WeakMap<OutboundPolicy, OutboundFetch>();
+
+/** The fetch for tenant-supplied URLs under this deployment's policy. */
+export function tenantOutboundFetch(policy: OutboundPolicy): OutboundFetch {
+  let f = policyFetches.get(policy);
+  if (!f) {
+    f = createOutboundFetch(policy);
+    policyFetches.set(policy, f);
+  }
+  return f;
+}
+
+/**
+ * The base URL a connection will call, checked against the outbound policy when the tenant chose it.
+ * Throws OutboundUrlRefusedError (a 400 at connect) naming the field.
+ */
+export function checkConnectionBaseUrl(
+  config: Config,
+  adapter: AnyConnectorAdapter,
+  credentials: unknown,
+  connectionBaseUrl: string | null,
+): ResolvedBaseUrl {
+  const resolved = resolveBaseUrl(config, adapter, credentials, connectionBaseUrl);
+  if (resolved.tenantField) checkOutboundUrl(config.outbound, resolved.url, resolved.tenantField);
+  return resolved;
 }
 
 // Credentials travel in HTTP headers (and URLs): a CR, LF or NUL there splits or breaks the request, and
@@ -74,6 +118,11 @@ export function parseCredentials(adapter: AnyConnectorAdapter, raw: unknown): un
   return parsed.data;
 }
 
+/** What upstream text is scrubbed of: every credential value and every auth header value sent. */
+export function connectionSecrets(adapter: AnyConnectorAdapter, credentials: unknown): string[] {
+  return secretsOf(credentials, adapter.http.authHeaders(credentials));
+}
+
 export function buildConnectorContext(deps: ContextDeps, input: ContextInput): ConnectorContext<unknown> {
   const { adapter } = input;
   // bytea arrives as a Buffer from pg and a Uint8Array from PGlite.
@@ -82,10 +131,14 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
       ? parseCredentials(adapter, deps.vault.decrypt(Buffer.from(input.credentials)))
       : input.credentials;
   const signal = input.signal ?? new AbortController().signal;
+  const base = checkConnectionBaseUrl(deps.config, adapter, credentials, input.baseUrl);
   const http = createHttpClient({
     service: adapter.http.service,
-    baseUrl: resolveBaseUrl(deps.config, adapter, credentials, input.baseUrl),
+    baseUrl: base.url,
     headers: adapter.http.authHeaders(credentials),
+    secrets: connectionSecrets(adapter, credentials),
+    ...(base.tenantField ? { fetchImpl: tenantOutboundFetch(deps.config.outbound) } : {}),
+    retryNetworkErrors: !input.connecting,
     timeoutMs: deps.config.httpTimeoutMs,
     rateLimit: bucketFor(
       input.connectionId,

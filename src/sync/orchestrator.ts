@@ -24,7 +24,8 @@ import { withWorkspace } from '../db/tenant-scope.ts';
 import { UpstreamError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
-import { buildConnectorContext } from './connector-context.ts';
+import { scrubUpstreamText } from '../outbound/upstream-text.ts';
+import { buildConnectorContext, connectionSecrets } from './connector-context.ts';
 import { writePage } from './page-writer.ts';
 import './all-post-sync-steps.ts';
 import { announceSyncFinished } from '../outputs/output-events.ts';
@@ -83,6 +84,7 @@ export async function runSync(
   const { log, conn, overrides } = loaded;
   const counts: Record<string, UpsertCounts> = {};
   let pages = 0;
+  let secrets: string[] = [];
   try {
     const adapter = getAdapter(conn.connector_name);
     if (!conn.credentials) throw new Error('the connection has no credentials');
@@ -99,6 +101,7 @@ export async function runSync(
       overrides,
       signal: hooks.signal,
     });
+    secrets = connectionSecrets(adapter, ctx.credentials);
     const cursor = startCursor(conn.sync_cursor, log.mode);
     const iterator = adapter.sync(ctx, { mode: log.mode, cursor })[Symbol.asyncIterator]();
     const statistics = createStatisticsKeeper(deps.db, deps.log);
@@ -125,8 +128,18 @@ export async function runSync(
       await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
     });
   } catch (err) {
-    const message = describeError(err);
-    deps.log.warn({ err, workspaceId, syncLogId, connector: conn.connector_name }, 'sync failed');
+    // Stored on the log and the connection, readable by any key of the workspace: scrubbed first.
+    const message = scrubUpstreamText(describeError(err), secrets);
+    deps.log.warn(
+      {
+        error: message,
+        errorType: (err as Error)?.name,
+        workspaceId,
+        syncLogId,
+        connector: conn.connector_name,
+      },
+      'sync failed',
+    );
     await withWorkspace(deps.db, workspaceId, async (tx) => {
       await setConnectionState(tx, workspaceId, conn.id, {
         status: err instanceof UpstreamAuthError ? 'auth_failed' : 'error',
@@ -185,7 +198,7 @@ async function commitPage(
 
 function describeError(err: unknown): string {
   if (err instanceof UpstreamError) {
-    const excerpt = err.bodyExcerpt ? `: ${err.bodyExcerpt.slice(0, 200)}` : '';
+    const excerpt = err.bodyExcerpt && !err.message.includes(err.bodyExcerpt) ? `: ${err.bodyExcerpt}` : '';
     return `${err.message}${excerpt}`;
   }
   return err instanceof Error ? err.message : String(err);

@@ -23,9 +23,9 @@ test('PANDORA_<CONNECTOR>_BASE_URL and _RATE_LIMIT are read into maps', () => {
 test('base URL precedence: connection, then deployment, then the adapter default', () => {
   const plain = loadConfig({});
   const deployed = loadConfig({ PANDORA_HUBSPOT_BASE_URL: 'http://proxy.internal' });
-  assert.equal(resolveBaseUrl(plain, hubspotAdapter, {}, null), 'https://api.hubapi.com');
-  assert.equal(resolveBaseUrl(deployed, hubspotAdapter, {}, null), 'http://proxy.internal');
-  assert.equal(resolveBaseUrl(deployed, hubspotAdapter, {}, 'http://sandbox'), 'http://sandbox');
+  assert.equal(resolveBaseUrl(plain, hubspotAdapter, {}, null).url, 'https://api.hubapi.com');
+  assert.equal(resolveBaseUrl(deployed, hubspotAdapter, {}, null).url, 'http://proxy.internal');
+  assert.equal(resolveBaseUrl(deployed, hubspotAdapter, {}, 'http://sandbox').url, 'http://sandbox');
   const creds = { access_token: 'x'.repeat(20), instance_url: 'https://acme.my.salesforce.com' };
-  assert.equal(resolveBaseUrl(plain, salesforceAdapter, creds, null), 'https://acme.my.salesforce.com');
+  assert.equal(resolveBaseUrl(plain, salesforceAdapter, creds, null).url, 'https://acme.my.salesforce.com');
 });

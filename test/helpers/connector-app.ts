@@ -5,7 +5,7 @@ import type { AppDeps } from '../../src/http/deps.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
 import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
 import type { JobQueue } from '../../src/jobs/job-queue.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
 import { registerSyncWorkers } from '../../src/sync/sync-workers.ts';
 import { createTestDb, type TestDb } from './test-db.ts';
@@ -23,11 +23,11 @@ export interface ConnectorApp {
 
 export async function startConnectorApp(
   env: Record<string, string> = {},
-  opts: { queue?: 'in-process' | 'pg-boss' } = {},
+  opts: { queue?: 'in-process' | 'pg-boss'; log?: Logger } = {},
 ): Promise<ConnectorApp> {
   const t = await createTestDb();
   const config = loadConfig({ PANDORA_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
-  const log = createLogger('silent');
+  const log = opts.log ?? createLogger('silent');
   const base = await buildDeps(config, t.db, log, { ephemeral: true });
   const queue = opts.queue === 'pg-boss' && t.url ? createPgBossQueue(t.url, log) : createInProcessQueue(log);
   const deps = { ...base, queue };

@@ -145,6 +145,7 @@ export const salesforceAdapter: ConnectorAdapter<SalesforceCredentials> = {
   http: {
     service: 'salesforce',
     defaultBaseUrl: (c) => c.instance_url,
+    baseUrlFromCredentials: 'instance_url',
     authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
     // The daily API allowance is per org; this keeps one connection from bursting through it.
     rateLimit: { capacity: 25, refillPerSecond: 10 },

@@ -11,12 +11,17 @@ import {
   mergeConnectionMetadata,
   saveConnection,
 } from '../../connectors/connections.ts';
+import type { AnyConnectorAdapter, ConnectorContext } from '../../connectors/adapter.ts';
 import { UpstreamAuthError } from '../../connectors/http-client.ts';
 import { adapterNames, getAdapter, hasAdapter } from '../../connectors/registry.ts';
 import { populateDealContactsFromSourceData } from '../../connectors/hubspot/hubspot-deal-contacts.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
-import { NotFoundError, ValidationError } from '../../errors.ts';
-import { buildConnectorContext, parseCredentials } from '../../sync/connector-context.ts';
+import { NotFoundError, UpstreamError, ValidationError } from '../../errors.ts';
+import {
+  buildConnectorContext,
+  checkConnectionBaseUrl,
+  parseCredentials,
+} from '../../sync/connector-context.ts';
 import { getSyncLog, listSyncLogs } from '../../sync/sync-log.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
 import { runSync } from '../../sync/orchestrator.ts';
@@ -58,13 +63,17 @@ function knownConnector(value: unknown): string {
   return name;
 }
 
-function checkBaseUrlAllowed(allowed: readonly string[], baseUrl: string | undefined): void {
-  if (!baseUrl || allowed.length === 0) return;
-  const host = new URL(baseUrl).hostname.toLowerCase();
-  if (!allowed.includes(host)) {
-    throw new ValidationError(
-      `invalid body: base_url: host "${host}" is not in PANDORA_ALLOWED_BASE_URL_HOSTS`,
-    );
+/**
+ * The live credential test. A host that cannot be reached is the caller's mistake, said at once (no
+ * retries: connect must not work as a port scanner); rejected credentials are a 400 too.
+ */
+async function testConnection(name: string, adapter: AnyConnectorAdapter, ctx: ConnectorContext<unknown>) {
+  try {
+    await adapter.testConnection(ctx);
+  } catch (err) {
+    if (err instanceof UpstreamAuthError) throw new ValidationError(`${name} rejected these credentials`);
+    if (err instanceof UpstreamError && err.status === 0) throw new ValidationError(err.message);
+    throw err;
   }
 }
 
@@ -81,10 +90,10 @@ export function connectorRoutes(deps: AppDeps): Router {
   r.post('/connectors/:name/connect', async (req, res) => {
     const name = knownConnector(req.params.name);
     const body = parseInput(connectBody, req.body, 'body');
-    checkBaseUrlAllowed(deps.config.allowedBaseUrlHosts, body.base_url);
     const adapter = getAdapter(name);
     const workspaceId = workspaceOf(res);
     const credentials = parseCredentials(adapter, body.credentials);
+    checkConnectionBaseUrl(deps.config, adapter, credentials, body.base_url ?? null);
     const existing = await withWorkspace(deps.db, workspaceId, (tx) => findConnection(tx, workspaceId, name));
     const ctx = buildConnectorContext(deps, {
       workspaceId,
@@ -93,13 +102,9 @@ export function connectorRoutes(deps: AppDeps): Router {
       credentials,
       baseUrl: body.base_url ?? null,
       metadata: { ...(existing?.metadata ?? {}), ...(body.metadata ?? {}) },
+      connecting: true,
     });
-    try {
-      await adapter.testConnection(ctx);
-    } catch (err) {
-      if (err instanceof UpstreamAuthError) throw new ValidationError(`${name} rejected these credentials`);
-      throw err;
-    }
+    await testConnection(name, adapter, ctx);
     let selection: unknown;
     if (body.metadata?.selection !== undefined) {
       selection = adapter.validateSelection
