@@ -1,19 +1,24 @@
-/** URLs a tenant gives for outputs (a Slack webhook URL, a webhook endpoint) must be http(s) URLs the deployment allows. */
+/**
+ * Tenant-supplied output URLs (a Slack incoming-webhook URL, a webhook endpoint) obey the same outbound
+ * policy as connector URLs: checked when they are saved, and again on the resolved address each time a
+ * request goes out (outbound-fetch.ts), with redirects to another host refused.
+ */
 import type { Config } from '../config.ts';
-import { ValidationError } from '../errors.ts';
+import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
+import { checkOutboundUrl } from '../outbound/outbound-policy.ts';
 
-export async function checkTenantUrl(config: Config, url: string, field: string): Promise<void> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ValidationError(`${field}: not a URL`);
+export function checkTenantUrl(config: Config, url: string, field: string): void {
+  checkOutboundUrl(config.outbound, url, field);
+}
+
+const fetchers = new WeakMap<Config['outbound'], OutboundFetch>();
+
+/** One guarded fetch per policy, so its connection agent (and its DNS check) is shared. */
+export function tenantFetch(config: Config): OutboundFetch {
+  let f = fetchers.get(config.outbound);
+  if (!f) {
+    f = createOutboundFetch(config.outbound);
+    fetchers.set(config.outbound, f);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new ValidationError(`${field}: only http and https URLs are allowed`);
-  if (parsed.username || parsed.password)
-    throw new ValidationError(`${field}: credentials in the URL are not allowed`);
-  const allowed = config.allowedBaseUrlHosts;
-  if (allowed.length > 0 && !allowed.includes(parsed.hostname.toLowerCase()))
-    throw new ValidationError(`${field}: host ${parsed.hostname} is not in PANDORA_ALLOWED_BASE_URL_HOSTS`);
+  return f;
 }

@@ -15,7 +15,8 @@ describe('Slack: settings, automatic posts, preview, failures', () => {
 
   before(async () => {
     slack = await startFakeSlack({ strictPace: true });
-    app = await startTestApp({ PANDORA_SLACK_BASE_URL: slack.apiUrl });
+    // The fake answers on loopback, which a server deployment refuses by default.
+    app = await startTestApp({ PANDORA_SLACK_BASE_URL: slack.apiUrl, PANDORA_PRIVATE_UPSTREAMS: 'allow' });
     f = await seedFixture(app.db);
     base = `/api/workspaces/${f.workspaceId}`;
   });

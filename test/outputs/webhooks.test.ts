@@ -21,6 +21,8 @@ describe('webhooks: signed inbound triggers and events, outbound deliveries', ()
       PANDORA_WEBHOOK_RETRY_BASE_MS: '40',
       PANDORA_WEBHOOK_MAX_ATTEMPTS: '4',
       PANDORA_WEBHOOK_DISABLE_AFTER: '6',
+      // The receivers answer on loopback, which a server deployment refuses by default.
+      PANDORA_PRIVATE_UPSTREAMS: 'allow',
     });
     f = await seedFixture(app.db);
     base = `/api/workspaces/${f.workspaceId}`;
@@ -337,4 +339,27 @@ describe('webhooks: signed inbound triggers and events, outbound deliveries', ()
       );
     });
   });
+});
+
+test('output URLs obey the outbound policy: private addresses refused where the deployment says so', async () => {
+  const app = await startTestApp({ PANDORA_PRIVATE_UPSTREAMS: 'deny' });
+  try {
+    const ws = await app.createWorkspace('policy');
+    const base = `/api/workspaces/${ws.id}`;
+    for (const url of [
+      'http://127.0.0.1:9/x',
+      'http://2130706433/x',
+      'http://[::ffff:127.0.0.1]/x',
+      'http://169.254.169.254/latest',
+      'http://localhost/x',
+    ]) {
+      const endpoint = await app.request('POST', `${base}/webhook-endpoints`, { body: { url } });
+      assert.equal(endpoint.status, 400, url);
+      assert.match(endpoint.body.error.message, /private|loopback|link-local/);
+      const slack = await app.request('PUT', `${base}/slack/settings`, { body: { webhook_url: url } });
+      assert.equal(slack.status, 400, url);
+    }
+  } finally {
+    await app.close();
+  }
 });

@@ -50,7 +50,7 @@ export function outputRoutes(deps: AppDeps): Router {
   });
   r.put('/slack/settings', async (req, res) => {
     const body = parseInput(slackSettingsBody, req.body, 'body');
-    if (body.webhook_url) await checkTenantUrl(deps.config, body.webhook_url, 'webhook_url');
+    if (body.webhook_url) checkTenantUrl(deps.config, body.webhook_url, 'webhook_url');
     res.json(await inRequestWorkspace(deps, res, (tx, ws) => putSlackSettings(tx, ws, deps.vault, body)));
   });
   r.delete('/slack/settings', async (_req, res) => {
@@ -89,7 +89,7 @@ export function outputRoutes(deps: AppDeps): Router {
   });
   r.post('/webhook-endpoints', async (req, res) => {
     const body = parseInput(createEndpointBody, req.body, 'body');
-    await checkTenantUrl(deps.config, body.url, 'url');
+    checkTenantUrl(deps.config, body.url, 'url');
     res
       .status(201)
       .json(await inRequestWorkspace(deps, res, (tx, ws) => createWebhookEndpoint(tx, ws, deps.vault, body)));
@@ -101,7 +101,7 @@ export function outputRoutes(deps: AppDeps): Router {
   r.patch('/webhook-endpoints/:endpointId', async (req, res) => {
     const id = parseInput(uuidParam, req.params.endpointId, 'path');
     const body = parseInput(updateEndpointBody, req.body, 'body');
-    if (body.url) await checkTenantUrl(deps.config, body.url, 'url');
+    if (body.url) checkTenantUrl(deps.config, body.url, 'url');
     res.json(await inRequestWorkspace(deps, res, (tx, ws) => updateWebhookEndpoint(tx, ws, id, body)));
   });
   r.delete('/webhook-endpoints/:endpointId', async (req, res) => {

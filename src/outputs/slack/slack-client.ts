@@ -5,6 +5,8 @@
  * one per second, Slack's documented rate for chat.postMessage.
  */
 import { UpstreamError } from '../../errors.ts';
+import type { OutboundFetch } from '../../outbound/outbound-fetch.ts';
+import { OutboundUrlRefusedError } from '../../outbound/outbound-policy.ts';
 import type { SlackMessage } from './block-kit.ts';
 
 export type SlackDestination =
@@ -56,6 +58,8 @@ export interface SlackClientOptions {
   maxRetryAfterMs?: number;
   /** Posts to one channel at most this often. */
   channelIntervalMs?: number;
+  /** The policy-guarded fetch for tenant-supplied URLs (incoming webhooks); the API base is operator config. */
+  tenantFetch: OutboundFetch;
 }
 
 export interface SlackClient {
@@ -90,18 +94,26 @@ export function createSlackClient(options: SlackClientOptions): SlackClient {
     }
   }
 
-  async function send(url: string, headers: Record<string, string>, body: unknown): Promise<Response> {
+  async function send(
+    url: string,
+    headers: Record<string, string>,
+    body: unknown,
+    tenantUrl: boolean,
+  ): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      const init: RequestInit = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      };
       try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-          body: JSON.stringify(body),
-          redirect: 'error',
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
+        res = tenantUrl
+          ? await options.tenantFetch(new URL(url), init)
+          : await fetch(url, { ...init, redirect: 'error' });
       } catch (err) {
+        if (err instanceof OutboundUrlRefusedError) throw err;
         if (attempt >= maxRetries)
           throw new UpstreamError('slack', 0, '', `Slack unreachable: ${(err as Error).message}`);
         await sleep(250 * 2 ** attempt);
@@ -122,6 +134,7 @@ export function createSlackClient(options: SlackClientOptions): SlackClient {
       `${options.apiBaseUrl.replace(/\/$/, '')}/${method}`,
       { authorization: `Bearer ${token}` },
       body,
+      false,
     );
     let parsed: { ok?: unknown; error?: unknown; ts?: unknown; channel?: unknown };
     try {
@@ -156,6 +169,7 @@ export function createSlackClient(options: SlackClientOptions): SlackClient {
           dest.url,
           {},
           { text: message.text, blocks: message.blocks, unfurl_links: false },
+          true,
         );
         const text = (await res.text()).trim();
         if (res.status !== 200)

@@ -10,6 +10,7 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import type { Logger } from '../../logger.ts';
 import { getSkillRun, recordSkillRunDelivery, type SkillRun } from '../../skills/skill-runs.ts';
 import type { SlackMessage } from './block-kit.ts';
+import { tenantFetch } from '../tenant-url.ts';
 import { createSlackClient, type SlackClient, type SlackDestination } from './slack-client.ts';
 import { formatSkillRunForSlack } from './skill-formatters.ts';
 import { loadSlackSettings, type SlackSettings } from './slack-settings.ts';
@@ -35,9 +36,16 @@ let sharedClient: { key: string; client: SlackClient } | undefined;
 /** One client per process, so the per-channel pace holds across every run this process posts. */
 function slackClient(config: Config): SlackClient {
   const apiBaseUrl = config.connectorBaseUrls.slack ?? 'https://slack.com/api';
-  const key = `${apiBaseUrl}|${config.httpTimeoutMs}`;
+  const key = `${apiBaseUrl}|${config.httpTimeoutMs}|${JSON.stringify(config.outbound)}`;
   if (sharedClient?.key !== key)
-    sharedClient = { key, client: createSlackClient({ apiBaseUrl, timeoutMs: config.httpTimeoutMs }) };
+    sharedClient = {
+      key,
+      client: createSlackClient({
+        apiBaseUrl,
+        timeoutMs: config.httpTimeoutMs,
+        tenantFetch: tenantFetch(config),
+      }),
+    };
   return sharedClient.client;
 }
 

@@ -117,34 +117,36 @@ export async function verifySignedRequest(
   const tsText = header(TIMESTAMP_HEADER) ?? '';
   const timestamp = /^\d{1,12}$/.test(tsText) ? Number(tsText) : Number.NaN;
 
-  const secrets = await withWorkspace(deps.db, workspaceId, async (tx) => {
+  const now = Math.floor((opts.now ?? Date.now()) / 1000);
+  const signatureKey = `sig:${createHash('sha256').update(given).digest('hex')}`;
+  // One transaction: the secrets, the comparison, and (when all holds) the replay receipt.
+  const outcome = await withWorkspace(deps.db, workspaceId, async (tx) => {
     const { rows } = await tx.query<{ secret: Buffer }>(
       `SELECT secret FROM webhook_signing_secrets
        WHERE workspace_id = $1::uuid AND (expires_at IS NULL OR expires_at > now())`,
       [workspaceId],
     );
-    return rows.map((r) => deps.vault.decrypt<string>(Buffer.from(r.secret)));
+    const secrets = rows.map((r) => deps.vault.decrypt<string>(Buffer.from(r.secret)));
+    let matched = false;
+    for (const secret of secrets.length > 0 ? secrets : [DECOY_SECRET]) {
+      const ok = signaturesEqual(signWebhook(secret, Number.isNaN(timestamp) ? 0 : timestamp, body), given);
+      matched ||= ok && secrets.length > 0;
+    }
+    if (!matched) return 'invalid' as const;
+    if (Math.abs(now - timestamp) > REPLAY_WINDOW_SECONDS) return 'stale' as const;
+    if (!opts.replayCheck) return 'ok' as const;
+    // Signatures older than the window cannot be replayed anyway (the timestamp check refuses them).
+    await tx.query(
+      `DELETE FROM webhook_receipts WHERE workspace_id = $1::uuid AND receipt_key LIKE 'sig:%'
+         AND received_at < now() - make_interval(secs => $2::int)`,
+      [workspaceId, REPLAY_WINDOW_SECONDS * 2],
+    );
+    return (await remember(tx, workspaceId, signatureKey)) ? ('ok' as const) : ('replayed' as const);
   });
-  let matched = false;
-  for (const secret of secrets.length > 0 ? secrets : [DECOY_SECRET]) {
-    const ok = signaturesEqual(signWebhook(secret, Number.isNaN(timestamp) ? 0 : timestamp, body), given);
-    matched ||= ok && secrets.length > 0;
-  }
-  if (!matched) throw new InvalidSignatureError();
-  const now = Math.floor((opts.now ?? Date.now()) / 1000);
-  if (Math.abs(now - timestamp) > REPLAY_WINDOW_SECONDS)
+  if (outcome === 'invalid') throw new InvalidSignatureError();
+  if (outcome === 'stale')
     throw new InvalidSignatureError('stale webhook timestamp: more than five minutes from now');
-  if (opts.replayCheck) {
-    const fresh = await withWorkspace(deps.db, workspaceId, async (tx) => {
-      // Signatures older than the window cannot be replayed anyway (the timestamp check refuses them).
-      await tx.query(
-        `DELETE FROM webhook_receipts WHERE workspace_id = $1::uuid AND receipt_key LIKE 'sig:%'
-           AND received_at < now() - make_interval(secs => $2::int)`,
-        [workspaceId, REPLAY_WINDOW_SECONDS * 2],
-      );
-      return remember(tx, workspaceId, `sig:${createHash('sha256').update(given).digest('hex')}`);
-    });
-    if (!fresh) throw new ReplayedRequestError('this request was already received (replayed signature)');
-  }
+  if (outcome === 'replayed')
+    throw new ReplayedRequestError('this request was already received (replayed signature)');
   return { workspaceId, remember: (tx, key) => remember(tx, workspaceId, key) };
 }

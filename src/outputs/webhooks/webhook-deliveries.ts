@@ -14,6 +14,8 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import type { JobQueue } from '../../jobs/job-queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { WebhookEventType } from './webhook-endpoints.ts';
+import { OutboundUrlRefusedError } from '../../outbound/outbound-policy.ts';
+import { tenantFetch } from '../tenant-url.ts';
 import { signatureHeaders } from './webhook-signature.ts';
 
 export interface DeliveryDeps {
@@ -128,7 +130,7 @@ async function post(deps: DeliveryDeps, c: Claimed, deliveryId: string): Promise
   const body = JSON.stringify(c.payload);
   const secret = deps.vault.decrypt<string>(Buffer.from(c.secret));
   try {
-    const res = await fetch(c.url, {
+    const res = await tenantFetch(deps.config)(new URL(c.url), {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -138,8 +140,6 @@ async function post(deps: DeliveryDeps, c: Claimed, deliveryId: string): Promise
         ...signatureHeaders(secret, body),
       },
       body,
-      // A redirect is a failure: following it could send the signed event somewhere unintended.
-      redirect: 'manual',
       signal: AbortSignal.timeout(Math.min(deps.config.httpTimeoutMs, ATTEMPT_TIMEOUT_MS)),
     });
     await res.body?.cancel();
@@ -149,7 +149,13 @@ async function post(deps: DeliveryDeps, c: Claimed, deliveryId: string): Promise
       : { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    const reason = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? 'network error');
+    // The policy's refusal names the rule (a private address, a host off the allow-list); nothing else is kept.
+    const reason =
+      err instanceof OutboundUrlRefusedError
+        ? e.message.slice(0, 200)
+        : e.name === 'TimeoutError'
+          ? 'timed out'
+          : (e.cause?.code ?? 'network error');
     return { ok: false, status: null, error: reason };
   }
 }
