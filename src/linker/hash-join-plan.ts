@@ -14,12 +14,12 @@ export async function withHashJoins<T>(q: Queryable, fn: () => Promise<T>): Prom
     /* sql */ `SELECT current_setting('enable_nestloop') AS nestloop, current_setting('jit', true) AS jit,
                    set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`,
   );
-  try {
-    return await fn();
-  } finally {
-    await q.query(
-      /* sql */ `SELECT set_config('enable_nestloop', $1::text, true), set_config('jit', $2::text, true)`,
-      [rows[0]!.nestloop, rows[0]!.jit ?? 'off'],
-    );
-  }
+  // No finally: after a failure the transaction is aborted (the settings go with it) and a restoring
+  // query would only replace the real error with "current transaction is aborted".
+  const result = await fn();
+  await q.query(
+    /* sql */ `SELECT set_config('enable_nestloop', $1::text, true), set_config('jit', $2::text, true)`,
+    [rows[0]!.nestloop, rows[0]!.jit ?? 'off'],
+  );
+  return result;
 }
