@@ -33,16 +33,21 @@ export async function classifyConversations(
   internalDomains: readonly string[],
 ): Promise<ClassificationResult> {
   const { rows } = await q.query<{ is_internal: boolean; reason: string; changed: boolean; n: number }>(
-    /* sql */ `WITH known_contact AS MATERIALIZED (
-        SELECT DISTINCT c.id
+    /* sql */ `WITH participant_emails AS MATERIALIZED (
+        SELECT c.id, x.email
           FROM conversations c
           CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
                                                        THEN c.participants ELSE '[]'::jsonb END) AS e
           CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(e) = 'object' THEN lower(btrim(e->>'email')) END
                                 AS email) AS x
-          JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = x.email
          WHERE c.workspace_id = $1::uuid AND x.email LIKE '%_@_%'
            AND split_part(x.email, '@', 2) <> ALL($2::text[])
+      ),
+      -- Joined as two sets, so the contacts are read once, not once per conversation.
+      known_contact AS MATERIALIZED (
+        SELECT DISTINCT pe.id
+          FROM participant_emails pe
+          JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = pe.email
       ),
       verdict AS (
         SELECT c.id, v.is_internal, v.reason

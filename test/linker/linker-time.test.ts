@@ -202,6 +202,11 @@ test('an undecided call lists as ambiguous with its live candidates; a second ru
     shared.deal_candidates.map((d) => d.id),
     [ids.dA, ids.dB],
   );
-  const again = await withWorkspace(t.db, ws, (tx) => runLinker(tx, ws));
+  const again = await withWorkspace(t.db, ws, async (tx) => {
+    const run = await runLinker(tx, ws);
+    const { rows } = await tx.query<{ s: string }>(`SELECT current_setting('enable_nestloop') AS s`);
+    assert.equal(rows[0]!.s, 'on', 'the rest of the transaction plans as usual');
+    return run;
+  });
   assert.equal(again.links_changed, 0);
 });
