@@ -5,12 +5,14 @@ import type { Config } from './config.ts';
 import { createCredentialVault, loadEncryptionKey } from './connectors/credential-vault.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
+import { runTableMaintenance } from './db/table-maintenance.ts';
 import { openDb } from './db/open-db.ts';
 import { startFileImport } from './connectors/file-import/file-import-jobs.ts';
 import { localCliToken, publishEndpoint } from './cli/live-server.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -68,6 +70,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSkillRunWorker(queue, deps);
       await registerSkillScheduler(queue, deps);
     }
+    if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
     const unpublish = local ? publishEndpoint(config.dataDir, url, local.token) : () => {};
@@ -87,4 +90,17 @@ export async function startServer(config: Config, log = createLogger(config.logL
     await db.close();
     throw err;
   }
+}
+
+// PGlite has no autovacuum: this job is its maintenance. Every 5 minutes, and once at start for data
+// written before (a pass over fresh tables is one catalog query).
+const TABLE_MAINTENANCE_CRON = '*/5 * * * *';
+
+async function scheduleTableMaintenance(queue: JobQueue, db: Db, log: Logger): Promise<void> {
+  await queue.work('table-maintenance', async () => {
+    const pass = await runTableMaintenance(db);
+    if (pass.vacuumed.length + pass.analysed.length > 0) log.info(pass, 'table maintenance');
+  });
+  await queue.schedule('table-maintenance', TABLE_MAINTENANCE_CRON, {});
+  await queue.send('table-maintenance', {});
 }

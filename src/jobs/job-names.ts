@@ -14,6 +14,8 @@ export const JOBS = {
   'skill-schedule-tick': z.object({}),
   /** Execute a queued skill run (src/skills). */
   'skill-run': z.object({ workspace_id: uuid, skill_run_id: uuid }),
+  /** Embedded backend only: VACUUM/ANALYZE the tables that need it (src/db/table-maintenance.ts). */
+  'table-maintenance': z.object({}),
   /** Apply a confirmed file import batch (one transaction). */
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
 } as const;
@@ -30,4 +32,5 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'skill-schedule-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-run': { retryLimit: 0, expireInSeconds: 3600 },
   'file-import-apply': { retryLimit: 0, expireInSeconds: 6 * 3600 },
+  'table-maintenance': { retryLimit: 0, expireInSeconds: 3600 },
 };

@@ -29,7 +29,7 @@ import { writePage } from './page-writer.ts';
 import './all-post-sync-steps.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
-import { createStatisticsKeeper } from './table-statistics.ts';
+import { createStatisticsKeeper } from '../db/table-statistics.ts';
 
 export interface SyncDeps {
   db: Db;
@@ -123,6 +123,8 @@ export async function runSync(
       await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'done' });
       await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
     });
+    // The post-sync chain reads what the sync wrote: its statistics must describe the tables as they are now.
+    await statistics.finish(counts);
   } catch (err) {
     const message = describeError(err);
     deps.log.warn({ err, workspaceId, syncLogId, connector: conn.connector_name }, 'sync failed');
