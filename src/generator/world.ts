@@ -140,8 +140,8 @@ export async function generateWorld(
     await truth.close();
   }
   if (failure !== undefined) throw failure;
-  // Chunks were written by many statements; fold their pipeline rollup deltas as a sync's chain would.
   await statistics.finish(stats);
+  // Chunks were written by many statements; fold their pipeline rollup deltas as a sync's chain would.
   await runRollupCompaction(db, workspaceId, options.log);
 
   const elapsedMs = performance.now() - started;
