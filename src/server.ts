@@ -77,12 +77,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     let stopping: Promise<void> | undefined;
     const stop = () => {
       unpublish();
-      // Stop accepting, let in-flight requests finish, then close the database.
-      stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
-        .then(() => queue.stop())
-        .then(() => db.close())
-        .catch((err) => log.error({ err }, 'error during shutdown'));
-      server.closeIdleConnections();
+      stopping ??= shutDown(server, queue, db).catch((err) => log.error({ err }, 'error during shutdown'));
       return stopping;
     };
     return { url, deps, stop };
@@ -103,4 +98,25 @@ async function scheduleTableMaintenance(queue: JobQueue, db: Db, log: Logger): P
   });
   await queue.schedule('table-maintenance', TABLE_MAINTENANCE_CRON, {});
   await queue.send('table-maintenance', {});
+}
+
+// A stop under load finishes within a few seconds: in-flight requests and running jobs get this long,
+// then open connections are cut (a client sees a closed socket, never half a body) and the database
+// closes, rolling back whatever transaction a job still had open.
+const SHUTDOWN_GRACE_MS = 3000;
+
+async function shutDown(server: Server, queue: JobQueue, db: Db): Promise<void> {
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  // Stop accepting; keep-alive connections between requests close now, busy ones after their response.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.prependListener('request', (_req, res) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  });
+  server.closeIdleConnections();
+  const untilDeadline = () =>
+    new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+  await Promise.race([closed, untilDeadline()]);
+  server.closeAllConnections();
+  await Promise.race([queue.stop(), untilDeadline()]);
+  await db.close();
 }
