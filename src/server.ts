@@ -5,12 +5,14 @@ import type { Config } from './config.ts';
 import { createCredentialVault, loadEncryptionKey } from './connectors/credential-vault.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
+import { runTableMaintenance } from './db/table-maintenance.ts';
 import { openDb } from './db/open-db.ts';
 import { startFileImport } from './connectors/file-import/file-import-jobs.ts';
 import { localCliToken, publishEndpoint } from './cli/live-server.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -70,18 +72,14 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSkillScheduler(queue, deps);
       await registerWebhookDeliveryWorker(queue, deps);
     }
+    if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);
     const unpublish = local ? publishEndpoint(config.dataDir, url, local.token) : () => {};
     let stopping: Promise<void> | undefined;
     const stop = () => {
       unpublish();
-      // Stop accepting, let in-flight requests finish, then close the database.
-      stopping ??= new Promise<void>((resolve) => server.close(() => resolve()))
-        .then(() => queue.stop())
-        .then(() => db.close())
-        .catch((err) => log.error({ err }, 'error during shutdown'));
-      server.closeIdleConnections();
+      stopping ??= shutDown(server, queue, db).catch((err) => log.error({ err }, 'error during shutdown'));
       return stopping;
     };
     return { url, deps, stop };
@@ -89,4 +87,38 @@ export async function startServer(config: Config, log = createLogger(config.logL
     await db.close();
     throw err;
   }
+}
+
+// PGlite has no autovacuum: this job is its maintenance. Every 5 minutes, and once at start for data
+// written before (a pass over fresh tables is one catalog query).
+const TABLE_MAINTENANCE_CRON = '*/5 * * * *';
+
+async function scheduleTableMaintenance(queue: JobQueue, db: Db, log: Logger): Promise<void> {
+  await queue.work('table-maintenance', async () => {
+    const pass = await runTableMaintenance(db);
+    if (pass.vacuumed.length + pass.analysed.length > 0) log.info(pass, 'table maintenance');
+  });
+  await queue.schedule('table-maintenance', TABLE_MAINTENANCE_CRON, {});
+  await queue.send('table-maintenance', {});
+}
+
+// A stop under load finishes within a few seconds: in-flight requests and running jobs get this long,
+// then open connections are cut (a client sees a closed socket, never half a body) and the database
+// closes, rolling back whatever transaction a job still had open.
+const SHUTDOWN_GRACE_MS = 3000;
+
+async function shutDown(server: Server, queue: JobQueue, db: Db): Promise<void> {
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  // Stop accepting; keep-alive connections between requests close now, busy ones after their response.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.prependListener('request', (_req, res) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  });
+  server.closeIdleConnections();
+  const untilDeadline = () =>
+    new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+  await Promise.race([closed, untilDeadline()]);
+  server.closeAllConnections();
+  await Promise.race([queue.stop(), untilDeadline()]);
+  await db.close();
 }

@@ -4,6 +4,7 @@
  * Idempotent: a second run on the same data and date writes nothing.
  */
 import type { Db } from '../db/db.ts';
+import { withFreshStatistics } from '../db/table-statistics.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
 import { computeAccountScores } from './account-scores.ts';
@@ -20,6 +21,18 @@ export interface ComputeResult {
   duration_ms: number;
 }
 
+// What the scores read: deals and their history, contacts, the conversations and CRM engagement.
+const COMPUTE_READS = [
+  'deals',
+  'accounts',
+  'contacts',
+  'deal_contacts',
+  'deal_stage_history',
+  'conversations',
+  'activities',
+  'calls',
+];
+
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -31,6 +44,20 @@ export async function runComputedFields(
 ): Promise<ComputeResult> {
   const asOf = opts.asOf ?? today();
   const started = performance.now();
+  return withFreshStatistics(
+    db,
+    COMPUTE_READS,
+    () => computeInWorkspace(db, workspaceId, asOf, started),
+    (r) => ({ deals: r.deals_updated, accounts: r.accounts_updated }),
+  );
+}
+
+function computeInWorkspace(
+  db: Db,
+  workspaceId: string,
+  asOf: string,
+  started: number,
+): Promise<ComputeResult> {
   return withWorkspace(db, workspaceId, async (tx) => {
     const context = await getContextLayer(tx, workspaceId);
     const scoring = resolveScoring(context.definitions.scoring as ScoringOverride | undefined);

@@ -4,7 +4,10 @@
  * summary reads them when every filter it was given is one of the rollup's dimensions; compaction folds
  * the deltas of a workspace into one row per group.
  */
-import type { Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { refreshStatistics } from '../db/table-statistics.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
+import type { Logger } from '../logger.ts';
 import { type FilterSpec, filterConditions, type ParamList, parseValue } from '../db/list-query.ts';
 
 // The deal list filters a rollup row can answer, under the same names (see dealListing).
@@ -81,4 +84,12 @@ export async function compactPipelineRollups(
     [workspaceId],
   );
   return rows[0]!;
+}
+
+/** Compaction as a job of its own: in the workspace's scope, then the table's statistics refreshed. */
+export async function runRollupCompaction(db: Db, workspaceId: string, log?: Logger) {
+  const r = await withWorkspace(db, workspaceId, (tx) => compactPipelineRollups(tx, workspaceId));
+  // Every compaction deletes all of a workspace's rows and writes them again.
+  await refreshStatistics(db, { deal_pipeline_rollups: r.rows_before + r.rows_after }, log);
+  return r;
 }

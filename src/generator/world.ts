@@ -4,7 +4,9 @@
  */
 import { emptyCounts } from '../db/bulk-upsert.ts';
 import type { Db } from '../db/db.ts';
-import { compactPipelineRollups } from '../entities/pipeline-rollups.ts';
+import type { Logger } from '../logger.ts';
+import { createStatisticsKeeper } from '../db/table-statistics.ts';
+import { runRollupCompaction } from '../entities/pipeline-rollups.ts';
 import { openTruthWriter } from './ground-truth.ts';
 import { type WorldCursor, planChunk } from './plan-chunk.ts';
 import { Rng, seedHash } from './prng.ts';
@@ -32,6 +34,7 @@ export interface GenerateOptions {
   /** Chunks written concurrently (server only; PGlite has one session). */
   concurrency?: number;
   onProgress?: (p: GenerateProgress) => void;
+  log?: Logger;
 }
 
 export interface TableSummary {
@@ -95,6 +98,7 @@ export async function generateWorld(
   const chunkDeals = options.chunkDeals ?? DEFAULT_CHUNK_DEALS;
   const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, options.concurrency ?? 2);
 
+  const statistics = createStatisticsKeeper(db, options.log);
   const truth = await openTruthWriter(options.truthFile);
   const inFlight = new Set<Promise<void>>();
   let dealsWritten = 0;
@@ -129,14 +133,17 @@ export async function generateWorld(
       inFlight.add(tracked);
       // Generating the next chunk overlaps with writing this one; past the limit, wait for one to land.
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      // Each chunk looks up the uuids it just wrote: growing tables need statistics that say so.
+      if (failure === undefined) await statistics.afterPage(stats);
     }
     await Promise.all(inFlight);
   } finally {
     await truth.close();
   }
   if (failure !== undefined) throw failure;
+  await statistics.finish(stats);
   // Chunks were written by many statements; fold their pipeline rollup deltas as a sync's chain would.
-  await compactPipelineRollups(db, workspaceId);
+  await runRollupCompaction(db, workspaceId, options.log);
 
   const elapsedMs = performance.now() - started;
   const tables = {} as Record<PlanTable, TableSummary>;

@@ -18,6 +18,8 @@ export const JOBS = {
   'webhook-delivery': z.object({ workspace_id: uuid, delivery_id: uuid }),
   /** Once a minute: attempt pending webhook deliveries whose scheduled attempt was lost. */
   'webhook-delivery-sweep': z.object({}),
+  /** Embedded backend only: VACUUM/ANALYZE the tables that need it (src/db/table-maintenance.ts). */
+  'table-maintenance': z.object({}),
   /** Apply a confirmed file import batch (one transaction). */
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
 } as const;
@@ -37,4 +39,5 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   // A delivery schedules its own retries with backoff; a lost job is found by the sweep.
   'webhook-delivery': { retryLimit: 0, expireInSeconds: 300 },
   'webhook-delivery-sweep': { retryLimit: 0, expireInSeconds: 300 },
+  'table-maintenance': { retryLimit: 0, expireInSeconds: 3600 },
 };

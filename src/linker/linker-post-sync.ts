@@ -2,6 +2,7 @@
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { registerPostSyncStep } from '../sync/post-sync-steps.ts';
 import { runInternalMeetingFilter, runLinker } from './linker-run.ts';
+import { withLinkerStatistics } from './linker-statistics.ts';
 
 export const LINKED_CONNECTORS = ['gong', 'fireflies', 'hubspot', 'salesforce'];
 const applies = (connector: string) => LINKED_CONNECTORS.includes(connector);
@@ -29,7 +30,12 @@ registerPostSyncStep({
   appliesTo: applies,
   async run(ctx) {
     // The linker re-runs step 0 itself: cheap when nothing changed, and it keeps the two consistent.
-    const r = await withWorkspace(ctx.db, ctx.workspaceId, (tx) => runLinker(tx, ctx.workspaceId));
+    const r = await withLinkerStatistics(
+      ctx.db,
+      () => withWorkspace(ctx.db, ctx.workspaceId, (tx) => runLinker(tx, ctx.workspaceId)),
+      (run) => run,
+      ctx.log,
+    );
     return { ...r.tiers, links_changed: r.links_changed, unlinked: r.coverage.unlinked };
   },
 });

@@ -31,7 +31,7 @@ import './all-post-sync-steps.ts';
 import { announceSyncFinished } from '../outputs/output-events.ts';
 import { runPostSyncChain } from './post-sync-steps.ts';
 import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
-import { createStatisticsKeeper } from './table-statistics.ts';
+import { createStatisticsKeeper } from '../db/table-statistics.ts';
 
 export interface SyncDeps {
   db: Db;
@@ -127,6 +127,8 @@ export async function runSync(
       await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'done' });
       await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
     });
+    // The post-sync chain reads what the sync wrote: its statistics must describe the tables as they are now.
+    await statistics.finish(counts);
   } catch (err) {
     // Stored on the log and the connection, readable by any key of the workspace: scrubbed first.
     const message = scrubUpstreamText(describeError(err), secrets);

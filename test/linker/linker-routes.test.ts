@@ -117,6 +117,24 @@ test('conversations without deals: fields, filters, keyset pages, summary, bad q
     items.map((i) => i.conversation_id),
     full.body.data.map((i: any) => i.conversation_id),
   );
+  // A page chosen before scoring (no score filter, sort by time) holds the rows, scores included, that
+  // scoring every conversation first puts there.
+  const walked: any[] = [];
+  let next: string | null = '';
+  while (next !== null) {
+    const page: { body: any } = await app.request(
+      'GET',
+      `${base}/conversations-without-deals?as_of=2026-04-10&limit=1&sort=-started_at${next ? `&cursor=${next}` : ''}`,
+    );
+    walked.push(...page.body.data);
+    next = page.body.next_cursor;
+  }
+  const scoredFirst = await app.request(
+    'GET',
+    `${base}/conversations-without-deals?as_of=2026-04-10&sort=-started_at&severity=high,medium,low`,
+  );
+  assert.equal(walked.length, all.body.data.length, `${walked.length} pages, one conversation each`);
+  assert.deepEqual(walked, scoredFirst.body.data);
   const filtered = await app.request(
     'GET',
     `${base}/conversations-without-deals?likely_cause=disqualified_not_logged&rep_email=nobody@x.io`,

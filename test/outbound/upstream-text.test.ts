@@ -12,10 +12,7 @@ test('credential values are redacted in every spelling a body may quote them', (
     const out = scrubUpstreamText(`you sent ${form} and ak_live_1`, secrets);
     assert.equal(out, 'you sent [redacted] and [redacted]', form);
   }
-  assert.equal(
-    scrubUpstreamText('header was Basic YWJjZGVmOjEyMzQ1Ng==', secrets),
-    'header was [redacted]',
-  );
+  assert.equal(scrubUpstreamText('header was Basic YWJjZGVmOjEyMzQ1Ng==', secrets), 'header was [redacted]');
 });
 
 test('token shapes are redacted without knowing the secret; record ids survive', () => {

@@ -7,10 +7,11 @@
  * connection records the import.
  */
 import type { Db, Queryable } from '../../db/db.ts';
+import { refreshStatistics } from '../../db/table-statistics.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
-import { compactPipelineRollups } from '../../entities/pipeline-rollups.ts';
+import { runRollupCompaction } from '../../entities/pipeline-rollups.ts';
 import { relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
@@ -59,7 +60,7 @@ export async function applyImportBatch(
   };
   try {
     await report({ phase: 'applying', rows_done: 0, rows_total: batch.row_count }, true);
-    await withWorkspace(db, workspaceId, async (tx) => {
+    const applied = await withWorkspace(db, workspaceId, async (tx) => {
       // No row lock here: progress is written to this row from a second connection meanwhile. A cancel
       // that lands during the apply is caught by the status check of the final update.
       const locked = await getBatch(tx, workspaceId, batchId);
@@ -74,9 +75,11 @@ export async function applyImportBatch(
       );
       if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
       await recordConnection(tx, workspaceId, locked, counts);
+      return { counts, result };
     });
     await removeTempFile(batch.temp_path);
     if (batch.entity_type === 'deals') await compactRollups(db, log, workspaceId);
+    await refreshStatistics(db, importedTables(batch.entity_type, applied.counts, applied.result), log);
   } catch (err) {
     log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
     await withWorkspace(db, workspaceId, (tx) =>
@@ -93,10 +96,29 @@ export async function applyImportBatch(
   }
 }
 
+/** The tables an apply changed, with the rows it changed in each (0: the statistics views decide). */
+function importedTables(
+  entity: ImportBatchRow['entity_type'],
+  counts: ApplyCounts,
+  result: Record<string, unknown>,
+): Record<string, number> {
+  const transitions = Object.values((result.stage_transitions ?? {}) as Record<string, number>);
+  const relink = Object.values((result.relink ?? {}) as Record<string, number>);
+  return {
+    // Relinking sets account ids on deals and contacts whatever the batch's entity.
+    deals: 0,
+    contacts: 0,
+    deal_contacts: relink.reduce((a, b) => a + b, 0),
+    deal_stage_history: transitions.reduce((a, b) => a + b, 0),
+    import_batch_changes: counts.updated + counts.deleted,
+    [ENTITY_TABLES[entity].table]: counts.inserted + counts.updated + counts.deleted,
+  };
+}
+
 /** The apply wrote pipeline rollup deltas chunk by chunk; folding them is upkeep, never a reason to fail. */
 async function compactRollups(db: Db, log: Logger, workspaceId: string): Promise<void> {
   try {
-    await withWorkspace(db, workspaceId, (tx) => compactPipelineRollups(tx, workspaceId));
+    await runRollupCompaction(db, workspaceId, log);
   } catch (err) {
     log.warn(
       { err, workspaceId },

@@ -12,6 +12,7 @@ import {
 import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
 import { linkerCoverage, runLinker } from '../../linker/linker-run.ts';
+import { withLinkerStatistics } from '../../linker/linker-statistics.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
@@ -61,17 +62,29 @@ export function linkerRoutes(deps: AppDeps): Router {
   });
   r.put('/config/internal-domains', async (req, res) => {
     const body = parseInput(putDomainsBody, req.body, 'body');
-    res.json(
-      await inRequestWorkspace(deps, res, async (tx, ws) => {
-        await putInternalDomains(tx, ws, body.domains);
-        // New domains change which calls are internal, and so which calls the linker may link.
-        const run = await runLinker(tx, ws);
-        return { ...(await resolveInternalDomains(tx, ws)), relink: run };
-      }),
+    const answer = await withLinkerStatistics(
+      deps.db,
+      () =>
+        inRequestWorkspace(deps, res, async (tx, ws) => {
+          await putInternalDomains(tx, ws, body.domains);
+          // New domains change which calls are internal, and so which calls the linker may link.
+          const run = await runLinker(tx, ws);
+          return { ...(await resolveInternalDomains(tx, ws)), relink: run };
+        }),
+      (answer) => answer.relink,
+      deps.log,
     );
+    res.json(answer);
   });
   r.post('/linker/run', async (_req, res) => {
-    res.json(await inRequestWorkspace(deps, res, (tx, ws) => runLinker(tx, ws)));
+    res.json(
+      await withLinkerStatistics(
+        deps.db,
+        () => inRequestWorkspace(deps, res, (tx, ws) => runLinker(tx, ws)),
+        (run) => run,
+        deps.log,
+      ),
+    );
   });
   r.get('/linker/status', async (_req, res) => {
     res.json(

@@ -1,0 +1,111 @@
+/**
+ * The everyday reads on a demo-sized world, as `pandora serve` answers them on the embedded backend and
+ * (with DATABASE_URL) on the server: 32 concurrent clients per endpoint for --duration seconds on
+ * `deals?limit=50&sort=-amount`, `pipeline/summary` and `conversations-without-deals?limit=50`
+ * (p50/p99/requests per second), then SIGTERM while 32 clients load the deals list: milliseconds until
+ * the process exited. Goals on the embedded demo: list p99 < 100 ms, conversations-without-deals p99
+ * < 150 ms, stopped within 5 s. Baseline (embedded, 2,000 deals): list p50 267 / p99 620 ms (115 req/s),
+ * summary p99 103 ms, conversations-without-deals p50 5 s (0.3 req/s), not stopped within 7 s.
+ *   [DATABASE_URL=…] node --import tsx bench/query/embedded.ts [--deals 2000] [--duration 20]
+ *     [--data-dir <a data folder with the demo already built, copied before use>]
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import {
+  apiRequest,
+  benchAdminToken,
+  type PandoraEnv,
+  runPandora,
+  servePandora,
+} from '../support/pandora-process.ts';
+import { createScratchDb } from '../support/scratch-db.ts';
+
+const { values } = parseArgs({
+  options: {
+    deals: { type: 'string', default: '2000' },
+    duration: { type: 'string', default: '20' },
+    'data-dir': { type: 'string' },
+  },
+});
+const DURATION = Number(values.duration);
+const log = (...parts: unknown[]) => console.error('[bench:query-embedded]', ...parts);
+
+async function load(url: string, path: string, duration = DURATION) {
+  const r = await autocannon({
+    url: url + path,
+    connections: 32,
+    duration,
+    headers: { authorization: `Bearer ${benchAdminToken}` },
+  });
+  return {
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    rps: Math.round(r.requests.average),
+    non2xx: r.non2xx,
+    timeouts: r.timeouts,
+  };
+}
+
+/** A world: the linked demo folder given, or `pandora generate` plus a linker run on a fresh database. */
+async function prepare(e: PandoraEnv): Promise<void> {
+  if (values['data-dir'] && e.dataDir) {
+    await cp(values['data-dir'], e.dataDir, { recursive: true });
+    await rm(join(e.dataDir, 'server.json'), { force: true });
+    return;
+  }
+  const ws = JSON.parse((await runPandora(['workspace', 'create', 'query bench'], e)).stdout) as {
+    id: string;
+  };
+  log('generating', values.deals, 'deals');
+  await runPandora(['generate', '--workspace', ws.id, '--deals', String(values.deals)], e);
+  const server = await servePandora(e);
+  try {
+    await apiRequest(server.url, 'POST', `/api/workspaces/${ws.id}/linker/run`);
+  } finally {
+    await server.terminate();
+  }
+}
+
+async function measure(e: PandoraEnv) {
+  await prepare(e);
+  const server = await servePandora(e);
+  const { body } = await apiRequest<{ data: { id: string }[] }>(server.url, 'GET', '/api/workspaces');
+  const base = `/api/workspaces/${body.data[0]!.id}`;
+  const targets = {
+    deals_list: `${base}/deals?limit=50&sort=-amount`,
+    pipeline_summary: `${base}/pipeline/summary`,
+    conversations_without_deals: `${base}/conversations-without-deals?limit=50`,
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(targets)) {
+    log(name);
+    out[name] = await load(server.url, path);
+  }
+  log('SIGTERM under load');
+  const loading = load(server.url, targets.deals_list, 10).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 2000));
+  const stop = await server.terminate();
+  await loading;
+  out.sigterm_under_load = { exit_ms: stop.ms, code: stop.code, signal: stop.signal };
+  return out;
+}
+
+const out: Record<string, unknown> = { bench: 'query-embedded', duration_s: DURATION, connections: 32 };
+const dataDir = await mkdtemp(join(tmpdir(), 'pandora-query-bench-'));
+try {
+  out.embedded = await measure({ dataDir });
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+if (process.env.DATABASE_URL && !values['data-dir']) {
+  const scratch = await createScratchDb(process.env.DATABASE_URL, 'pandora_bench_query_e', 1);
+  try {
+    out.server = await measure({ databaseUrl: scratch.url });
+  } finally {
+    await scratch.drop();
+  }
+}
+console.log(JSON.stringify(out));

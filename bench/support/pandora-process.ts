@@ -1,0 +1,124 @@
+/**
+ * The `pandora` command as a user runs it, for benchmarks: one-shot commands and a `pandora serve` process
+ * on an ephemeral port, on either backend (a data folder for the embedded one, DATABASE_URL for a server).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'pandora.js');
+
+export interface PandoraEnv {
+  /** Embedded: the data folder. */
+  dataDir?: string;
+  /** Server: the database. */
+  databaseUrl?: string;
+  extra?: Record<string, string>;
+}
+
+export const benchAdminToken = randomBytes(24).toString('hex');
+const encryptionKey = randomBytes(32).toString('hex');
+
+function env(e: PandoraEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    PANDORA_ADMIN_TOKEN: benchAdminToken,
+    PANDORA_ENCRYPTION_KEY: encryptionKey,
+    PANDORA_DEMO_DEALS: '0',
+    ...e.extra,
+  };
+  if (e.dataDir) out.PANDORA_DATA_DIR = e.dataDir;
+  if (e.databaseUrl) out.DATABASE_URL = e.databaseUrl;
+  return out;
+}
+
+/** Runs `pandora <args>` to completion; resolves with its stdout and wall time, rejects on a non-zero exit. */
+export function runPandora(args: string[], e: PandoraEnv): Promise<{ stdout: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(e), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('exit', (code) => {
+      if (code === 0) resolve({ stdout, ms: Math.round(performance.now() - started) });
+      else reject(new Error(`pandora ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  /** Output so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM; resolves with the milliseconds until the process exited, and its exit code. */
+  terminate(timeoutMs?: number): Promise<{ ms: number; code: number | null; signal: string | null }>;
+}
+
+/** Starts `pandora serve` (or `start`) and resolves once it printed its URL. */
+export function servePandora(e: PandoraEnv, command: 'serve' | 'start' = 'serve'): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, command], { env: env(e), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      const m = output.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (more) => {
+          output += more;
+        });
+        resolve({
+          url: m[1]!,
+          child,
+          output: () => output,
+          async terminate(timeoutMs = 30_000) {
+            const started = performance.now();
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+            const r = await exited;
+            clearTimeout(timer);
+            return { ms: Math.round(performance.now() - started), ...r };
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    void exited.then((r) =>
+      reject(new Error(`pandora ${command} exited (${r.code ?? r.signal}): ${output.slice(-2000)}`)),
+    );
+  });
+}
+
+/** A JSON request with the admin token; resolves with the status, body and milliseconds taken. */
+export async function apiRequest<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${benchAdminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, ms: performance.now() - started };
+}
