@@ -1,6 +1,6 @@
 /**
- * The unified sales roster: tracked users of every conversation recorder merged by lower(email), each with
- * its per-source identity, and the CRM owner records with the same email. CRM owners come from two
+ * The unified sales roster: tracked users of every conversation recorder and every CRM owner, merged by
+ * lower(email), each with its per-source identity and its CRM owner records. CRM owners come from two
  * places: a CRM connection's metadata.user_directory (if its connector stores one) and the owner emails
  * on deals, which every CRM sync writes. Skills read this for rep-level analysis.
  */
@@ -26,10 +26,16 @@ export interface RosterEntry {
   email: string;
   name: string | null;
   title: string | null;
+  /** Whether a conversation recorder syncs this rep's meetings; CRM owners alone are listed untracked. */
+  tracked: boolean;
   sources: RosterSource[];
   crm_owners: RosterCrmOwner[];
 }
 
+/**
+ * Every rep: each recorder's tracked users and each CRM owner (deal owners and CRM user directories),
+ * one entry per lower(email), so the roster is whole before any recorder is connected.
+ */
 export async function salesRoster(q: Queryable, workspaceId: string): Promise<RosterEntry[]> {
   const { rows: connections } = await q.query<{ connector_name: string; metadata: Record<string, unknown> }>(
     /* sql */ `SELECT connector_name, metadata FROM connections
@@ -37,6 +43,14 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
     [workspaceId],
   );
   const byEmail = new Map<string, RosterEntry>();
+  const entryOf = (email: string) => {
+    let entry = byEmail.get(email);
+    if (!entry) {
+      entry = { email, name: null, title: null, tracked: false, sources: [], crm_owners: [] };
+      byEmail.set(email, entry);
+    }
+    return entry;
+  };
   const crmDirectories: Array<{ source: string; users: ReturnType<typeof userDirectoryOf> }> = [];
   for (const c of connections) {
     const tracked = trackedUsersOf(c.metadata);
@@ -46,8 +60,8 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
     }
     for (const u of tracked) {
       if (!u.email) continue;
-      const email = u.email.trim().toLowerCase();
-      const entry = byEmail.get(email) ?? { email, name: null, title: null, sources: [], crm_owners: [] };
+      const entry = entryOf(u.email.trim().toLowerCase());
+      entry.tracked = true;
       entry.name ??= u.name;
       entry.title ??= u.title ?? null;
       entry.sources.push({
@@ -56,11 +70,8 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
         name: u.name,
         title: u.title ?? null,
       });
-      byEmail.set(email, entry);
     }
   }
-  if (byEmail.size === 0) return [];
-  const emails = [...byEmail.keys()];
 
   const { rows: owners } = await q.query<{
     email: string;
@@ -68,12 +79,12 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
     deal_count: number;
     open_deal_count: number;
   }>(
-    /* sql */ `SELECT lower(owner_email) AS email, source, count(*)::int AS deal_count,
+    /* sql */ `SELECT lower(btrim(owner_email)) AS email, source, count(*)::int AS deal_count,
                       count(*) FILTER (WHERE NOT coalesce(is_closed, false))::int AS open_deal_count
                FROM deals
-               WHERE workspace_id = $1::uuid AND lower(owner_email) = ANY ($2::text[])
+               WHERE workspace_id = $1::uuid AND owner_email IS NOT NULL AND btrim(owner_email) <> ''
                GROUP BY 1, 2 ORDER BY 1, 2`,
-    [workspaceId, emails],
+    [workspaceId],
   );
   const crmKey = (email: string, source: string) => `${email}\u0000${source}`;
   const crm = new Map<string, RosterCrmOwner>();
@@ -89,7 +100,7 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
   for (const dir of crmDirectories) {
     for (const u of dir.users) {
       const email = u.email?.trim().toLowerCase();
-      if (!email || !byEmail.has(email)) continue;
+      if (!email) continue;
       const key = crmKey(email, dir.source);
       const found = crm.get(key) ?? {
         source: dir.source,
@@ -101,6 +112,10 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
       crm.set(key, { ...found, source_user_id: u.source_user_id, name: u.name });
     }
   }
-  for (const [key, owner] of crm) byEmail.get(key.split('\u0000')[0]!)!.crm_owners.push(owner);
+  for (const [key, owner] of crm) {
+    const entry = entryOf(key.split('\u0000')[0]!);
+    entry.name ??= owner.name;
+    entry.crm_owners.push(owner);
+  }
   return [...byEmail.values()].sort((a, b) => a.email.localeCompare(b.email));
 }

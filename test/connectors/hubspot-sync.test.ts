@@ -87,6 +87,17 @@ describe('HubSpot connector', () => {
     assert.equal(deal.pipeline, 'Sales Pipeline');
     assert.equal(Number(deal.probability), 60);
     assert.equal(deal.owner_email, 'alice@vendor.example');
+    const formerRepsDeal = await app.t.db.query<{ owner_email: string }>(
+      `SELECT owner_email FROM deals WHERE workspace_id = $1 AND source_id = '9001'`,
+      [ws()],
+    );
+    assert.equal(
+      formerRepsDeal.rows[0]!.owner_email,
+      'carol@vendor.example',
+      'an archived owner keeps their deals',
+    );
+    const ownerCalls = hs.requests.filter((r) => r.path === '/crm/v3/owners').map((r) => r.query.archived);
+    assert.ok(ownerCalls.includes('false') && ownerCalls.includes('true'), JSON.stringify(ownerCalls));
     assert.equal(deal.account_source_id, '1002');
     assert.deepEqual(deal.custom_fields, { deal_score__c: '2' });
     const won = (
@@ -148,8 +159,12 @@ describe('HubSpot connector', () => {
     const { adapter, ctx } = await openConnectorContext(app.deps, ws(), 'hubspot');
     const users = await adapter.fetchUserDirectory!(ctx);
     assert.deepEqual(
-      users.map((u) => u.email),
-      ['alice@vendor.example', 'bob@vendor.example'],
+      users.map((u) => [u.email, u.name, u.is_active]),
+      [
+        ['alice@vendor.example', 'Alice Owner', true],
+        ['bob@vendor.example', 'Bob Owner', true],
+        ['carol@vendor.example', 'Carol Former', false],
+      ],
     );
   });
 

@@ -198,9 +198,17 @@ describe('transcripts on demand, tracked flags, sales roster', () => {
   test('the sales roster merges the same rep across Gong and Fireflies by email, case-insensitively, with CRM owners', async () => {
     const roster = await withWorkspace(t.db, ws, (tx) => salesRoster(tx, ws));
     assert.deepEqual(
-      roster.map((r) => r.email),
-      ['rep1@acme.com', 'rep2@acme.com'],
+      roster.map((r) => [r.email, r.tracked]),
+      [
+        ['rep1@acme.com', true],
+        ['rep2@acme.com', true],
+        ['someone@acme.com', false],
+      ],
     );
+    assert.deepEqual(roster[2]!.sources, [], 'a CRM owner no recorder tracks is listed, untracked');
+    assert.deepEqual(roster[2]!.crm_owners, [
+      { source: 'hubspot', source_user_id: null, name: null, deal_count: 1, open_deal_count: 1 },
+    ]);
     const rep1 = roster[0]!;
     assert.deepEqual(
       rep1.sources.map((s) => [s.source, s.source_user_id]),
@@ -216,5 +224,34 @@ describe('transcripts on demand, tracked flags, sales roster', () => {
     assert.deepEqual(roster[1]!.crm_owners, [
       { source: 'salesforce', source_user_id: null, name: null, deal_count: 1, open_deal_count: 1 },
     ]);
+  });
+
+  test('with no conversation connector the roster lists every CRM owner, untracked, named from the directory', async () => {
+    const other = await createWorkspace(t.db, 'crm only');
+    await t.db.query(
+      `INSERT INTO connections (workspace_id, connector_name, metadata) VALUES ($1, 'hubspot', $2)`,
+      [
+        other,
+        JSON.stringify({
+          user_directory: [
+            { source_user_id: '7', email: 'Ana@crm.test', name: 'Ana Active' },
+            { source_user_id: '8', email: 'former@crm.test', name: 'Former Rep', is_active: false },
+          ],
+        }),
+      ],
+    );
+    await t.db.query(
+      `INSERT INTO deals (workspace_id, source, source_id, name, owner_email, is_closed) VALUES
+         ($1, 'hubspot', 'x1', 'A', 'ana@crm.test', false), ($1, 'hubspot', 'x2', 'B', 'former@crm.test', true)`,
+      [other],
+    );
+    const roster = await withWorkspace(t.db, other, (tx) => salesRoster(tx, other));
+    assert.deepEqual(
+      roster.map((r) => [r.email, r.name, r.tracked, r.crm_owners[0]!.deal_count]),
+      [
+        ['ana@crm.test', 'Ana Active', false, 1],
+        ['former@crm.test', 'Former Rep', false, 1],
+      ],
+    );
   });
 });

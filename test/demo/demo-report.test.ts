@@ -105,6 +105,27 @@ describe('demo start report', () => {
     assert.doesNotMatch(report, /skill run/);
   });
 
+  test('the sales roster lists every rep who owns demo deals, though no recorder is connected', async () => {
+    const res = await app.request('GET', `/api/workspaces/${demo.workspaceId}/sales-roster`, {
+      token: demo.apiKey,
+    });
+    assert.equal(res.status, 200);
+    const { rows } = await app.db.query<{ email: string }>(
+      `SELECT DISTINCT lower(owner_email) AS email FROM deals
+       WHERE workspace_id = $1::uuid AND owner_email IS NOT NULL ORDER BY 1`,
+      [demo.workspaceId],
+    );
+    assert.ok(rows.length > 0);
+    assert.deepEqual(
+      res.body.data.map((r: { email: string }) => r.email),
+      rows.map((r) => r.email),
+    );
+    for (const rep of res.body.data) {
+      assert.equal(rep.tracked, false);
+      assert.ok(rep.crm_owners[0].deal_count > 0);
+    }
+  });
+
   test('a restart prints the same headlines from the stored runs', async () => {
     const again = await ensureDemoWorkspace(app.deps, { deals: 150 });
     assert.equal(again.created, false);

@@ -29,7 +29,8 @@ export interface HsObject {
 export interface HubspotDataset {
   token: string;
   objects: Record<HsObjectType, HsObject[]>;
-  owners: Array<{ id: string; email: string; firstName: string; lastName: string }>;
+  /** An archived owner (a rep who left) is listed only with `archived=true`, as HubSpot does. */
+  owners: Array<{ id: string; email: string; firstName: string; lastName: string; archived?: boolean }>;
   customProperties: Partial<Record<HsObjectType, string[]>>;
 }
 
@@ -184,12 +185,14 @@ export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer
     if (req.path === '/crm/v3/owners') {
       const limit = Number(req.query.limit ?? 100);
       const offset = Number(req.query.after ?? 0);
-      const next = offset + limit < data.owners.length ? String(offset + limit) : undefined;
+      const archived = req.query.archived === 'true';
+      const listed = data.owners.filter((o) => (o.archived ?? false) === archived);
+      const next = offset + limit < listed.length ? String(offset + limit) : undefined;
       return {
         json: {
-          results: data.owners
+          results: listed
             .slice(offset, offset + limit)
-            .map((o) => ({ ...o, userId: Number(o.id), archived: false })),
+            .map((o) => ({ ...o, userId: Number(o.id), archived })),
           ...(next ? { paging: { next: { after: next } } } : {}),
         },
       };
@@ -275,7 +278,8 @@ export function makeHubspotDataset(n: number, opts: { engagements?: boolean } = 
         pipeline: 'default',
         dealstage: stage,
         closedate: '2025-06-30T00:00:00Z',
-        hubspot_owner_id: '1',
+        // The first deal belongs to a rep who left (an archived owner).
+        hubspot_owner_id: i === 1 ? '3' : '1',
         hs_lastmodifieddate: iso(i),
         createdate: iso(i),
         hs_is_closed: String(stage === 'closedwon' || stage === 'closedlost'),
@@ -347,6 +351,7 @@ export function makeHubspotDataset(n: number, opts: { engagements?: boolean } = 
     owners: [
       { id: '1', email: 'Alice@Vendor.example', firstName: 'Alice', lastName: 'Owner' },
       { id: '2', email: 'bob@vendor.example', firstName: 'Bob', lastName: 'Owner' },
+      { id: '3', email: 'carol@vendor.example', firstName: 'Carol', lastName: 'Former', archived: true },
     ],
     customProperties: { companies: ['tier__c'], deals: ['deal_score__c'] },
   };

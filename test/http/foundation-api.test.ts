@@ -13,6 +13,14 @@ describe('foundation API', () => {
   });
   after(() => app.close());
 
+  test('GET / points to the API reference, without credentials', async () => {
+    const res = await app.request('GET', '/', { token: '' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.docs, '/api/docs');
+    assert.equal((await app.request('GET', res.body.docs, { token: '' })).status, 200);
+    assert.equal((await app.request('GET', res.body.openapi, { token: '' })).status, 200);
+  });
+
   test('healthz checks the database', async () => {
     const res = await app.request('GET', '/healthz', { token: '' });
     assert.equal(res.status, 200);

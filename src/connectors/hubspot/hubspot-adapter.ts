@@ -19,6 +19,7 @@ import {
   fetchCustomProperties,
   fetchDealStages,
   fetchOwnerEmails,
+  fetchOwners,
   HUBSPOT_OBJECTS,
   type HubspotObject,
   type HubspotPage,
@@ -321,7 +322,11 @@ export const hubspotAdapter: ConnectorAdapter<HubspotCredentials> = {
   },
   sync: syncHubspot,
   async fetchUserDirectory(ctx) {
-    const owners = await fetchOwnerEmails(ctx.http);
-    return [...owners].map(([id, email]) => ({ source_user_id: id, email, name: null }));
+    return (await fetchOwners(ctx.http)).map((o) => ({
+      source_user_id: o.id,
+      email: o.email,
+      name: o.name,
+      is_active: !o.archived,
+    }));
   },
 };

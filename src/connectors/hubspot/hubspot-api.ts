@@ -43,7 +43,16 @@ const pageSchema = z.object({
 export type HubspotPage = z.infer<typeof pageSchema>;
 
 const ownersSchema = z.object({
-  results: z.array(z.object({ id: z.string(), email: z.string().nullable().optional() }).passthrough()),
+  results: z.array(
+    z
+      .object({
+        id: z.string(),
+        email: z.string().nullable().optional(),
+        firstName: z.string().nullable().optional(),
+        lastName: z.string().nullable().optional(),
+      })
+      .passthrough(),
+  ),
   paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
 });
 
@@ -138,19 +147,44 @@ export async function readAssociations(
   return out;
 }
 
+export interface HubspotOwner {
+  id: string;
+  /** Lower-cased; null when HubSpot has none. */
+  email: string | null;
+  name: string | null;
+  archived: boolean;
+}
+
+/**
+ * Every owner, current and former: `/crm/v3/owners` lists archived owners only with `archived=true`, and
+ * without them each deal of a rep who left would lose its owner.
+ */
+export async function fetchOwners(http: HttpClient): Promise<HubspotOwner[]> {
+  const owners = new Map<string, HubspotOwner>();
+  for (const archived of [false, true]) {
+    let after: string | undefined;
+    do {
+      const page = parse(
+        ownersSchema,
+        await http.get('/crm/v3/owners', { limit: PAGE_LIMIT, after, archived }),
+        'owners',
+      );
+      for (const o of page.results) {
+        if (owners.has(o.id)) continue;
+        const name = [o.firstName, o.lastName].filter(Boolean).join(' ');
+        owners.set(o.id, { id: o.id, email: o.email?.toLowerCase() || null, name: name || null, archived });
+      }
+      after = page.paging?.next?.after;
+    } while (after);
+  }
+  return [...owners.values()];
+}
+
+/** Owner id → email, for normalising `hubspot_owner_id` on every object. */
 export async function fetchOwnerEmails(http: HttpClient): Promise<Map<string, string>> {
-  const owners = new Map<string, string>();
-  let after: string | undefined;
-  do {
-    const page = parse(
-      ownersSchema,
-      await http.get('/crm/v3/owners', { limit: PAGE_LIMIT, after }),
-      'owners',
-    );
-    for (const o of page.results) if (o.email) owners.set(o.id, o.email.toLowerCase());
-    after = page.paging?.next?.after;
-  } while (after);
-  return owners;
+  const emails = new Map<string, string>();
+  for (const o of await fetchOwners(http)) if (o.email) emails.set(o.id, o.email);
+  return emails;
 }
 
 export interface StageInfo {

@@ -94,6 +94,27 @@ function pageParameters(listing: EntityListing): ParameterDoc[] {
   ];
 }
 
+const EVIDENCE_ROW: JsonSchema = {
+  type: 'object',
+  required: ['entity', 'id'],
+  properties: {
+    entity: {
+      type: 'string',
+      enum: ['deals', 'contacts', 'deal_stage_history', 'activities', 'calls', 'conversations'],
+    },
+    id: { type: 'string', format: 'uuid' },
+  },
+};
+const REASON: JsonSchema = {
+  type: 'object',
+  required: ['evidence'],
+  properties: {
+    rule: { type: 'string' },
+    points: { type: 'number' },
+    evidence: { type: 'array', items: EVIDENCE_ROW },
+  },
+};
+
 const DEAL_DETAIL_EXTRA: Record<string, JsonSchema> = {
   source_data: { type: 'object', description: 'the raw record as the source returned it' },
   account: { type: ['object', 'null'] },
@@ -105,6 +126,16 @@ const DEAL_DETAIL_EXTRA: Record<string, JsonSchema> = {
   },
   conversations: { type: 'array', items: { type: 'object' }, description: `newest ${DETAIL_RECENT_LIMIT}` },
   stage_history: { type: 'array', items: { type: 'object' } },
+  reasons: {
+    type: 'object',
+    description: "each score's reasons; every reason has `evidence`, the rows it rests on ({entity, id, …})",
+    required: ['deal_risk', 'velocity', 'engagement'],
+    properties: {
+      deal_risk: { type: ['array', 'null'], items: REASON },
+      velocity: { ...REASON, type: ['object', 'null'] },
+      engagement: { type: ['array', 'null'], items: REASON },
+    },
+  },
 };
 
 export function entityRouteDocs(): RouteDoc[] {
@@ -147,7 +178,10 @@ export function entityRouteDocs(): RouteDoc[] {
         schema:
           segment === 'deals'
             ? entitySchema(listing, DEAL_DETAIL_EXTRA)
-            : entitySchema(listing, { source_data: DEAL_DETAIL_EXTRA.source_data! }),
+            : entitySchema(listing, {
+                source_data: DEAL_DETAIL_EXTRA.source_data!,
+                ...Object.fromEntries(Object.keys(listing.detailColumns).map((c) => [c, {}])),
+              }),
       },
     },
   ]);

@@ -27,6 +27,19 @@ export function foundationRouteDocs(): RouteDoc[] {
       auth: 'none',
       response: { status: 200, description: 'the database answers', schema: obj({ status: str, db: str }) },
     }),
+    doc('get', '/', 'system', 'Where the API reference is', {
+      auth: 'none',
+      response: {
+        status: 200,
+        description: 'links to the reference',
+        schema: obj({ name: str, docs: str, openapi: str, health: str }, [
+          'name',
+          'docs',
+          'openapi',
+          'health',
+        ]),
+      },
+    }),
     doc('get', '/api/openapi.json', 'system', 'This OpenAPI document', { auth: 'none' }),
     doc('get', '/api/docs', 'system', 'The API reference as an HTML page', {
       auth: 'none',
