@@ -6,5 +6,6 @@ import { compactPipelineRollups } from './pipeline-rollups.ts';
 registerPostSyncStep({
   name: 'pipeline-rollups',
   order: 450,
+  reactsTo: ['deals'],
   run: (ctx) => withWorkspace(ctx.db, ctx.workspaceId, (tx) => compactPipelineRollups(tx, ctx.workspaceId)),
 });

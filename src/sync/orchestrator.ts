@@ -2,8 +2,9 @@
  * The sync orchestrator: runs one sync_log row's sync. Each page the adapter yields is written in one
  * tenant transaction together with the cursor after it and the log's counts, so a crash between pages
  * resumes at the next page with nothing lost or written twice. The next page is fetched while the
- * current one is written. Failures land on sync_log.error and connections.last_error; rejected
- * credentials mark the connection auth_failed.
+ * current one is written. After the last page the run moves to its post-sync phase and stays
+ * `running` until the chain is over. Failures land on sync_log.error and connections.last_error;
+ * rejected credentials mark the connection auth_failed.
  */
 import type { Config } from '../config.ts';
 import { loadStageOverrides, type StageOverrides } from '../compute/stage-normalisation.ts';
@@ -26,9 +27,16 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { buildConnectorContext } from './connector-context.ts';
 import { writePage } from './page-writer.ts';
-import './all-post-sync-steps.ts';
-import { runPostSyncChain } from './post-sync-steps.ts';
-import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
+import { runPostSyncChain } from './post-sync-chain.ts';
+import {
+  claimSync,
+  enterPostSync,
+  finishSync,
+  getSyncLog,
+  recordSyncProgress,
+  type SyncLogRow,
+  unchainedChanges,
+} from './sync-log.ts';
 import { createStatisticsKeeper } from './table-statistics.ts';
 
 export interface SyncDeps {
@@ -120,8 +128,10 @@ export async function runSync(
         lastError: null,
         synced: true,
       });
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'done' });
-      await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
+      // What this run changed, and what failed runs before it changed without a chain after them.
+      const changed = await unchainedChanges(tx, workspaceId, conn.connector_name, counts);
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, changed });
+      await enterPostSync(tx, workspaceId, syncLogId);
     });
   } catch (err) {
     const message = describeError(err);
@@ -131,7 +141,7 @@ export async function runSync(
         status: err instanceof UpstreamAuthError ? 'auth_failed' : 'error',
         lastError: message,
       });
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'failed' });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages });
       await finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: message });
     });
     return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
@@ -139,14 +149,7 @@ export async function runSync(
 
   const payload = { workspace_id: workspaceId, connector_name: conn.connector_name, sync_log_id: syncLogId };
   if (deps.queue) await deps.queue.send('post-sync', payload);
-  else
-    await runPostSyncChain({
-      db: deps.db,
-      log: deps.log,
-      workspaceId,
-      connectorName: conn.connector_name,
-      syncLogId,
-    });
+  else await runPostSyncChain({ db: deps.db, log: deps.log, workspaceId, syncLogId });
   return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
 }
 

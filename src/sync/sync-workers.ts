@@ -1,8 +1,7 @@
 /** Registers the sync job handlers and the scheduler's once-a-minute tick on a queue. */
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { runSync, type SyncDeps } from './orchestrator.ts';
-import './all-post-sync-steps.ts';
-import { runPostSyncChain } from './post-sync-steps.ts';
+import { runPostSyncChain } from './post-sync-chain.ts';
 import { runSchedulerTick } from './scheduler.ts';
 
 export async function registerSyncWorkers(deps: SyncDeps & { queue: JobQueue }): Promise<void> {
@@ -20,7 +19,6 @@ export async function registerSyncWorkers(deps: SyncDeps & { queue: JobQueue }):
       db: deps.db,
       log: deps.log,
       workspaceId: data.workspace_id,
-      connectorName: data.connector_name,
       syncLogId: data.sync_log_id,
     });
   });

@@ -89,6 +89,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'second',
       order: 20,
+      reactsTo: ['deals'],
       run: async () => {
         ran.push('second');
         return { ok: true };
@@ -97,6 +98,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'first',
       order: 10,
+      reactsTo: ['accounts'],
       run: async () => {
         ran.push('first');
         throw new Error('step broke');
@@ -105,7 +107,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'other-connector',
       order: 15,
-      appliesTo: (c) => c === 'gong',
+      reactsTo: ['conversations'],
       run: async () => void ran.push('gong'),
     });
     try {
@@ -122,7 +124,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       assert.deepEqual(steps, [
         ['first', 'failed'],
         ['second', 'succeeded'],
-        ...postSyncSteps('memory')
+        ...postSyncSteps(['accounts', 'deals'])
           .filter((s) => s.name !== 'first' && s.name !== 'second')
           .map((s) => [s.name, 'succeeded']),
       ]);
@@ -150,6 +152,9 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     const [x, y] = await Promise.all([runSync(deps, ws, a.row.id), runSync(deps, ws, a.row.id)]);
     assert.equal(x.status, 'succeeded');
     assert.equal(y.id, x.id);
+    // The source had nothing new: nothing changed, so no post-sync step had a reason to run.
+    assert.deepEqual(x.progress.changed, []);
+    assert.deepEqual(x.progress.post_sync ?? [], []);
     const logs = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND status = 'succeeded'`,
       [ws],
