@@ -182,6 +182,48 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     await queue.stop();
   });
 
+  test('a first connect after today\'s slot is not followed by a "scheduled" sync a minute later', async () => {
+    const other = (
+      await t.db.transaction((tx) => createWorkspace(tx, { name: 'late', settings: { sync_time: '00:00' } }))
+    ).id;
+    await withWorkspace(t.db, other, (tx) =>
+      saveConnection(tx, other, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const first = await requestSync(deps, other, 'memory', 'initial');
+    assert.equal((await runSync(deps, other, first.row.id)).status, 'succeeded');
+    const queue = createInProcessQueue(deps.log);
+    const r = await runSchedulerTick(
+      { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
+      new Date(Date.now() + 60_000),
+    );
+    assert.ok(!r.started.some((id) => id !== first.row.id), 'no scheduled run for the new connection');
+    const scheduled = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND trigger = 'scheduled'`,
+      [other],
+    );
+    assert.equal(scheduled.rows[0]!.n, 0);
+    // The next day's slot still starts one.
+    const tomorrow = await runSchedulerTick(
+      { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
+      new Date(Date.now() + 86_400_000),
+    );
+    const next = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND trigger = 'scheduled'`,
+      [other],
+    );
+    assert.equal(next.rows[0]!.n, 1, JSON.stringify(tomorrow));
+    await t.db.query(
+      `UPDATE sync_log SET status = 'cancelled' WHERE workspace_id = $1 AND status = 'queued'`,
+      [other],
+    );
+    await queue.stop();
+  });
+
   test('the tick fails runs whose worker vanished and re-sends queued runs whose job was lost', async () => {
     await t.db.query(
       `UPDATE sync_log SET status = 'running', heartbeat_at = now() - interval '2 hours' WHERE workspace_id = $1 AND status = 'queued'`,
