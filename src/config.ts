@@ -26,6 +26,7 @@ const envSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
     .default('02:00'),
+  PANDORA_SYNC_STALE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(90),
   PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
   PANDORA_ALLOWED_BASE_URL_HOSTS: z.string().optional(),
   PANDORA_IMPORT_MAX_BYTES: z.coerce
@@ -69,6 +70,8 @@ export type Config = Readonly<{
   httpTimeoutMs: number;
   /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
   syncTime: string;
+  /** A running sync whose heartbeat is older than this was lost with its worker and is taken over. */
+  syncStaleSeconds: number;
   /**
    * Hosts a connection's own `base_url` may name (sandboxes, proxies); empty = any host. Set it on shared
    * deployments so a tenant cannot point the service at internal addresses.
@@ -150,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connectorRateLimits: Object.freeze(connectorRateLimits),
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
+    syncStaleSeconds: e.PANDORA_SYNC_STALE_SECONDS,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
     allowedBaseUrlHosts: Object.freeze(
       (e.PANDORA_ALLOWED_BASE_URL_HOSTS ?? '')

@@ -37,6 +37,7 @@ import {
   type SyncLogRow,
   unchainedChanges,
 } from './sync-log.ts';
+import { beat, WORKER_ID } from './sync-takeover.ts';
 import { createStatisticsKeeper } from './table-statistics.ts';
 
 export interface SyncDeps {
@@ -67,9 +68,39 @@ export async function runSync(
   syncLogId: string,
   hooks: SyncHooks = {},
 ): Promise<SyncLogRow> {
-  const claimed = await withWorkspace(deps.db, workspaceId, (tx) => claimSync(tx, workspaceId, syncLogId));
+  const claimed = await withWorkspace(deps.db, workspaceId, (tx) =>
+    claimSync(tx, workspaceId, syncLogId, WORKER_ID),
+  );
   if (!claimed) return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  // The heartbeat on a timer, while a page is fetched; a run found taken over stops here.
+  const lost = new AbortController();
+  const heartbeat = setInterval(
+    () => {
+      withWorkspace(deps.db, workspaceId, (tx) => beat(tx, workspaceId, syncLogId))
+        .then((ours) => {
+          if (!ours) lost.abort(new Error('the sync was taken over by another worker'));
+        })
+        .catch((err) => deps.log.warn({ err, syncLogId }, 'sync heartbeat failed'));
+    },
+    Math.max(500, (deps.config.syncStaleSeconds * 1000) / 3),
+  );
+  heartbeat.unref();
+  try {
+    return await runClaimedSync(deps, workspaceId, syncLogId, {
+      ...hooks,
+      signal: hooks.signal ? AbortSignal.any([hooks.signal, lost.signal]) : lost.signal,
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
 
+async function runClaimedSync(
+  deps: SyncDeps,
+  workspaceId: string,
+  syncLogId: string,
+  hooks: SyncHooks,
+): Promise<SyncLogRow> {
   let loaded: { log: SyncLogRow; conn: ConnectionRow; overrides: StageOverrides };
   try {
     loaded = await withWorkspace(deps.db, workspaceId, async (tx) => {
@@ -164,6 +195,9 @@ async function commitPage(
   totals: Record<string, UpsertCounts>,
 ): Promise<void> {
   const merged = await withWorkspace(db, workspaceId, async (tx) => {
+    // A page of a run another worker took over is not written: that worker resumes from the cursor.
+    if (!(await beat(tx, workspaceId, syncLogId)))
+      throw new Error('the sync was taken over by another worker');
     const pageCounts = await writePage(tx, workspaceId, source, page);
     const merged: Record<string, UpsertCounts> = {};
     for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };

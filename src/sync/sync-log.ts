@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/db.ts';
 import type { UpsertCounts } from '../db/bulk-upsert.ts';
 import { NotFoundError, PG_ERROR, pgErrorCode } from '../errors.ts';
-import { type ChangeKind, changedEntities } from './post-sync-steps.ts';
+import { CHANGE_KINDS, type ChangeKind, changedEntities } from './post-sync-steps.ts';
 
 export type SyncTrigger = 'manual' | 'scheduled' | 'webhook' | 'initial';
 export type SyncStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -99,11 +99,17 @@ export async function listSyncLogs(
 }
 
 /** Claims a queued run for one worker: queued → running happens once, so a re-sent job is a no-op. */
-export async function claimSync(q: Queryable, workspaceId: string, id: string): Promise<boolean> {
+export async function claimSync(
+  q: Queryable,
+  workspaceId: string,
+  id: string,
+  workerId: string,
+): Promise<boolean> {
   const res = await q.query(
-    /* sql */ `UPDATE sync_log SET status = 'running', phase = 'fetching', started_at = now(), heartbeat_at = now()
+    /* sql */ `UPDATE sync_log SET status = 'running', phase = 'fetching', started_at = now(), heartbeat_at = now(),
+                 worker_id = $3::text
                WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'queued'`,
-    [workspaceId, id],
+    [workspaceId, id, workerId],
   );
   return res.rowCount === 1;
 }
@@ -163,7 +169,7 @@ export async function finishSync(
 ): Promise<void> {
   await q.query(
     /* sql */ `UPDATE sync_log SET status = $3::text, error = $4::text, finished_at = now()
-               WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+               WHERE workspace_id = $1::uuid AND id = $2::uuid AND status IN ('queued', 'running')`,
     [workspaceId, id, outcome.status, outcome.error ?? null],
   );
 }
@@ -188,5 +194,5 @@ export async function unchainedChanges(
   );
   const changed = new Set(changedEntities(counts));
   for (const r of rows) for (const k of changedEntities(r.counts)) changed.add(k);
-  return [...changed];
+  return CHANGE_KINDS.filter((k) => changed.has(k));
 }

@@ -256,4 +256,82 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     assert.equal(out.status, 'failed');
     assert.match(out.error ?? '', /not found/);
   });
+
+  test('a run whose worker died is taken over at once by a manual sync, which resumes from its cursor', async () => {
+    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'lost' }))).id;
+    await withWorkspace(t.db, w, (tx) =>
+      saveConnection(tx, w, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const first = await requestSync(deps, w, 'memory', 'manual');
+    // The worker stops for good after page 1 committed: the run stays running, its heartbeat ages.
+    await assert
+      .rejects(
+        runSync(deps, w, first.row.id, {
+          afterPage: () => {
+            throw new Error('killed');
+          },
+        }),
+      )
+      .catch(() => undefined);
+    await t.db.query(
+      `UPDATE sync_log SET status = 'running', phase = 'fetching', error = NULL, finished_at = NULL,
+         heartbeat_at = now() - interval '10 seconds' WHERE id = $1`,
+      [first.row.id],
+    );
+    // Younger than the threshold: the request joins the running run.
+    const joined = await requestSync(deps, w, 'memory', 'manual');
+    assert.equal(joined.created, false);
+    // Older: the request takes it over at once.
+    const stale = { ...deps, config: loadConfig({ LOG_LEVEL: 'silent', PANDORA_SYNC_STALE_SECONDS: '5' }) };
+    const next = await requestSync(stale, w, 'memory', 'manual');
+    assert.equal(next.created, true);
+    assert.equal(next.row.mode, 'initial');
+    const old = await t.db.query<{ status: string; error: string }>(
+      `SELECT status, error FROM sync_log WHERE id = $1`,
+      [first.row.id],
+    );
+    assert.equal(old.rows[0]!.status, 'failed');
+    assert.match(old.rows[0]!.error, /^worker_lost/);
+    const done = await runSync(stale, w, next.row.id);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    // Resumed after page 1: only the deals page was fetched again; the source is complete, once.
+    assert.deepEqual(Object.keys(done.counts), ['deals']);
+    const rows = await t.db.query<{ n: number; distinct_ids: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT source_id)::int AS distinct_ids FROM deals WHERE workspace_id = $1`,
+      [w],
+    );
+    assert.deepEqual(rows.rows[0], { n: 2, distinct_ids: 2 });
+    // The chain covers what the lost run changed too (its accounts page).
+    assert.deepEqual(done.progress.changed, ['accounts', 'deals']);
+  });
+
+  test('a worker that lost its run writes no further page', async () => {
+    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'zombie' }))).id;
+    await withWorkspace(t.db, w, (tx) =>
+      saveConnection(tx, w, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const { row } = await requestSync(deps, w, 'memory', 'manual');
+    const out = await runSync(deps, w, row.id, {
+      // Another process takes the run over while this one is between pages.
+      afterPage: async () => {
+        await t.db.query(`UPDATE sync_log SET worker_id = 'other:1' WHERE id = $1`, [row.id]);
+      },
+    });
+    assert.equal(out.status, 'failed');
+    const deals = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1`,
+      [w],
+    );
+    assert.equal(deals.rows[0]!.n, 0);
+  });
 });
