@@ -24,7 +24,7 @@ import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
 import { runSync, type SyncDeps } from '../../src/sync/orchestrator.ts';
-import { runPostSyncChain } from '../../src/sync/post-sync-steps.ts';
+import { runPostSyncChain } from '../../src/sync/post-sync-chain.ts';
 import { queueSync } from '../../src/sync/sync-log.ts';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -156,7 +156,6 @@ async function main() {
           db: e2e.db,
           log,
           workspaceId: job.workspace_id,
-          connectorName: job.connector_name,
           syncLogId: job.sync_log_id,
         }).then(() => undefined),
       );

@@ -10,8 +10,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { BUILT_IN_SKILLS } from '../skills/all-skills.ts';
 import { runAllSkills } from '../skills/run-all-skills.ts';
 import { latestSkillRuns, type SkillRun } from '../skills/skill-runs.ts';
-import '../sync/all-post-sync-steps.ts';
-import { runPostSyncChain } from '../sync/post-sync-steps.ts';
+import { recordWriteAndRunChain } from '../sync/post-sync-chain.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { putExchangeRates } from '../money/exchange-rates.ts';
 import { putContextSections } from '../workspaces/context-layer.ts';
@@ -98,18 +97,11 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
   progress(
     `${world.totalRows} rows written in ${(world.elapsedMs / 1000).toFixed(1)} s; running the post-sync chain …`,
   );
-  // The generated world arrives like a sync: logged, then followed by the same post-sync chain.
-  const { rows } = await deps.db.query<{ id: string }>(
-    /* sql */ `INSERT INTO sync_log (workspace_id, connector_name, trigger, mode, status, started_at, finished_at, counts)
-     VALUES ($1::uuid, 'synthetic', 'initial', 'initial', 'succeeded', now(), now(), $2::jsonb) RETURNING id`,
-    [ws.id, JSON.stringify(world.tables)],
-  );
-  await runPostSyncChain({
-    db: deps.db,
-    log: deps.log,
-    workspaceId: ws.id,
+  // The generated world arrives like a sync: logged, then followed by the chain its changes call for.
+  await recordWriteAndRunChain(deps, ws.id, {
     connectorName: 'synthetic',
-    syncLogId: rows[0]!.id,
+    trigger: 'initial',
+    counts: world.tables,
   });
   progress('running the skills with the configured providers …');
   const runs = await runAllSkills(deps, ws.id, { asOf, computeFirst: false, trigger: 'demo' });

@@ -5,5 +5,6 @@ import { runRollupCompaction } from './pipeline-rollups.ts';
 registerPostSyncStep({
   name: 'pipeline-rollups',
   order: 450,
+  reactsTo: ['deals'],
   run: (ctx) => runRollupCompaction(ctx.db, ctx.workspaceId, ctx.log),
 });

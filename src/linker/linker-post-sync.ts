@@ -1,16 +1,22 @@
-/** Registers the internal-meeting filter (step 0) and the linker in the post-sync chain of conversation and CRM syncs. */
+/**
+ * Registers the internal-meeting filter (step 0) and the linker in the post-sync chain: they run when
+ * conversations or what they are linked to (contacts, accounts, deals) changed, from any source.
+ */
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { registerPostSyncStep } from '../sync/post-sync-steps.ts';
 import { runInternalMeetingFilter, runLinker } from './linker-run.ts';
 import { withLinkerStatistics } from './linker-statistics.ts';
 
-export const LINKED_CONNECTORS = ['gong', 'fireflies', 'hubspot', 'salesforce'];
-const applies = (connector: string) => LINKED_CONNECTORS.includes(connector);
+import type { ChangeKind } from '../sync/post-sync-steps.ts';
+
+// The filter reads participants against contacts and the internal domains.
+const FILTER_INPUTS: readonly ChangeKind[] = ['conversations', 'contacts', 'accounts'];
+const LINKER_INPUTS: readonly ChangeKind[] = ['conversations', 'contacts', 'accounts', 'deals'];
 
 registerPostSyncStep({
   name: 'internal-meeting-filter',
   order: 100,
-  appliesTo: applies,
+  reactsTo: FILTER_INPUTS,
   async run(ctx) {
     const r = await withWorkspace(ctx.db, ctx.workspaceId, (tx) =>
       runInternalMeetingFilter(tx, ctx.workspaceId),
@@ -27,7 +33,7 @@ registerPostSyncStep({
 registerPostSyncStep({
   name: 'linker',
   order: 200,
-  appliesTo: applies,
+  reactsTo: LINKER_INPUTS,
   async run(ctx) {
     // The linker re-runs step 0 itself: cheap when nothing changed, and it keeps the two consistent.
     const r = await withLinkerStatistics(

@@ -2,8 +2,9 @@
  * The sync orchestrator: runs one sync_log row's sync. Each page the adapter yields is written in one
  * tenant transaction together with the cursor after it and the log's counts, so a crash between pages
  * resumes at the next page with nothing lost or written twice. The next page is fetched while the
- * current one is written. Failures land on sync_log.error and connections.last_error; rejected
- * credentials mark the connection auth_failed.
+ * current one is written. After the last page the run moves to its post-sync phase and stays
+ * `running` until the chain is over. Failures land on sync_log.error and connections.last_error;
+ * rejected credentials mark the connection auth_failed.
  */
 import type { Config } from '../config.ts';
 import { loadStageOverrides, type StageOverrides } from '../compute/stage-normalisation.ts';
@@ -27,10 +28,18 @@ import type { Logger } from '../logger.ts';
 import { scrubUpstreamText } from '../outbound/upstream-text.ts';
 import { buildConnectorContext, connectionSecrets } from './connector-context.ts';
 import { writePage } from './page-writer.ts';
-import './all-post-sync-steps.ts';
 import { announceSyncFinished } from '../outputs/output-events.ts';
-import { runPostSyncChain } from './post-sync-steps.ts';
-import { claimSync, finishSync, getSyncLog, recordSyncProgress, type SyncLogRow } from './sync-log.ts';
+import { runPostSyncChain } from './post-sync-chain.ts';
+import {
+  claimSync,
+  enterPostSync,
+  finishSync,
+  getSyncLog,
+  recordSyncProgress,
+  type SyncLogRow,
+  unchainedChanges,
+} from './sync-log.ts';
+import { beat, WORKER_ID } from './sync-takeover.ts';
 import { createStatisticsKeeper } from '../db/table-statistics.ts';
 
 export interface SyncDeps {
@@ -61,9 +70,39 @@ export async function runSync(
   syncLogId: string,
   hooks: SyncHooks = {},
 ): Promise<SyncLogRow> {
-  const claimed = await withWorkspace(deps.db, workspaceId, (tx) => claimSync(tx, workspaceId, syncLogId));
+  const claimed = await withWorkspace(deps.db, workspaceId, (tx) =>
+    claimSync(tx, workspaceId, syncLogId, WORKER_ID),
+  );
   if (!claimed) return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+  // The heartbeat on a timer, while a page is fetched; a run found taken over stops here.
+  const lost = new AbortController();
+  const heartbeat = setInterval(
+    () => {
+      withWorkspace(deps.db, workspaceId, (tx) => beat(tx, workspaceId, syncLogId))
+        .then((ours) => {
+          if (!ours) lost.abort(new Error('the sync was taken over by another worker'));
+        })
+        .catch((err) => deps.log.warn({ err, syncLogId }, 'sync heartbeat failed'));
+    },
+    Math.max(500, (deps.config.syncStaleSeconds * 1000) / 3),
+  );
+  heartbeat.unref();
+  try {
+    return await runClaimedSync(deps, workspaceId, syncLogId, {
+      ...hooks,
+      signal: hooks.signal ? AbortSignal.any([hooks.signal, lost.signal]) : lost.signal,
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
 
+async function runClaimedSync(
+  deps: SyncDeps,
+  workspaceId: string,
+  syncLogId: string,
+  hooks: SyncHooks,
+): Promise<SyncLogRow> {
   let loaded: { log: SyncLogRow; conn: ConnectionRow; overrides: StageOverrides };
   try {
     loaded = await withWorkspace(deps.db, workspaceId, async (tx) => {
@@ -124,8 +163,10 @@ export async function runSync(
         lastError: null,
         synced: true,
       });
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'done' });
-      await finishSync(tx, workspaceId, syncLogId, { status: 'succeeded' });
+      // What this run changed, and what failed runs before it changed without a chain after them.
+      const changed = await unchainedChanges(tx, workspaceId, conn.connector_name, counts);
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, changed });
+      await enterPostSync(tx, workspaceId, syncLogId);
     });
     // The post-sync chain reads what the sync wrote: its statistics must describe the tables as they are now.
     await statistics.finish(counts);
@@ -147,7 +188,7 @@ export async function runSync(
         status: err instanceof UpstreamAuthError ? 'auth_failed' : 'error',
         lastError: message,
       });
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, phase: 'failed' });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages });
       await finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: message });
     });
     const failed = await withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
@@ -157,17 +198,20 @@ export async function runSync(
 
   const payload = { workspace_id: workspaceId, connector_name: conn.connector_name, sync_log_id: syncLogId };
   if (deps.queue) await deps.queue.send('post-sync', payload);
-  else
-    await runPostSyncChain({
-      db: deps.db,
-      log: deps.log,
-      workspaceId,
-      connectorName: conn.connector_name,
-      syncLogId,
-    });
+  else await runChainAndAnnounce(deps, workspaceId, syncLogId);
+  return withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
+}
+
+/** The post-sync chain of a run, then its outcome announced (webhooks): the run is over only now. */
+export async function runChainAndAnnounce(
+  deps: SyncDeps,
+  workspaceId: string,
+  syncLogId: string,
+): Promise<void> {
+  await runPostSyncChain({ db: deps.db, log: deps.log, workspaceId, syncLogId });
   const finished = await withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
-  await announceSyncFinished(deps, workspaceId, finished);
-  return finished;
+  if (finished.status === 'succeeded' || finished.status === 'failed')
+    await announceSyncFinished(deps, workspaceId, finished);
 }
 
 async function commitPage(
@@ -181,6 +225,9 @@ async function commitPage(
   totals: Record<string, UpsertCounts>,
 ): Promise<void> {
   const merged = await withWorkspace(db, workspaceId, async (tx) => {
+    // A page of a run another worker took over is not written: that worker resumes from the cursor.
+    if (!(await beat(tx, workspaceId, syncLogId)))
+      throw new Error('the sync was taken over by another worker');
     const pageCounts = await writePage(tx, workspaceId, source, page);
     const merged: Record<string, UpsertCounts> = {};
     for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };

@@ -2,7 +2,7 @@
  * The daily scheduler. A tick (pg-boss cron on the server, a timer in-process) starts the scheduled
  * incremental syncs that are due: each connection once per UTC day at its workspace's sync_time
  * (workspaces.settings.sync_time 'HH:MM', else PANDORA_SYNC_TIME). The scheduled sync_log row itself
- * marks the day as done, and the one-active-sync index keeps concurrent ticks from doubling a run.
+ * marks the day as done (so does any other run started after the slot that did not fail), and the one-active-sync index keeps concurrent ticks from doubling a run.
  * The tick also recovers work lost with a worker: stale running syncs are failed (the next run resumes
  * from the cursor) and queued syncs whose job vanished are re-sent.
  */
@@ -47,8 +47,12 @@ export async function runSchedulerTick(deps: TickDeps, now = new Date()): Promis
       AND NOT EXISTS (
         SELECT 1 FROM sync_log l
         WHERE l.workspace_id = s.workspace_id AND l.connector_name = s.connector_name
-          AND l.trigger = 'scheduled'
-          AND coalesce((l.progress->>'scheduled_for')::timestamptz, l.created_at) >= (s.slot AT TIME ZONE 'UTC'))
+          AND ((l.trigger = 'scheduled'
+                AND coalesce((l.progress->>'scheduled_for')::timestamptz, l.created_at) >= (s.slot AT TIME ZONE 'UTC'))
+            -- Any other run that started after the slot and did not fail covers the day: a first connect
+            -- made after today's slot does not get a second, "scheduled" sync a minute later.
+            OR (l.trigger <> 'scheduled' AND l.status <> 'failed'
+                AND l.created_at >= (s.slot AT TIME ZONE 'UTC'))))
     ORDER BY s.workspace_id, s.connector_name`,
     [now.toISOString(), deps.defaultSyncTime],
   );

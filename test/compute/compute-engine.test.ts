@@ -152,7 +152,7 @@ describe('computed fields engine', () => {
   });
 
   test('runs as the post-sync step after stage normalisation', async () => {
-    const steps = postSyncSteps('hubspot');
+    const steps = postSyncSteps(['deals']);
     const names = steps.map((s) => s.name);
     assert.ok(names.indexOf('computed-fields') > names.indexOf('stage-normalisation'));
     const step = steps.find((s) => s.name === 'computed-fields')!;
@@ -162,6 +162,7 @@ describe('computed fields engine', () => {
       workspaceId: f.workspaceId,
       connectorName: 'hubspot',
       syncLogId: '00000000-0000-0000-0000-000000000000',
+      changed: new Set(['deals'] as const),
     });
     assert.ok(summary && 'deals_updated' in summary);
   });

@@ -89,6 +89,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'second',
       order: 20,
+      reactsTo: ['deals'],
       run: async () => {
         ran.push('second');
         return { ok: true };
@@ -97,6 +98,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'first',
       order: 10,
+      reactsTo: ['accounts'],
       run: async () => {
         ran.push('first');
         throw new Error('step broke');
@@ -105,7 +107,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     registerPostSyncStep({
       name: 'other-connector',
       order: 15,
-      appliesTo: (c) => c === 'gong',
+      reactsTo: ['conversations'],
       run: async () => void ran.push('gong'),
     });
     try {
@@ -122,7 +124,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       assert.deepEqual(steps, [
         ['first', 'failed'],
         ['second', 'succeeded'],
-        ...postSyncSteps('memory')
+        ...postSyncSteps(['accounts', 'deals'])
           .filter((s) => s.name !== 'first' && s.name !== 'second')
           .map((s) => [s.name, 'succeeded']),
       ]);
@@ -150,6 +152,9 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     const [x, y] = await Promise.all([runSync(deps, ws, a.row.id), runSync(deps, ws, a.row.id)]);
     assert.equal(x.status, 'succeeded');
     assert.equal(y.id, x.id);
+    // The source had nothing new: nothing changed, so no post-sync step had a reason to run.
+    assert.deepEqual(x.progress.changed, []);
+    assert.deepEqual(x.progress.post_sync ?? [], []);
     const logs = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND status = 'succeeded'`,
       [ws],
@@ -174,6 +179,48 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       [due.started[0]!],
     );
     assert.deepEqual(log.rows[0], { trigger: 'scheduled', mode: 'incremental' });
+    await queue.stop();
+  });
+
+  test('a first connect after today\'s slot is not followed by a "scheduled" sync a minute later', async () => {
+    const other = (
+      await t.db.transaction((tx) => createWorkspace(tx, { name: 'late', settings: { sync_time: '00:00' } }))
+    ).id;
+    await withWorkspace(t.db, other, (tx) =>
+      saveConnection(tx, other, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const first = await requestSync(deps, other, 'memory', 'initial');
+    assert.equal((await runSync(deps, other, first.row.id)).status, 'succeeded');
+    const queue = createInProcessQueue(deps.log);
+    const r = await runSchedulerTick(
+      { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
+      new Date(Date.now() + 60_000),
+    );
+    assert.ok(!r.started.some((id) => id !== first.row.id), 'no scheduled run for the new connection');
+    const scheduled = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND trigger = 'scheduled'`,
+      [other],
+    );
+    assert.equal(scheduled.rows[0]!.n, 0);
+    // The next day's slot still starts one.
+    const tomorrow = await runSchedulerTick(
+      { db: t.db, log: deps.log, queue, defaultSyncTime: '02:00' },
+      new Date(Date.now() + 86_400_000),
+    );
+    const next = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sync_log WHERE workspace_id = $1 AND trigger = 'scheduled'`,
+      [other],
+    );
+    assert.equal(next.rows[0]!.n, 1, JSON.stringify(tomorrow));
+    await t.db.query(
+      `UPDATE sync_log SET status = 'cancelled' WHERE workspace_id = $1 AND status = 'queued'`,
+      [other],
+    );
     await queue.stop();
   });
 
@@ -208,5 +255,83 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
     const out = await runSync(deps, ws, row.id);
     assert.equal(out.status, 'failed');
     assert.match(out.error ?? '', /not found/);
+  });
+
+  test('a run whose worker died is taken over at once by a manual sync, which resumes from its cursor', async () => {
+    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'lost' }))).id;
+    await withWorkspace(t.db, w, (tx) =>
+      saveConnection(tx, w, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const first = await requestSync(deps, w, 'memory', 'manual');
+    // The worker stops for good after page 1 committed: the run stays running, its heartbeat ages.
+    await assert
+      .rejects(
+        runSync(deps, w, first.row.id, {
+          afterPage: () => {
+            throw new Error('killed');
+          },
+        }),
+      )
+      .catch(() => undefined);
+    await t.db.query(
+      `UPDATE sync_log SET status = 'running', phase = 'fetching', error = NULL, finished_at = NULL,
+         heartbeat_at = now() - interval '10 seconds' WHERE id = $1`,
+      [first.row.id],
+    );
+    // Younger than the threshold: the request joins the running run.
+    const joined = await requestSync(deps, w, 'memory', 'manual');
+    assert.equal(joined.created, false);
+    // Older: the request takes it over at once.
+    const stale = { ...deps, config: loadConfig({ LOG_LEVEL: 'silent', PANDORA_SYNC_STALE_SECONDS: '5' }) };
+    const next = await requestSync(stale, w, 'memory', 'manual');
+    assert.equal(next.created, true);
+    assert.equal(next.row.mode, 'initial');
+    const old = await t.db.query<{ status: string; error: string }>(
+      `SELECT status, error FROM sync_log WHERE id = $1`,
+      [first.row.id],
+    );
+    assert.equal(old.rows[0]!.status, 'failed');
+    assert.match(old.rows[0]!.error, /^worker_lost/);
+    const done = await runSync(stale, w, next.row.id);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    // Resumed after page 1: only the deals page was fetched again; the source is complete, once.
+    assert.deepEqual(Object.keys(done.counts), ['deals']);
+    const rows = await t.db.query<{ n: number; distinct_ids: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT source_id)::int AS distinct_ids FROM deals WHERE workspace_id = $1`,
+      [w],
+    );
+    assert.deepEqual(rows.rows[0], { n: 2, distinct_ids: 2 });
+    // The chain covers what the lost run changed too (its accounts page).
+    assert.deepEqual(done.progress.changed, ['accounts', 'deals']);
+  });
+
+  test('a worker that lost its run writes no further page', async () => {
+    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'zombie' }))).id;
+    await withWorkspace(t.db, w, (tx) =>
+      saveConnection(tx, w, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const { row } = await requestSync(deps, w, 'memory', 'manual');
+    const out = await runSync(deps, w, row.id, {
+      // Another process takes the run over while this one is between pages.
+      afterPage: async () => {
+        await t.db.query(`UPDATE sync_log SET worker_id = 'other:1' WHERE id = $1`, [row.id]);
+      },
+    });
+    assert.equal(out.status, 'failed');
+    const deals = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1`,
+      [w],
+    );
+    assert.equal(deals.rows[0]!.n, 0);
   });
 });

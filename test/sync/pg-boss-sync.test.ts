@@ -32,10 +32,14 @@ test('a manual sync runs through pg-boss workers and the post-sync chain', { ski
   assert.equal(log.status, 'succeeded', log.error);
   assert.equal(log.counts.deals.inserted, 3);
   const steps = log.progress.post_sync.map((s: { name: string; status: string }) => `${s.name}:${s.status}`);
+  // A CRM sync changes accounts, contacts and deals: the steps reacting to those run, linker included.
+  assert.deepEqual(log.progress.changed, ['accounts', 'contacts', 'deals']);
   assert.deepEqual(
     steps,
-    postSyncSteps('hubspot').map((s) => `${s.name}:succeeded`),
+    postSyncSteps(['accounts', 'contacts', 'deals']).map((s) => `${s.name}:succeeded`),
   );
+  for (const name of ['internal-meeting-filter', 'linker', 'computed-fields', 'pipeline-rollups'])
+    assert.ok(steps.includes(`${name}:succeeded`), name);
   const schedules = await app.t.db.query<{ name: string }>(`SELECT name FROM pgboss.schedule`);
   assert.deepEqual(
     schedules.rows.map((r) => r.name),

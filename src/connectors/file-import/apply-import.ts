@@ -11,8 +11,8 @@ import { refreshStatistics } from '../../db/table-statistics.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
-import { runRollupCompaction } from '../../entities/pipeline-rollups.ts';
-import { relinkAll } from './association-inference.ts';
+import { recordImportRun, runImportChain } from './import-post-sync.ts';
+import { type RelinkCounts, relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
@@ -66,6 +66,14 @@ export async function applyImportBatch(
       const locked = await getBatch(tx, workspaceId, batchId);
       requireStatus(locked, ['confirmed'], 'apply');
       const { counts, result } = await writeBatch(tx, limits, workspaceId, locked, report);
+      const connectionId = await recordConnection(tx, workspaceId, locked, counts);
+      // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
+      result.sync_log_id = await recordImportRun(tx, workspaceId, {
+        entity: locked.entity_type,
+        connectionId,
+        counts,
+        relink: result.relink as RelinkCounts,
+      });
       const done = await tx.query(
         /* sql */ `UPDATE import_batches SET status = 'applied', applied_at = now(), updated_at = now(),
                      counts = $3::jsonb, result = $4::jsonb, temp_path = NULL,
@@ -74,12 +82,12 @@ export async function applyImportBatch(
         [workspaceId, batchId, JSON.stringify(counts), JSON.stringify(result), counts.rows],
       );
       if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
-      await recordConnection(tx, workspaceId, locked, counts);
-      return { counts, result };
+      return { counts, result, syncLogId: result.sync_log_id as string };
     });
     await removeTempFile(batch.temp_path);
-    if (batch.entity_type === 'deals') await compactRollups(db, log, workspaceId);
+    // Fresh statistics first: the chain's set-based steps plan on them.
     await refreshStatistics(db, importedTables(batch.entity_type, applied.counts, applied.result), log);
+    await runImportChain({ db, log }, workspaceId, applied.syncLogId);
   } catch (err) {
     log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
     await withWorkspace(db, workspaceId, (tx) =>
@@ -113,18 +121,6 @@ function importedTables(
     import_batch_changes: counts.updated + counts.deleted,
     [ENTITY_TABLES[entity].table]: counts.inserted + counts.updated + counts.deleted,
   };
-}
-
-/** The apply wrote pipeline rollup deltas chunk by chunk; folding them is upkeep, never a reason to fail. */
-async function compactRollups(db: Db, log: Logger, workspaceId: string): Promise<void> {
-  try {
-    await runRollupCompaction(db, workspaceId, log);
-  } catch (err) {
-    log.warn(
-      { err, workspaceId },
-      'pipeline rollup compaction after import failed; the next sync retries it',
-    );
-  }
 }
 
 async function writeBatch(
@@ -267,7 +263,7 @@ async function recordConnection(
   workspaceId: string,
   batch: ImportBatchRow,
   counts: ApplyCounts,
-) {
+): Promise<string> {
   const entry = {
     batch_id: batch.id,
     file_name: batch.file_name,
@@ -275,7 +271,7 @@ async function recordConnection(
     at: new Date().toISOString(),
     counts,
   };
-  await tx.query(
+  const { rows } = await tx.query<{ id: string }>(
     /* sql */ `INSERT INTO connections (workspace_id, connector_name, status, metadata, last_sync_at)
                VALUES ($1::uuid, $2::text, 'connected', jsonb_build_object('last_imports', jsonb_build_object($3::text, $4::jsonb)), now())
                ON CONFLICT (workspace_id, connector_name) DO UPDATE
@@ -283,7 +279,9 @@ async function recordConnection(
                    metadata = jsonb_set(
                      CASE WHEN jsonb_typeof(connections.metadata -> 'last_imports') = 'object' THEN connections.metadata
                           ELSE connections.metadata || '{"last_imports": {}}' END,
-                     ARRAY['last_imports', $3::text], $4::jsonb)`,
+                     ARRAY['last_imports', $3::text], $4::jsonb)
+               RETURNING id`,
     [workspaceId, IMPORT_SOURCE, batch.entity_type, JSON.stringify(entry)],
   );
+  return rows[0]!.id;
 }

@@ -1,9 +1,9 @@
 /**
  * Links Drive documents to accounts: a document whose folder path or name names an account (a path
  * segment or a " - "/"_"-separated name part equal to the account name, or the account's domain
- * anywhere in either) gets that account_id, when exactly one account matches. Set-based; it runs after
- * each Drive sync over every still-unlinked document, so an account a CRM sync brings in later is
- * picked up by the next (daily) Drive sync.
+ * anywhere in either) gets that account_id, when exactly one account matches. Set-based; it runs over
+ * every still-unlinked document whenever documents or accounts changed, so an account a CRM sync brings
+ * in later links the documents that name it.
  */
 import type { Queryable } from '../../db/db.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
@@ -53,7 +53,8 @@ registerPostSyncStep({
   name: 'gdrive-account-match',
   // After the internal-meeting filter, before the linker and computed fields read account links.
   order: 150,
-  appliesTo: (connectorName) => connectorName === 'gdrive',
+  // New documents, and new accounts that unlinked documents may name.
+  reactsTo: ['documents', 'accounts'],
   async run(ctx) {
     const linked = await withWorkspace(ctx.db, ctx.workspaceId, (tx) =>
       linkDocumentsToAccounts(tx, ctx.workspaceId),

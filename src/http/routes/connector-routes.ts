@@ -24,6 +24,7 @@ import {
 } from '../../sync/connector-context.ts';
 import { getSyncLog, listSyncLogs } from '../../sync/sync-log.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
+import { syncRunSchema } from '../../sync/sync-run-schema.ts';
 import { runSync } from '../../sync/orchestrator.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import {
@@ -253,8 +254,18 @@ export function connectorRouteDocs(): RouteDoc[] {
         { name: 'connector', in: 'query', schema: { type: 'string' } },
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
       ],
-      response: listResponse,
+      response: {
+        status: 200,
+        description: 'ok',
+        schema: { type: 'object', properties: { data: { type: 'array', items: syncRunSchema } } },
+      },
     }),
-    routeDoc('get', `${WS}/sync-log/:id`, 'connectors', 'One sync run with per-entity counts and progress'),
+    routeDoc(
+      'get',
+      `${WS}/sync-log/:id`,
+      'connectors',
+      'One sync run: counts, progress, and the post-sync chain (status stays running until it is done)',
+      { response: { status: 200, description: 'ok', schema: syncRunSchema } },
+    ),
   ];
 }

@@ -276,8 +276,23 @@ describe('file import over HTTP', () => {
     await confirmAndWait(app, other, deals.body.batch.id, { strategy: 'merge' });
     const contacts = await upload(app, other, 'people.csv', CONTACTS);
     await confirmAndWait(app, other, contacts.body.batch.id, { strategy: 'merge' });
+    // Scores are derived by the post-sync chain each import runs, not written by the import: the rollback
+    // restores what the imports wrote, so the comparison leaves the computed fields out.
+    const computed = [
+      'computed_at',
+      'deal_risk',
+      'deal_risk_reasons',
+      'velocity_score',
+      'velocity_reasons',
+      'engagement_score',
+      'engagement_reasons',
+      'amount_baseline',
+    ];
     const snapshot = async () => ({
-      deals: await q(`SELECT * FROM deals WHERE workspace_id = $1 ORDER BY id`, [other.id]),
+      deals: await q(
+        `SELECT to_jsonb(d) - $2::text[] AS d FROM deals d WHERE workspace_id = $1 ORDER BY id`,
+        [other.id, computed],
+      ),
       contacts: await q(`SELECT * FROM contacts WHERE workspace_id = $1 ORDER BY id`, [other.id]),
       links: await q(`SELECT * FROM deal_contacts WHERE workspace_id = $1 ORDER BY id`, [other.id]),
     });

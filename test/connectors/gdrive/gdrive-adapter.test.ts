@@ -150,7 +150,7 @@ describe('Google Drive adapter', () => {
          ($1, 'salesforce', 'a4', 'Initech', 'initech.io')`,
       [ws],
     );
-    assert.ok(postSyncSteps('gdrive').some((s) => s.name === 'gdrive-account-match'));
+    assert.ok(postSyncSteps(['documents']).some((s) => s.name === 'gdrive-account-match'));
     const linked = await withWorkspace(t.db, ws, (tx) => linkDocumentsToAccounts(tx, ws));
     assert.equal(linked, 2);
     const { rows } = await t.db.query<{ source_id: string; account: string | null }>(
