@@ -121,6 +121,7 @@ async function writeBatch(
     headers: table.headers,
     mapping: batch.column_mapping,
     dateOrders: (batch.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
+    nameFrom: (batch.classification.name_from ?? null) as string[] | null,
     stageOf: (raw) => stages.resolve(raw).stage,
   });
   const counts: ApplyCounts = {

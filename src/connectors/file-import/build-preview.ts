@@ -7,7 +7,12 @@ import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import { ValidationError } from '../../errors.ts';
 import { buildAccountIndex } from './account-index.ts';
-import { type ColumnSample, type MappingProposal, proposeMapping } from './column-mapping.ts';
+import {
+  type ColumnSample,
+  type MappingProposal,
+  normaliseHeader,
+  proposeMapping,
+} from './column-mapping.ts';
 import type { ImportEntityType } from './import-fields.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import {
@@ -36,6 +41,13 @@ export interface PreviewInput {
   /** A proposal refined beforehand (column-refinement.ts); the heuristic mapper's otherwise. */
   proposal?: MappingProposal;
   stageClassifier: StageValueClassifier;
+  /** The columns a deal's name is made from when none holds it; undefined: proposed here. */
+  nameFrom?: string[] | null;
+}
+
+export interface ProposedName {
+  columns: string[];
+  example: string | null;
 }
 
 export interface Preview {
@@ -61,10 +73,13 @@ export interface Preview {
     existing_matches: number;
     duplicate_keys_in_file: number;
     existing_records: number;
+    new_records: number;
     recommended_strategy: ImportStrategy;
     reason: string;
   };
   account_matches: number | null;
+  /** Deals with no name column: the columns their names are made from, and the first such name. */
+  proposed_name: ProposedName | null;
   warnings: string[];
 }
 
@@ -109,10 +124,13 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
     const stages = await loadStageResolver(q, workspaceId);
+    const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
+    let nameExample: string | null = null;
     const normalise = createRowNormaliser({
       entity,
       headers: table.headers,
       mapping,
+      nameFrom,
       dateOrders,
       stageOf: (raw) => stages.resolve(raw).stage,
     });
@@ -158,6 +176,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         return;
       }
       valid++;
+      if (nameFrom && nameExample === null) nameExample = String(r.record.name ?? '') || null;
       if (shown.length < SHOWN_ROWS) {
         const { source_data: _raw, ...rest } = r.record;
         shown.push({ row: r.row, ...rest });
@@ -194,6 +213,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       duplicates,
       stageValues,
       mapping,
+      nameFrom,
     });
     return {
       format: table.format,
@@ -220,14 +240,38 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         existing_matches: existingMatches,
         duplicate_keys_in_file: duplicates,
         existing_records: existingRecords,
+        new_records: valid - duplicates - existingMatches,
         ...recommend(entity, valid - duplicates, existingMatches, existingRecords),
       },
       account_matches: accountIndex ? accountMatches : null,
+      proposed_name: nameFrom ? { columns: nameFrom, example: nameExample } : null,
       warnings,
     };
   } finally {
     await table.close();
   }
+}
+
+const PRODUCT_HEADER = /\b(product|products|item|sku|plan|service|offering|package|edition)\b/;
+
+/**
+ * A deal needs a name; when no column holds one, the names are made from the account and product columns
+ * (the way a rep names a deal), else from the id. Identity stays with the id: this is only what people read.
+ */
+export function proposeNameColumns(
+  entity: ImportEntityType,
+  mapping: Readonly<Record<string, string | null>>,
+): string[] | null {
+  if (entity !== 'deals') return null;
+  const headers = Object.keys(mapping);
+  if (headers.some((h) => mapping[h] === 'name')) return null;
+  const account = headers.find((h) => mapping[h] === 'account_name');
+  const product = headers.find((h) => mapping[h] === null && PRODUCT_HEADER.test(normaliseHeader(h)));
+  const id = headers.find((h) => mapping[h] === 'external_id');
+  if (account && product) return [account, product];
+  if (id) return [id];
+  const either = account ?? product;
+  return either ? [either] : null;
 }
 
 function renameStage(r: { stage: StageValueReport['proposed']; decided_by: StageValueReport['decided_by'] }) {
@@ -249,14 +293,16 @@ function recommend(
           : `none of the ${distinct} rows match the ${existing} existing imported ${entity} → append`,
     };
   }
-  const pct = Math.round((100 * matches) / Math.max(1, distinct));
+  // Rounded down: 8,797 of 8,800 is 99.9 %, never "100 %" while three records would be new.
+  const pct = Math.floor((1000 * matches) / Math.max(1, distinct)) / 10;
+  const share = `${matches} of ${distinct} records in the file (${pct} %) match existing ${entity}, ${distinct - matches} would be new`;
   if (matches >= existing * 0.95 && pct >= 80) {
     return {
       recommended_strategy: 'replace',
-      reason: `${pct} % of rows match existing ${entity} and the file covers all ${existing} of them → replace`,
+      reason: `${share}; the file covers ${matches} of the ${existing} → replace`,
     };
   }
-  return { recommended_strategy: 'merge', reason: `${pct} % of rows match existing ${entity} → merge` };
+  return { recommended_strategy: 'merge', reason: `${share} → merge` };
 }
 
 function collectWarnings(w: {
@@ -267,8 +313,14 @@ function collectWarnings(w: {
   duplicates: number;
   stageValues: StageValueReport[];
   mapping: Record<string, string | null>;
+  nameFrom: string[] | null;
 }): string[] {
   const out: string[] = [];
+  if (w.nameFrom) {
+    out.push(
+      `no column holds the deal name: names are made from ${w.nameFrom.join(' + ')} (set name_from in the confirm body to choose other columns)`,
+    );
+  }
   if ((w.entity === 'contacts' || w.entity === 'deals') && !w.accountsExist) {
     out.push(
       `importing ${w.entity} before any accounts exist: they will not be linked to accounts until an accounts file is imported (links are inferred then)`,

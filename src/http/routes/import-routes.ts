@@ -50,6 +50,8 @@ const confirmBody = z
     strategy: z.enum(['replace', 'merge', 'append']),
     mapping: z.record(z.string(), z.string().nullable()).optional(),
     stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
+    /** The columns deal names are made from when no column holds the name (null: none). */
+    name_from: z.array(z.string().min(1).max(200)).min(1).max(5).nullable().optional(),
   })
   .strict();
 
@@ -139,6 +141,12 @@ export function importRoutes(deps: AppDeps): Router {
       requireStatus(b, ['pending'], 'confirm');
       const mapping = { ...b.column_mapping, ...(body.mapping ?? {}) };
       checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
+      for (const h of body.name_from ?? []) {
+        if (!(h in b.column_mapping))
+          throw new ValidationError(`name_from names a column the file does not have: "${h}"`);
+      }
+      const classification =
+        body.name_from !== undefined ? { ...b.classification, name_from: body.name_from } : b.classification;
       // Stage decisions the classifier made or the user gave become stored mappings: next time they cost nothing.
       const preview = b.preview as unknown as Preview;
       const decided = new Map<string, string>();
@@ -158,9 +166,9 @@ export function importRoutes(deps: AppDeps): Router {
       }
       const { rows } = await tx.query<{ id: string }>(
         /* sql */ `UPDATE import_batches SET status = 'confirmed', strategy = $3::text, column_mapping = $4::jsonb,
-                     confirmed_at = now(), updated_at = now(), progress = '{"phase": "queued"}'
+                     classification = $5::jsonb, confirmed_at = now(), updated_at = now(), progress = '{"phase": "queued"}'
                    WHERE workspace_id = $1::uuid AND id = $2::uuid RETURNING id`,
-        [ws, batchId, body.strategy, JSON.stringify(mapping)],
+        [ws, batchId, body.strategy, JSON.stringify(mapping), JSON.stringify(classification)],
       );
       return getBatch(tx, ws, rows[0]!.id);
     });
@@ -223,6 +231,7 @@ function classificationOf(p: Preview): Record<string, unknown> {
     classifier: p.classifier,
     columns: p.mapping,
     date_orders: p.date_orders,
+    name_from: p.proposed_name?.columns ?? null,
   };
 }
 
