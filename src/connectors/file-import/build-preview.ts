@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
-import { ValidationError } from '../../errors.ts';
+import { UnprocessableError, ValidationError } from '../../errors.ts';
 import { buildAccountIndex } from './account-index.ts';
 import {
   type ColumnSample,
@@ -13,7 +13,7 @@ import {
   normaliseHeader,
   proposeMapping,
 } from './column-mapping.ts';
-import type { ImportEntityType } from './import-fields.ts';
+import { IMPORT_ENTITY_TYPES, type ImportEntityType, REQUIRED_ANY } from './import-fields.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import {
   classifyUnknownStages,
@@ -125,6 +125,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
     const stages = await loadStageResolver(q, workspaceId);
     const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
+    requireEntityColumns(entity, mapping, nameFrom, input.entityHint !== undefined);
     let nameExample: string | null = null;
     const normalise = createRowNormaliser({
       entity,
@@ -209,6 +210,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       entity,
       accountsExist: accountIndex ? accountIndex.size > 0 : true,
       errorRows,
+      validRows: valid,
       formulas,
       duplicates,
       stageValues,
@@ -223,7 +225,9 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       sheet: table.sheet,
       headers: table.headers,
       entity_type: entity,
-      entity_confidence: proposal.entity_confidence,
+      // How sure the columns make us, times the share of rows that would import: a file whose rows all fail
+      // is no confident anything.
+      entity_confidence: +(proposal.entity_confidence * (valid / Math.max(1, rowCount))).toFixed(2),
       mapping: proposal.columns.map((c) =>
         input.mapping && c.header in input.mapping ? { ...c, field: input.mapping[c.header] ?? null } : c,
       ),
@@ -270,8 +274,65 @@ export function proposeNameColumns(
   const id = headers.find((h) => mapping[h] === 'external_id');
   if (account && product) return [account, product];
   if (id) return [id];
-  const either = account ?? product;
-  return either ? [either] : null;
+  // A product column alone is a product list, not deals: no name is made up for it.
+  return account ? [account] : null;
+}
+
+/**
+ * Refuses a file none of whose columns can give the detected entity its required field (a product list,
+ * a price sheet): nothing in it would import, whatever the user confirms.
+ */
+function requireEntityColumns(
+  entity: ImportEntityType,
+  mapping: Readonly<Record<string, string | null>>,
+  nameFrom: string[] | null,
+  hinted: boolean,
+): void {
+  const mapped = new Set(Object.values(mapping).filter((f): f is string => f !== null));
+  if (nameFrom) mapped.add('name');
+  const required = REQUIRED_ANY[entity];
+  if (required.some((f) => mapped.has(f))) return;
+  const needs = IMPORT_ENTITY_TYPES.map((e) => `${e} (${REQUIRED_ANY[e].join(' or ')})`).join(', ');
+  throw new UnprocessableError(
+    hinted
+      ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}`
+      : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}`,
+  );
+}
+
+/** Rows a mapping would import, from one streamed pass (a confirm that changes the mapping re-counts). */
+export async function countImportableRows(input: {
+  path: string;
+  limits: TableLimits;
+  sheet: string | null;
+  entity: ImportEntityType;
+  mapping: Readonly<Record<string, string | null>>;
+  dateOrders: Readonly<Record<string, DateOrder>>;
+  nameFrom: string[] | null;
+}): Promise<{ rows: number; valid: number; errors: RowError[] }> {
+  const table = await openTable(input.path, input.limits, input.sheet);
+  try {
+    const normalise = createRowNormaliser({
+      entity: input.entity,
+      headers: table.headers,
+      mapping: input.mapping,
+      dateOrders: input.dateOrders,
+      nameFrom: input.nameFrom,
+      stageOf: () => null,
+    });
+    let rows = 0;
+    let valid = 0;
+    const errors: RowError[] = [];
+    for await (const raw of table.rows) {
+      rows++;
+      const r = normalise(raw);
+      if (r.ok) valid++;
+      else for (const e of r.errors) if (errors.length < 10) errors.push(e);
+    }
+    return { rows, valid, errors };
+  } finally {
+    await table.close();
+  }
 }
 
 function renameStage(r: { stage: StageValueReport['proposed']; decided_by: StageValueReport['decided_by'] }) {
@@ -309,6 +370,7 @@ function collectWarnings(w: {
   entity: ImportEntityType;
   accountsExist: boolean;
   errorRows: number;
+  validRows: number;
   formulas: number;
   duplicates: number;
   stageValues: StageValueReport[];
@@ -326,7 +388,11 @@ function collectWarnings(w: {
       `importing ${w.entity} before any accounts exist: they will not be linked to accounts until an accounts file is imported (links are inferred then)`,
     );
   }
-  if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
+  if (w.errorRows > 0 && w.validRows === 0) {
+    out.push(
+      `every row has errors: nothing would be imported (fix the mapping or the file; confirming is refused)`,
+    );
+  } else if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
   if (w.formulas > 0) {
     out.push(
       `${w.formulas} cells contain spreadsheet formulas; they are imported as text and never evaluated`,
