@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'replayed'
   | 'forbidden'
   | 'payload_too_large'
+  | 'unprocessable'
   | 'upstream_error'
   | 'rate_limited'
   | 'internal';
@@ -29,6 +30,13 @@ export class AppError extends Error {
 export class ValidationError extends AppError {
   constructor(message: string, details?: unknown) {
     super('validation_error', message, details);
+  }
+}
+
+/** Well-formed and valid, but nothing could come of it (an import whose every row fails). */
+export class UnprocessableError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('unprocessable', message, details);
   }
 }
 

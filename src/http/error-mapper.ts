@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   gone: 410,
   conflict: 409,
   payload_too_large: 413,
+  unprocessable: 422,
   rate_limited: 429,
   internal: 500,
   upstream_error: 502,

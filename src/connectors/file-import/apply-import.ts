@@ -16,7 +16,7 @@ import { type RelinkCounts, relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
-import { createRowNormaliser, IMPORT_SOURCE } from './row-normaliser.ts';
+import { createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { openTable, type TableLimits } from './table-reader.ts';
 import { openStagedWriter, type StagedChunk, type StagedWriter } from './staged-write.ts';
 import { removeTempFile } from './temp-files.ts';
@@ -35,6 +35,23 @@ export interface ApplyCounts {
   skipped: number;
   errored: number;
   deleted: number;
+}
+
+// Row errors a failed batch keeps as its reasons.
+const KEPT_ERRORS = 20;
+
+/** No row of the file could be imported: the batch fails with the rows' own reasons, nothing is written. */
+class NothingImportedError extends Error {
+  constructor(
+    readonly counts: ApplyCounts,
+    readonly errors: RowError[],
+  ) {
+    const first = errors[0];
+    super(
+      `no row could be imported: all ${counts.rows} rows have errors` +
+        (first ? ` (e.g. row ${first.row}${first.column ? `, ${first.column}` : ''}: ${first.message})` : ''),
+    );
+  }
 }
 
 /** In-memory progress for the embedded backend, whose single session cannot write while the apply runs. */
@@ -65,7 +82,8 @@ export async function applyImportBatch(
       // that lands during the apply is caught by the status check of the final update.
       const locked = await getBatch(tx, workspaceId, batchId);
       requireStatus(locked, ['confirmed'], 'apply');
-      const { counts, result } = await writeBatch(tx, limits, workspaceId, locked, report);
+      const { counts, result, errors } = await writeBatch(tx, limits, workspaceId, locked, report);
+      if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
       const connectionId = await recordConnection(tx, workspaceId, locked, counts);
       // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
       result.sync_log_id = await recordImportRun(tx, workspaceId, {
@@ -89,13 +107,22 @@ export async function applyImportBatch(
     await refreshStatistics(db, importedTables(batch.entity_type, applied.counts, applied.result), log);
     await runImportChain({ db, log }, workspaceId, applied.syncLogId);
   } catch (err) {
-    log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
+    const nothing = err instanceof NothingImportedError;
+    if (nothing) log.warn({ workspaceId, batchId, counts: err.counts }, err.message);
+    else log.error({ err, workspaceId, batchId }, 'file import failed; nothing was written');
     await withWorkspace(db, workspaceId, (tx) =>
       tx.query(
         /* sql */ `UPDATE import_batches SET status = 'failed', error = $3::text, updated_at = now(),
+                     counts = coalesce($4::jsonb, counts), result = coalesce($5::jsonb, result),
                      progress = jsonb_build_object('phase', 'failed')
                    WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'confirmed'`,
-        [workspaceId, batchId, err instanceof Error ? err.message.slice(0, 1000) : String(err)],
+        [
+          workspaceId,
+          batchId,
+          err instanceof Error ? err.message.slice(0, 1000) : String(err),
+          nothing ? JSON.stringify(err.counts) : null,
+          nothing ? JSON.stringify({ errors: err.errors }) : null,
+        ],
       ),
     );
     await removeTempFile(batch.temp_path);
@@ -129,7 +156,7 @@ async function writeBatch(
   workspaceId: string,
   batch: ImportBatchRow,
   report: (p: Record<string, unknown>) => Promise<void>,
-): Promise<{ counts: ApplyCounts; result: Record<string, unknown> }> {
+): Promise<{ counts: ApplyCounts; result: Record<string, unknown>; errors: RowError[] }> {
   if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
   const entity = batch.entity_type;
   const stages = await loadStageResolver(tx, workspaceId);
@@ -139,6 +166,7 @@ async function writeBatch(
     headers: table.headers,
     mapping: batch.column_mapping,
     dateOrders: (batch.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
+    nameFrom: (batch.classification.name_from ?? null) as string[] | null,
     stageOf: (raw) => stages.resolve(raw).stage,
   });
   const counts: ApplyCounts = {
@@ -167,6 +195,7 @@ async function writeBatch(
     entityType: entity,
     strategy: batch.strategy ?? 'merge',
   });
+  const errors: RowError[] = [];
   let chunk = writer.chunk();
   // The database writes one chunk while this process parses the next (one connection, two CPUs busy).
   let writing: Promise<void> = Promise.resolve();
@@ -184,8 +213,10 @@ async function writeBatch(
     for await (const raw of table.rows) {
       counts.rows++;
       const r = normalise(raw);
-      if (!r.ok) counts.errored++;
-      else chunk.add(r.key, r.record);
+      if (!r.ok) {
+        counts.errored++;
+        for (const e of r.errors) if (errors.length < KEPT_ERRORS) errors.push(e);
+      } else chunk.add(r.key, r.record);
       if (chunk.added >= CHUNK) await flush();
       // Parsed rows arrive as microtasks, which starve I/O callbacks: without a turn of the event loop now
       // and then, the chunk being written waits on this loop to feed its COPY and read its results.
@@ -209,8 +240,14 @@ async function writeBatch(
   if (entity === 'deals') {
     result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt);
   }
-  result.relink = await relinkAll(tx, workspaceId, batch.id);
-  return { counts, result };
+  const relink = await relinkAll(tx, workspaceId, batch.id);
+  result.relink = relink;
+  // Whether a rollback of an earlier batch must wait for this one (rows captured unchanged do not count).
+  result.wrote =
+    counts.inserted + counts.updated + counts.deleted > 0 ||
+    Object.values(relink).some((n) => n > 0) ||
+    Object.keys((result.stage_transitions ?? {}) as object).length > 0;
+  return { counts, result, errors };
 }
 
 async function writeChunk(writer: StagedWriter, chunk: StagedChunk, counts: ApplyCounts): Promise<void> {

@@ -23,12 +23,14 @@ const FREE_MAIL = [
   'web.de',
 ];
 
+// MATERIALIZED: each index is aggregated once and hash-joined; inlined, the planner may re-aggregate the
+// account name index once per deal (deals × accounts: 3.2 s of a 4.3 s apply at 8,800 × 85).
 const ACCOUNT_KEYS = /* sql */ `
-  by_name AS (
+  by_name AS MATERIALIZED (
     SELECT pandora_company_key(name) AS k, (array_agg(id))[1] AS account_id
     FROM accounts WHERE workspace_id = $1::uuid AND pandora_company_key(name) IS NOT NULL
     GROUP BY 1 HAVING count(*) = 1),
-  by_domain AS (
+  by_domain AS MATERIALIZED (
     SELECT regexp_replace(lower(domain), '^www\\.', '') AS d, (array_agg(id))[1] AS account_id
     FROM accounts WHERE workspace_id = $1::uuid AND domain IS NOT NULL AND domain <> ''
     GROUP BY 1 HAVING count(*) = 1)`;

@@ -5,10 +5,15 @@
  */
 import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
-import { ValidationError } from '../../errors.ts';
+import { UnprocessableError, ValidationError } from '../../errors.ts';
 import { buildAccountIndex } from './account-index.ts';
-import { type ColumnSample, type MappingProposal, proposeMapping } from './column-mapping.ts';
-import type { ImportEntityType } from './import-fields.ts';
+import {
+  type ColumnSample,
+  type MappingProposal,
+  normaliseHeader,
+  proposeMapping,
+} from './column-mapping.ts';
+import { IMPORT_ENTITY_TYPES, type ImportEntityType, REQUIRED_ANY } from './import-fields.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import {
   classifyUnknownStages,
@@ -36,6 +41,13 @@ export interface PreviewInput {
   /** A proposal refined beforehand (column-refinement.ts); the heuristic mapper's otherwise. */
   proposal?: MappingProposal;
   stageClassifier: StageValueClassifier;
+  /** The columns a deal's name is made from when none holds it; undefined: proposed here. */
+  nameFrom?: string[] | null;
+}
+
+export interface ProposedName {
+  columns: string[];
+  example: string | null;
 }
 
 export interface Preview {
@@ -61,10 +73,13 @@ export interface Preview {
     existing_matches: number;
     duplicate_keys_in_file: number;
     existing_records: number;
+    new_records: number;
     recommended_strategy: ImportStrategy;
     reason: string;
   };
   account_matches: number | null;
+  /** Deals with no name column: the columns their names are made from, and the first such name. */
+  proposed_name: ProposedName | null;
   warnings: string[];
 }
 
@@ -109,10 +124,14 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
     const stages = await loadStageResolver(q, workspaceId);
+    const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
+    requireEntityColumns(entity, mapping, nameFrom, input.entityHint !== undefined);
+    let nameExample: string | null = null;
     const normalise = createRowNormaliser({
       entity,
       headers: table.headers,
       mapping,
+      nameFrom,
       dateOrders,
       stageOf: (raw) => stages.resolve(raw).stage,
     });
@@ -158,6 +177,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         return;
       }
       valid++;
+      if (nameFrom && nameExample === null) nameExample = String(r.record.name ?? '') || null;
       if (shown.length < SHOWN_ROWS) {
         const { source_data: _raw, ...rest } = r.record;
         shown.push({ row: r.row, ...rest });
@@ -190,10 +210,12 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       entity,
       accountsExist: accountIndex ? accountIndex.size > 0 : true,
       errorRows,
+      validRows: valid,
       formulas,
       duplicates,
       stageValues,
       mapping,
+      nameFrom,
     });
     return {
       format: table.format,
@@ -203,7 +225,9 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       sheet: table.sheet,
       headers: table.headers,
       entity_type: entity,
-      entity_confidence: proposal.entity_confidence,
+      // How sure the columns make us, times the share of rows that would import: a file whose rows all fail
+      // is no confident anything.
+      entity_confidence: +(proposal.entity_confidence * (valid / Math.max(1, rowCount))).toFixed(2),
       mapping: proposal.columns.map((c) =>
         input.mapping && c.header in input.mapping ? { ...c, field: input.mapping[c.header] ?? null } : c,
       ),
@@ -220,11 +244,92 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         existing_matches: existingMatches,
         duplicate_keys_in_file: duplicates,
         existing_records: existingRecords,
+        new_records: valid - duplicates - existingMatches,
         ...recommend(entity, valid - duplicates, existingMatches, existingRecords),
       },
       account_matches: accountIndex ? accountMatches : null,
+      proposed_name: nameFrom ? { columns: nameFrom, example: nameExample } : null,
       warnings,
     };
+  } finally {
+    await table.close();
+  }
+}
+
+const PRODUCT_HEADER = /\b(product|products|item|sku|plan|service|offering|package|edition)\b/;
+
+/**
+ * A deal needs a name; when no column holds one, the names are made from the account and product columns
+ * (the way a rep names a deal), else from the id. Identity stays with the id: this is only what people read.
+ */
+export function proposeNameColumns(
+  entity: ImportEntityType,
+  mapping: Readonly<Record<string, string | null>>,
+): string[] | null {
+  if (entity !== 'deals') return null;
+  const headers = Object.keys(mapping);
+  if (headers.some((h) => mapping[h] === 'name')) return null;
+  const account = headers.find((h) => mapping[h] === 'account_name');
+  const product = headers.find((h) => mapping[h] === null && PRODUCT_HEADER.test(normaliseHeader(h)));
+  const id = headers.find((h) => mapping[h] === 'external_id');
+  if (account && product) return [account, product];
+  if (id) return [id];
+  // A product column alone is a product list, not deals: no name is made up for it.
+  return account ? [account] : null;
+}
+
+/**
+ * Refuses a file none of whose columns can give the detected entity its required field (a product list,
+ * a price sheet): nothing in it would import, whatever the user confirms.
+ */
+function requireEntityColumns(
+  entity: ImportEntityType,
+  mapping: Readonly<Record<string, string | null>>,
+  nameFrom: string[] | null,
+  hinted: boolean,
+): void {
+  const mapped = new Set(Object.values(mapping).filter((f): f is string => f !== null));
+  if (nameFrom) mapped.add('name');
+  const required = REQUIRED_ANY[entity];
+  if (required.some((f) => mapped.has(f))) return;
+  const needs = IMPORT_ENTITY_TYPES.map((e) => `${e} (${REQUIRED_ANY[e].join(' or ')})`).join(', ');
+  throw new UnprocessableError(
+    hinted
+      ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}`
+      : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}`,
+  );
+}
+
+/** Rows a mapping would import, from one streamed pass (a confirm that changes the mapping re-counts). */
+export async function countImportableRows(input: {
+  path: string;
+  limits: TableLimits;
+  sheet: string | null;
+  entity: ImportEntityType;
+  mapping: Readonly<Record<string, string | null>>;
+  dateOrders: Readonly<Record<string, DateOrder>>;
+  nameFrom: string[] | null;
+}): Promise<{ rows: number; valid: number; errors: RowError[] }> {
+  const table = await openTable(input.path, input.limits, input.sheet);
+  try {
+    const normalise = createRowNormaliser({
+      entity: input.entity,
+      headers: table.headers,
+      mapping: input.mapping,
+      dateOrders: input.dateOrders,
+      nameFrom: input.nameFrom,
+      stageOf: () => null,
+    });
+    let rows = 0;
+    let valid = 0;
+    const errors: RowError[] = [];
+    for await (const raw of table.rows) {
+      rows++;
+      const r = normalise(raw);
+      if (r.ok) valid++;
+      else for (const e of r.errors) if (errors.length < 10) errors.push(e);
+    }
+    return { rows, valid, errors };
   } finally {
     await table.close();
   }
@@ -249,32 +354,45 @@ function recommend(
           : `none of the ${distinct} rows match the ${existing} existing imported ${entity} → append`,
     };
   }
-  const pct = Math.round((100 * matches) / Math.max(1, distinct));
+  // Rounded down: 8,797 of 8,800 is 99.9 %, never "100 %" while three records would be new.
+  const pct = Math.floor((1000 * matches) / Math.max(1, distinct)) / 10;
+  const share = `${matches} of ${distinct} records in the file (${pct} %) match existing ${entity}, ${distinct - matches} would be new`;
   if (matches >= existing * 0.95 && pct >= 80) {
     return {
       recommended_strategy: 'replace',
-      reason: `${pct} % of rows match existing ${entity} and the file covers all ${existing} of them → replace`,
+      reason: `${share}; the file covers ${matches} of the ${existing} → replace`,
     };
   }
-  return { recommended_strategy: 'merge', reason: `${pct} % of rows match existing ${entity} → merge` };
+  return { recommended_strategy: 'merge', reason: `${share} → merge` };
 }
 
 function collectWarnings(w: {
   entity: ImportEntityType;
   accountsExist: boolean;
   errorRows: number;
+  validRows: number;
   formulas: number;
   duplicates: number;
   stageValues: StageValueReport[];
   mapping: Record<string, string | null>;
+  nameFrom: string[] | null;
 }): string[] {
   const out: string[] = [];
+  if (w.nameFrom) {
+    out.push(
+      `no column holds the deal name: names are made from ${w.nameFrom.join(' + ')} (set name_from in the confirm body to choose other columns)`,
+    );
+  }
   if ((w.entity === 'contacts' || w.entity === 'deals') && !w.accountsExist) {
     out.push(
       `importing ${w.entity} before any accounts exist: they will not be linked to accounts until an accounts file is imported (links are inferred then)`,
     );
   }
-  if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
+  if (w.errorRows > 0 && w.validRows === 0) {
+    out.push(
+      `every row has errors: nothing would be imported (fix the mapping or the file; confirming is refused)`,
+    );
+  } else if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
   if (w.formulas > 0) {
     out.push(
       `${w.formulas} cells contain spreadsheet formulas; they are imported as text and never evaluated`,

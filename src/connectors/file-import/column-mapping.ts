@@ -102,6 +102,40 @@ function entityScores(columns: readonly ColumnSample[], fileName: string): Recor
   return scores;
 }
 
+// A header that names an identifier: "Opportunity ID", "deal_key", "Account Number", "Ref #".
+const ID_HEADER = /(^| )(id|key|number|no|nr|num|ref|reference|code)$/;
+const NOT_AN_ID = /\b(phone|fax|mobile|tel|telephone|zip|postal|vat|tax)\b/;
+// Identifiers of another record (the deal's account, its owner) are references, never the row's identity.
+const FOREIGN_ID =
+  /^(account|company|organi[sz]ation|customer|client|contact|owner|user|rep|agent|parent|pipeline|stage|product)\b/;
+const ID_MAX_LENGTH = 64;
+// Above every header-synonym score, so an id column never ends up as the name (the key would become name + account).
+const ID_CONFIDENCE = 0.97;
+
+/**
+ * An id-like column: its header names an id, key or number, and its sample values are all present, unique,
+ * short and without spaces. Returns a preference (higher is better), or 0 when it is not id-like.
+ */
+export function idLikeScore(column: ColumnSample, entity: ImportEntityType): number {
+  const h = normaliseHeader(column.header);
+  if (!(ID_HEADER.test(h) || column.header.includes('#')) || NOT_AN_ID.test(h)) return 0;
+  const values = column.values.map(cellText);
+  if (values.length === 0 || values.some((v) => v === '' || v.length > ID_MAX_LENGTH || /\s/.test(v)))
+    return 0;
+  if (new Set(values).size !== values.length) return 0;
+  if (FOREIGN_ID.test(h) && !h.startsWith(entity.replace(/s$/, ''))) return 0.5;
+  const own = new RegExp(`^(${entity.replace(/s$/, '')}|${ENTITY_WORDS[entity]})\\b`).test(h) ? 1 : 0;
+  return 2 + own;
+}
+
+const ENTITY_WORDS: Record<ImportEntityType, string> = {
+  accounts: 'company|organi[sz]ation',
+  contacts: 'person|people',
+  deals: 'opportunity|opp',
+  activities: 'event|note',
+  leads: 'prospect',
+};
+
 export function proposeMapping(
   columns: readonly ColumnSample[],
   fileName: string,
@@ -131,6 +165,14 @@ export function proposeMapping(
         candidates.push({ col, field: field.name, confidence: +(0.5 * v).toFixed(2), reason: 'values' });
     }
   });
+  // The best id-like column is the record's identity; lesser ones stay ordinary columns.
+  const idColumn = columns
+    .map((c, col) => ({ col, score: idLikeScore(c, entity) }))
+    .filter((c) => c.score >= 2)
+    .sort((a, b) => b.score - a.score || a.col - b.col)[0];
+  if (idColumn) {
+    candidates.push({ col: idColumn.col, field: 'external_id', confidence: ID_CONFIDENCE, reason: 'values' });
+  }
   candidates.sort((a, b) => b.confidence - a.confidence);
   const taken = new Set<string>();
   const chosen = new Map<number, (typeof candidates)[number]>();

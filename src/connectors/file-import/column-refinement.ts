@@ -44,7 +44,8 @@ export async function refineColumnMapping(
   ];
   const items = unsure.map(({ c, i }) => ({
     id: String(i),
-    text: `column: ${c.header}; sample values: ${columns[i]!.values.map(cellText)
+    // No field words of our own in the text: the offline rules match keywords anywhere in it ("values" hit "value").
+    text: `${c.header} — e.g. ${columns[i]!.values.map(cellText)
       .filter((v) => v !== '')
       .slice(0, SAMPLE_VALUES)
       .join(' | ')}`,

@@ -1,8 +1,9 @@
 /**
  * Rollback: the workspace back to exactly its state before a batch, set-based from import_batch_changes:
  * stage history the batch wrote is removed, deleted rows are re-inserted, updated rows get their previous
- * image back (updated_at included), inserted rows are deleted. Only the latest applied batch can
- * be rolled back, so no later import's writes are overwritten.
+ * image back (updated_at included), inserted rows are deleted. Only the latest applied batch that wrote
+ * something can be rolled back, so no later import's writes are overwritten; a later batch that wrote
+ * nothing (every row unchanged) is no reason to refuse.
  */
 import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
@@ -21,6 +22,7 @@ export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: 
     /* sql */ `SELECT l.id FROM import_batches l
                JOIN import_batches b ON b.workspace_id = l.workspace_id AND b.id = $2::uuid
                WHERE l.workspace_id = $1::uuid AND l.status = 'applied' AND l.id <> b.id AND l.applied_at >= b.applied_at
+                 AND coalesce((l.result ->> 'wrote')::boolean, true)
                ORDER BY l.applied_at DESC LIMIT 1`,
     [workspaceId, batchId],
   );

@@ -1,7 +1,7 @@
 /**
  * One file row → one entity row for the bulk upsert (source 'csv_import'), or row-level errors. The
  * source_id is the mapped external id, else a natural key (email, domain, name…) so a re-upload of the
- * same records matches them. Unmapped columns go to custom_fields; the raw row to source_data.
+ * same records matches them; a deal's key never involves its account. Unmapped columns go to custom_fields; the raw row to source_data.
  */
 import { createHash } from 'node:crypto';
 import type { StageNormalized } from '../../compute/stage-normalisation.ts';
@@ -32,6 +32,8 @@ export interface NormaliserSetup {
   headers: readonly string[];
   mapping: ColumnMapping;
   dateOrders: Readonly<Record<string, DateOrder>>;
+  /** With no column mapped to the name: the columns whose values make it ("Acme — GTX Pro"). */
+  nameFrom?: readonly string[] | null;
   /** Raw stage → normalised stage (stored mappings first, then the rules or the classifier). */
   stageOf(raw: string): StageNormalized | null;
 }
@@ -146,6 +148,10 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       }
     }
     splitFullName(refs, record, setup.entity);
+    if (record.name === undefined && setup.nameFrom && setup.nameFrom.length > 0) {
+      const made = composeName(setup.nameFrom, values);
+      if (made !== '') record.name = made;
+    }
     if (!required.some((r) => record[r] !== undefined || refs[r] !== undefined)) {
       errors.push({
         row: raw.row,
@@ -177,6 +183,15 @@ function splitFullName(refs: Record<string, unknown>, record: UpsertRow, entity:
   const parts = full.split(/\s+/);
   record.first_name = parts.length > 1 ? parts.slice(0, -1).join(' ') : null;
   record.last_name = parts.at(-1) ?? null;
+}
+
+export const NAME_SEPARATOR = ' — ';
+
+export function composeName(headers: readonly string[], values: Readonly<Record<string, string>>): string {
+  return headers
+    .map((h) => values[h] ?? '')
+    .filter((v) => v !== '')
+    .join(NAME_SEPARATOR);
 }
 
 function applyDealRules(record: UpsertRow, setup: NormaliserSetup, currency: string | null) {
@@ -224,7 +239,8 @@ function naturalKey(
       if (record.email) return `email:${record.email}`;
       return `name:${lower(record.first_name)} ${lower(record.last_name)}|${companyKey(String(refs.account_name ?? record.company ?? '')) ?? ''}`;
     case 'deals':
-      return `name:${lower(record.name)}|${companyKey(String(refs.account_name ?? '')) ?? refs.account_domain ?? ''}`;
+      // Never the account: a deal that gains an account in a later export is still the same deal.
+      return `name:${lower(record.name)}`;
     default:
       return `hash:${createHash('sha1').update(JSON.stringify(values)).digest('hex')}`;
   }

@@ -130,8 +130,17 @@ async function openCsv(
   };
 }
 
-function shapeRow(n: number, values: Cell[], width: number): RawRow {
+/**
+ * A row fitted to the header's width. `padShort`: a spreadsheet stores no cell for a blank one, so a row
+ * whose trailing cells are blank simply ends early; those are empty values, never a malformed row.
+ */
+function shapeRow(n: number, values: Cell[], width: number, padShort = false): RawRow {
   if (values.length === width) return { row: n, cells: values };
+  if (padShort && values.length < width) {
+    const cells = values.slice();
+    while (cells.length < width) cells.push(null);
+    return { row: n, cells };
+  }
   // Trailing empty cells are what many tools write; only real extra or missing values are errors.
   let end = values.length;
   while (end > width && (values[end - 1] === '' || values[end - 1] === null)) end--;
@@ -205,7 +214,7 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
       if (next.done) return;
       const r = next.value;
       if (r.cells.every((c) => c === null || c === '')) continue;
-      const shaped = shapeRow(r.row, r.cells, headers.length);
+      const shaped = shapeRow(r.row, r.cells, headers.length, true);
       yield r.formulas ? { ...shaped, formulas: r.formulas } : shaped;
     }
   }

@@ -5,7 +5,12 @@ import { applyStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
 import { liveProgress } from '../../connectors/file-import/apply-import.ts';
 import { relinkAll } from '../../connectors/file-import/association-inference.ts';
-import { buildPreview, type Preview, sampleColumns } from '../../connectors/file-import/build-preview.ts';
+import {
+  buildPreview,
+  countImportableRows,
+  type Preview,
+  sampleColumns,
+} from '../../connectors/file-import/build-preview.ts';
 import { proposeMapping } from '../../connectors/file-import/column-mapping.ts';
 import { needsRefinement, refineColumnMapping } from '../../connectors/file-import/column-refinement.ts';
 import { importLimits, startApply } from '../../connectors/file-import/file-import-jobs.ts';
@@ -24,7 +29,7 @@ import { IMPORT_SOURCE } from '../../connectors/file-import/row-normaliser.ts';
 import { rollbackBatch } from '../../connectors/file-import/rollback-import.ts';
 import { removeTempFile } from '../../connectors/file-import/temp-files.ts';
 import { receiveUpload } from '../../connectors/file-import/upload-intake.ts';
-import { ValidationError } from '../../errors.ts';
+import { UnprocessableError, ValidationError } from '../../errors.ts';
 import type { Principal } from '../auth.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import {
@@ -50,6 +55,8 @@ const confirmBody = z
     strategy: z.enum(['replace', 'merge', 'append']),
     mapping: z.record(z.string(), z.string().nullable()).optional(),
     stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
+    /** The columns deal names are made from when no column holds the name (null: none). */
+    name_from: z.array(z.string().min(1).max(200)).min(1).max(5).nullable().optional(),
   })
   .strict();
 
@@ -134,11 +141,14 @@ export function importRoutes(deps: AppDeps): Router {
   r.post('/import/:batchId/confirm', async (req, res) => {
     const { batchId } = parseInput(batchPath, req.params, 'path');
     const body = parseInput(confirmBody, req.body, 'body');
+    await requireImportableRows(deps, res, batchId, body);
     const batch = await inRequestWorkspace(deps, res, async (tx, ws) => {
       const b = await getBatch(tx, ws, batchId, { forUpdate: true });
       requireStatus(b, ['pending'], 'confirm');
       const mapping = { ...b.column_mapping, ...(body.mapping ?? {}) };
       checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
+      const classification =
+        body.name_from !== undefined ? { ...b.classification, name_from: body.name_from } : b.classification;
       // Stage decisions the classifier made or the user gave become stored mappings: next time they cost nothing.
       const preview = b.preview as unknown as Preview;
       const decided = new Map<string, string>();
@@ -158,9 +168,9 @@ export function importRoutes(deps: AppDeps): Router {
       }
       const { rows } = await tx.query<{ id: string }>(
         /* sql */ `UPDATE import_batches SET status = 'confirmed', strategy = $3::text, column_mapping = $4::jsonb,
-                     confirmed_at = now(), updated_at = now(), progress = '{"phase": "queued"}'
+                     classification = $5::jsonb, confirmed_at = now(), updated_at = now(), progress = '{"phase": "queued"}'
                    WHERE workspace_id = $1::uuid AND id = $2::uuid RETURNING id`,
-        [ws, batchId, body.strategy, JSON.stringify(mapping)],
+        [ws, batchId, body.strategy, JSON.stringify(mapping), JSON.stringify(classification)],
       );
       return getBatch(tx, ws, rows[0]!.id);
     });
@@ -211,6 +221,56 @@ export function importRoutes(deps: AppDeps): Router {
   return r;
 }
 
+/**
+ * A confirm whose rows would all fail is refused (422) before anything is queued: with the preview's
+ * mapping its count decides; a changed mapping or name is re-counted from the file (outside any
+ * transaction: a streamed pass over a large file must not hold the database).
+ */
+async function requireImportableRows(
+  deps: AppDeps,
+  res: Parameters<typeof inRequestWorkspace>[1],
+  batchId: string,
+  body: z.infer<typeof confirmBody>,
+): Promise<void> {
+  const b = await inRequestWorkspace(deps, res, (tx, ws) => getBatch(tx, ws, batchId));
+  if (b.status !== 'pending' || !b.temp_path) return; // the transaction's status check answers
+  for (const h of body.name_from ?? []) {
+    if (!(h in b.column_mapping))
+      throw new ValidationError(`name_from names a column the file does not have: "${h}"`);
+  }
+  const preview = b.preview as unknown as Preview;
+  const changed =
+    (body.mapping && Object.entries(body.mapping).some(([h, f]) => b.column_mapping[h] !== f)) ||
+    body.name_from !== undefined;
+  let counted = { rows: preview.row_count, valid: preview.valid_rows, errors: preview.errors ?? [] };
+  if (changed) {
+    checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
+    counted = await countImportableRows({
+      path: b.temp_path,
+      limits: importLimits(deps.config),
+      sheet: b.sheet,
+      entity: b.entity_type,
+      mapping: { ...b.column_mapping, ...(body.mapping ?? {}) },
+      dateOrders: (b.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
+      nameFrom:
+        body.name_from !== undefined
+          ? body.name_from
+          : ((b.classification.name_from ?? null) as string[] | null),
+    });
+  }
+  if (counted.valid === 0) {
+    const first = counted.errors[0];
+    throw new UnprocessableError(
+      `none of the ${counted.rows} rows would import` +
+        (first
+          ? ` (e.g. row ${first.row}${first.column ? `, ${first.column}` : ''}: ${first.message})`
+          : '') +
+        '; change the mapping or fix the file',
+      { errors: counted.errors.slice(0, 10) },
+    );
+  }
+}
+
 function withLiveProgress<T extends { id: string; progress: Record<string, unknown> }>(b: T): T {
   const live = liveProgress.get(b.id);
   return live ? { ...b, progress: live } : b;
@@ -223,6 +283,7 @@ function classificationOf(p: Preview): Record<string, unknown> {
     classifier: p.classifier,
     columns: p.mapping,
     date_orders: p.date_orders,
+    name_from: p.proposed_name?.columns ?? null,
   };
 }
 

@@ -35,7 +35,7 @@ describe('column mapping refinement on the classify tier', () => {
   test('with a model, unsure columns take its answers; sure ones are never asked about', async () => {
     fireworks.answer = (_system, user) => {
       // The model sees each unsure column as an item: answer by header.
-      const items = [...user.matchAll(/\{"id":"(\d+)","text":"column: ([^;]+);/g)];
+      const items = [...user.matchAll(/\{"id":"(\d+)","text":"([^"]+?) — e\.g\./g)];
       const pick: Record<string, string> = {
         'Bookings USD': 'amount',
         'Rep Mailbox': 'owner_email',
@@ -59,8 +59,8 @@ describe('column mapping refinement on the classify tier', () => {
     assert.equal(m['Widget Count']!.field, null);
     assert.equal(m.Stage!.reason, 'header');
     const asked = fireworks.requests.map((r) => JSON.stringify(r.body)).join('\n');
-    assert.ok(asked.includes('column: Bookings USD'), asked.slice(0, 2000));
-    assert.ok(!asked.includes('column: Stage'), 'a confidently mapped column is not sent');
+    assert.ok(asked.includes('Bookings USD — e.g.'), asked.slice(0, 2000));
+    assert.ok(!asked.includes('Stage — e.g.'), 'a confidently mapped column is not sent');
     // The refined mapping is what the batch stores and the sample rows use.
     assert.equal(up.body.batch.column_mapping['Bookings USD'], 'amount');
     assert.equal(preview.sample_rows[0].amount, 12000);

@@ -135,7 +135,10 @@ describe('file import over HTTP', () => {
     const up = await upload(app, ws, 'pipeline.csv', DEALS_V2);
     assert.equal(up.status, 201);
     assert.equal(up.body.preview.dedup.existing_matches, 2);
-    assert.match(up.body.preview.dedup.reason, /67 % of rows match existing deals/);
+    assert.match(
+      up.body.preview.dedup.reason,
+      /2 of 3 records in the file \(66.6 %\) match existing deals, 1 would be new/,
+    );
     const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
     assert.equal(done.body.batch.status, 'applied');
     assert.deepEqual(
