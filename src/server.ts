@@ -11,6 +11,7 @@ import { localCliToken, publishEndpoint } from './cli/live-server.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
+import { registerInsightWorker } from './insights/insight-runs.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -67,6 +68,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSyncWorkers({ ...deps, queue });
       await registerSkillRunWorker(queue, deps);
       await registerSkillScheduler(queue, deps);
+      await registerInsightWorker(queue, deps);
     }
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);

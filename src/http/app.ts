@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { linkerRoutes } from './routes/linker-routes.ts';
+import { insightRoutes } from './routes/insight-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { skillRoutes } from './routes/skill-routes.ts';
@@ -43,6 +44,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   conversationSourcesRoutes,
   linkerRoutes,
   importRoutes,
+  insightRoutes,
 ];
 
 function requestContext(deps: AppDeps) {

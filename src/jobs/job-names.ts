@@ -16,6 +16,8 @@ export const JOBS = {
   'skill-run': z.object({ workspace_id: uuid, skill_run_id: uuid }),
   /** Apply a confirmed file import batch (one transaction). */
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
+  /** Extract deal insights for a recorded insight run (src/insights). */
+  'insights-extract': z.object({ workspace_id: uuid, run_id: uuid }),
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -30,4 +32,5 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'skill-schedule-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-run': { retryLimit: 0, expireInSeconds: 3600 },
   'file-import-apply': { retryLimit: 0, expireInSeconds: 6 * 3600 },
+  'insights-extract': { retryLimit: 0, expireInSeconds: 6 * 3600 },
 };
