@@ -13,6 +13,8 @@ import { resolveAdminToken } from './http/admin-token.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
+import { registerInsightWorker } from './insights/insight-runs.ts';
+import { registerInsightsPostSyncStep } from './insights/insights-post-sync-step.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -63,6 +65,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       const admin = deps.adminToken;
       deps.adminToken = { ...admin, verify: (c) => admin.verify(c) || local.matches(c) };
     }
+    registerInsightsPostSyncStep(deps);
     const queue = openJobQueue(config, log);
     deps.queue = queue;
     await queue.start();
@@ -71,6 +74,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSkillRunWorker(queue, deps);
       await registerSkillScheduler(queue, deps);
       await registerWebhookDeliveryWorker(queue, deps);
+      await registerInsightWorker(queue, deps);
     }
     if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);
     await startFileImport({ ...deps, queue });

@@ -10,6 +10,7 @@ import { runGenerateCommand } from '../generator/generate-command.ts';
 import { rotateAdminToken } from '../http/admin-token.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
+import { insightCommands } from '../insights/insight-cli.ts';
 import { skillCommands } from '../skills/skill-cli.ts';
 import { createApiKey, revokeApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from '../workspaces/workspaces.ts';
@@ -195,5 +196,6 @@ export function pandoraCommands(config: () => Config): Command[] {
       },
     },
     ...skillCommands(config),
+    ...insightCommands(config),
   ];
 }

@@ -6,6 +6,12 @@
  */
 import type { Queryable } from '../db/db.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
+import {
+  INSIGHT_FACTS_CTES,
+  INSIGHT_FLAGS,
+  INSIGHT_POINTS,
+  INSIGHT_REASONS,
+} from '../insights/insight-risk-sql.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
 export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decision', 'negotiation'] as const;
@@ -25,6 +31,10 @@ WITH cfg AS (
     (c->'risk_weights'->>'stage_regression')::numeric     AS w_regress,
     (c->'risk_weights'->>'amount_changed')::numeric       AS w_amount,
     (c->'risk_weights'->>'stuck_in_stage')::numeric       AS w_stuck,
+    (c->'risk_weights'->>'competitor_named')::numeric     AS w_competitor,
+    (c->'risk_weights'->>'no_next_step_after_last_call')::numeric AS w_call_next,
+    (c->'risk_weights'->>'budget_objection')::numeric     AS w_budget_obj,
+    (c->'risk_weights'->>'timeline_after_close_date')::numeric AS w_late,
     (c->'risk_thresholds'->>'slip_count')::numeric        AS t_slips,
     (c->'risk_thresholds'->>'inactive_days')::numeric     AS t_idle,
     (c->'risk_thresholds'->>'amount_change_pct')::numeric AS t_amount_pct,
@@ -116,6 +126,7 @@ history AS (
   WHERE h.workspace_id = $1::uuid
   GROUP BY h.deal_id
 ),
+${INSIGHT_FACTS_CTES},
 facts AS MATERIALIZED (
   SELECT d.id, d.is_closed, d.stage_normalized AS stage, d.amount, d.close_date, d.next_step,
          coalesce(d.amount_baseline, d.amount) AS baseline,
@@ -134,7 +145,9 @@ facts AS MATERIALIZED (
               WHEN sa.median_days IS NOT NULL THEN 'won_deals_stage' ELSE 'default' END AS stage_basis,
          coalesce(sp.stuck_days, cfg.t_stuck_default) AS stuck_threshold,
          CASE WHEN sp.stuck_days IS NULL THEN 'default' ELSE 'won_deals_percentile' END AS stuck_basis,
-         coalesce(cc.median_days, ca.median_days) AS cycle_median
+         coalesce(cc.median_days, ca.median_days) AS cycle_median,
+         ins.competitor_id, ins.competitor_name, ins.budget_objection_id, ins.timeline_id, ins.timeline_date,
+         lc.last_call_id, lc.last_call_has_next_step
   FROM deals d
   CROSS JOIN cfg
   LEFT JOIN touches t ON t.deal_id = d.id
@@ -146,6 +159,8 @@ facts AS MATERIALIZED (
   LEFT JOIN stage_stats sp ON sp.stage = d.stage_normalized AND sp.band = -1
   LEFT JOIN cycle_stats cc ON cc.band = ${BAND('d.amount_base')} AND cc.n >= cfg.v_min_n
   LEFT JOIN cycle_stats ca ON ca.band = -1
+  LEFT JOIN insight_facts ins ON ins.deal_id = d.id
+  LEFT JOIN last_calls lc ON lc.deal_id = d.id
   WHERE d.workspace_id = $1::uuid
 ),
 flags AS (
@@ -158,7 +173,8 @@ flags AS (
     (NOT f.is_closed AND f.regressions > 0) AS r_regress,
     (NOT f.is_closed AND f.baseline > 0 AND f.amount IS NOT NULL
        AND abs(f.amount - f.baseline) * 100 / f.baseline >= cfg.t_amount_pct) AS r_amount,
-    (NOT f.is_closed AND f.stage IS NOT NULL AND f.days_in_stage > f.stuck_threshold) AS r_stuck
+    (NOT f.is_closed AND f.stage IS NOT NULL AND f.days_in_stage > f.stuck_threshold) AS r_stuck,
+    ${INSIGHT_FLAGS}
   FROM facts f CROSS JOIN cfg
 ),
 scored AS MATERIALIZED (
@@ -176,7 +192,8 @@ scored AS MATERIALIZED (
         CASE WHEN g.r_past THEN cfg.w_past ELSE 0 END + CASE WHEN g.r_slip THEN cfg.w_slip ELSE 0 END
       + CASE WHEN g.r_idle THEN cfg.w_idle ELSE 0 END + CASE WHEN g.r_single THEN cfg.w_single ELSE 0 END
       + CASE WHEN g.r_next THEN cfg.w_next ELSE 0 END + CASE WHEN g.r_regress THEN cfg.w_regress ELSE 0 END
-      + CASE WHEN g.r_amount THEN cfg.w_amount ELSE 0 END + CASE WHEN g.r_stuck THEN cfg.w_stuck ELSE 0 END)::smallint END AS risk,
+      + CASE WHEN g.r_amount THEN cfg.w_amount ELSE 0 END + CASE WHEN g.r_stuck THEN cfg.w_stuck ELSE 0 END
+      + ${INSIGHT_POINTS})::smallint END AS risk,
     CASE WHEN g.is_closed THEN NULL ELSE to_jsonb(array_remove(ARRAY[
       CASE WHEN g.r_past THEN jsonb_build_object('rule', 'close_date_past', 'points', cfg.w_past,
         'close_date', g.close_date, 'days_past', $2::date - g.close_date, 'deal_id', g.id) END,
@@ -192,7 +209,8 @@ scored AS MATERIALIZED (
       CASE WHEN g.r_amount THEN jsonb_build_object('rule', 'amount_changed', 'points', cfg.w_amount,
         'from', g.baseline, 'to', g.amount, 'change_pct', round((g.amount - g.baseline) * 100 / g.baseline, 1), 'deal_id', g.id) END,
       CASE WHEN g.r_stuck THEN jsonb_build_object('rule', 'stuck_in_stage', 'points', cfg.w_stuck, 'stage', g.stage,
-        'days_in_stage', floor(g.days_in_stage), 'threshold_days', round(g.stuck_threshold::numeric, 1), 'basis', g.stuck_basis) END
+        'days_in_stage', floor(g.days_in_stage), 'threshold_days', round(g.stuck_threshold::numeric, 1), 'basis', g.stuck_basis) END,
+      ${INSIGHT_REASONS}
     ]::jsonb[], NULL)) END AS risk_reasons,
     round((100 * (1 - exp(-(g.decayed + g.participants * cfg.g_participant
       + g.senior * cfg.g_participant * (cfg.g_senior - 1)) / cfg.g_scale)))::numeric, 1) AS engagement,

@@ -15,6 +15,11 @@ export const DEFAULT_SCORING = Object.freeze({
     stage_regression: 15,
     amount_changed: 10,
     stuck_in_stage: 15,
+    // From deal insights (src/insights): each reason cites the insight row.
+    competitor_named: 10,
+    no_next_step_after_last_call: 10,
+    budget_objection: 10,
+    timeline_after_close_date: 15,
   }),
   risk_thresholds: Object.freeze({
     /** Slips of the close date above this count fire close_date_slipped. */

@@ -39,7 +39,10 @@ SELECT ${dealColumns}, d.source_data, d.deal_risk_reasons, d.velocity_reasons, d
      ORDER BY started_at DESC NULLS LAST, id LIMIT $3::int) x) AS conversations,
   (SELECT coalesce(jsonb_agg(x ORDER BY x.changed_at, x.id), '[]'::jsonb) FROM (
      SELECT id, from_stage, to_stage, from_stage_normalized, to_stage_normalized, changed_at, source
-     FROM deal_stage_history WHERE workspace_id = d.workspace_id AND deal_id = d.id) x) AS stage_history
+     FROM deal_stage_history WHERE workspace_id = d.workspace_id AND deal_id = d.id) x) AS stage_history,
+  (SELECT coalesce(jsonb_agg(x ORDER BY x.insight_type, x.created_at DESC, x.id), '[]'::jsonb) FROM (
+     SELECT id, insight_type, value, quote, speaker, speaker_role, conversation_id, confidence, extractor, created_at
+     FROM deal_insights WHERE workspace_id = d.workspace_id AND deal_id = d.id AND is_current) x) AS insights
 FROM deals d
 WHERE d.workspace_id = $1::uuid AND d.id = $2::uuid`;
 
@@ -51,6 +54,8 @@ export interface DealDetail extends ApiRecord {
   conversations: ApiRecord[];
   stage_history: ApiRecord[];
   reasons: ScoreReasons;
+  /** Current deal insights from its calls (src/insights). */
+  insights: ApiRecord[];
 }
 
 export async function getDealDetail(q: Queryable, workspaceId: string, dealId: string): Promise<DealDetail> {
@@ -81,5 +86,6 @@ export async function getDealDetail(q: Queryable, workspaceId: string, dealId: s
       },
       { deal, contacts, stageHistory, touches: row.touch_rows as ApiRecord[] },
     ),
+    insights: row.insights as ApiRecord[],
   };
 }

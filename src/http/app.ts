@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { linkerRoutes } from './routes/linker-routes.ts';
+import { insightRoutes } from './routes/insight-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
 import { inboundWebhookRoutes, type RawBodyRequest } from './routes/inbound-webhook-routes.ts';
 import { outputRoutes } from './routes/output-routes.ts';
@@ -47,6 +48,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   linkerRoutes,
   importRoutes,
   outputRoutes,
+  insightRoutes,
 ];
 
 /** express.json's verify hook: bounds the nesting, and keeps the raw bytes where a signature covers them. */

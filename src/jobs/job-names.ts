@@ -22,6 +22,8 @@ export const JOBS = {
   'table-maintenance': z.object({}),
   /** Apply a confirmed file import batch (one transaction). */
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
+  /** Extract deal insights for a recorded insight run (src/insights). */
+  'insights-extract': z.object({ workspace_id: uuid, run_id: uuid }),
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -40,4 +42,5 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'webhook-delivery': { retryLimit: 0, expireInSeconds: 300 },
   'webhook-delivery-sweep': { retryLimit: 0, expireInSeconds: 300 },
   'table-maintenance': { retryLimit: 0, expireInSeconds: 3600 },
+  'insights-extract': { retryLimit: 0, expireInSeconds: 6 * 3600 },
 };

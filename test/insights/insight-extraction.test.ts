@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { computeDealScores } from '../../src/compute/deal-scores.ts';
+import { resolveScoring } from '../../src/compute/scoring-config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createCredentialVault } from '../../src/connectors/credential-vault.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
-import { extractInsights, type InsightDeps } from '../../src/insights/extract-insights.ts';
+import { extractInsights } from '../../src/insights/extract-insights.ts';
 import { currentDealInsights, dealInsightHistory } from '../../src/insights/insight-store.ts';
+import { registerInsightsPostSyncStep } from '../../src/insights/insights-post-sync-step.ts';
 import { createLogger } from '../../src/logger.ts';
+import '../../src/sync/all-post-sync-steps.ts';
+import { type PostSyncResult, recordWrite, runPostSyncChain } from '../../src/sync/post-sync-chain.ts';
+import { unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
 import { type FakeLlmServer, startFakeLlmServer } from '../fakes/fake-llm-server.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 import { addCall, seedInsightWorld, setTranscript, transcriptOf } from './insight-seed.ts';
@@ -33,7 +39,7 @@ let t: TestDb;
 let fireworks: FakeLlmServer;
 const vault = createCredentialVault(randomBytes(32));
 
-function deps(withModel: boolean): InsightDeps {
+function deps(withModel: boolean) {
   const config = loadConfig({
     FIREWORKS_API_KEY: withModel ? 'fw_testkey0123456789abcdef' : undefined,
     PANDORA_FIREWORKS_BASE_URL: fireworks.url,
@@ -263,5 +269,71 @@ describe('deal insight extraction', () => {
     );
     assert.equal(old.length, 0);
     assert.equal(moved.length, 5);
+  });
+});
+
+describe('insights wired in', () => {
+  before(async () => {
+    t = await createTestDb();
+    fireworks = await startFakeLlmServer('fireworks');
+  });
+  after(async () => {
+    await fireworks.close();
+    await t.close();
+  });
+
+  test('the post-sync step extracts newly linked calls only, and deal_risk cites the insight rows', async () => {
+    const w = await seedInsightWorld(t.db);
+    const ws = w.workspaceId;
+    const d = deps(false);
+    registerInsightsPostSyncStep(d);
+    try {
+      await addCall(t.db, ws, {
+        sourceId: 'p1',
+        dealId: w.dealId,
+        startedAt: '2025-05-10T15:00:00Z',
+        transcript: transcriptOf([
+          ['b', 'We are also evaluating Clari for this.'],
+          ['b', 'My main concern is the price per seat.'],
+          ['b', 'We need this live by the end of next quarter.'],
+        ]),
+      });
+      // A recorder's sync that wrote one conversation: the chain runs the steps reacting to conversations.
+      const chain = async () => {
+        const syncLogId = await withWorkspace(t.db, ws, (tx) =>
+          recordWrite(tx, ws, {
+            connectorName: 'gong',
+            trigger: 'manual',
+            counts: { conversations: { inserted: 1 } },
+          }),
+        );
+        return runPostSyncChain({ db: t.db, log: d.log, workspaceId: ws, syncLogId });
+      };
+      const first: PostSyncResult[] = await chain();
+      const step = first.find((s) => s.name === 'deal-insights')!;
+      assert.equal(step.status, 'succeeded');
+      assert.equal(step.summary?.extracted, 1);
+      const again = await chain();
+      assert.equal(again.find((s) => s.name === 'deal-insights')!.summary?.extracted, 0);
+
+      await computeDealScores(t.db, ws, '2025-06-01', resolveScoring(undefined).config, 1);
+      const reasons = await withWorkspace(t.db, ws, async (tx) => {
+        const { rows } = await tx.query<{ deal_risk_reasons: Array<Record<string, unknown>> }>(
+          'SELECT deal_risk_reasons FROM deals WHERE workspace_id = $1 AND id = $2',
+          [ws, w.dealId],
+        );
+        return rows[0]!.deal_risk_reasons;
+      });
+      const current = await withWorkspace(t.db, ws, (tx) => currentDealInsights(tx, ws, w.dealId));
+      const idOf = (type: string) => current.find((r) => r.insight_type === type)!.id;
+      const rule = (name: string) => reasons.find((r) => r.rule === name);
+      assert.equal(rule('competitor_named')?.insight_id, idOf('competitors'));
+      assert.equal(rule('competitor_named')?.competitor, 'Clari');
+      assert.equal(rule('budget_objection')?.insight_id, idOf('objections'));
+      assert.equal(rule('timeline_after_close_date')?.insight_id, idOf('timeline'));
+      assert.ok(rule('no_next_step_after_last_call'));
+    } finally {
+      unregisterPostSyncStep('deal-insights');
+    }
   });
 });

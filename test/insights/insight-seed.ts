@@ -62,8 +62,9 @@ export async function addCall(
   return withWorkspace(db, ws, async (tx) => {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO conversations (workspace_id, source, source_id, title, started_at, participants, deal_id, is_internal,
-         transcript_status, transcript, transcript_fetched_at)
-       VALUES ($1, 'gong', $2, 'Call', $3::timestamptz, $4::jsonb, $5::uuid, $6, $7, $8::jsonb, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $3::timestamptz END)
+         transcript_status, transcript, transcript_fetched_at, link_method)
+       VALUES ($1, 'gong', $2, 'Call', $3::timestamptz, $4::jsonb, $5::uuid, $6, $7, $8::jsonb, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE $3::timestamptz END,
+         CASE WHEN $5::uuid IS NULL THEN NULL ELSE 'manual' END)
        RETURNING id`,
       [
         ws,

@@ -7,6 +7,7 @@ import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
+import { insightRouteDocs } from '../routes/insight-routes.ts';
 import { importRouteDocs } from '../routes/import-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
@@ -29,6 +30,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   importRouteDocs,
   outputRouteDocs,
   inboundWebhookRouteDocs,
+  insightRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
