@@ -52,6 +52,26 @@ export interface StageTransition {
   source: string;
 }
 
+/** The entities that keep rows the source deleted (deleted_at) or merged (merged_into_id). */
+export type SoftDeletableEntity = 'accounts' | 'contacts' | 'deals' | 'leads';
+
+/** A record the source deleted, known by id only (e.g. Salesforce queryAll with IsDeleted = true). */
+export interface SourceDeletion {
+  entity: SoftDeletableEntity;
+  source_id: string;
+  deleted_at: string;
+}
+
+/** A record the source merged into another (HubSpot hs_merged_object_ids, Salesforce MasterRecordId). */
+export interface SourceMerge {
+  entity: SoftDeletableEntity;
+  /** The record that no longer exists on its own. */
+  source_id: string;
+  /** The survivor. */
+  into_source_id: string;
+  merged_at: string;
+}
+
 /** Opaque, JSON-serialisable adapter state; persisted after every committed page. */
 export type SyncCursor = Readonly<Record<string, unknown>>;
 
@@ -60,6 +80,9 @@ export interface SyncPage {
   records?: Partial<Record<EntityName, NormalisedRecord[]>>;
   dealContacts?: DealContactLink[];
   stageTransitions?: StageTransition[];
+  /** Applied after the page's rows, so a survivor written in the same page resolves. */
+  deletions?: SourceDeletion[];
+  merges?: SourceMerge[];
   /** State to resume from after this page. The last page's cursor is the next incremental start. */
   cursor: SyncCursor;
   /** Shown on sync_log.progress, e.g. { phase: 'deals', fetched: 1200 }. */

@@ -24,6 +24,8 @@ function entity(table: string, columns: Record<string, ColumnType>): UpsertTable
 
 export const ENTITY_TABLES = {
   accounts: entity('accounts', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     name: 'text',
     domain: 'text',
     industry: 'text',
@@ -34,6 +36,8 @@ export const ENTITY_TABLES = {
     owner_email: 'text',
   }),
   contacts: entity('contacts', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     first_name: 'text',
     last_name: 'text',
     email: 'text',
@@ -46,6 +50,8 @@ export const ENTITY_TABLES = {
     account_id: 'uuid',
   }),
   deals: entity('deals', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     name: 'text',
     amount: 'numeric',
     currency: 'text',
@@ -131,6 +137,8 @@ export const ENTITY_TABLES = {
     deal_id: 'uuid',
   }),
   leads: entity('leads', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     first_name: 'text',
     last_name: 'text',
     email: 'text',

@@ -44,7 +44,7 @@ const SCORED_SQL = /* sql */ `
            rep.rep_email, ${repNameSql()} AS rep_name,
            coalesce(px.n_external, 0) AS external_participants, coalesce(px.top_seniority, 0) AS seniority_rank,
            (SELECT count(*) FROM deals d WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id
-               AND NOT d.is_closed)::int AS open_deals_at_account,
+               AND NOT d.is_closed AND d.deleted_at IS NULL)::int AS open_deals_at_account,
            (SELECT count(*) FROM contacts ct WHERE ct.workspace_id = $1::uuid
                AND ct.account_id = c.account_id)::int AS total_contacts_at_account,
            floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,

@@ -70,7 +70,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
   contact_hits AS MATERIALIZED (
     SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, ct.id AS contact_id, ct.account_id
       FROM ext e
-      JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email
+      JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email AND ct.deleted_at IS NULL
      ORDER BY e.conversation_id, e.ord, (ct.account_id IS NULL), ct.id
   ),
   email_account AS (
@@ -82,7 +82,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
     SELECT DISTINCT ON (domain) domain, account_id
       FROM (SELECT lower(regexp_replace(btrim(a.domain), '^([a-z]+://)?(www\\.)?|[/:].*$', '', 'gi')) AS domain,
                    a.id AS account_id, a.source_created_at
-              FROM accounts a WHERE a.workspace_id = $1::uuid AND a.domain IS NOT NULL) s
+              FROM accounts a WHERE a.workspace_id = $1::uuid AND a.domain IS NOT NULL AND a.deleted_at IS NULL) s
      WHERE domain <> '' AND domain <> ALL($2::text[])
      ORDER BY domain, source_created_at NULLS LAST, account_id
   ),
@@ -120,7 +120,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
            coalesce(d.account_id, a.id) AS account_id
       FROM crm_refs r
       LEFT JOIN deals d ON r.kind = 'deal' AND d.workspace_id = $1::uuid
-                       AND d.source = r.source AND d.source_id = r.source_id
+                       AND d.source = r.source AND d.source_id = r.source_id AND d.deleted_at IS NULL
       LEFT JOIN accounts a ON r.kind = 'account' AND a.workspace_id = $1::uuid
                           AND a.source = r.source AND a.source_id = r.source_id
      WHERE d.id IS NOT NULL OR a.id IS NOT NULL
@@ -149,6 +149,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
       JOIN contact_hits h ON h.conversation_id = b.id AND h.account_id = b.account_id
       JOIN deal_contacts dc ON dc.workspace_id = $1::uuid AND dc.contact_id = h.contact_id
       JOIN deals d ON d.workspace_id = $1::uuid AND d.id = dc.deal_id AND d.account_id = b.account_id
+                   AND d.deleted_at IS NULL
      WHERE b.account_method = 'email_match' AND ${FITS}
      GROUP BY b.id, d.id
   ),
@@ -175,7 +176,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
   inferred_deal AS (
     SELECT b.id AS conversation_id, min(d.id::text)::uuid AS deal_id
       FROM base b
-      JOIN deals d ON d.workspace_id = $1::uuid AND d.account_id = b.account_id
+      JOIN deals d ON d.workspace_id = $1::uuid AND d.account_id = b.account_id AND d.deleted_at IS NULL
      WHERE b.account_id IS NOT NULL AND ${FITS}
      GROUP BY b.id
     HAVING count(*) = 1 AND bool_and(NOT d.is_closed)

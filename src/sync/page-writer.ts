@@ -1,7 +1,7 @@
 /**
  * Writes one SyncPage inside the caller's tenant transaction: source-id references resolved to uuids,
  * entity rows through bulkUpsert (parents first), deal stage changes diffed into deal_stage_history,
- * deal↔contact links and source-reported stage transitions.
+ * deal↔contact links, source-reported stage transitions, and deletions and merges at the source.
  */
 import { addCounts, bulkUpsert, emptyCounts, type UpsertCounts, type UpsertRow } from '../db/bulk-upsert.ts';
 import type { Queryable } from '../db/db.ts';
@@ -11,6 +11,12 @@ import {
   ENTITY_TABLES,
   type EntityName,
 } from '../entities/entity-tables.ts';
+import {
+  applyMerges,
+  type DeletionCounts,
+  markDeleted,
+  releaseConversationsOfDeletedDeals,
+} from './source-deletions.ts';
 import {
   ENTITY_WRITE_ORDER,
   type NormalisedRecord,
@@ -113,6 +119,13 @@ export async function writePage(
     const rows = await resolveRefs(q, workspaceId, defaultSource, batch);
     const before = entity === 'deals' ? await dealsBefore(q, workspaceId, rows) : null;
     counts[entity] = await bulkUpsert(q, ENTITY_TABLES[entity], workspaceId, rows);
+    if (entity === 'deals') {
+      // Deals the source reports as deleted with their full record (HubSpot's archived list).
+      const deleted = rows.filter((r) => r.deleted_at).map((r) => String(r.source_id));
+      const released = await releaseConversationsOfDeletedDeals(q, workspaceId, defaultSource, deleted);
+      if (released > 0)
+        addDeletionCounts(counts, { deleted: 0, merged: 0, conversations_released: released });
+    }
     if (before) {
       const history = stageChanges(rows, before);
       if (history.length > 0) {
@@ -132,7 +145,19 @@ export async function writePage(
       await writeTransitions(q, workspaceId, defaultSource, page),
     );
   }
+  if (page.merges?.length)
+    addDeletionCounts(counts, await applyMerges(q, workspaceId, defaultSource, page.merges));
+  if (page.deletions?.length)
+    addDeletionCounts(counts, await markDeleted(q, workspaceId, defaultSource, page.deletions));
   return counts;
+}
+
+/** Deletion outcomes ride on the page counts as `updated` figures, beside the tables' own counts. */
+function addDeletionCounts(counts: PageCounts, d: DeletionCounts) {
+  for (const [key, n] of Object.entries(d)) {
+    if (n === 0) continue;
+    counts[key] = addCounts(counts[key] ?? emptyCounts(), { inserted: 0, updated: n, unchanged: 0 });
+  }
 }
 
 /** A stage that differs from the stored one is a transition seen between two syncs. */

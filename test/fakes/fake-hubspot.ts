@@ -349,3 +349,52 @@ export function makeHubspotDataset(n: number, opts: { engagements?: boolean } = 
     customProperties: { companies: ['tier__c'], deals: ['deal_score__c'] },
   };
 }
+
+/** Bumps a record's last-modified time, as any change in HubSpot does, so search finds it. */
+export function touchHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = data.objects[type].find((x) => x.id === id);
+  if (!o) throw new Error(`no ${type} ${id}`);
+  o.properties[modifiedProp(type)] = at;
+  o.updatedAt = at;
+  return o;
+}
+
+/** Deletes (archives) a record: it leaves the live list and search and appears in the archived list. */
+export function archiveHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = touchHubspot(data, type, id, at);
+  o.archived = true;
+  o.archivedAt = at;
+}
+
+export function restoreHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = touchHubspot(data, type, id, at);
+  o.archived = false;
+  delete o.archivedAt;
+}
+
+/**
+ * Merges `loserId` into `survivorId` as HubSpot does: the loser disappears from every list (it is neither
+ * live nor archived), the survivor lists it in hs_merged_object_ids and takes over its associations.
+ */
+export function mergeHubspot(
+  data: HubspotDataset,
+  type: HsObjectType,
+  loserId: string,
+  survivorId: string,
+  at: string,
+) {
+  const list = data.objects[type];
+  const loser = list.find((x) => x.id === loserId);
+  if (!loser) throw new Error(`no ${type} ${loserId}`);
+  data.objects[type] = list.filter((x) => x.id !== loserId);
+  const survivor = touchHubspot(data, type, survivorId, at);
+  const merged = survivor.properties.hs_merged_object_ids;
+  survivor.properties.hs_merged_object_ids = merged ? `${merged};${loserId}` : loserId;
+  for (const objects of Object.values(data.objects)) {
+    for (const o of objects) {
+      const ids = o.assoc[type];
+      if (ids?.includes(loserId))
+        o.assoc[type] = [...new Set(ids.map((x) => (x === loserId ? survivorId : x)))];
+    }
+  }
+}

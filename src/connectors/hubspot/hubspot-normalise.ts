@@ -25,6 +25,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'hubspot_owner_id',
     'createdate',
     'hs_lastmodifieddate',
+    'hs_merged_object_ids',
   ],
   contacts: [
     'firstname',
@@ -37,6 +38,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'associatedcompanyid',
     'createdate',
     'lastmodifieddate',
+    'hs_merged_object_ids',
   ],
   deals: [
     'dealname',
@@ -54,6 +56,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'hs_analytics_source',
     'dealtype',
     'createdate',
+    'hs_merged_object_ids',
     'hs_lastmodifieddate',
   ],
   calls: [
@@ -152,6 +155,20 @@ function time(v: string | null | undefined): string | null {
 }
 const dayOf = (t: string | null) => t?.slice(0, 10) ?? null;
 
+/** An archived record is deleted at the source (HubSpot keeps it restorable for 90 days). */
+const deletedAt = (r: HubspotRecord) =>
+  r.archived ? (time(r.archivedAt) ?? time(r.updatedAt) ?? new Date().toISOString()) : null;
+
+/** The records merged into this one: `hs_merged_object_ids` is a semicolon-separated id list. */
+export function mergedIds(r: HubspotRecord): string[] {
+  const raw = str(r.properties.hs_merged_object_ids);
+  if (!raw) return [];
+  return raw
+    .split(';')
+    .map((id) => id.trim())
+    .filter((id) => /^\d+$/.test(id) && id !== r.id);
+}
+
 function firstAssociated(r: HubspotRecord, key: string): string | null {
   return r.associations?.[key]?.results[0]?.id ?? null;
 }
@@ -216,6 +233,7 @@ export function normaliseRecord(
       return {
         record: {
           row: withCommon(object, r, lookups, {
+            deleted_at: deletedAt(r),
             name: str(p.name),
             domain: str(p.domain)?.toLowerCase() ?? null,
             industry: str(p.industry),
@@ -233,6 +251,7 @@ export function normaliseRecord(
       return {
         record: {
           row: withCommon(object, r, lookups, {
+            deleted_at: deletedAt(r),
             first_name: str(p.firstname),
             last_name: str(p.lastname),
             email: str(p.email)?.toLowerCase() ?? null,
@@ -322,6 +341,7 @@ function normaliseDeal(r: HubspotRecord, lookups: HubspotLookups) {
   const closeTime = time(p.closedate);
   const record: NormalisedRecord = {
     row: withCommon('deals', r, lookups, {
+      deleted_at: deletedAt(r),
       name: str(p.dealname),
       amount: num(p.amount),
       currency: str(p.deal_currency_code),

@@ -2,7 +2,8 @@
  * The Salesforce connector (REST + SOQL). Each object is queried ordered by SystemModstamp, so both the
  * incremental start and a resume after a crash are "SystemModstamp >= the last value committed"
  * (re-reading ties writes nothing), and no query locator has to outlive a run. Parents go first
- * (Account, Contact, Opportunity, Lead) so references and converted-lead keys resolve.
+ * (Account, Contact, Opportunity, Lead) so references and converted-lead keys resolve. Then QueryAll
+ * reads what was deleted since (IsDeleted = true; MasterRecordId names a merge's survivor) and marks it.
  */
 import { z } from 'zod';
 import type { EntityName } from '../../entities/entity-tables.ts';
@@ -11,6 +12,9 @@ import type {
   ConnectorContext,
   DealContactLink,
   NormalisedRecord,
+  SoftDeletableEntity,
+  SourceDeletion,
+  SourceMerge,
   StageTransition,
   SyncPage,
 } from '../adapter.ts';
@@ -20,6 +24,7 @@ import {
   DATA_PATH,
   fetchUserEmails,
   query,
+  queryAll,
   queryMore,
   type SfRecord,
 } from './salesforce-api.ts';
@@ -47,6 +52,29 @@ export const SF_OBJECTS = [
   'Event',
 ] as const;
 
+/** Objects whose deletions are read back with QueryAll, and the entity each marks. */
+const DELETABLE: Readonly<Record<string, SoftDeletableEntity>> = {
+  Account: 'accounts',
+  Contact: 'contacts',
+  Opportunity: 'deals',
+  Lead: 'leads',
+};
+/** Objects Salesforce can merge; a merged-away record carries its survivor in MasterRecordId. */
+const MERGEABLE = new Set(['Account', 'Contact', 'Lead']);
+
+/** What one phase of a sync reads: an object's live records, or the ones deleted from it. */
+interface SfPhase {
+  object: string;
+  kind: 'records' | 'deleted';
+  /** The cursor's watermark key. */
+  key: string;
+}
+
+export const SF_PHASES: readonly SfPhase[] = [
+  ...SF_OBJECTS.map((object) => ({ object, kind: 'records' as const, key: object })),
+  ...Object.keys(DELETABLE).map((object) => ({ object, kind: 'deleted' as const, key: `${object}:deleted` })),
+];
+
 interface SfCursor {
   phase: number;
   /** The greatest SystemModstamp committed in the current phase: where a resumed run restarts it. */
@@ -55,6 +83,40 @@ interface SfCursor {
   watermarks: Partial<Record<string, string>>;
   initial_done?: boolean;
   started_at?: string;
+}
+
+function phaseSoql(phase: SfPhase, lookups: SfLookups, since: string | undefined): string {
+  if (phase.kind === 'deleted') {
+    const fields = ['Id', 'SystemModstamp', ...(MERGEABLE.has(phase.object) ? ['MasterRecordId'] : [])];
+    return buildSoql(phase.object, fields, since, { conditions: ['IsDeleted = true'] });
+  }
+  return buildSoql(
+    phase.object,
+    [...SF_FIELDS[phase.object]!, ...(lookups.custom.get(phase.object) ?? [])],
+    since,
+  );
+}
+
+/** Deleted records as marks: a merge when Salesforce names the survivor, else a deletion. */
+function deletedPage(object: string, records: SfRecord[], resume: SfCursor): SyncPage {
+  const entity = DELETABLE[object]!;
+  const deletions: SourceDeletion[] = [];
+  const merges: SourceMerge[] = [];
+  for (const r of records) {
+    const at =
+      typeof r.SystemModstamp === 'string'
+        ? new Date(r.SystemModstamp.replace(/\+0000$/, 'Z')).toISOString()
+        : new Date().toISOString();
+    if (typeof r.MasterRecordId === 'string' && r.MasterRecordId)
+      merges.push({ entity, source_id: r.Id, into_source_id: r.MasterRecordId, merged_at: at });
+    else deletions.push({ entity, source_id: r.Id, deleted_at: at });
+  }
+  return {
+    ...(deletions.length ? { deletions } : {}),
+    ...(merges.length ? { merges } : {}),
+    cursor: structuredClone(resume) as unknown as Record<string, unknown>,
+    progress: { phase: `${object} deleted` },
+  };
 }
 
 async function loadLookups(ctx: ConnectorContext<SalesforceCredentials>): Promise<SfLookups> {
@@ -99,15 +161,15 @@ async function* syncSalesforce(
     initial_done: start.initial_done,
     started_at: start.started_at,
   };
-  if (cursor.phase >= SF_OBJECTS.length) Object.assign(cursor, { phase: 0, floor: undefined });
+  if (cursor.phase >= SF_PHASES.length) Object.assign(cursor, { phase: 0, floor: undefined });
   if (!incremental && cursor.phase === 0 && !cursor.floor) cursor.started_at = new Date().toISOString();
   const lookups = await loadLookups(ctx);
 
-  for (; cursor.phase < SF_OBJECTS.length; cursor.phase++, cursor.floor = undefined) {
-    const object = SF_OBJECTS[cursor.phase]!;
-    const since = cursor.floor ?? (incremental ? cursor.watermarks[object] : undefined);
-    const fields = [...SF_FIELDS[object]!, ...(lookups.custom.get(object) ?? [])];
-    let page = await query(ctx.http, buildSoql(object, fields, since));
+  for (; cursor.phase < SF_PHASES.length; cursor.phase++, cursor.floor = undefined) {
+    const phase = SF_PHASES[cursor.phase]!;
+    const since = cursor.floor ?? (incremental ? cursor.watermarks[phase.key] : undefined);
+    const soql = phaseSoql(phase, lookups, since);
+    let page = phase.kind === 'deleted' ? await queryAll(ctx.http, soql) : await query(ctx.http, soql);
     for (;;) {
       for (const r of page.records) {
         const stamp =
@@ -115,14 +177,16 @@ async function* syncSalesforce(
             ? new Date(r.SystemModstamp.replace(/\+0000$/, 'Z')).toISOString()
             : undefined;
         if (stamp && (!cursor.floor || stamp > cursor.floor)) cursor.floor = stamp;
-        if (stamp && (!cursor.watermarks[object] || stamp > cursor.watermarks[object]!))
-          cursor.watermarks[object] = stamp;
+        if (stamp && (!cursor.watermarks[phase.key] || stamp > cursor.watermarks[phase.key]!))
+          cursor.watermarks[phase.key] = stamp;
       }
       const last = page.done || !page.nextRecordsUrl;
       const resume: SfCursor = last
         ? { ...cursor, phase: cursor.phase + 1, floor: undefined }
         : { ...cursor };
-      yield toPage(object, page.records, lookups, resume);
+      yield phase.kind === 'deleted'
+        ? deletedPage(phase.object, page.records, resume)
+        : toPage(phase.object, page.records, lookups, resume);
       if (last) break;
       page = await queryMore(ctx.http, page.nextRecordsUrl!);
     }
