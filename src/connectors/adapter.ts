@@ -50,6 +50,19 @@ export interface StageTransition {
   changed_at: string;
   /** deal_stage_history.source, e.g. salesforce_history. */
   source: string;
+  from_stage_normalized?: string | null;
+  to_stage_normalized?: string | null;
+}
+
+/** A close-date or amount change the source recorded (values as text: a date, a number). */
+export interface DealFieldChange {
+  deal_source_id: string;
+  field: 'close_date' | 'amount';
+  old_value: string | null;
+  new_value: string | null;
+  changed_at: string;
+  /** deal_field_history.source, e.g. hubspot_history. */
+  source: string;
 }
 
 /** The entities that keep rows the source deleted (deleted_at) or merged (merged_into_id). */
@@ -80,6 +93,7 @@ export interface SyncPage {
   records?: Partial<Record<EntityName, NormalisedRecord[]>>;
   dealContacts?: DealContactLink[];
   stageTransitions?: StageTransition[];
+  dealFieldChanges?: DealFieldChange[];
   /** Applied after the page's rows, so a survivor written in the same page resolves. */
   deletions?: SourceDeletion[];
   merges?: SourceMerge[];

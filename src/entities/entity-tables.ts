@@ -189,3 +189,18 @@ export const DEAL_STAGE_HISTORY_TABLE: UpsertTableSpec = Object.freeze({
   }),
   hasUpdatedAt: false,
 });
+
+/** Close-date and amount changes the source reports (migration 071). */
+export const DEAL_FIELD_HISTORY_TABLE: UpsertTableSpec = Object.freeze({
+  table: 'deal_field_history',
+  conflictKey: ['deal_id', 'field', 'changed_at'],
+  columns: Object.freeze({
+    deal_id: 'uuid',
+    field: 'text',
+    old_value: 'text',
+    new_value: 'text',
+    changed_at: 'timestamptz',
+    source: 'text',
+  }),
+  hasUpdatedAt: false,
+});

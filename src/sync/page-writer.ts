@@ -7,6 +7,7 @@ import { addCounts, bulkUpsert, emptyCounts, type UpsertCounts, type UpsertRow }
 import type { Queryable } from '../db/db.ts';
 import {
   DEAL_CONTACTS_TABLE,
+  DEAL_FIELD_HISTORY_TABLE,
   DEAL_STAGE_HISTORY_TABLE,
   ENTITY_TABLES,
   type EntityName,
@@ -145,6 +146,9 @@ export async function writePage(
       await writeTransitions(q, workspaceId, defaultSource, page),
     );
   }
+  if (page.dealFieldChanges?.length) {
+    counts.deal_field_history = await writeFieldChanges(q, workspaceId, defaultSource, page);
+  }
   if (page.merges?.length)
     addDeletionCounts(counts, await applyMerges(q, workspaceId, defaultSource, page.merges));
   if (page.deletions?.length)
@@ -233,6 +237,8 @@ async function writeTransitions(q: Queryable, workspaceId: string, source: strin
       changed_at: t.changed_at,
       to_stage: t.to_stage,
       ...(t.from_stage ? { from_stage: t.from_stage } : {}),
+      ...(t.from_stage_normalized ? { from_stage_normalized: t.from_stage_normalized } : {}),
+      ...(t.to_stage_normalized ? { to_stage_normalized: t.to_stage_normalized } : {}),
       source: t.source,
     });
   }
@@ -257,4 +263,29 @@ async function writeTransitions(q: Queryable, workspaceId: string, source: strin
     );
   }
   return counts;
+}
+
+async function writeFieldChanges(q: Queryable, workspaceId: string, source: string, page: SyncPage) {
+  const changes = page.dealFieldChanges!;
+  const deals = await lookupIds(
+    q,
+    workspaceId,
+    'deals',
+    source,
+    changes.map((c) => c.deal_source_id),
+  );
+  const rows: UpsertRow[] = [];
+  for (const c of changes) {
+    const dealId = deals.get(c.deal_source_id);
+    if (!dealId) continue;
+    rows.push({
+      deal_id: dealId,
+      field: c.field,
+      old_value: c.old_value,
+      new_value: c.new_value,
+      changed_at: c.changed_at,
+      source: c.source,
+    });
+  }
+  return bulkUpsert(q, DEAL_FIELD_HISTORY_TABLE, workspaceId, rows);
 }

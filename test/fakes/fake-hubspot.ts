@@ -24,6 +24,8 @@ export interface HsObject {
   archivedAt?: string;
   /** type → associated ids */
   assoc: Partial<Record<HsObjectType, string[]>>;
+  /** property → past values, newest first (what propertiesWithHistory returns); none unless a test sets it. */
+  history?: Record<string, Array<{ value: string | null; timestamp: string }>>;
 }
 
 export interface HubspotDataset {
@@ -166,6 +168,31 @@ export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer
           ...(next ? { paging: { next: { after: next } } } : {}),
         },
       };
+    }
+    m = /^\/crm\/v3\/objects\/(\w+)\/batch\/read$/.exec(req.path);
+    if (m && req.method === 'POST') {
+      const type = m[1] as HsObjectType;
+      const body = req.body as { inputs: Array<{ id: string }>; propertiesWithHistory?: string[] };
+      if (body.inputs.length > 50 && body.propertiesWithHistory?.length)
+        return { status: 400, json: { status: 'error', message: 'at most 50 inputs with history' } };
+      const byId = new Map(data.objects[type].map((o) => [o.id, o]));
+      const results = body.inputs
+        .map((i) => byId.get(i.id))
+        .filter((o): o is HsObject => !!o)
+        .map((o) => ({
+          id: o.id,
+          properties: { hs_object_id: o.id },
+          propertiesWithHistory: Object.fromEntries(
+            (body.propertiesWithHistory ?? []).map((p) => [
+              p,
+              (o.history?.[p] ?? []).map((h) => ({ ...h, sourceType: 'CRM_UI' })),
+            ]),
+          ),
+          createdAt: o.createdAt,
+          updatedAt: o.updatedAt,
+          archived: false,
+        }));
+      return { json: { status: 'COMPLETE', results } };
     }
     m = /^\/crm\/v3\/associations\/(\w+)\/(\w+)\/batch\/read$/.exec(req.path);
     if (m && req.method === 'POST') {

@@ -155,6 +155,7 @@ export function makeSalesforceOrg(n: number): SalesforceOrg {
     Lead: [],
     OpportunityContactRole: [],
     OpportunityHistory: [],
+    OpportunityFieldHistory: [],
     Task: [],
     Event: [],
   };
@@ -235,6 +236,25 @@ export function makeSalesforceOrg(n: number): SalesforceOrg {
         SystemModstamp: stamp(i + 30),
       },
     );
+    if (i === 1) {
+      // Opp 1's close date slipped three times, and its amount was raised once.
+      for (const [k, field, oldValue, newValue] of [
+        [40, 'CloseDate', '2025-06-30', '2025-07-31'],
+        [41, 'Amount', 4000, 5000],
+        [50, 'CloseDate', '2025-07-31', '2025-08-31'],
+        [55, 'CloseDate', '2025-08-31', '2025-09-30'],
+      ] as const) {
+        objects.OpportunityFieldHistory!.push({
+          Id: sfId('017', k),
+          OpportunityId: opp,
+          Field: field,
+          OldValue: oldValue,
+          NewValue: newValue,
+          CreatedDate: stamp(k),
+          SystemModstamp: stamp(k),
+        });
+      }
+    }
     objects.Lead!.push({
       Id: sfId('00Q', i),
       FirstName: 'Lee',

@@ -16,6 +16,7 @@ import type {
   SourceMerge,
   SyncPage,
 } from '../adapter.ts';
+import { readDealHistory } from './hubspot-deal-history.ts';
 import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
 import {
   fetchCustomProperties,
@@ -220,7 +221,11 @@ async function* syncHubspot(
             cursor.after = page.after;
             buffer.addNormalised(object, page, cursor);
             if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
-              yield buffer.flush(object, cursor.after ? cursor : afterLiveRecords(object, cursor));
+              yield await withHistory(
+                ctx,
+                lookups,
+                buffer.flush(object, cursor.after ? cursor : afterLiveRecords(object, cursor)),
+              );
           }
         }
         // A full read takes in every archived record too: deletions it missed are marked, whenever they were.
@@ -255,7 +260,7 @@ async function* syncHubspot(
             const done = !cursor.after && !(next && Number(next) >= SEARCH_CAP);
             if (buffer.size >= HUBSPOT_PAGE_RECORDS || done) {
               const resume = !done ? cursor : afterLiveRecords(object, cursor);
-              yield buffer.flush(object, resume);
+              yield await withHistory(ctx, lookups, buffer.flush(object, resume));
             }
             if (done) break;
           }
@@ -311,8 +316,30 @@ async function* syncArchived(
     buffer.add(object, recent, lookups, cursor);
     // An empty last page is not yielded: the next object's first page carries the cursor on.
     if (buffer.size >= HUBSPOT_PAGE_RECORDS || (!cursor.archived_after && buffer.size > 0))
-      yield buffer.flush(object, cursor.archived_after ? cursor : nextPhase(cursor));
+      yield await withHistory(
+        ctx,
+        lookups,
+        buffer.flush(object, cursor.archived_after ? cursor : nextPhase(cursor)),
+      );
   } while (cursor.archived_after);
+}
+
+/**
+ * A deals page with the stage, close-date and amount history of its live deals (one batch read per 50):
+ * the first sync brings what happened before it, later ones what changed since.
+ */
+async function withHistory(
+  ctx: ConnectorContext<HubspotCredentials>,
+  lookups: HubspotLookups,
+  page: SyncPage,
+): Promise<SyncPage> {
+  const deals = page.records?.deals;
+  if (!deals?.length) return page;
+  const ids = deals.filter((d) => !d.row.deleted_at).map((d) => String(d.row.source_id));
+  const history = await readDealHistory(ctx.http, ids, lookups);
+  if (history.transitions.length) page.stageTransitions = history.transitions;
+  if (history.changes.length) page.dealFieldChanges = history.changes;
+  return page;
 }
 
 /** Search results carry no associations: read them in batches, in the list endpoint's shape. */

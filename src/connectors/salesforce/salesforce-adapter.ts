@@ -11,6 +11,7 @@ import type {
   ConnectorAdapter,
   ConnectorContext,
   DealContactLink,
+  DealFieldChange,
   NormalisedRecord,
   SoftDeletableEntity,
   SourceDeletion,
@@ -65,13 +66,14 @@ const MERGEABLE = new Set(['Account', 'Contact', 'Lead']);
 /** What one phase of a sync reads: an object's live records, or the ones deleted from it. */
 interface SfPhase {
   object: string;
-  kind: 'records' | 'deleted';
+  kind: 'records' | 'field_history' | 'deleted';
   /** The cursor's watermark key. */
   key: string;
 }
 
 export const SF_PHASES: readonly SfPhase[] = [
   ...SF_OBJECTS.map((object) => ({ object, kind: 'records' as const, key: object })),
+  { object: 'OpportunityFieldHistory', kind: 'field_history', key: 'OpportunityFieldHistory' },
   ...Object.keys(DELETABLE).map((object) => ({ object, kind: 'deleted' as const, key: `${object}:deleted` })),
 ];
 
@@ -85,7 +87,21 @@ interface SfCursor {
   started_at?: string;
 }
 
+// History rows are never modified, so they have CreatedDate and no SystemModstamp.
+const stampField = (phase: SfPhase) => (phase.kind === 'field_history' ? 'CreatedDate' : 'SystemModstamp');
+
 function phaseSoql(phase: SfPhase, lookups: SfLookups, since: string | undefined): string {
+  if (phase.kind === 'field_history') {
+    return buildSoql(
+      phase.object,
+      ['Id', 'OpportunityId', 'Field', 'OldValue', 'NewValue', 'CreatedDate'],
+      since,
+      {
+        conditions: ["Field IN ('CloseDate', 'Amount')"],
+        stampField: 'CreatedDate',
+      },
+    );
+  }
   if (phase.kind === 'deleted') {
     const fields = ['Id', 'SystemModstamp', ...(MERGEABLE.has(phase.object) ? ['MasterRecordId'] : [])];
     return buildSoql(phase.object, fields, since, { conditions: ['IsDeleted = true'] });
@@ -95,6 +111,39 @@ function phaseSoql(phase: SfPhase, lookups: SfLookups, since: string | undefined
     [...SF_FIELDS[phase.object]!, ...(lookups.custom.get(phase.object) ?? [])],
     since,
   );
+}
+
+const FIELD_NAMES: Readonly<Record<string, DealFieldChange['field']>> = {
+  CloseDate: 'close_date',
+  Amount: 'amount',
+};
+
+function historyValue(v: unknown): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  return typeof v === 'number' ? String(v) : typeof v === 'string' ? v.slice(0, 100) : null;
+}
+
+/** OpportunityFieldHistory rows as close-date and amount changes. */
+function fieldHistoryPage(records: SfRecord[], resume: SfCursor): SyncPage {
+  const dealFieldChanges: DealFieldChange[] = [];
+  for (const r of records) {
+    const field = typeof r.Field === 'string' ? FIELD_NAMES[r.Field] : undefined;
+    const at = typeof r.CreatedDate === 'string' ? new Date(r.CreatedDate.replace(/\+0000$/, 'Z')) : null;
+    if (!field || typeof r.OpportunityId !== 'string' || !at || Number.isNaN(at.getTime())) continue;
+    dealFieldChanges.push({
+      deal_source_id: r.OpportunityId,
+      field,
+      old_value: historyValue(r.OldValue),
+      new_value: historyValue(r.NewValue),
+      changed_at: at.toISOString(),
+      source: 'salesforce_field_history',
+    });
+  }
+  return {
+    ...(dealFieldChanges.length ? { dealFieldChanges } : {}),
+    cursor: structuredClone(resume) as unknown as Record<string, unknown>,
+    progress: { phase: 'OpportunityFieldHistory' },
+  };
 }
 
 /** Deleted records as marks: a merge when Salesforce names the survivor, else a deletion. */
@@ -172,10 +221,9 @@ async function* syncSalesforce(
     let page = phase.kind === 'deleted' ? await queryAll(ctx.http, soql) : await query(ctx.http, soql);
     for (;;) {
       for (const r of page.records) {
+        const raw = r[stampField(phase)];
         const stamp =
-          typeof r.SystemModstamp === 'string'
-            ? new Date(r.SystemModstamp.replace(/\+0000$/, 'Z')).toISOString()
-            : undefined;
+          typeof raw === 'string' ? new Date(raw.replace(/\+0000$/, 'Z')).toISOString() : undefined;
         if (stamp && (!cursor.floor || stamp > cursor.floor)) cursor.floor = stamp;
         if (stamp && (!cursor.watermarks[phase.key] || stamp > cursor.watermarks[phase.key]!))
           cursor.watermarks[phase.key] = stamp;
@@ -186,7 +234,9 @@ async function* syncSalesforce(
         : { ...cursor };
       yield phase.kind === 'deleted'
         ? deletedPage(phase.object, page.records, resume)
-        : toPage(phase.object, page.records, lookups, resume);
+        : phase.kind === 'field_history'
+          ? fieldHistoryPage(page.records, resume)
+          : toPage(phase.object, page.records, lookups, resume);
       if (last) break;
       page = await queryMore(ctx.http, page.nextRecordsUrl!);
     }
