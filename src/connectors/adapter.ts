@@ -159,6 +159,15 @@ export interface ConnectorHttpProfile<Credentials> {
   classifyGraphqlErrors?: (errors: readonly unknown[]) => ErrorVerdict;
   /** Sources whose error statuses mean something else, e.g. Google's 403 for a rate limit. */
   classifyErrorResponse?: ErrorResponseClassifier;
+  /**
+   * OAuth sources: exchanges the credentials' refresh_token for a new access token (the refresh grant of
+   * the deployment's OAuth app). Throws UpstreamAuthError when the source refuses.
+   */
+  refreshAccessToken?(
+    credentials: Credentials,
+    client: { clientId: string; clientSecret: string },
+    baseUrl: string,
+  ): Promise<Credentials>;
 }
 
 export interface ConnectorAdapter<Credentials = unknown> {

@@ -4,6 +4,7 @@ import { createStageNormaliser, type StageOverrides } from '../compute/stage-nor
 import type { AnyConnectorAdapter, ConnectorContext } from '../connectors/adapter.ts';
 import type { CredentialVault } from '../connectors/credential-vault.ts';
 import { createHttpClient } from '../connectors/http-client.ts';
+import { createTokenKeeper, type OAuthCredentials } from '../connectors/oauth-tokens.ts';
 import { bucketFor } from '../connectors/rate-limiter.ts';
 import { getConnection } from '../connectors/connections.ts';
 import { getAdapter } from '../connectors/registry.ts';
@@ -28,6 +29,8 @@ export interface ContextDeps {
   config: Config;
   log: Logger;
   vault: CredentialVault;
+  /** Where refreshed OAuth tokens are stored; without it they live for this context only. */
+  db?: Db;
 }
 
 /** Connection base_url, then PANDORA_<NAME>_BASE_URL, then the adapter's default. */
@@ -82,10 +85,30 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
       ? parseCredentials(adapter, deps.vault.decrypt(Buffer.from(input.credentials)))
       : input.credentials;
   const signal = input.signal ?? new AbortController().signal;
+  const baseUrl = resolveBaseUrl(deps.config, adapter, credentials, input.baseUrl);
+  const client = deps.config.oauthClients[adapter.name];
+  const refresh = adapter.http.refreshAccessToken;
+  const { db } = deps;
+  const auth = createTokenKeeper({
+    credentials: credentials as OAuthCredentials,
+    authHeaders: (c) => adapter.http.authHeaders(c),
+    refresh: refresh && client ? (c) => refresh(c, client, baseUrl) : undefined,
+    // Stored encrypted at once: a refresh token may be single-use, and the next run needs the new one.
+    persist: async (c) => {
+      if (!db) return;
+      await withWorkspace(db, input.workspaceId, (tx) =>
+        tx.query(
+          /* sql */ `UPDATE connections SET credentials = $3, updated_at = now()
+                     WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+          [input.workspaceId, input.connectionId, deps.vault.encrypt(c)],
+        ),
+      );
+    },
+  });
   const http = createHttpClient({
     service: adapter.http.service,
-    baseUrl: resolveBaseUrl(deps.config, adapter, credentials, input.baseUrl),
-    headers: adapter.http.authHeaders(credentials),
+    baseUrl,
+    auth,
     timeoutMs: deps.config.httpTimeoutMs,
     rateLimit: bucketFor(
       input.connectionId,
@@ -99,7 +122,10 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
     workspaceId: input.workspaceId,
     connectionId: input.connectionId,
     connectorName: adapter.name,
-    credentials,
+    // The latest credentials: a refresh during the context's life replaces them.
+    get credentials() {
+      return auth.current();
+    },
     metadata: input.metadata,
     http,
     log: deps.log.child({ connector: adapter.name, workspaceId: input.workspaceId }),

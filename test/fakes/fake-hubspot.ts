@@ -30,6 +30,10 @@ export interface HsObject {
 
 export interface HubspotDataset {
   token: string;
+  /** The OAuth app and refresh token /oauth/v1/token accepts; each refresh issues a new access token. */
+  oauth?: { clientId: string; clientSecret: string; refreshToken: string; refreshes: number };
+  /** The current access token stops working after this many more authorised requests. */
+  expireTokenAfter?: number;
   objects: Record<HsObjectType, HsObject[]>;
   owners: Array<{ id: string; email: string; firstName: string; lastName: string }>;
   customProperties: Partial<Record<HsObjectType, string[]>>;
@@ -102,6 +106,37 @@ function modifiedMs(o: HsObject, type: HsObjectType): number {
 export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer & { data: HubspotDataset }> {
   const listings = new Map<string, HsObject[]>();
   const server = await startFakeServer((req) => {
+    if (req.path === '/oauth/v1/token' && req.method === 'POST') {
+      const form = new URLSearchParams(String(req.body ?? ''));
+      const o = data.oauth;
+      if (
+        !o ||
+        form.get('grant_type') !== 'refresh_token' ||
+        form.get('client_id') !== o.clientId ||
+        form.get('client_secret') !== o.clientSecret ||
+        form.get('refresh_token') !== o.refreshToken
+      )
+        return {
+          status: 400,
+          json: { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' },
+        };
+      o.refreshes++;
+      data.token = `hs-oauth-access-${o.refreshes}-0123456789`;
+      return {
+        json: {
+          token_type: 'bearer',
+          access_token: data.token,
+          refresh_token: o.refreshToken,
+          expires_in: 1800,
+        },
+      };
+    }
+    if (req.headers.authorization === `Bearer ${data.token}` && data.expireTokenAfter !== undefined) {
+      if (data.expireTokenAfter-- <= 0) {
+        data.token = 'expired-nobody-holds-this-token';
+        delete data.expireTokenAfter;
+      }
+    }
     if (req.headers.authorization !== `Bearer ${data.token}`) {
       return {
         status: 401,

@@ -16,6 +16,7 @@ import type {
   SourceMerge,
   SyncPage,
 } from '../adapter.ts';
+import { postRefreshGrant } from '../oauth-tokens.ts';
 import { readDealHistory } from './hubspot-deal-history.ts';
 import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
 import {
@@ -41,7 +42,14 @@ import {
   TARGET_ENTITY,
 } from './hubspot-normalise.ts';
 
-const credentialsSchema = z.object({ access_token: z.string().min(10).max(2000) }).strict();
+// A private-app token, or an OAuth token set (refreshed with the deployment's PANDORA_HUBSPOT_CLIENT_ID).
+const credentialsSchema = z
+  .object({
+    access_token: z.string().min(10).max(2000),
+    refresh_token: z.string().min(10).max(2000).optional(),
+    expires_at: z.union([z.string().datetime({ offset: true }), z.number().int().positive()]).optional(),
+  })
+  .strict();
 type HubspotCredentials = z.infer<typeof credentialsSchema>;
 
 /** Records per yielded page (one transaction); several API pages of 100 are batched into one. */
@@ -369,6 +377,20 @@ export const hubspotAdapter: ConnectorAdapter<HubspotCredentials> = {
     authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
     // Private apps: 100 requests per 10 seconds (search: 4 per second) per account.
     rateLimit: { capacity: 100, refillPerSecond: 10 },
+    async refreshAccessToken(c, client, baseUrl) {
+      const body = await postRefreshGrant('hubspot', new URL('/oauth/v1/token', baseUrl).toString(), {
+        grant_type: 'refresh_token',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        refresh_token: c.refresh_token ?? '',
+      });
+      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 1800;
+      return {
+        access_token: String(body.access_token),
+        refresh_token: typeof body.refresh_token === 'string' ? body.refresh_token : c.refresh_token,
+        expires_at: new Date(Date.now() + expiresIn * 1000).toISOString(),
+      };
+    },
   },
   entities: () => ['accounts', 'contacts', 'deals', 'calls', 'activities', 'tasks'],
   async testConnection(ctx) {

@@ -29,6 +29,7 @@ import {
   queryMore,
   type SfRecord,
 } from './salesforce-api.ts';
+import { postRefreshGrant } from '../oauth-tokens.ts';
 import { DESCRIBED, normaliseSf, SF_FIELDS, type SfLookups } from './salesforce-normalise.ts';
 
 const credentialsSchema = z
@@ -38,6 +39,9 @@ const credentialsSchema = z
       .string()
       .url()
       .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+    // OAuth: refreshed with the deployment's connected app (PANDORA_SALESFORCE_CLIENT_ID).
+    refresh_token: z.string().min(10).max(4000).optional(),
+    expires_at: z.union([z.string().datetime({ offset: true }), z.number().int().positive()]).optional(),
   })
   .strict();
 type SalesforceCredentials = z.infer<typeof credentialsSchema>;
@@ -262,6 +266,25 @@ export const salesforceAdapter: ConnectorAdapter<SalesforceCredentials> = {
     authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
     // The daily API allowance is per org; this keeps one connection from bursting through it.
     rateLimit: { capacity: 25, refillPerSecond: 10 },
+    // Salesforce's refresh response has no expiry: the session lasts as the org's policy says, and a
+    // 401 (INVALID_SESSION_ID) triggers the next refresh.
+    async refreshAccessToken(c, client, baseUrl) {
+      const body = await postRefreshGrant(
+        'salesforce',
+        new URL('/services/oauth2/token', baseUrl).toString(),
+        {
+          grant_type: 'refresh_token',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          refresh_token: c.refresh_token ?? '',
+        },
+      );
+      return {
+        access_token: String(body.access_token),
+        instance_url: typeof body.instance_url === 'string' ? body.instance_url : c.instance_url,
+        refresh_token: c.refresh_token,
+      };
+    },
   },
   entities: () => ['accounts', 'contacts', 'deals', 'leads', 'calls', 'activities', 'tasks'],
   async testConnection(ctx) {
