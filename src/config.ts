@@ -54,6 +54,7 @@ const envSchema = z.object({
 const BASE_URL_VAR = /^PANDORA_([A-Z0-9_]+)_BASE_URL$/;
 // PANDORA_<CONNECTOR>_RATE_LIMIT=<requests>/<seconds> replaces a connector's published default (plan tiers differ).
 const RATE_LIMIT_VAR = /^PANDORA_([A-Z0-9_]+)_RATE_LIMIT$/;
+const CLIENT_ID_VAR = /^PANDORA_([A-Z0-9_]+)_CLIENT_ID$/;
 
 export type Config = Readonly<{
   port: number;
@@ -73,6 +74,11 @@ export type Config = Readonly<{
   connectorBaseUrls: Readonly<Record<string, string>>;
   /** connector name → token bucket, from PANDORA_<CONNECTOR>_RATE_LIMIT. */
   connectorRateLimits: Readonly<Record<string, { capacity: number; refillPerSecond: number }>>;
+  /**
+   * connector name → the OAuth app that refreshes its expiring tokens, from PANDORA_<CONNECTOR>_CLIENT_ID
+   * and PANDORA_<CONNECTOR>_CLIENT_SECRET.
+   */
+  oauthClients: Readonly<Record<string, { clientId: string; clientSecret: string }>>;
   httpTimeoutMs: number;
   /** Default daily sync time, HH:MM UTC; workspaces.settings.sync_time overrides it. */
   syncTime: string;
@@ -152,6 +158,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       refillPerSecond: requests / Number(parts[2]),
     };
   }
+  const oauthClients: Record<string, { clientId: string; clientSecret: string }> = {};
+  for (const [key, value] of Object.entries(cleaned)) {
+    const match = CLIENT_ID_VAR.exec(key);
+    if (!match || value === undefined) continue;
+    const secret = cleaned[`PANDORA_${match[1]}_CLIENT_SECRET`];
+    if (!secret) throw new Error(`invalid configuration: ${key} needs PANDORA_${match[1]}_CLIENT_SECRET`);
+    oauthClients[match[1]!.toLowerCase()] = Object.freeze({ clientId: value, clientSecret: secret });
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -176,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     connectorBaseUrls: Object.freeze(connectorBaseUrls),
     connectorRateLimits: Object.freeze(connectorRateLimits),
+    oauthClients: Object.freeze(oauthClients),
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     syncStaleSeconds: e.PANDORA_SYNC_STALE_SECONDS,

@@ -127,12 +127,19 @@ history AS (
   GROUP BY h.deal_id
 ),
 ${INSIGHT_FACTS_CTES},
+-- Close dates the source reports as moved later (deal_field_history), when the deal has no count of its own.
+close_slips AS (
+  SELECT deal_id, count(*)::int AS slips FROM deal_field_history
+  WHERE workspace_id = $1::uuid AND field = 'close_date' AND new_value > old_value
+  GROUP BY deal_id
+),
 facts AS MATERIALIZED (
   SELECT d.id, d.is_closed, d.stage_normalized AS stage, d.amount, d.close_date, d.next_step,
          coalesce(d.amount_baseline, d.amount) AS baseline,
          ${BAND('d.amount_base')} AS band,
          CASE WHEN coalesce(d.source_data->>'close_date_slip_count', d.custom_fields->>'close_date_slip_count') ~ '^[0-9]{1,6}$'
-              THEN coalesce(d.source_data->>'close_date_slip_count', d.custom_fields->>'close_date_slip_count')::int END AS slips,
+              THEN coalesce(d.source_data->>'close_date_slip_count', d.custom_fields->>'close_date_slip_count')::int
+              ELSE cs.slips END AS slips,
          date_part('epoch', cfg.as_of - coalesce(d.stage_entered_at, h.last_change, d.source_created_at, d.created_at)) / 86400.0 AS days_in_stage,
          date_part('epoch', cfg.as_of - coalesce(d.source_created_at, d.created_at)) / 86400.0 AS cycle_days,
          date_part('epoch', cfg.as_of - coalesce(t.last_at, d.source_created_at, d.created_at)) / 86400.0 AS idle_days,
@@ -154,6 +161,7 @@ facts AS MATERIALIZED (
   LEFT JOIN people p ON p.deal_id = d.id
   LEFT JOIN attendees a ON a.deal_id = d.id
   LEFT JOIN history h ON h.deal_id = d.id
+  LEFT JOIN close_slips cs ON cs.deal_id = d.id
   LEFT JOIN stage_stats sc ON sc.stage = d.stage_normalized AND sc.band = ${BAND('d.amount_base')} AND sc.n >= cfg.v_min_n
   LEFT JOIN stage_stats sa ON sa.stage = d.stage_normalized AND sa.band = -1
   LEFT JOIN stage_stats sp ON sp.stage = d.stage_normalized AND sp.band = -1

@@ -50,6 +50,39 @@ export interface StageTransition {
   changed_at: string;
   /** deal_stage_history.source, e.g. salesforce_history. */
   source: string;
+  from_stage_normalized?: string | null;
+  to_stage_normalized?: string | null;
+}
+
+/** A close-date or amount change the source recorded (values as text: a date, a number). */
+export interface DealFieldChange {
+  deal_source_id: string;
+  field: 'close_date' | 'amount';
+  old_value: string | null;
+  new_value: string | null;
+  changed_at: string;
+  /** deal_field_history.source, e.g. hubspot_history. */
+  source: string;
+}
+
+/** The entities that keep rows the source deleted (deleted_at) or merged (merged_into_id). */
+export type SoftDeletableEntity = 'accounts' | 'contacts' | 'deals' | 'leads';
+
+/** A record the source deleted, known by id only (e.g. Salesforce queryAll with IsDeleted = true). */
+export interface SourceDeletion {
+  entity: SoftDeletableEntity;
+  source_id: string;
+  deleted_at: string;
+}
+
+/** A record the source merged into another (HubSpot hs_merged_object_ids, Salesforce MasterRecordId). */
+export interface SourceMerge {
+  entity: SoftDeletableEntity;
+  /** The record that no longer exists on its own. */
+  source_id: string;
+  /** The survivor. */
+  into_source_id: string;
+  merged_at: string;
 }
 
 /** Opaque, JSON-serialisable adapter state; persisted after every committed page. */
@@ -60,6 +93,10 @@ export interface SyncPage {
   records?: Partial<Record<EntityName, NormalisedRecord[]>>;
   dealContacts?: DealContactLink[];
   stageTransitions?: StageTransition[];
+  dealFieldChanges?: DealFieldChange[];
+  /** Applied after the page's rows, so a survivor written in the same page resolves. */
+  deletions?: SourceDeletion[];
+  merges?: SourceMerge[];
   /** State to resume from after this page. The last page's cursor is the next incremental start. */
   cursor: SyncCursor;
   /** Shown on sync_log.progress, e.g. { phase: 'deals', fetched: 1200 }. */
@@ -127,6 +164,15 @@ export interface ConnectorHttpProfile<Credentials> {
   classifyGraphqlErrors?: (errors: readonly unknown[]) => ErrorVerdict;
   /** Sources whose error statuses mean something else, e.g. Google's 403 for a rate limit. */
   classifyErrorResponse?: ErrorResponseClassifier;
+  /**
+   * OAuth sources: exchanges the credentials' refresh_token for a new access token (the refresh grant of
+   * the deployment's OAuth app). Throws UpstreamAuthError when the source refuses.
+   */
+  refreshAccessToken?(
+    credentials: Credentials,
+    client: { clientId: string; clientSecret: string },
+    baseUrl: string,
+  ): Promise<Credentials>;
 }
 
 export interface ConnectorAdapter<Credentials = unknown> {

@@ -12,6 +12,7 @@ import { UpstreamError } from '../errors.ts';
 import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
 import { OutboundUrlRefusedError } from '../outbound/outbound-policy.ts';
 import { scrubUpstreamText, secretsOf } from '../outbound/upstream-text.ts';
+import type { AuthProvider } from './oauth-tokens.ts';
 import { createTokenBucket, type RateLimit, sleep, type TokenBucket } from './rate-limiter.ts';
 
 export type { RateLimit } from './rate-limiter.ts';
@@ -59,6 +60,8 @@ export interface HttpClientOptions {
   secrets?: readonly string[];
   /** False at connect time: an unreachable host is answered at once, not after seconds of retries. */
   retryNetworkErrors?: boolean;
+  /** Expiring tokens: headers per attempt, one refresh and retry after a 401 (src/connectors/oauth-tokens.ts). */
+  auth?: AuthProvider;
 }
 
 export interface RequestOptions {
@@ -116,10 +119,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
   }
 
-  async function attemptOnce(method: string, url: URL, o: RequestOptions) {
+  async function attemptOnce(method: string, url: URL, o: RequestOptions, auth: Record<string, string>) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...o.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...options.headers,
+      ...auth,
+      ...o.headers,
+    };
     let body: string | undefined;
     if (o.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -132,12 +140,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
     const url = urlFor(path, o.query);
+    let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       await bucket?.take(options.signal);
       let outcome: { res: Response; text: string } | undefined;
       let networkError: unknown;
+      const auth = options.auth ? await options.auth.headers() : {};
       try {
-        outcome = await attemptOnce(method, url, o);
+        outcome = await attemptOnce(method, url, o, auth);
       } catch (err) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (err instanceof OutboundUrlRefusedError) throw err;
@@ -148,6 +158,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (res.ok)
           return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text, excerpt);
         const verdict = options.classifyErrorResponse?.(res.status, text) ?? defaultVerdict(res.status);
+        // An expired token: refreshed once (shared with concurrent requests), then the request again.
+        if (verdict === 'auth' && res.status === 401 && options.auth && !refreshed) {
+          refreshed = true;
+          if (await options.auth.refreshAfterRejection(auth)) {
+            attempt--;
+            continue;
+          }
+        }
         if (verdict === 'auth')
           throw new UpstreamAuthError(
             service,

@@ -60,12 +60,14 @@ export interface ListSpec {
   sorts: Readonly<Record<string, SortSpec>>;
   /** e.g. '-updated_at' */
   defaultSort: string;
+  /** The table keeps source-deleted rows (deleted_at): left out unless `include_deleted=true`. */
+  softDelete?: boolean;
 }
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 const MAX_IN_VALUES = 100;
-const RESERVED = new Set(['limit', 'cursor', 'sort', 'include_total']);
+const RESERVED = new Set(['limit', 'cursor', 'sort', 'include_total', 'include_deleted']);
 
 /** The expression a search filter matches; migrations index exactly this text with gin_trgm_ops. */
 export function searchExpression(columns: readonly string[]): string {
@@ -197,6 +199,7 @@ export interface ListParams {
   limit: number;
   cursor: { value: string | null; id: string } | null;
   includeTotal: boolean;
+  includeDeleted: boolean;
 }
 
 const limitSchema = z.coerce
@@ -232,6 +235,16 @@ export function parseListParams(
           singleValue('include_total', query.include_total),
           'include_total',
         ) as boolean);
+  if (query.include_deleted !== undefined && !spec.softDelete)
+    throw new ValidationError('unknown filter "include_deleted"', { field: 'include_deleted' });
+  const includeDeleted =
+    query.include_deleted === undefined
+      ? false
+      : (parseValue(
+          'boolean',
+          singleValue('include_deleted', query.include_deleted),
+          'include_deleted',
+        ) as boolean);
   let cursor: ListParams['cursor'] = null;
   if (query.cursor !== undefined) {
     const c = decodeCursor(singleValue('cursor', query.cursor));
@@ -243,7 +256,7 @@ export function parseListParams(
     parseValue('uuid', c.id, 'cursor');
     cursor = { value: c.value, id: c.id };
   }
-  return { sortKey, descending, limit, cursor, includeTotal };
+  return { sortKey, descending, limit, cursor, includeTotal, includeDeleted };
 }
 
 export interface ListPage<Row> {
@@ -294,6 +307,7 @@ export function buildListQuery(
   const base = [
     `workspace_id = ${params.add(workspaceId, 'uuid')}`,
     ...filterConditions(spec, query, params),
+    ...(spec.softDelete && !lp.includeDeleted ? ['deleted_at IS NULL'] : []),
   ];
   const countValues = [...params.values];
   const sort = spec.sorts[lp.sortKey]!;

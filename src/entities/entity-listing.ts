@@ -71,9 +71,12 @@ export interface ListingDefinition {
 export function defineListing(entity: EntityName, def: ListingDefinition): EntityListing {
   const writable = { ...ENTITY_TABLES[entity].columns } as Record<string, ColumnKind>;
   delete writable.source_data;
+  const softDelete = 'deleted_at' in writable;
   const columns: Record<string, ColumnKind> = {
     id: 'uuid',
     ...writable,
+    // The surviving record when the source merged this one into it (src/sync/source-deletions.ts).
+    ...(softDelete ? { merged_into_id: 'uuid' as const } : {}),
     ...def.extraColumns,
     created_at: 'timestamptz',
     updated_at: 'timestamptz',
@@ -129,6 +132,7 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
     defaultSort: def.defaultSort ?? '-updated_at',
     scores: Object.freeze([...scores]),
     detailColumns: Object.freeze({ ...def.detailColumns }),
+    softDelete,
   });
 }
 

@@ -24,6 +24,8 @@ function entity(table: string, columns: Record<string, ColumnType>): UpsertTable
 
 export const ENTITY_TABLES = {
   accounts: entity('accounts', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     name: 'text',
     domain: 'text',
     additional_domains: 'text[]',
@@ -35,6 +37,8 @@ export const ENTITY_TABLES = {
     owner_email: 'text',
   }),
   contacts: entity('contacts', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     first_name: 'text',
     last_name: 'text',
     email: 'text',
@@ -47,6 +51,8 @@ export const ENTITY_TABLES = {
     account_id: 'uuid',
   }),
   deals: entity('deals', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     name: 'text',
     amount: 'numeric',
     currency: 'text',
@@ -132,6 +138,8 @@ export const ENTITY_TABLES = {
     deal_id: 'uuid',
   }),
   leads: entity('leads', {
+    // Set when the source deleted (archived) the record; null again when it is restored there.
+    deleted_at: 'timestamptz',
     first_name: 'text',
     last_name: 'text',
     email: 'text',
@@ -179,6 +187,21 @@ export const DEAL_STAGE_HISTORY_TABLE: UpsertTableSpec = Object.freeze({
     to_stage_normalized: 'text',
     source: 'text',
     import_batch_id: 'uuid',
+  }),
+  hasUpdatedAt: false,
+});
+
+/** Close-date and amount changes the source reports (migration 071). */
+export const DEAL_FIELD_HISTORY_TABLE: UpsertTableSpec = Object.freeze({
+  table: 'deal_field_history',
+  conflictKey: ['deal_id', 'field', 'changed_at'],
+  columns: Object.freeze({
+    deal_id: 'uuid',
+    field: 'text',
+    old_value: 'text',
+    new_value: 'text',
+    changed_at: 'timestamptz',
+    source: 'text',
   }),
   hasUpdatedAt: false,
 });

@@ -108,7 +108,7 @@ export function buildPipelineSummaryQuery(
       return { groupBy, source: 'rollups', sql, notConvertedSql, values: rollupParams.values };
     }
   }
-  const where = [workspace, ...dealFilters, ...openOnly].join(' AND ');
+  const where = [workspace, ...dealFilters, ...openOnly, 'deleted_at IS NULL'].join(' AND ');
   const unconverted = 'amount IS NOT NULL AND amount_base IS NULL';
   const sql = /* sql */ `
     SELECT ${g.key} AS key, count(*)::int AS count,

@@ -77,7 +77,8 @@ function scoredSql(page = ''): string {
   ),
   open_deals AS (
     SELECT d.account_id, count(*)::int AS n FROM deals d
-     WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.account_id IN (SELECT account_id FROM cand)
+     WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
+       AND d.account_id IN (SELECT account_id FROM cand)
      GROUP BY 1
   ),
   account_contacts AS (

@@ -17,7 +17,7 @@ export function dealLifeCtes(scope?: string): string {
   deal_scope AS MATERIALIZED (
     SELECT d.id, d.account_id, d.owner_email, d.source_created_at, d.is_closed, d.closed_at, d.close_date
       FROM deals d
-     WHERE d.workspace_id = $1::uuid AND d.account_id IS NOT NULL ${scope ? `AND (${scope})` : ''}
+     WHERE d.workspace_id = $1::uuid AND d.account_id IS NOT NULL AND d.deleted_at IS NULL ${scope ? `AND (${scope})` : ''}
   ),
   deal_life AS MATERIALIZED (
     SELECT d.id AS deal_id, d.account_id, lower(d.owner_email) AS owner_email,

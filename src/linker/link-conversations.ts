@@ -72,7 +72,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
               CROSS JOIN LATERAL (SELECT a.domain, true
                                   UNION ALL
                                   SELECT u.d, false FROM unnest(a.additional_domains) AS u(d)) AS dm(domain, is_primary)
-             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL) s
+             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL AND a.deleted_at IS NULL) s
      WHERE s.domain <> '' AND s.domain <> ALL($2::text[])
   ),
   -- The account a domain names: its primary owner first, then the oldest account.
@@ -85,7 +85,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
     SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, e.domain,
            ct.id AS contact_id, ct.account_id
       FROM ext e
-      JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email
+      JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email AND ct.deleted_at IS NULL
      ORDER BY e.conversation_id, e.ord, (ct.account_id IS NULL), ct.id
   ),
   -- One vote per participant. A contact's company wins unless the address is on another account's domain
@@ -138,7 +138,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
            coalesce(d.account_id, a.id) AS account_id
       FROM crm_refs r
       LEFT JOIN deals d ON r.kind = 'deal' AND d.workspace_id = $1::uuid
-                       AND d.source = r.source AND d.source_id = r.source_id
+                       AND d.source = r.source AND d.source_id = r.source_id AND d.deleted_at IS NULL
       LEFT JOIN accounts a ON r.kind = 'account' AND a.workspace_id = $1::uuid
                           AND a.source = r.source AND a.source_id = r.source_id
      WHERE d.id IS NOT NULL OR a.id IS NOT NULL

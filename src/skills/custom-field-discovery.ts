@@ -68,11 +68,11 @@ const EACH_KEY = (doc: string) =>
 
 // Outcome rows per entity that has one: the record, its account, its fields and the outcome.
 const OUTCOMES: Partial<Record<Entity, string>> = {
-  deals: `SELECT id AS record_id, account_id, custom_fields AS cf, is_won AS won FROM deals WHERE workspace_id = $1::uuid AND is_closed`,
+  deals: `SELECT id AS record_id, account_id, custom_fields AS cf, is_won AS won FROM deals WHERE workspace_id = $1::uuid AND is_closed AND deleted_at IS NULL`,
   accounts: `SELECT d.id AS record_id, d.account_id, a.custom_fields AS cf, d.is_won AS won FROM deals d
              JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id
-             WHERE d.workspace_id = $1::uuid AND d.is_closed`,
-  leads: `SELECT id AS record_id, NULL::uuid AS account_id, custom_fields AS cf, is_converted AS won FROM leads WHERE workspace_id = $1::uuid`,
+             WHERE d.workspace_id = $1::uuid AND d.is_closed AND d.deleted_at IS NULL AND a.deleted_at IS NULL`,
+  leads: `SELECT id AS record_id, NULL::uuid AS account_id, custom_fields AS cf, is_converted AS won FROM leads WHERE workspace_id = $1::uuid AND deleted_at IS NULL`,
 };
 
 async function profile(tx: Queryable, workspaceId: string, entity: Entity, maxFields: number) {
@@ -214,7 +214,7 @@ async function computeDiscovery(tx: Queryable, workspaceId: string, opts: Inputs
   }
   fields.sort((a, b) => b.score - a.score || b.fill_rate - a.fill_rate || a.field.localeCompare(b.field));
   const { rows } = await tx.query<{ open: number; all: number }>(
-    `SELECT count(*) FILTER (WHERE NOT is_closed)::int AS open, count(*)::int AS all FROM deals WHERE workspace_id = $1::uuid`,
+    `SELECT count(*) FILTER (WHERE NOT is_closed)::int AS open, count(*)::int AS all FROM deals WHERE workspace_id = $1::uuid AND deleted_at IS NULL`,
     [workspaceId],
   );
   const judged = fields.filter((f) => f.verdict !== null);

@@ -113,10 +113,10 @@ const ACCOUNT_DUPES = /* sql */ `
 WITH keyed AS (
   SELECT id, 'name:' || btrim(regexp_replace(regexp_replace(lower(name), '[^a-z0-9 ]', '', 'g'),
            '\\m(inc|llc|ltd|gmbh|corp|corporation|co|limited|sa|ag)\\M', '', 'g')) AS k
-  FROM accounts WHERE workspace_id = $1::uuid AND name IS NOT NULL
+  FROM accounts WHERE workspace_id = $1::uuid AND name IS NOT NULL AND deleted_at IS NULL
   UNION ALL
   SELECT id, 'domain:' || regexp_replace(lower(btrim(domain)), '^www\\.', '') FROM accounts
-  WHERE workspace_id = $1::uuid AND coalesce(btrim(domain), '') <> ''
+  WHERE workspace_id = $1::uuid AND coalesce(btrim(domain), '') <> '' AND deleted_at IS NULL
 ),
 groups AS (SELECT k, array_agg(DISTINCT id) AS ids FROM keyed WHERE k NOT IN ('name:', 'domain:') GROUP BY k HAVING count(DISTINCT id) > 1)
 SELECT (SELECT count(*)::int FROM groups) AS groups,
@@ -127,7 +127,7 @@ SELECT (SELECT count(*)::int FROM groups) AS groups,
 const CONTACT_DUPES = /* sql */ `
 WITH groups AS (
   SELECT lower(btrim(email)) AS k, array_agg(id ORDER BY id) AS ids FROM contacts
-  WHERE workspace_id = $1::uuid AND coalesce(btrim(email), '') <> '' GROUP BY 1 HAVING count(*) > 1
+  WHERE workspace_id = $1::uuid AND coalesce(btrim(email), '') <> '' AND deleted_at IS NULL GROUP BY 1 HAVING count(*) > 1
 )
 SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS records,
        coalesce((SELECT jsonb_agg(jsonb_build_object('key', 'email:' || k, 'ids', ids) ORDER BY cardinality(ids) DESC, k)
@@ -169,11 +169,11 @@ async function computeAudit(
   ]);
   const orphans = await tx.query<{ c: number; d: number; a: number; cs: string[]; ds: string[] }>(
     /* sql */ `SELECT
-       (SELECT count(*)::int FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL) AS c,
-       (SELECT count(*)::int FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL) AS d,
+       (SELECT count(*)::int FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL AND deleted_at IS NULL) AS c,
+       (SELECT count(*)::int FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL AND deleted_at IS NULL) AS d,
        (SELECT count(*)::int FROM activities WHERE workspace_id = $1::uuid AND deal_id IS NULL AND contact_id IS NULL AND account_id IS NULL) AS a,
-       coalesce((SELECT array_agg(id) FROM (SELECT id FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL ORDER BY id LIMIT 10) x), '{}') AS cs,
-       coalesce((SELECT array_agg(id) FROM (SELECT id FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL ORDER BY id LIMIT 10) x), '{}') AS ds`,
+       coalesce((SELECT array_agg(id) FROM (SELECT id FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 10) x), '{}') AS cs,
+       coalesce((SELECT array_agg(id) FROM (SELECT id FROM deals WHERE workspace_id = $1::uuid AND account_id IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 10) x), '{}') AS ds`,
     [workspaceId],
   );
   const stale = await tx.query<{ connector_name: string; status: string; last_sync_at: string | null }>(

@@ -63,7 +63,8 @@ WITH d AS (
       WHEN coalesce(probability, 0) >= 40 THEN 'best_case'
       ELSE 'pipeline' END AS category,
     coalesce(closed_at::date, close_date) AS won_on, close_date
-  FROM deals WHERE workspace_id = $1::uuid AND NOT (amount IS NOT NULL AND amount_base IS NULL)
+  FROM deals WHERE workspace_id = $1::uuid AND deleted_at IS NULL
+    AND NOT (amount IS NOT NULL AND amount_base IS NULL)
 )
 SELECT rep,
   coalesce(sum(amount) FILTER (WHERE NOT is_closed AND category = 'commit' AND close_date BETWEEN $2::date AND $3::date), 0) AS commit,

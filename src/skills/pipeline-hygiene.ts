@@ -93,7 +93,7 @@ WITH open AS (
   SELECT d.id, d.name, d.owner_email, d.amount, d.currency, d.amount_base, d.stage_normalized, d.close_date,
          d.next_step, d.computed_at, coalesce(d.deal_risk_reasons, '[]'::jsonb) AS rr,
          coalesce(d.probability, ${STAGE_PROBABILITY_SQL('d.stage_normalized')})::float8 AS probability
-  FROM deals d WHERE d.workspace_id = $1::uuid AND NOT d.is_closed
+  FROM deals d WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
 ),
 rules AS (
   SELECT o.*,
@@ -191,7 +191,8 @@ async function computeHygiene(
     (issue) => byIssue.get(issue) ?? { issue, deals: 0, flagged: 0, impact: 0, deal_ids: [] },
   ).sort((a, b) => b.impact - a.impact || b.deals - a.deals || a.issue.localeCompare(b.issue));
   const unsized = await tx.query<{ id: string }>(
-    /* sql */ `SELECT id FROM deals WHERE workspace_id = $1::uuid AND NOT is_closed AND (amount IS NULL OR amount = 0)
+    /* sql */ `SELECT id FROM deals WHERE workspace_id = $1::uuid AND NOT is_closed AND deleted_at IS NULL
+       AND (amount IS NULL OR amount = 0)
      ORDER BY probability DESC NULLS LAST, id LIMIT 20`,
     [workspaceId],
   );

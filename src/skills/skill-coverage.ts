@@ -120,7 +120,7 @@ export async function dealGaps(
   const { rows } = await tx.query<DealGaps>(
     /* sql */ `WITH d AS (
        SELECT d.close_date, d.amount, d.amount_base, d.owner_email, d.currency FROM deals d
-       WHERE d.workspace_id = $1::uuid AND ${where})
+       WHERE d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND ${where})
      SELECT count(*)::int AS deals,
        count(*) FILTER (WHERE close_date IS NULL)::int AS no_close_date,
        count(*) FILTER (WHERE amount IS NULL OR amount = 0)::int AS no_amount,

@@ -7,6 +7,7 @@ import { createHttpClient } from '../connectors/http-client.ts';
 import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { secretsOf } from '../outbound/upstream-text.ts';
+import { createTokenKeeper, type OAuthCredentials } from '../connectors/oauth-tokens.ts';
 import { bucketFor } from '../connectors/rate-limiter.ts';
 import { getConnection } from '../connectors/connections.ts';
 import { getAdapter } from '../connectors/registry.ts';
@@ -33,6 +34,8 @@ export interface ContextDeps {
   config: Config;
   log: Logger;
   vault: CredentialVault;
+  /** Where refreshed OAuth tokens are stored; without it they live for this context only. */
+  db?: Db;
 }
 
 export interface ResolvedBaseUrl {
@@ -132,10 +135,30 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
       : input.credentials;
   const signal = input.signal ?? new AbortController().signal;
   const base = checkConnectionBaseUrl(deps.config, adapter, credentials, input.baseUrl);
+  const baseUrl = base.url;
+  const client = deps.config.oauthClients[adapter.name];
+  const refresh = adapter.http.refreshAccessToken;
+  const { db } = deps;
+  const auth = createTokenKeeper({
+    credentials: credentials as OAuthCredentials,
+    authHeaders: (c) => adapter.http.authHeaders(c),
+    refresh: refresh && client ? (c) => refresh(c, client, baseUrl) : undefined,
+    // Stored encrypted at once: a refresh token may be single-use, and the next run needs the new one.
+    persist: async (c) => {
+      if (!db) return;
+      await withWorkspace(db, input.workspaceId, (tx) =>
+        tx.query(
+          /* sql */ `UPDATE connections SET credentials = $3, updated_at = now()
+                     WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+          [input.workspaceId, input.connectionId, deps.vault.encrypt(c)],
+        ),
+      );
+    },
+  });
   const http = createHttpClient({
     service: adapter.http.service,
-    baseUrl: base.url,
-    headers: adapter.http.authHeaders(credentials),
+    baseUrl,
+    auth,
     secrets: connectionSecrets(adapter, credentials),
     ...(base.tenantField ? { fetchImpl: tenantOutboundFetch(deps.config.outbound) } : {}),
     retryNetworkErrors: !input.connecting,
@@ -152,7 +175,10 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
     workspaceId: input.workspaceId,
     connectionId: input.connectionId,
     connectorName: adapter.name,
-    credentials,
+    // The latest credentials: a refresh during the context's life replaces them.
+    get credentials() {
+      return auth.current();
+    },
     metadata: input.metadata,
     http,
     log: deps.log.child({ connector: adapter.name, workspaceId: input.workspaceId }),

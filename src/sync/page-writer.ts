@@ -1,16 +1,23 @@
 /**
  * Writes one SyncPage inside the caller's tenant transaction: source-id references resolved to uuids,
  * entity rows through bulkUpsert (parents first), deal stage changes diffed into deal_stage_history,
- * deal↔contact links and source-reported stage transitions.
+ * deal↔contact links, source-reported stage transitions, and deletions and merges at the source.
  */
 import { addCounts, bulkUpsert, emptyCounts, type UpsertCounts, type UpsertRow } from '../db/bulk-upsert.ts';
 import type { Queryable } from '../db/db.ts';
 import {
   DEAL_CONTACTS_TABLE,
+  DEAL_FIELD_HISTORY_TABLE,
   DEAL_STAGE_HISTORY_TABLE,
   ENTITY_TABLES,
   type EntityName,
 } from '../entities/entity-tables.ts';
+import {
+  applyMerges,
+  type DeletionCounts,
+  markDeleted,
+  releaseConversationsOfDeletedDeals,
+} from './source-deletions.ts';
 import {
   ENTITY_WRITE_ORDER,
   type NormalisedRecord,
@@ -113,6 +120,13 @@ export async function writePage(
     const rows = await resolveRefs(q, workspaceId, defaultSource, batch);
     const before = entity === 'deals' ? await dealsBefore(q, workspaceId, rows) : null;
     counts[entity] = await bulkUpsert(q, ENTITY_TABLES[entity], workspaceId, rows);
+    if (entity === 'deals') {
+      // Deals the source reports as deleted with their full record (HubSpot's archived list).
+      const deleted = rows.filter((r) => r.deleted_at).map((r) => String(r.source_id));
+      const released = await releaseConversationsOfDeletedDeals(q, workspaceId, defaultSource, deleted);
+      if (released > 0)
+        addDeletionCounts(counts, { deleted: 0, merged: 0, conversations_released: released });
+    }
     if (before) {
       const history = stageChanges(rows, before);
       if (history.length > 0) {
@@ -132,7 +146,22 @@ export async function writePage(
       await writeTransitions(q, workspaceId, defaultSource, page),
     );
   }
+  if (page.dealFieldChanges?.length) {
+    counts.deal_field_history = await writeFieldChanges(q, workspaceId, defaultSource, page);
+  }
+  if (page.merges?.length)
+    addDeletionCounts(counts, await applyMerges(q, workspaceId, defaultSource, page.merges));
+  if (page.deletions?.length)
+    addDeletionCounts(counts, await markDeleted(q, workspaceId, defaultSource, page.deletions));
   return counts;
+}
+
+/** Deletion outcomes ride on the page counts as `updated` figures, beside the tables' own counts. */
+function addDeletionCounts(counts: PageCounts, d: DeletionCounts) {
+  for (const [key, n] of Object.entries(d)) {
+    if (n === 0) continue;
+    counts[key] = addCounts(counts[key] ?? emptyCounts(), { inserted: 0, updated: n, unchanged: 0 });
+  }
 }
 
 /** A stage that differs from the stored one is a transition seen between two syncs. */
@@ -208,6 +237,8 @@ async function writeTransitions(q: Queryable, workspaceId: string, source: strin
       changed_at: t.changed_at,
       to_stage: t.to_stage,
       ...(t.from_stage ? { from_stage: t.from_stage } : {}),
+      ...(t.from_stage_normalized ? { from_stage_normalized: t.from_stage_normalized } : {}),
+      ...(t.to_stage_normalized ? { to_stage_normalized: t.to_stage_normalized } : {}),
       source: t.source,
     });
   }
@@ -232,4 +263,29 @@ async function writeTransitions(q: Queryable, workspaceId: string, source: strin
     );
   }
   return counts;
+}
+
+async function writeFieldChanges(q: Queryable, workspaceId: string, source: string, page: SyncPage) {
+  const changes = page.dealFieldChanges!;
+  const deals = await lookupIds(
+    q,
+    workspaceId,
+    'deals',
+    source,
+    changes.map((c) => c.deal_source_id),
+  );
+  const rows: UpsertRow[] = [];
+  for (const c of changes) {
+    const dealId = deals.get(c.deal_source_id);
+    if (!dealId) continue;
+    rows.push({
+      deal_id: dealId,
+      field: c.field,
+      old_value: c.old_value,
+      new_value: c.new_value,
+      changed_at: c.changed_at,
+      source: c.source,
+    });
+  }
+  return bulkUpsert(q, DEAL_FIELD_HISTORY_TABLE, workspaceId, rows);
 }

@@ -28,6 +28,9 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
 const CHANGE_KIND_OF_TABLE: Readonly<Record<string, ChangeKind>> = {
   deal_contacts: 'deals',
   deal_stage_history: 'deals',
+  // Calls of a deal deleted at the source lose their link: the linker must look at them again.
+  conversations_released: 'conversations',
+  deal_field_history: 'deals',
 };
 
 export interface PostSyncContext {

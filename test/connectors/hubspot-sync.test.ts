@@ -23,7 +23,11 @@ describe('HubSpot connector', () => {
     const resumed = await requestSync({ db: app.deps.db }, ws(), 'hubspot', 'manual', 'initial');
     const done = await runSync({ ...app.deps, queue: undefined }, ws(), resumed.row.id);
     assert.equal(done.status, 'succeeded', done.error ?? '');
-    const paths = hs.requests.slice(mark).map((r) => r.path);
+    // Live lists only: the archived list of the object the crash left off in is read next, by design.
+    const paths = hs.requests
+      .slice(mark)
+      .filter((r) => r.query.archived !== 'true')
+      .map((r) => r.path);
     assert.ok(!paths.includes('/crm/v3/objects/companies'), 'resume re-read companies');
     assert.ok(!paths.includes('/crm/v3/objects/contacts'), 'resume re-read contacts');
     assert.equal(done.counts.deals!.inserted, 5);

@@ -24,10 +24,16 @@ export interface HsObject {
   archivedAt?: string;
   /** type → associated ids */
   assoc: Partial<Record<HsObjectType, string[]>>;
+  /** property → past values, newest first (what propertiesWithHistory returns); none unless a test sets it. */
+  history?: Record<string, Array<{ value: string | null; timestamp: string }>>;
 }
 
 export interface HubspotDataset {
   token: string;
+  /** The OAuth app and refresh token /oauth/v1/token accepts; each refresh issues a new access token. */
+  oauth?: { clientId: string; clientSecret: string; refreshToken: string; refreshes: number };
+  /** The current access token stops working after this many more authorised requests. */
+  expireTokenAfter?: number;
   objects: Record<HsObjectType, HsObject[]>;
   /** An archived owner (a rep who left) is listed only with `archived=true`, as HubSpot does. */
   owners: Array<{ id: string; email: string; firstName: string; lastName: string; archived?: boolean }>;
@@ -101,6 +107,37 @@ function modifiedMs(o: HsObject, type: HsObjectType): number {
 export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer & { data: HubspotDataset }> {
   const listings = new Map<string, HsObject[]>();
   const server = await startFakeServer((req) => {
+    if (req.path === '/oauth/v1/token' && req.method === 'POST') {
+      const form = new URLSearchParams(String(req.body ?? ''));
+      const o = data.oauth;
+      if (
+        !o ||
+        form.get('grant_type') !== 'refresh_token' ||
+        form.get('client_id') !== o.clientId ||
+        form.get('client_secret') !== o.clientSecret ||
+        form.get('refresh_token') !== o.refreshToken
+      )
+        return {
+          status: 400,
+          json: { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' },
+        };
+      o.refreshes++;
+      data.token = `hs-oauth-access-${o.refreshes}-0123456789`;
+      return {
+        json: {
+          token_type: 'bearer',
+          access_token: data.token,
+          refresh_token: o.refreshToken,
+          expires_in: 1800,
+        },
+      };
+    }
+    if (req.headers.authorization === `Bearer ${data.token}` && data.expireTokenAfter !== undefined) {
+      if (data.expireTokenAfter-- <= 0) {
+        data.token = 'expired-nobody-holds-this-token';
+        delete data.expireTokenAfter;
+      }
+    }
     if (req.headers.authorization !== `Bearer ${data.token}`) {
       return {
         status: 401,
@@ -167,6 +204,31 @@ export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer
           ...(next ? { paging: { next: { after: next } } } : {}),
         },
       };
+    }
+    m = /^\/crm\/v3\/objects\/(\w+)\/batch\/read$/.exec(req.path);
+    if (m && req.method === 'POST') {
+      const type = m[1] as HsObjectType;
+      const body = req.body as { inputs: Array<{ id: string }>; propertiesWithHistory?: string[] };
+      if (body.inputs.length > 50 && body.propertiesWithHistory?.length)
+        return { status: 400, json: { status: 'error', message: 'at most 50 inputs with history' } };
+      const byId = new Map(data.objects[type].map((o) => [o.id, o]));
+      const results = body.inputs
+        .map((i) => byId.get(i.id))
+        .filter((o): o is HsObject => !!o)
+        .map((o) => ({
+          id: o.id,
+          properties: { hs_object_id: o.id },
+          propertiesWithHistory: Object.fromEntries(
+            (body.propertiesWithHistory ?? []).map((p) => [
+              p,
+              (o.history?.[p] ?? []).map((h) => ({ ...h, sourceType: 'CRM_UI' })),
+            ]),
+          ),
+          createdAt: o.createdAt,
+          updatedAt: o.updatedAt,
+          archived: false,
+        }));
+      return { json: { status: 'COMPLETE', results } };
     }
     m = /^\/crm\/v3\/associations\/(\w+)\/(\w+)\/batch\/read$/.exec(req.path);
     if (m && req.method === 'POST') {
@@ -355,4 +417,53 @@ export function makeHubspotDataset(n: number, opts: { engagements?: boolean } = 
     ],
     customProperties: { companies: ['tier__c'], deals: ['deal_score__c'] },
   };
+}
+
+/** Bumps a record's last-modified time, as any change in HubSpot does, so search finds it. */
+export function touchHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = data.objects[type].find((x) => x.id === id);
+  if (!o) throw new Error(`no ${type} ${id}`);
+  o.properties[modifiedProp(type)] = at;
+  o.updatedAt = at;
+  return o;
+}
+
+/** Deletes (archives) a record: it leaves the live list and search and appears in the archived list. */
+export function archiveHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = touchHubspot(data, type, id, at);
+  o.archived = true;
+  o.archivedAt = at;
+}
+
+export function restoreHubspot(data: HubspotDataset, type: HsObjectType, id: string, at: string) {
+  const o = touchHubspot(data, type, id, at);
+  o.archived = false;
+  delete o.archivedAt;
+}
+
+/**
+ * Merges `loserId` into `survivorId` as HubSpot does: the loser disappears from every list (it is neither
+ * live nor archived), the survivor lists it in hs_merged_object_ids and takes over its associations.
+ */
+export function mergeHubspot(
+  data: HubspotDataset,
+  type: HsObjectType,
+  loserId: string,
+  survivorId: string,
+  at: string,
+) {
+  const list = data.objects[type];
+  const loser = list.find((x) => x.id === loserId);
+  if (!loser) throw new Error(`no ${type} ${loserId}`);
+  data.objects[type] = list.filter((x) => x.id !== loserId);
+  const survivor = touchHubspot(data, type, survivorId, at);
+  const merged = survivor.properties.hs_merged_object_ids;
+  survivor.properties.hs_merged_object_ids = merged ? `${merged};${loserId}` : loserId;
+  for (const objects of Object.values(data.objects)) {
+    for (const o of objects) {
+      const ids = o.assoc[type];
+      if (ids?.includes(loserId))
+        o.assoc[type] = [...new Set(ids.map((x) => (x === loserId ? survivorId : x)))];
+    }
+  }
 }

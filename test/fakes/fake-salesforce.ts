@@ -1,11 +1,13 @@
 /**
- * A fake Salesforce REST API over an in-memory org: SOQL `SELECT … FROM X [WHERE SystemModstamp >= T]
- * ORDER BY SystemModstamp ASC, Id ASC` with nextRecordsUrl batches, describe, limits, and
- * INVALID_SESSION_ID on a bad token.
+ * A fake Salesforce REST API over an in-memory org: SOQL `SELECT … FROM X [WHERE c AND …] [ORDER BY …]`
+ * (conditions: `SystemModstamp >= T`, `CreatedDate >= T`, `IsDeleted = true`, `Field IN ('a', …)`) and
+ * `SELECT COUNT() FROM X`, through /query (deleted rows left out) and /queryAll (deleted rows in), with
+ * nextRecordsUrl batches; describe, limits, INVALID_SESSION_ID on a bad token, and the OAuth refresh
+ * grant at /services/oauth2/token when `oauth` is set.
  */
 import { type FakeServer, startFakeServer } from './fake-server.ts';
 
-export type SfRow = Record<string, unknown> & { Id: string; SystemModstamp: string };
+export type SfRow = Record<string, unknown> & { Id: string; SystemModstamp: string; IsDeleted?: boolean };
 
 export interface SalesforceOrg {
   token: string;
@@ -17,7 +19,22 @@ export interface SalesforceOrg {
 
 const VERSION = '/services/data/v59.0';
 const SOQL =
-  /^SELECT (.+) FROM (\w+)(?: WHERE SystemModstamp >= (\S+))?(?: ORDER BY (SystemModstamp ASC, Id ASC|Id ASC))?$/;
+  /^SELECT (.+) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (SystemModstamp ASC, Id ASC|CreatedDate ASC, Id ASC|Id ASC))?$/;
+const stampMs = (v: unknown) => Date.parse(String(v).replace('+0000', 'Z'));
+
+/** One WHERE conjunct as a row predicate; null when the fake does not understand it. */
+function condition(text: string): ((r: SfRow) => boolean) | null {
+  let m = /^(SystemModstamp|CreatedDate) >= (\S+)$/.exec(text);
+  if (m) return (r) => stampMs(r[m![1]!]) >= Date.parse(m![2]!);
+  m = /^IsDeleted = (true|false)$/.exec(text);
+  if (m) return (r) => (r.IsDeleted === true) === (m![1] === 'true');
+  m = /^(\w+) IN \(((?:'[^']*'(?:, )?)+)\)$/.exec(text);
+  if (m) {
+    const values = new Set([...m[2]!.matchAll(/'([^']*)'/g)].map((v) => v[1]));
+    return (r) => values.has(String(r[m![1]!]));
+  }
+  return null;
+}
 
 export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServer & { org: SalesforceOrg }> {
   const cursors = new Map<string, { object: string; fields: string[]; rows: SfRow[]; offset: number }>();
@@ -50,22 +67,28 @@ export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServe
       };
     if (req.path === `${VERSION}/limits`)
       return { json: { DailyApiRequests: { Max: 15000, Remaining: 14000 } } };
-    if (req.path === `${VERSION}/query`) {
+    if (req.path === `${VERSION}/query` || req.path === `${VERSION}/queryAll`) {
+      const all = req.path.endsWith('/queryAll');
+      const malformed = {
+        status: 400,
+        json: [{ message: `unsupported query: ${req.query.q}`, errorCode: 'MALFORMED_QUERY' }],
+      };
       const m = SOQL.exec(req.query.q ?? '');
-      if (!m)
-        return {
-          status: 400,
-          json: [{ message: `unsupported query: ${req.query.q}`, errorCode: 'MALFORMED_QUERY' }],
-        };
-      const [, fieldList, object, since] = m;
-      const fields = fieldList!.split(',').map((f) => f.trim());
+      if (!m) return malformed;
+      const [, fieldList, object, where, order] = m;
+      const predicates = where ? where.split(' AND ').map(condition) : [];
+      if (predicates.some((p) => p === null)) return malformed;
       const rows = (org.objects[object!] ?? [])
-        .filter((r) => !since || Date.parse(r.SystemModstamp.replace('+0000', 'Z')) >= Date.parse(since))
+        .filter((r) => (all || r.IsDeleted !== true) && predicates.every((p) => p!(r)))
         .sort((a, b) =>
-          m[4]?.startsWith('SystemModstamp')
+          order?.startsWith('SystemModstamp')
             ? a.SystemModstamp.localeCompare(b.SystemModstamp) || a.Id.localeCompare(b.Id)
-            : a.Id.localeCompare(b.Id),
+            : order?.startsWith('CreatedDate')
+              ? String(a.CreatedDate).localeCompare(String(b.CreatedDate)) || a.Id.localeCompare(b.Id)
+              : a.Id.localeCompare(b.Id),
         );
+      if (fieldList === 'COUNT()') return { json: { totalSize: rows.length, done: true, records: [] } };
+      const fields = fieldList!.split(',').map((f) => f.trim());
       const locator = `01g${String(++locatorSeq).padStart(12, '0')}`;
       const state = { object: object!, fields, rows, offset: 0 };
       cursors.set(locator, state);
@@ -132,6 +155,7 @@ export function makeSalesforceOrg(n: number): SalesforceOrg {
     Lead: [],
     OpportunityContactRole: [],
     OpportunityHistory: [],
+    OpportunityFieldHistory: [],
     Task: [],
     Event: [],
   };
@@ -212,6 +236,25 @@ export function makeSalesforceOrg(n: number): SalesforceOrg {
         SystemModstamp: stamp(i + 30),
       },
     );
+    if (i === 1) {
+      // Opp 1's close date slipped three times, and its amount was raised once.
+      for (const [k, field, oldValue, newValue] of [
+        [40, 'CloseDate', '2025-06-30', '2025-07-31'],
+        [41, 'Amount', 4000, 5000],
+        [50, 'CloseDate', '2025-07-31', '2025-08-31'],
+        [55, 'CloseDate', '2025-08-31', '2025-09-30'],
+      ] as const) {
+        objects.OpportunityFieldHistory!.push({
+          Id: sfId('017', k),
+          OpportunityId: opp,
+          Field: field,
+          OldValue: oldValue,
+          NewValue: newValue,
+          CreatedDate: stamp(k),
+          SystemModstamp: stamp(k),
+        });
+      }
+    }
     objects.Lead!.push({
       Id: sfId('00Q', i),
       FirstName: 'Lee',

@@ -12,8 +12,12 @@ import type {
   ConnectorContext,
   DealContactLink,
   NormalisedRecord,
+  SoftDeletableEntity,
+  SourceMerge,
   SyncPage,
 } from '../adapter.ts';
+import { postRefreshGrant } from '../oauth-tokens.ts';
+import { readDealHistory } from './hubspot-deal-history.ts';
 import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
 import {
   fetchCustomProperties,
@@ -34,11 +38,19 @@ import {
   ASSOCIATIONS,
   BASE_PROPERTIES,
   type HubspotLookups,
+  mergedIds,
   normaliseRecord,
   TARGET_ENTITY,
 } from './hubspot-normalise.ts';
 
-const credentialsSchema = z.object({ access_token: z.string().min(10).max(2000) }).strict();
+// A private-app token, or an OAuth token set (refreshed with the deployment's PANDORA_HUBSPOT_CLIENT_ID).
+const credentialsSchema = z
+  .object({
+    access_token: z.string().min(10).max(2000),
+    refresh_token: z.string().min(10).max(2000).optional(),
+    expires_at: z.union([z.string().datetime({ offset: true }), z.number().int().positive()]).optional(),
+  })
+  .strict();
 type HubspotCredentials = z.infer<typeof credentialsSchema>;
 
 /** Records per yielded page (one transaction); several API pages of 100 are batched into one. */
@@ -77,6 +89,13 @@ function nextPhase(cursor: HubspotCursor): HubspotCursor {
   };
 }
 
+/** Where a restart continues once an object's live records are written: its archived list, or the next object. */
+function afterLiveRecords(object: HubspotObject, cursor: HubspotCursor): HubspotCursor {
+  return ARCHIVABLE.has(object)
+    ? { ...cursor, after: undefined, floor: undefined, archived_stage: true }
+    : nextPhase(cursor);
+}
+
 async function loadLookups(ctx: ConnectorContext<HubspotCredentials>): Promise<HubspotLookups> {
   const customProperties = new Map<HubspotObject, Set<string>>();
   for (const object of HUBSPOT_OBJECTS) {
@@ -101,6 +120,7 @@ function modifiedMs(object: HubspotObject, r: HubspotRecord): number | null {
 interface NormalisedPage {
   records: NormalisedRecord[];
   dealContacts: DealContactLink[];
+  merges: SourceMerge[];
   newestMs: number | null;
   after: string | undefined;
 }
@@ -108,26 +128,35 @@ interface NormalisedPage {
 function normalisePage(object: HubspotObject, page: HubspotPage, lookups: HubspotLookups): NormalisedPage {
   const records: NormalisedRecord[] = [];
   const dealContacts: DealContactLink[] = [];
+  const merges: SourceMerge[] = [];
   let newestMs: number | null = null;
   for (const r of page.results) {
     const out = normaliseRecord(object, r, lookups);
     records.push(out.record);
     if (out.dealContacts) for (const link of out.dealContacts) dealContacts.push(link);
+    if (ARCHIVABLE.has(object) && !r.archived) {
+      const entity = TARGET_ENTITY[object] as SoftDeletableEntity;
+      const at = r.updatedAt ?? new Date().toISOString();
+      for (const id of mergedIds(r))
+        merges.push({ entity, source_id: id, into_source_id: r.id, merged_at: at });
+    }
     const ms = modifiedMs(object, r);
     if (ms !== null && (newestMs === null || ms > newestMs)) newestMs = ms;
   }
-  return { records, dealContacts, newestMs, after: page.paging?.next?.after };
+  return { records, dealContacts, merges, newestMs, after: page.paging?.next?.after };
 }
 
 class PageBuffer {
   records: NormalisedRecord[] = [];
   dealContacts: DealContactLink[] = [];
+  merges: SourceMerge[] = [];
   add(object: HubspotObject, results: HubspotRecord[], lookups: HubspotLookups, cursor: HubspotCursor) {
     this.addNormalised(object, normalisePage(object, { results }, lookups), cursor);
   }
   addNormalised(object: HubspotObject, page: NormalisedPage, cursor: HubspotCursor) {
     for (const r of page.records) this.records.push(r);
     for (const l of page.dealContacts) this.dealContacts.push(l);
+    for (const m of page.merges) this.merges.push(m);
     if (page.newestMs !== null && page.newestMs > (cursor.watermarks[object] ?? 0))
       cursor.watermarks[object] = page.newestMs;
   }
@@ -140,11 +169,13 @@ class PageBuffer {
     const page: SyncPage = {
       records: { [entity]: this.records },
       ...(this.dealContacts.length ? { dealContacts: this.dealContacts } : {}),
+      ...(this.merges.length ? { merges: this.merges } : {}),
       cursor: structuredClone(resume) as unknown as Record<string, unknown>,
       progress: { phase: object },
     };
     this.records = [];
     this.dealContacts = [];
+    this.merges = [];
     return page;
   }
 }
@@ -187,18 +218,29 @@ async function* syncHubspot(
       const properties = [...BASE_PROPERTIES[object], ...(lookups.customProperties.get(object) ?? [])];
       if (!incremental) {
         // This object's walk (maybe started ahead while the previous object was written) and the next one's.
-        const walker = walkers.get(cursor.phase) ?? walk(object, cursor.after);
-        walkers.delete(cursor.phase);
         const nextObject = HUBSPOT_OBJECTS[cursor.phase + 1];
         if (nextObject && !walkers.has(cursor.phase + 1))
           walkers.set(cursor.phase + 1, walk(nextObject, undefined));
-        for (;;) {
-          const page = await walker.next();
-          if (!page) break;
-          cursor.after = page.after;
-          buffer.addNormalised(object, page, cursor);
-          if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
-            yield buffer.flush(object, cursor.after ? cursor : nextPhase(cursor));
+        if (!cursor.archived_stage) {
+          const walker = walkers.get(cursor.phase) ?? walk(object, cursor.after);
+          walkers.delete(cursor.phase);
+          for (;;) {
+            const page = await walker.next();
+            if (!page) break;
+            cursor.after = page.after;
+            buffer.addNormalised(object, page, cursor);
+            if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.after)
+              yield await withHistory(
+                ctx,
+                lookups,
+                buffer.flush(object, cursor.after ? cursor : afterLiveRecords(object, cursor)),
+              );
+          }
+        }
+        // A full read takes in every archived record too: deletions it missed are marked, whenever they were.
+        if (ARCHIVABLE.has(object)) {
+          cursor.archived_stage = true;
+          yield* syncArchived(ctx, object, properties, lookups, buffer, cursor, 0);
         }
       } else {
         if (!cursor.archived_stage) {
@@ -226,12 +268,8 @@ async function* syncHubspot(
             }
             const done = !cursor.after && !(next && Number(next) >= SEARCH_CAP);
             if (buffer.size >= HUBSPOT_PAGE_RECORDS || done) {
-              const resume = !done
-                ? cursor
-                : ARCHIVABLE.has(object)
-                  ? { ...cursor, after: undefined, floor: undefined, archived_stage: true }
-                  : nextPhase(cursor);
-              yield buffer.flush(object, resume);
+              const resume = !done ? cursor : afterLiveRecords(object, cursor);
+              yield await withHistory(ctx, lookups, buffer.flush(object, resume));
             }
             if (done) break;
           }
@@ -262,7 +300,10 @@ async function* syncHubspot(
   }
 }
 
-/** Records archived since the last sync: kept, with source_data saying archived (HubSpot can restore them). */
+/**
+ * Records archived since `sinceMs`: kept, marked deleted (deleted_at), source_data saying archived. HubSpot
+ * can restore them; a restored record comes back through search with deleted_at cleared.
+ */
 async function* syncArchived(
   ctx: ConnectorContext<HubspotCredentials>,
   object: HubspotObject,
@@ -282,9 +323,32 @@ async function* syncArchived(
     cursor.archived_after = page.paging?.next?.after;
     const recent = page.results.filter((r) => !r.archivedAt || Date.parse(r.archivedAt) >= sinceMs);
     buffer.add(object, recent, lookups, cursor);
-    if (buffer.size >= HUBSPOT_PAGE_RECORDS || !cursor.archived_after)
-      yield buffer.flush(object, cursor.archived_after ? cursor : nextPhase(cursor));
+    // An empty last page is not yielded: the next object's first page carries the cursor on.
+    if (buffer.size >= HUBSPOT_PAGE_RECORDS || (!cursor.archived_after && buffer.size > 0))
+      yield await withHistory(
+        ctx,
+        lookups,
+        buffer.flush(object, cursor.archived_after ? cursor : nextPhase(cursor)),
+      );
   } while (cursor.archived_after);
+}
+
+/**
+ * A deals page with the stage, close-date and amount history of its live deals (one batch read per 50):
+ * the first sync brings what happened before it, later ones what changed since.
+ */
+async function withHistory(
+  ctx: ConnectorContext<HubspotCredentials>,
+  lookups: HubspotLookups,
+  page: SyncPage,
+): Promise<SyncPage> {
+  const deals = page.records?.deals;
+  if (!deals?.length) return page;
+  const ids = deals.filter((d) => !d.row.deleted_at).map((d) => String(d.row.source_id));
+  const history = await readDealHistory(ctx.http, ids, lookups);
+  if (history.transitions.length) page.stageTransitions = history.transitions;
+  if (history.changes.length) page.dealFieldChanges = history.changes;
+  return page;
 }
 
 /** Search results carry no associations: read them in batches, in the list endpoint's shape. */
@@ -314,6 +378,20 @@ export const hubspotAdapter: ConnectorAdapter<HubspotCredentials> = {
     authHeaders: (c) => ({ authorization: `Bearer ${c.access_token}` }),
     // Private apps: 100 requests per 10 seconds (search: 4 per second) per account.
     rateLimit: { capacity: 100, refillPerSecond: 10 },
+    async refreshAccessToken(c, client, baseUrl) {
+      const body = await postRefreshGrant('hubspot', new URL('/oauth/v1/token', baseUrl).toString(), {
+        grant_type: 'refresh_token',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        refresh_token: c.refresh_token ?? '',
+      });
+      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 1800;
+      return {
+        access_token: String(body.access_token),
+        refresh_token: typeof body.refresh_token === 'string' ? body.refresh_token : c.refresh_token,
+        expires_at: new Date(Date.now() + expiresIn * 1000).toISOString(),
+      };
+    },
   },
   entities: () => ['accounts', 'contacts', 'deals', 'calls', 'activities', 'tasks'],
   async testConnection(ctx) {

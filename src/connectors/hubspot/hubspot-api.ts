@@ -147,6 +147,46 @@ export async function readAssociations(
   return out;
 }
 
+const historySchema = z.object({
+  results: z.array(
+    z
+      .object({
+        id: z.string(),
+        propertiesWithHistory: z
+          .record(
+            z.string(),
+            z.array(z.object({ value: z.string().nullable(), timestamp: z.string() }).passthrough()),
+          )
+          .default({}),
+      })
+      .passthrough(),
+  ),
+});
+export type PropertyHistory = Record<string, Array<{ value: string | null; timestamp: string }>>;
+
+/** HubSpot answers at most 50 records per batch read that asks for property history. */
+export const HISTORY_BATCH = 50;
+
+/** id → each property's past values (newest first, as HubSpot lists them). */
+export async function readPropertyHistory(
+  http: HttpClient,
+  object: HubspotObject,
+  ids: readonly string[],
+  properties: readonly string[],
+): Promise<Map<string, PropertyHistory>> {
+  const out = new Map<string, PropertyHistory>();
+  for (let i = 0; i < ids.length; i += HISTORY_BATCH) {
+    const body = await http.post(`/crm/v3/objects/${object}/batch/read`, {
+      inputs: ids.slice(i, i + HISTORY_BATCH).map((id) => ({ id })),
+      properties: [],
+      propertiesWithHistory: properties,
+    });
+    for (const r of parse(historySchema, body, `${object} history`).results)
+      out.set(r.id, r.propertiesWithHistory);
+  }
+  return out;
+}
+
 export interface HubspotOwner {
   id: string;
   /** Lower-cased; null when HubSpot has none. */

@@ -26,6 +26,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'hubspot_owner_id',
     'createdate',
     'hs_lastmodifieddate',
+    'hs_merged_object_ids',
   ],
   contacts: [
     'firstname',
@@ -38,6 +39,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'associatedcompanyid',
     'createdate',
     'lastmodifieddate',
+    'hs_merged_object_ids',
   ],
   deals: [
     'dealname',
@@ -55,6 +57,7 @@ export const BASE_PROPERTIES: Record<HubspotObject, readonly string[]> = {
     'hs_analytics_source',
     'dealtype',
     'createdate',
+    'hs_merged_object_ids',
     'hs_lastmodifieddate',
   ],
   calls: [
@@ -162,6 +165,20 @@ function time(v: string | null | undefined): string | null {
 }
 const dayOf = (t: string | null) => t?.slice(0, 10) ?? null;
 
+/** An archived record is deleted at the source (HubSpot keeps it restorable for 90 days). */
+const deletedAt = (r: HubspotRecord) =>
+  r.archived ? (time(r.archivedAt) ?? time(r.updatedAt) ?? new Date().toISOString()) : null;
+
+/** The records merged into this one: `hs_merged_object_ids` is a semicolon-separated id list. */
+export function mergedIds(r: HubspotRecord): string[] {
+  const raw = str(r.properties.hs_merged_object_ids);
+  if (!raw) return [];
+  return raw
+    .split(';')
+    .map((id) => id.trim())
+    .filter((id) => /^\d+$/.test(id) && id !== r.id);
+}
+
 function firstAssociated(r: HubspotRecord, key: string): string | null {
   return r.associations?.[key]?.results[0]?.id ?? null;
 }
@@ -226,6 +243,7 @@ export function normaliseRecord(
       return {
         record: {
           row: withCommon(object, r, lookups, {
+            deleted_at: deletedAt(r),
             name: str(p.name),
             domain: str(p.domain)?.toLowerCase() ?? null,
             additional_domains: domainList(p.hs_additional_domains),
@@ -244,6 +262,7 @@ export function normaliseRecord(
       return {
         record: {
           row: withCommon(object, r, lookups, {
+            deleted_at: deletedAt(r),
             first_name: str(p.firstname),
             last_name: str(p.lastname),
             email: str(p.email)?.toLowerCase() ?? null,
@@ -333,6 +352,7 @@ function normaliseDeal(r: HubspotRecord, lookups: HubspotLookups) {
   const closeTime = time(p.closedate);
   const record: NormalisedRecord = {
     row: withCommon('deals', r, lookups, {
+      deleted_at: deletedAt(r),
       name: str(p.dealname),
       amount: num(p.amount),
       currency: str(p.deal_currency_code),

@@ -36,6 +36,11 @@ export async function query(http: HttpClient, soql: string): Promise<SfQueryPage
   return parse(queryPage, await http.get(`${DATA_PATH}/query`, { q: soql }), 'query') as SfQueryPage;
 }
 
+/** QueryAll: the same SOQL, soft-deleted (recycle bin) and merged records included. */
+export async function queryAll(http: HttpClient, soql: string): Promise<SfQueryPage> {
+  return parse(queryPage, await http.get(`${DATA_PATH}/queryAll`, { q: soql }), 'query') as SfQueryPage;
+}
+
 export async function queryMore(http: HttpClient, nextRecordsUrl: string): Promise<SfQueryPage> {
   return parse(queryPage, await http.get(nextRecordsUrl), 'query') as SfQueryPage;
 }
@@ -52,9 +57,21 @@ export function soqlDateTime(iso: string): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function buildSoql(object: string, fields: readonly string[], since: string | undefined): string {
-  const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(since)}` : '';
-  return `SELECT ${[...new Set(fields)].join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
+/**
+ * `SELECT fields FROM object [WHERE conditions AND stamp >= since] ORDER BY stamp ASC, Id ASC`. The
+ * conditions are constants from code; `stampField` is SystemModstamp except on history objects, which
+ * only have CreatedDate.
+ */
+export function buildSoql(
+  object: string,
+  fields: readonly string[],
+  since: string | undefined,
+  opts: { conditions?: readonly string[]; stampField?: string } = {},
+): string {
+  const stamp = opts.stampField ?? 'SystemModstamp';
+  const where = [...(opts.conditions ?? []), ...(since ? [`${stamp} >= ${soqlDateTime(since)}`] : [])];
+  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  return `SELECT ${[...new Set(fields)].join(', ')} FROM ${object}${clause} ORDER BY ${stamp} ASC, Id ASC`;
 }
 
 export async function fetchUserEmails(

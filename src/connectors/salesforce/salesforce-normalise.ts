@@ -197,6 +197,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         entity: 'accounts',
         record: {
           row: withCommon(object, r, l, {
+            deleted_at: null,
             name: text(r.Name),
             domain: domainOf(r.Website),
             industry: text(r.Industry),
@@ -213,6 +214,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         entity: 'contacts',
         record: {
           row: withCommon(object, r, l, {
+            deleted_at: null,
             first_name: text(r.FirstName),
             last_name: text(r.LastName),
             email: text(r.Email)?.toLowerCase() ?? null,
@@ -233,6 +235,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         entity: 'deals',
         record: {
           row: withCommon(object, r, l, {
+            deleted_at: null,
             name: text(r.Name),
             amount: num(r.Amount),
             stage: text(r.StageName),
@@ -262,6 +265,7 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         entity: 'leads',
         record: {
           row: withCommon(object, r, l, {
+            deleted_at: null,
             first_name: text(r.FirstName),
             last_name: text(r.LastName),
             email: text(r.Email)?.toLowerCase() ?? null,

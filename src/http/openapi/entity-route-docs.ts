@@ -91,6 +91,16 @@ function pageParameters(listing: EntityListing): ParameterDoc[] {
       description: 'also count the whole filtered set',
       schema: { type: 'boolean' },
     },
+    ...(listing.softDelete
+      ? [
+          {
+            name: 'include_deleted',
+            in: 'query' as const,
+            description: 'also list records deleted or merged at the source (deleted_at set)',
+            schema: { type: 'boolean' as const },
+          },
+        ]
+      : []),
   ];
 }
 

@@ -115,7 +115,8 @@ export function connectorRoutes(deps: AppDeps): Router {
     const conn = await withWorkspace(deps.db, workspaceId, (tx) =>
       saveConnection(tx, workspaceId, {
         name,
-        credentials: deps.vault.encrypt(credentials),
+        // As refreshed during the test, if the token had expired.
+        credentials: deps.vault.encrypt(ctx.credentials),
         baseUrl: body.base_url ?? null,
         metadata: selection === undefined ? {} : { selection },
       }),
