@@ -46,7 +46,8 @@ export function schemaErrors(schema: Schema, value: unknown, path = '$'): string
     }
   }
   if (actual === 'array' && schema.items) {
-    (value as unknown[]).forEach((v, i) => errors.push(...schemaErrors(schema.items, v, `${path}[${i}]`)));
+    for (const [i, v] of (value as unknown[]).entries())
+      errors.push(...schemaErrors(schema.items, v, `${path}[${i}]`));
   }
   return errors;
 }
