@@ -290,6 +290,8 @@ describe('file import over HTTP', () => {
       'engagement_score',
       'engagement_reasons',
       'amount_baseline',
+      'velocity_score_tenths',
+      'engagement_score_tenths',
     ];
     const snapshot = async () => ({
       deals: await q(
