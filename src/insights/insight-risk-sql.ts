@@ -4,6 +4,14 @@
  * objection, a timeline later than the close date. Each reason cites the insight row behind it.
  */
 
+/** What counts as a budget objection, for the deal_risk rule and the skills alike (`i`: a deal_insights row). */
+export const budgetObjectionSql = (i: string) =>
+  `(${i}.insight_type = 'objections' AND ${i}.value->>'topic' = 'pricing')`;
+
+/** A timeline insight with a date later than `closeDate` (an SQL date expression). */
+export const timelineAfterSql = (i: string, closeDate: string) =>
+  `(${i}.insight_type = 'timeline' AND ${i}.value->>'date' ~ '^\\d{4}-\\d{2}-\\d{2}$' AND (${i}.value->>'date')::date > ${closeDate})`;
+
 /** CTEs over current insights, one row per deal; $1 is the workspace. */
 export const INSIGHT_FACTS_CTES = /* sql */ `
 insight_facts AS (
@@ -11,7 +19,7 @@ insight_facts AS (
     (array_agg(i.id ORDER BY i.created_at DESC, i.id) FILTER (WHERE i.insight_type = 'competitors'))[1] AS competitor_id,
     (array_agg(i.value->>'name' ORDER BY i.created_at DESC, i.id) FILTER (WHERE i.insight_type = 'competitors'))[1] AS competitor_name,
     (array_agg(i.id ORDER BY i.created_at DESC, i.id)
-       FILTER (WHERE i.insight_type = 'objections' AND i.value->>'topic' = 'pricing'))[1] AS budget_objection_id,
+       FILTER (WHERE ${budgetObjectionSql('i')}))[1] AS budget_objection_id,
     (array_agg(i.id ORDER BY i.value->>'date' DESC, i.id)
        FILTER (WHERE i.insight_type = 'timeline' AND i.value->>'date' ~ '^\\d{4}-\\d{2}-\\d{2}$'))[1] AS timeline_id,
     max((i.value->>'date')::date)

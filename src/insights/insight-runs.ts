@@ -1,13 +1,15 @@
 /**
  * Extraction runs: recorded in insight_runs, executed through the 'insights-extract' job when a queue is
- * wired (any worker may run it), otherwise in the background of this process. The status report counts
- * what is extracted, pending and failed, with the last run and the tokens spent.
+ * wired (any worker may run it), otherwise in the background of this process. A run that wrote insights
+ * is announced (the Slack digest, a webhook event) and what Slack said is kept on the run. The status
+ * report counts what is extracted, pending and failed, with the last run and the tokens spent.
  */
 import { connectionContexts } from '../conversations/connection-context.ts';
 import type { Queryable, SqlParam } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { NotFoundError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import { announceInsightsWritten } from '../outputs/output-events.ts';
 import type { ExtractorIdentity } from './insight-types.ts';
 import {
   type ExtractScope,
@@ -26,12 +28,15 @@ export interface InsightRun {
   status: 'queued' | 'running' | 'succeeded' | 'failed';
   totals: Partial<ExtractTotals> & { done?: number; total?: number };
   error: string | null;
+  /** What went out about the run: `slack` holds the digest post's outcome. */
+  deliveries: Record<string, unknown>;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
-const RUN_COLUMNS = 'id, scope, trigger, status, totals, error, created_at, started_at, finished_at';
+const RUN_COLUMNS =
+  'id, scope, trigger, status, totals, error, deliveries, created_at, started_at, finished_at';
 
 export type RunDeps = Omit<InsightDeps, 'contextFor'> & Parameters<typeof connectionContexts>[0];
 
@@ -126,6 +131,9 @@ export async function executeInsightRun(
   if (claimed) {
     try {
       let lastWrite = 0;
+      // Progress writes are chained and awaited before the final one: on a pool, a progress write still in
+      // flight could otherwise land after the totals and overwrite them.
+      let progress: Promise<unknown> = Promise.resolve();
       const totals = await extractInsights(
         { ...deps, contextFor: connectionContexts(deps) },
         workspaceId,
@@ -134,9 +142,14 @@ export async function executeInsightRun(
           // Progress at most once a second: a long run still shows it moving.
           if (Date.now() - lastWrite < 1000 && done < total) return;
           lastWrite = Date.now();
-          void setRun(deps, workspaceId, runId, `totals = $3::jsonb`, [JSON.stringify({ done, total })]);
+          progress = progress
+            .then(() =>
+              setRun(deps, workspaceId, runId, `totals = $3::jsonb`, [JSON.stringify({ done, total })]),
+            )
+            .catch((err) => deps.log.warn({ err, runId }, 'insight run progress not recorded'));
         },
       );
+      await progress;
       await setRun(
         deps,
         workspaceId,
@@ -144,6 +157,7 @@ export async function executeInsightRun(
         `status = 'succeeded', finished_at = now(), totals = $3::jsonb`,
         [JSON.stringify({ ...totals, done: totals.conversations, total: totals.conversations })],
       );
+      if (totals.insights_written > 0) await announce(deps, workspaceId, claimed, totals);
     } catch (err) {
       await setRun(deps, workspaceId, runId, `status = 'failed', finished_at = now(), error = $3`, [
         err instanceof Error ? err.message : String(err),
@@ -151,6 +165,26 @@ export async function executeInsightRun(
     }
   }
   return withWorkspace(deps.db, workspaceId, (tx) => getInsightRun(tx, workspaceId, runId));
+}
+
+/** Announcing never fails the run: whatever Slack said is recorded on it. */
+async function announce(deps: RunDeps, workspaceId: string, run: InsightRun, totals: ExtractTotals) {
+  try {
+    const slack = await announceInsightsWritten(deps, workspaceId, {
+      run_id: run.id,
+      trigger: run.trigger,
+      since: new Date(run.started_at ?? run.created_at),
+      insights_written: totals.insights_written,
+      conversations_extracted: totals.extracted,
+      extractor: totals.extractor,
+    });
+    if (slack)
+      await setRun(deps, workspaceId, run.id, `deliveries = jsonb_set(deliveries, '{slack}', $3::jsonb)`, [
+        JSON.stringify(slack),
+      ]);
+  } catch (err) {
+    deps.log.warn({ err, workspaceId, runId: run.id }, 'insight run announcement failed');
+  }
 }
 
 export async function registerInsightWorker(queue: JobQueue, deps: RunDeps): Promise<void> {

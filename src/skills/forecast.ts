@@ -2,13 +2,16 @@
  * forecast: commit / best case / pipeline roll-up for the current quota period, weighted pipeline,
  * coverage, closed-won to date and attainment against quota, per rep and for the team. The quota comes
  * from checkQuotaConfig (an active quota period first, the context layer's goals as fallback) and the
- * result says which.
+ * result says which. Commit deals whose calls put the date in doubt (the buyer named a timeline after the
+ * close date, or raised a budget objection) are flagged, each citing its insight rows, and their amount
+ * is shown beside the commit figure.
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
 import { baseCurrency } from '../money/exchange-rates.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
 import { calendarPeriod, checkQuotaConfig } from '../workspaces/quotas.ts';
+import { type CommitDealFlag, commitDealsFlaggedByCalls } from './deal-insight-signals.ts';
 import { STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
 import { type Coverage, coverage, dealGaps, describeGap, gap } from './skill-coverage.ts';
 import { money, pct } from './skill-format.ts';
@@ -45,23 +48,28 @@ export interface ForecastFacts {
     coverage_target: number;
   };
   reps: RepForecast[];
+  /** Commit deals in the period flagged by their calls, and their amount (part of team.commit). */
+  commit_at_risk: { amount: number; deals: CommitDealFlag[] };
   coverage: Coverage;
 }
 
-// Forecast category from the CRM when it names one, else from probability; closed and omitted are excluded.
-// Amounts in base currency; a deal whose currency has no rate is left out (and counted in the coverage).
-const ROLLUP_SQL = /* sql */ `
-WITH d AS (
-  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount_base, 0)::float8 AS amount, is_won, is_closed,
-    coalesce(probability, ${STAGE_PROBABILITY_SQL('stage_normalized')})::float8 AS probability,
-    CASE
+// Forecast category from the CRM when it names one, else from probability (columns of one deals row).
+const CATEGORY_SQL = /* sql */ `CASE
       WHEN lower(forecast_category) IN ('commit', 'committed') THEN 'commit'
       WHEN lower(replace(forecast_category, ' ', '_')) IN ('best_case', 'bestcase', 'upside') THEN 'best_case'
       WHEN lower(forecast_category) IN ('omitted', 'omit') THEN 'omitted'
       WHEN lower(forecast_category) = 'pipeline' THEN 'pipeline'
       WHEN coalesce(probability, 0) >= 70 THEN 'commit'
       WHEN coalesce(probability, 0) >= 40 THEN 'best_case'
-      ELSE 'pipeline' END AS category,
+      ELSE 'pipeline' END`;
+
+// Closed and omitted deals are excluded.
+// Amounts in base currency; a deal whose currency has no rate is left out (and counted in the coverage).
+const ROLLUP_SQL = /* sql */ `
+WITH d AS (
+  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount_base, 0)::float8 AS amount, is_won, is_closed,
+    coalesce(probability, ${STAGE_PROBABILITY_SQL('stage_normalized')})::float8 AS probability,
+    ${CATEGORY_SQL} AS category,
     coalesce(closed_at::date, close_date) AS won_on, close_date
   FROM deals WHERE workspace_id = $1::uuid AND deleted_at IS NULL
     AND NOT (amount IS NOT NULL AND amount_base IS NULL)
@@ -126,6 +134,7 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
     'd.is_won AND coalesce(d.closed_at::date, d.close_date) BETWEEN $2::date AND $3::date',
     [period.start_date, period.end_date],
   );
+  const flagged = await commitDealsFlaggedByCalls(tx, workspaceId, asOf, period, CATEGORY_SQL);
   return {
     currency: await baseCurrency(tx, workspaceId),
     quota_source: quota.source,
@@ -138,6 +147,7 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
       coverage_target: goals.pipeline_coverage_target ?? 3,
     },
     reps,
+    commit_at_risk: { amount: flagged.reduce((n, d) => n + d.amount, 0), deals: flagged },
     coverage: coverage({ what: 'open deals', count: open.deals }, [
       gap('no_close_date', open.no_close_date, open.deals, 'in no period, left out of the roll-up'),
       gap(
@@ -193,6 +203,23 @@ function forecastFindings(f: ForecastFacts): Finding[] {
       });
     }
   }
+  for (const d of f.commit_at_risk.deals) {
+    const why = [
+      d.timeline_date ? `the buyer named ${d.timeline_date}, after the ${d.close_date} close date` : null,
+      d.budget_objection ? 'a budget objection is open' : null,
+    ].filter(Boolean);
+    findings.push({
+      kind: 'commit_at_risk_from_calls',
+      severity: 'high',
+      title: `${d.name ?? 'Unnamed deal'} (${m(d.amount)} in commit, ${d.rep}): ${why.join('; ')}`,
+      evidence: {
+        deals: [d.deal_id],
+        insights: d.insights.map((i) => i.insight_id),
+        conversations: [...new Set(d.insights.map((i) => i.conversation_id))],
+      },
+      metrics: { amount: d.amount, close_date: d.close_date, timeline_date: d.timeline_date },
+    });
+  }
   return findings;
 }
 
@@ -215,6 +242,7 @@ registerSkill({
       coverage: f.coverage.gaps,
       team: [f.team],
       reps: f.reps.slice(0, 20).map(({ deal_ids: _ids, ...r }) => r),
+      commit_at_risk: [{ amount: f.commit_at_risk.amount, deals: f.commit_at_risk.deals.length }],
     }),
     offline(d) {
       const p = (d.period?.[0] ?? {}) as {
@@ -226,6 +254,7 @@ registerSkill({
       const m = (n: number | null | undefined) => money(n, p.currency);
       const t = (d.team?.[0] ?? {}) as ForecastFacts['team'];
       const reps = (d.reps ?? []) as RepForecast[];
+      const atRisk = (d.commit_at_risk?.[0] ?? { amount: 0, deals: 0 }) as { amount: number; deals: number };
       const behind = reps.filter((r) => r.coverage !== null && r.coverage < 1);
       return {
         headline: `Forecast ${p.start_date}–${p.end_date}: ${m(t.closed_won)} won, ${m(t.commit)} commit, ${m(t.best_case)} best case`,
@@ -233,7 +262,10 @@ registerSkill({
           `Weighted pipeline ${m(t.weighted)} across ${t.open_deals} open deals. ` +
           (t.quota
             ? `Attainment ${pct(t.attainment)} of ${m(t.quota)} (quota from ${p.quota_source === 'quota_period' ? 'the active quota period' : 'the context layer goals'}); coverage ${t.coverage?.toFixed(1) ?? '—'}x against a ${t.coverage_target}x target.`
-            : 'No quota is configured, so attainment and coverage are not available.'),
+            : 'No quota is configured, so attainment and coverage are not available.') +
+          (atRisk.deals > 0
+            ? ` ${m(atRisk.amount)} of commit (${atRisk.deals} deals) is in doubt from what buyers said on calls.`
+            : ''),
         actions: behind
           .slice(0, 5)
           .map(

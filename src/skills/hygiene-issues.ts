@@ -2,6 +2,7 @@
  * The pipeline hygiene issues, the default probability of a stage, and the one action a rep should take
  * for a deal's main issue, written from the issue's evidence.
  */
+import { type CallRiskEvidence, describeCallRisk } from './deal-insight-signals.ts';
 
 export const HYGIENE_ISSUES = [
   'past_close_date',
@@ -10,6 +11,7 @@ export const HYGIENE_ISSUES = [
   'single_threaded',
   'close_date_slipped',
   'missing_next_step',
+  'call_risk',
 ] as const;
 export type Issue = (typeof HYGIENE_ISSUES)[number];
 
@@ -44,5 +46,9 @@ export function nextAction(issue: Issue, evidence: Evidence): string {
       return `requalify: close date moved ${num(evidence.close_date_slipped, 'slips') ?? 'several'} times`;
     case 'missing_next_step':
       return 'set a dated next step';
+    case 'call_risk': {
+      const e = evidence.call_risk as CallRiskEvidence | undefined;
+      return `agree a dated next step: ${e ? describeCallRisk(e) : 'the last call ended without one'}`;
+    }
   }
 }

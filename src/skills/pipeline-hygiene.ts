@@ -2,11 +2,14 @@
  * pipeline-hygiene: open deals ranked by expected impact in the base currency (amount × stage
  * probability × how much their hygiene issues lower it), so a sales leader sees the few deals worth
  * acting on, each with one action and the evidence behind it. The issues come from the computed fields
- * (deal_risk_reasons) and the deal itself; the thresholds are the workspace's scoring config.
+ * (deal_risk_reasons), the deal itself, and its calls' insights (the latest call named a competitor or
+ * raised a budget objection and ended with no next step, citing the insight rows); the thresholds are the
+ * workspace's scoring config.
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
 import { baseCurrency } from '../money/exchange-rates.ts';
+import { CALL_RISK_CTE, type CallRiskEvidence, describeCallRisk } from './deal-insight-signals.ts';
 import { type Coverage, coverage, dealGaps, gap, unlinkedCallCount } from './skill-coverage.ts';
 import { money } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
@@ -42,6 +45,15 @@ interface RepRow {
   open_deals: number;
   flagged: number;
   impact: number;
+}
+/** An open deal whose latest call carries a risk and no next step, flagged or not. */
+export interface CallRiskDeal {
+  id: string;
+  name: string | null;
+  rep: string | null;
+  amount_base: number | null;
+  impact: number | null;
+  evidence: CallRiskEvidence;
 }
 export interface RankedDeal {
   id: string;
@@ -80,20 +92,27 @@ export interface HygieneFacts {
   issues: IssueTotal[];
   reps: RepRow[];
   top_deals: RankedDeal[];
+  /** Every open deal with the call_risk issue (up to 50, most impact first), each citing its insight rows. */
+  call_risk_deals: CallRiskDeal[];
   coverage: Coverage;
 }
 
 // Per open deal: its expected value in base currency and each issue's share of it at risk. The
 // shares grow with how far past its threshold a deal is: 0.2 per multiple of the inactivity threshold
 // (up to 0.6), 0.15 per multiple of the stage's stuck threshold (up to 0.5), 0.1 plus 0.3 per quarter
-// past the close date (up to 0.4); single-threaded 0.15, close date slipped 0.2, no next step 0.1.
+// past the close date (up to 0.4); single-threaded 0.15, close date slipped 0.2, no next step 0.1; the
+// latest call named a competitor or raised a budget objection and ended with no next step 0.2.
 // Issues combine as independent risks: 1 - Π(1 - share).
 const SCORED_CTE = /* sql */ `
-WITH open AS (
+WITH ${CALL_RISK_CTE},
+open AS (
   SELECT d.id, d.name, d.owner_email, d.amount, d.currency, d.amount_base, d.stage_normalized, d.close_date,
          d.next_step, d.computed_at, coalesce(d.deal_risk_reasons, '[]'::jsonb) AS rr,
-         coalesce(d.probability, ${STAGE_PROBABILITY_SQL('d.stage_normalized')})::float8 AS probability
-  FROM deals d WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
+         coalesce(d.probability, ${STAGE_PROBABILITY_SQL('d.stage_normalized')})::float8 AS probability,
+         cr.conversation_id AS call_id, cr.started_at AS call_started_at,
+         coalesce(cr.risk_insights, '[]'::jsonb) AS risk_insights, coalesce(cr.has_next_step, false) AS call_next_step
+  FROM deals d LEFT JOIN call_risk cr ON cr.deal_id = d.id
+  WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
 ),
 rules AS (
   SELECT o.*,
@@ -112,13 +131,14 @@ shares AS (
       (x.stuck_r->>'days_in_stage')::float8 / nullif((x.stuck_r->>'threshold_days')::float8, 0), 2)) END AS s_stuck_in_stage,
     CASE WHEN x.single_r IS NULL THEN 0 ELSE 0.15 END AS s_single_threaded,
     CASE WHEN x.slipped_r IS NULL THEN 0 ELSE 0.2 END AS s_close_date_slipped,
-    CASE WHEN coalesce(btrim(x.next_step), '') = '' THEN 0.1 ELSE 0 END AS s_missing_next_step
+    CASE WHEN coalesce(btrim(x.next_step), '') = '' THEN 0.1 ELSE 0 END AS s_missing_next_step,
+    CASE WHEN jsonb_array_length(x.risk_insights) > 0 AND NOT x.call_next_step THEN 0.2 ELSE 0 END AS s_call_risk
   FROM rules x
 ),
 scored AS (
   SELECT s.*,
     1 - (1 - s_past_close_date) * (1 - s_stale) * (1 - s_stuck_in_stage) * (1 - s_single_threaded)
-      * (1 - s_close_date_slipped) * (1 - s_missing_next_step) AS lowered_by,
+      * (1 - s_close_date_slipped) * (1 - s_missing_next_step) * (1 - s_call_risk) AS lowered_by,
     s.amount_base * s.probability / 100 AS expected
   FROM shares s
 ),
@@ -153,6 +173,7 @@ async function computeHygiene(
     issues: IssueTotal[];
     reps: RepRow[];
     deals: Array<Record<string, unknown>>;
+    call_risks: Array<Record<string, unknown>>;
   }>(
     `${SCORED_CTE}
      SELECT
@@ -181,8 +202,13 @@ async function computeHygiene(
             amount_base::float8 AS amount_base, stage_normalized AS stage, close_date::text AS close_date,
             probability, round(lowered_by::numeric, 3)::float8 AS lowered_by,
             round(impact::numeric, 2)::float8 AS impact, main_issue, issue_list,
-            stale_r, stuck_r, single_r, slipped_r, ($2::date - close_date) AS days_past_close
-          FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int) x) AS deals`,
+            stale_r, stuck_r, single_r, slipped_r, ($2::date - close_date) AS days_past_close,
+            call_id, call_started_at, risk_insights
+          FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int) x) AS deals,
+       (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC NULLS LAST, x.id), '[]'::jsonb) FROM (
+          SELECT id, name, owner_email AS rep, amount_base::float8 AS amount_base,
+            round(impact::numeric, 2)::float8 AS impact, call_id, call_started_at, risk_insights
+          FROM ranked WHERE s_call_risk > 0 ORDER BY impact DESC NULLS LAST, id LIMIT 50) x) AS call_risks`,
     [workspaceId, asOf, flagAt, top],
   );
   const scored = rows[0]!;
@@ -213,6 +239,14 @@ async function computeHygiene(
     issues,
     reps: scored.reps,
     top_deals: scored.deals.map((d) => rankedDeal(d)),
+    call_risk_deals: scored.call_risks.map((d) => ({
+      id: d.id as string,
+      name: d.name as string | null,
+      rep: d.rep as string | null,
+      amount_base: d.amount_base as number | null,
+      impact: d.impact as number | null,
+      evidence: callRiskEvidence(d),
+    })),
     coverage: coverage({ what: 'open deals', count: t.open_deals }, [
       gap('no_amount', gaps.no_amount, gaps.deals, 'not ranked: no expected value to weigh'),
       gap(
@@ -230,6 +264,14 @@ async function computeHygiene(
   };
 }
 
+function callRiskEvidence(row: Record<string, unknown>): CallRiskEvidence {
+  return {
+    conversation_id: row.call_id as string,
+    call_started_at: row.call_started_at ? new Date(row.call_started_at as string).toISOString() : null,
+    insights: row.risk_insights as CallRiskEvidence['insights'],
+  };
+}
+
 function rankedDeal(row: Record<string, unknown>): RankedDeal {
   const issues = row.issue_list as Issue[];
   const evidence: Record<string, unknown> = { deal_id: row.id };
@@ -240,6 +282,7 @@ function rankedDeal(row: Record<string, unknown>): RankedDeal {
   if (issues.includes('past_close_date'))
     evidence.past_close_date = { close_date: row.close_date, days_past: row.days_past_close };
   if (issues.includes('missing_next_step')) evidence.missing_next_step = { next_step: null };
+  if (issues.includes('call_risk')) evidence.call_risk = callRiskEvidence(row);
   const main = row.main_issue as Issue;
   return {
     id: row.id as string,
@@ -266,7 +309,13 @@ const LABEL: Record<Issue, string> = {
   single_threaded: 'single-threaded',
   close_date_slipped: 'close date slipped repeatedly',
   missing_next_step: 'no next step',
+  call_risk: 'last call raised a risk, no next step',
 };
+
+/** The ids a finding cites for a deal's call risk: the call and the insight rows. */
+function callRiskIds(e: CallRiskEvidence) {
+  return { conversations: [e.conversation_id], insights: e.insights.map((i) => i.insight_id) };
+}
 
 function hygieneFindings(f: HygieneFacts): Finding[] {
   const findings: Finding[] = f.top_deals.map((d, i) => ({
@@ -278,6 +327,7 @@ function hygieneFindings(f: HygieneFacts): Finding[] {
       ...(Array.isArray((d.evidence.single_threaded as { contact_ids?: string[] })?.contact_ids)
         ? { contacts: (d.evidence.single_threaded as { contact_ids: string[] }).contact_ids }
         : {}),
+      ...(d.evidence.call_risk ? callRiskIds(d.evidence.call_risk as CallRiskEvidence) : {}),
     },
     metrics: {
       rank: i + 1,
@@ -295,6 +345,15 @@ function hygieneFindings(f: HygieneFacts): Finding[] {
       title: `${LABEL[i.issue]}: the main issue of ${i.flagged} flagged deals (${money(i.impact, f.currency)} expected impact); ${i.deals} open deals have it`,
       evidence: { deals: i.deal_ids },
       metrics: { flagged: i.flagged, deals: i.deals, impact: i.impact },
+    });
+  }
+  for (const d of f.call_risk_deals) {
+    findings.push({
+      kind: 'call_risk_without_next_step',
+      severity: 'medium',
+      title: `${d.name ?? 'Unnamed deal'} (${money(d.amount_base, f.currency)}, ${d.rep ?? 'no owner'}): ${describeCallRisk(d.evidence)}`,
+      evidence: { deals: [d.id], ...callRiskIds(d.evidence) },
+      metrics: { amount_base: d.amount_base, impact: d.impact, insights: d.evidence.insights.length },
     });
   }
   const noAmount = f.coverage.gaps.find((g) => g.reason === 'no_amount');

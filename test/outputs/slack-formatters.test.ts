@@ -104,6 +104,7 @@ const factsBySkill = {
       coverage_target: fc.constant(3),
     }),
     reps: fc.array(repRow, { maxLength: 60 }),
+    commit_at_risk: fc.record({ amount: money, deals: fc.array(fc.constant({}), { maxLength: 5 }) }),
   }),
   'data-quality-audit': fc.record({
     duplicates: fc.record({ accounts: fc.record({ groups: count }), contacts: fc.record({ groups: count }) }),

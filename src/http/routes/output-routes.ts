@@ -1,10 +1,12 @@
 /**
- * Outputs a workspace configures: its Slack settings and a run's Slack preview or post; the inbound
- * webhook signing secret; outbound webhook endpoints and their delivery log.
+ * Outputs a workspace configures: its Slack settings, a run's Slack preview or post, and the
+ * deal-insights digest's; the inbound webhook signing secret; outbound webhook endpoints and their
+ * delivery log.
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import { withWorkspace } from '../../db/tenant-scope.ts';
+import { postInsightsDigest, previewInsightsDigest } from '../../outputs/slack/insights-digest.ts';
 import { postSkillRunToSlack, slackMessagesForRun } from '../../outputs/slack/slack-run-posts.ts';
 import {
   deleteSlackSettings,
@@ -40,6 +42,23 @@ const rotateBody = z
       .default(3600),
   })
   .strict();
+const DIGEST_DEFAULT_DAYS = 7;
+export const digestBody = z
+  .object({
+    since: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Date.parse(v) >= 0, 'a date-time from 1970 on')
+      .optional()
+      .describe(
+        `ISO 8601 date-time; insights written since then (default: the last ${DIGEST_DEFAULT_DAYS} days)`,
+      ),
+  })
+  .strict();
+
+function digestSince(body: z.infer<typeof digestBody>): Date {
+  return body.since ? new Date(body.since) : new Date(Date.now() - DIGEST_DEFAULT_DAYS * 86_400_000);
+}
+
 const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
 export function outputRoutes(deps: AppDeps): Router {
@@ -68,6 +87,15 @@ export function outputRoutes(deps: AppDeps): Router {
     await withWorkspace(deps.db, ws, (tx) => getSkillRun(tx, ws, id)); // 404 before anything else
     const outcome = await postSkillRunToSlack(deps, ws, id, { force: true });
     res.json(outcome ?? { status: 'skipped', reason: 'Slack is not configured for this workspace' });
+  });
+
+  r.post('/insights/slack/preview', async (req, res) => {
+    const body = parseInput(digestBody, req.body ?? {}, 'body');
+    res.json(await previewInsightsDigest(deps, workspaceOf(res), digestSince(body)));
+  });
+  r.post('/insights/slack/post', async (req, res) => {
+    const body = parseInput(digestBody, req.body ?? {}, 'body');
+    res.json(await postInsightsDigest(deps, workspaceOf(res), digestSince(body), { force: true }));
   });
 
   r.get('/webhooks/signing-secrets', async (_req, res) => {
@@ -153,6 +181,20 @@ export function outputRouteDocs(): RouteDoc[] {
       'Post a run to Slack now; the outcome is recorded on the run',
     ),
     routeDoc(
+      'post',
+      `${WS}/insights/slack/preview`,
+      'outputs',
+      'The deal-insights digest (insights written since a time, by deal, with quotes) and the Block Kit messages it would post, without posting',
+      { requestBody: fromZod(digestBody) },
+    ),
+    routeDoc(
+      'post',
+      `${WS}/insights/slack/post`,
+      'outputs',
+      'Post the deal-insights digest to the channel set for deal-insights (or the default); 409 when Slack is not configured or has no channel for it',
+      { requestBody: fromZod(digestBody) },
+    ),
+    routeDoc(
       'get',
       `${WS}/webhooks/signing-secrets`,
       'outputs',
@@ -178,7 +220,7 @@ export function outputRouteDocs(): RouteDoc[] {
       'post',
       `${WS}/webhook-endpoints`,
       'outputs',
-      'Register an endpoint for skill_run.completed, sync.completed, sync.failed (its secret is shown once)',
+      'Register an endpoint for skill_run.completed, sync.completed, sync.failed, insights.written (its secret is shown once)',
       {
         requestBody: fromZod(createEndpointBody),
         response: createdResponse,

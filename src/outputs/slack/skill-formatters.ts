@@ -74,6 +74,15 @@ function forecastBlocks(result: SkillResult): Block[] {
       ['Quota', m(t.quota)],
       ['Attainment', pct(t.attainment)],
       ['Coverage', t.coverage === null ? '—' : `${t.coverage.toFixed(1)}x`],
+      // Runs from before insights fed the forecast have no commit_at_risk.
+      ...(f.commit_at_risk?.deals.length
+        ? [
+            [
+              'Commit in doubt from calls',
+              `${m(f.commit_at_risk.amount)} (${f.commit_at_risk.deals.length} deals)`,
+            ] as [string, string],
+          ]
+        : []),
     ]),
   ];
   if (f.reps.length > 0)

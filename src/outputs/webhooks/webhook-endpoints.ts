@@ -9,7 +9,12 @@ import type { Queryable } from '../../db/db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['skill_run.completed', 'sync.completed', 'sync.failed'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'skill_run.completed',
+  'sync.completed',
+  'sync.failed',
+  'insights.written',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 const eventList = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length);
