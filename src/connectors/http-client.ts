@@ -47,7 +47,7 @@ export interface HttpClientOptions {
   retryMaxMs?: number;
   /** Longest Retry-After we honour before giving up on the request; default 120 s. */
   maxRetryAfterMs?: number;
-  /** A shared bucket (bucketFor(connectionId, …)) or a limit for a private one. */
+  /** The account's budget (requestBudget in request-budget.ts) or a limit for a private bucket. */
   rateLimit?: TokenBucket | RateLimit;
   signal?: AbortSignal;
   /** GraphQL: which `errors[]` are retryable (complexity/rate), auth, or fatal. */

@@ -1,6 +1,7 @@
 /**
- * Token buckets per connection: every request of one connection draws from one bucket, so parallel
- * work for a connection never exceeds the source's published limit (within this process).
+ * In-memory token buckets, one per upstream account: every request of this process to that account draws
+ * from one bucket. Across processes (the server backend) the budget is kept in PostgreSQL instead
+ * (request-budget.ts).
  */
 
 export interface RateLimit {
@@ -46,7 +47,7 @@ export function createTokenBucket(limit: RateLimit, now: () => number = Date.now
 
 const buckets = new Map<string, { limit: RateLimit; bucket: TokenBucket }>();
 
-/** The bucket of one connection (key: connection id), created on first use. */
+/** The in-memory bucket of one account (key: requestBudgetKey), created on first use. */
 export function bucketFor(key: string, limit: RateLimit): TokenBucket {
   const found = buckets.get(key);
   if (

@@ -39,17 +39,20 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
       });
     },
     async work(name, handler, options = {}) {
-      const id = await boss.work<unknown>(
-        name,
-        { batchSize: options.concurrency ?? 1, pollingIntervalSeconds: 2 },
-        async (jobs) => {
-          for (const job of jobs) {
-            const data = JOBS[name].parse(job.data) as JobData<typeof name>;
-            await handler(data, { id: job.id, name: name as JobName });
-          }
-        },
-      );
-      workers.push(id);
+      // One poller per unit of concurrency, each fetching one job: a job is fetched only when a handler is
+      // free to start it. A batch would hold its later jobs fetched but unstarted, and a process dying
+      // then would strand them (their sync runs stay queued with no job left to run them).
+      for (let i = 0; i < (options.concurrency ?? 1); i++) {
+        const id = await boss.work<unknown>(
+          name,
+          { batchSize: 1, pollingIntervalSeconds: 2 },
+          async ([job]) => {
+            const data = JOBS[name].parse(job!.data) as JobData<typeof name>;
+            await handler(data, { id: job!.id, name: name as JobName });
+          },
+        );
+        workers.push(id);
+      }
     },
     async schedule(name, cron, data) {
       await boss.schedule(name, cron, JOBS[name].parse(data) as object, { tz: 'UTC' });

@@ -4,6 +4,7 @@
  */
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { SkillRunTrigger } from './skill-runs.ts';
+import { startSkillRunWatchdog } from './skill-run-takeover.ts';
 import { claimDueSkillRuns, type DueRun } from './skill-schedules.ts';
 import { createQueuedSkillRun, executeSkillRun, type SkillDeps } from './skill-runtime.ts';
 import type { SkillRun } from './skill-runs.ts';
@@ -69,4 +70,5 @@ export async function registerSkillRunWorker(queue: JobQueue, deps: SkillDeps): 
   await queue.work('skill-run', async (data) => {
     await executeSkillRun(deps, data.workspace_id, data.skill_run_id);
   });
+  startSkillRunWatchdog({ ...deps, queue });
 }

@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/db.ts';
 import { toJsonParam } from '../db/bulk-upsert.ts';
 import { NotFoundError } from '../errors.ts';
+import { WORKER_ID } from '../jobs/worker-id.ts';
 
 export type SkillRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type SkillRunTrigger = 'api' | 'cli' | 'schedule' | 'demo' | 'webhook';
@@ -123,8 +124,9 @@ export async function markSkillRunStarted(
 ): Promise<boolean> {
   // Only a queued run starts: a redelivered job finds it running or finished and leaves it alone.
   const { rowCount } = await q.query(
-    `UPDATE skill_runs SET status = 'running', started_at = now() WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'queued'`,
-    [workspaceId, runId],
+    /* sql */ `UPDATE skill_runs SET status = 'running', started_at = now(), worker_id = $3::text, heartbeat_at = now()
+     WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'queued'`,
+    [workspaceId, runId, WORKER_ID],
   );
   return rowCount > 0;
 }

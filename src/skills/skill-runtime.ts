@@ -14,6 +14,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { announceSkillRunFinished } from '../outputs/output-events.ts';
 import { withCoverageNote } from './skill-coverage.ts';
+import { keepSkillRunAlive } from './skill-run-takeover.ts';
 import { getSkill } from './skill-registry.ts';
 import {
   createSkillRun,
@@ -77,6 +78,33 @@ export async function executeSkillRun(
   const scoped = <T>(fn: Parameters<typeof withWorkspace<T>>[2]) => withWorkspace(deps.db, workspaceId, fn);
   const run = await scoped((tx) => getSkillRun(tx, workspaceId, runId));
   if (!(await scoped((tx) => markSkillRunStarted(tx, workspaceId, runId)))) return run;
+  const stopHeartbeat = keepSkillRunAlive(deps, workspaceId, runId);
+  try {
+    return await runClaimedSkillRun(deps, workspaceId, run, onProgress);
+  } catch (err) {
+    // A run that cannot even start (its skill is gone) ends failed, not running until taken over again.
+    await withWorkspace(deps.db, workspaceId, (tx) =>
+      finishSkillRun(tx, workspaceId, runId, {
+        status: 'failed',
+        phaseTimings: {},
+        tokens: {},
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+    throw err;
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+async function runClaimedSkillRun(
+  deps: SkillDeps,
+  workspaceId: string,
+  run: SkillRun,
+  onProgress?: ProgressListener,
+): Promise<SkillRun> {
+  const runId = run.id;
+  const scoped = <T>(fn: Parameters<typeof withWorkspace<T>>[2]) => withWorkspace(deps.db, workspaceId, fn);
   const skill = getSkill(run.skill_id);
   const timings: Record<string, number> = {};
   const tokens: Record<string, { input: number; output: number }> = {

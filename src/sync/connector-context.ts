@@ -8,7 +8,7 @@ import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fe
 import { checkOutboundUrl, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { secretsOf } from '../outbound/upstream-text.ts';
 import { createTokenKeeper, type OAuthCredentials } from '../connectors/oauth-tokens.ts';
-import { bucketFor } from '../connectors/rate-limiter.ts';
+import { requestBudget, requestBudgetKey } from '../connectors/request-budget.ts';
 import { getConnection } from '../connectors/connections.ts';
 import { getAdapter } from '../connectors/registry.ts';
 import type { Db } from '../db/db.ts';
@@ -34,7 +34,10 @@ export interface ContextDeps {
   config: Config;
   log: Logger;
   vault: CredentialVault;
-  /** Where refreshed OAuth tokens are stored; without it they live for this context only. */
+  /**
+   * Where refreshed OAuth tokens are stored (without it they live for this context only), and on the
+   * server backend where the account's request budget is shared by every process.
+   */
   db?: Db;
 }
 
@@ -163,8 +166,9 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
     ...(base.tenantField ? { fetchImpl: tenantOutboundFetch(deps.config.outbound) } : {}),
     retryNetworkErrors: !input.connecting,
     timeoutMs: deps.config.httpTimeoutMs,
-    rateLimit: bucketFor(
-      input.connectionId,
+    rateLimit: requestBudget(
+      db,
+      requestBudgetKey(adapter.name, baseUrl, credentials, adapter.http.authHeaders(credentials)),
       deps.config.connectorRateLimits[adapter.name] ?? adapter.http.rateLimit,
     ),
     classifyGraphqlErrors: adapter.http.classifyGraphqlErrors,

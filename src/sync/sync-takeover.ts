@@ -5,18 +5,17 @@
  * its chain again (the steps are idempotent). The claim is one UPDATE, so of several processes watching,
  * one takes each run. The embedded backend has one process, so at start every running run is lost.
  */
-import { hostname } from 'node:os';
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import { WORKER_ID } from '../jobs/worker-id.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncTrigger } from './sync-log.ts';
 
 export const WORKER_LOST =
   'worker_lost: the process running this sync stopped; a new run resumes from its cursor';
 
-/** This process, as written on the runs it claims. */
-export const WORKER_ID = `${hostname()}:${process.pid}`;
+export { WORKER_ID };
 
 export interface LostRun {
   workspace_id: string;

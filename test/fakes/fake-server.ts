@@ -13,6 +13,8 @@ export interface LoggedRequest {
   body: unknown;
   /** The body as received (signatures cover these exact bytes). */
   raw: string;
+  /** When it arrived (performance.now() of the fake's process): request budgets are checked per window. */
+  at: number;
 }
 
 export interface Fault {
@@ -29,6 +31,18 @@ export interface FakeRequest extends LoggedRequest {
   url: URL;
 }
 
+/** The largest number of requests that arrived within any window of `windowMs`. */
+export function mostRequestsInWindow(requests: readonly { at: number }[], windowMs: number): number {
+  const times = requests.map((r) => r.at).sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end++) {
+    while (times[end]! - times[start]! >= windowMs) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
 export type FakeHandler = (req: FakeRequest) => {
   status?: number;
   json?: unknown;
@@ -42,14 +56,18 @@ export interface FakeServer {
   /** Queue a fault; it answers the next matching request(s) instead of the handler. */
   fault(f: Fault): void;
   clearFaults(): void;
+  /** Every answer waits this long (a slow upstream, so a sync is caught mid-way); default 0. */
+  delay(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startFakeServer(handler: FakeHandler): Promise<FakeServer> {
   const requests: LoggedRequest[] = [];
   let faults: Array<Fault & { left: number }> = [];
+  let delayMs = 0;
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -67,8 +85,10 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       headers: req.headers,
       body,
       raw,
+      at,
     };
     requests.push(logged);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     const fault = faults.find((f) => f.left > 0 && (!f.match || f.match(logged)));
     if (fault) {
       fault.left--;
@@ -97,6 +117,9 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     },
     clearFaults() {
       faults = [];
+    },
+    delay(ms) {
+      delayMs = ms;
     },
     close() {
       server.closeAllConnections();
