@@ -31,7 +31,7 @@ function handle(h: PGliteHandle): Queryable {
  * The fair turn between requests and long jobs on the one PGlite session. A statement runs on the
  * server's thread, so requests that arrive meanwhile are only read from their sockets after it: a job
  * that queued its next chunk straight away would always be first in line. A background chunk therefore
- * first lets pending I/O run (setImmediate), then waits for the foreground work queued by then.
+ * first lets pending I/O run (setImmediate, twice), then waits for the foreground work queued by then.
  */
 function createTurns() {
   const foreground = new Set<Promise<unknown>>();
@@ -44,6 +44,9 @@ function createTurns() {
       return p;
     },
     async background<T>(work: () => Promise<T>): Promise<T> {
+      // Twice: the first may run in the same loop turn that finished the last chunk, before the sockets
+      // are polled again; the second comes after a poll phase has read the requests that arrived.
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       // A snapshot: requests arriving while these finish queue behind this chunk, so neither side starves.
       await Promise.allSettled([...foreground]);
