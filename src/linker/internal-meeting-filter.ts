@@ -5,7 +5,7 @@
  * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
-import { type ConversationRange, EVERY_CONVERSATION, rangeParams } from './conversation-ranges.ts';
+import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /** Checked in order on the lower-cased title; the first match names the reason (title_pattern:<name>). */
@@ -35,7 +35,7 @@ export async function classifyConversations(
   q: Queryable,
   workspaceId: string,
   internalDomains: readonly string[],
-  range: ConversationRange = EVERY_CONVERSATION,
+  range: IdRange = EVERY_ROW,
 ): Promise<ClassificationResult> {
   const { rows } = await q.query<{ is_internal: boolean; reason: string; changed: boolean; n: number }>(
     /* sql */ `WITH participant_emails AS MATERIALIZED (

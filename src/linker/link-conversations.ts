@@ -11,7 +11,7 @@
  * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
-import { type ConversationRange, EVERY_CONVERSATION, rangeParams } from './conversation-ranges.ts';
+import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
 import { dealLifeCtes } from './deal-liveness.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
@@ -250,7 +250,7 @@ export async function linkConversations(
   workspaceId: string,
   internalDomains: readonly string[],
   options: LinkOptions = {},
-  range: ConversationRange = EVERY_CONVERSATION,
+  range: IdRange = EVERY_ROW,
 ): Promise<LinkResult> {
   const { rows } = await q.query<{ link_method: AutoLinkMethod; n: number }>(
     /* sql */ `WITH ${DESIRED_LINKS_SQL},

@@ -1,7 +1,7 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { type ConversationRange, conversationRanges, EVERY_CONVERSATION } from './conversation-ranges.ts';
+import { EVERY_ROW, type IdRange, idRanges } from '../db/id-ranges.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import { type ResolvedInternalDomains, resolveInternalDomains } from './internal-domains.ts';
 import {
@@ -45,7 +45,7 @@ type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
 // re-read per chunk, a fixed cost that grows with the workspace, not with the chunk).
 export const LINKER_CHUNK_CONVERSATIONS = 500;
 
-async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly ConversationRange[]) {
+async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly IdRange[]) {
   const resolved = await inChunk((q) => resolveInternalDomains(q, workspaceId));
   let classification: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };
   for (const range of ranges) {
@@ -61,7 +61,7 @@ async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: r
 async function linkerPass(
   inChunk: InChunk,
   workspaceId: string,
-  ranges: readonly ConversationRange[],
+  ranges: readonly IdRange[],
   options: LinkOptions,
 ): Promise<LinkerRunResult> {
   const started = performance.now();
@@ -97,7 +97,7 @@ async function linkerPass(
 
 /** Step 0 alone: resolve the internal domains and classify; withdraws automatic links from internal calls. */
 export function runInternalMeetingFilter(q: Queryable, workspaceId: string) {
-  return classifyInRanges((work) => work(q), workspaceId, [EVERY_CONVERSATION]);
+  return classifyInRanges((work) => work(q), workspaceId, [EVERY_ROW]);
 }
 
 /** The filter and the linker in the caller's transaction (one atomic pass). */
@@ -106,7 +106,7 @@ export function runLinker(
   workspaceId: string,
   options: LinkOptions = {},
 ): Promise<LinkerRunResult> {
-  return linkerPass((work) => work(q), workspaceId, [EVERY_CONVERSATION], options);
+  return linkerPass((work) => work(q), workspaceId, [EVERY_ROW], options);
 }
 
 /**
@@ -122,7 +122,7 @@ export async function runLinkerInChunks(
 ): Promise<LinkerRunResult> {
   const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
   const ranges = await inChunk((q) =>
-    conversationRanges(q, workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
+    idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
   );
   return linkerPass(inChunk, workspaceId, ranges, opts);
 }
@@ -130,7 +130,7 @@ export async function runLinkerInChunks(
 /** Step 0 alone, in chunks (see runLinkerInChunks). */
 export async function runInternalMeetingFilterInChunks(db: Db, workspaceId: string) {
   const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
-  const ranges = await inChunk((q) => conversationRanges(q, workspaceId, LINKER_CHUNK_CONVERSATIONS));
+  const ranges = await inChunk((q) => idRanges(q, 'conversations', workspaceId, LINKER_CHUNK_CONVERSATIONS));
   return classifyInRanges(inChunk, workspaceId, ranges);
 }
 
