@@ -4,6 +4,7 @@
  * open deals), each with reasons naming the rows behind them. Unchanged rows are not written.
  */
 import type { Queryable } from '../db/db.ts';
+import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
@@ -68,6 +69,7 @@ facts AS (
   LEFT JOIN people p ON p.account_id = a.id
   LEFT JOIN deal_rollup r ON r.account_id = a.id
   WHERE a.workspace_id = $1::uuid
+    AND ($5::uuid IS NULL OR a.id > $5::uuid) AND ($6::uuid IS NULL OR a.id <= $6::uuid)
 ),
 parts AS (
   SELECT f.*,
@@ -111,12 +113,14 @@ export async function computeAccountScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
+  range: IdRange = EVERY_ROW,
 ): Promise<number> {
   const { rowCount } = await q.query(ACCOUNT_SCORES_SQL, [
     workspaceId,
     asOf,
     JSON.stringify(config),
     version,
+    ...rangeParams(range),
   ]);
   return rowCount;
 }

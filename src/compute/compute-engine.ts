@@ -1,9 +1,10 @@
 /**
  * The computed fields engine: resolves the workspace's scoring config (defaults plus context-layer
- * overrides) and runs the deal scores, then the account scores, in one tenant-scoped transaction.
+ * overrides) and runs the deal scores, then the account scores, in short tenant-scoped transactions.
  * Idempotent: a second run on the same data and date writes nothing.
  */
-import type { Db } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { idRanges } from '../db/id-ranges.ts';
 import { withFreshStatistics } from '../db/table-statistics.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
@@ -52,25 +53,47 @@ export async function runComputedFields(
   );
 }
 
-function computeInWorkspace(
+// Rows per chunk: deal and account scores are written as short committed chunks of background work,
+// so the embedded backend answers requests between them. A deal's scores read workspace-wide figures
+// (won deals' medians) and its own rows only; an account's read its deals' risk, so the accounts
+// follow the last deal chunk.
+export const COMPUTE_CHUNK_ROWS = 500;
+
+async function computeInWorkspace(
   db: Db,
   workspaceId: string,
   asOf: string,
   started: number,
 ): Promise<ComputeResult> {
-  return withWorkspace(db, workspaceId, async (tx) => {
+  const inChunk = <T>(work: (q: Queryable) => Promise<T>) =>
+    withWorkspace(db, workspaceId, work, { background: true });
+  const { scoring, dealRanges, accountRanges } = await inChunk(async (tx) => {
     const context = await getContextLayer(tx, workspaceId);
-    const scoring = resolveScoring(context.definitions.scoring as ScoringOverride | undefined);
-    const deals = await computeDealScores(tx, workspaceId, asOf, scoring.config, scoring.version);
-    const accounts = await computeAccountScores(tx, workspaceId, asOf, scoring.config, scoring.version);
     return {
-      as_of: asOf,
-      config_version: scoring.version,
-      overridden: scoring.overridden,
-      ignored_overrides: scoring.ignored,
-      deals_updated: deals,
-      accounts_updated: accounts,
-      duration_ms: Math.round(performance.now() - started),
+      scoring: resolveScoring(context.definitions.scoring as ScoringOverride | undefined),
+      dealRanges: await idRanges(tx, 'deals', workspaceId, COMPUTE_CHUNK_ROWS),
+      accountRanges: await idRanges(tx, 'accounts', workspaceId, COMPUTE_CHUNK_ROWS),
     };
   });
+  let deals = 0;
+  for (const range of dealRanges) {
+    deals += await inChunk((tx) =>
+      computeDealScores(tx, workspaceId, asOf, scoring.config, scoring.version, range),
+    );
+  }
+  let accounts = 0;
+  for (const range of accountRanges) {
+    accounts += await inChunk((tx) =>
+      computeAccountScores(tx, workspaceId, asOf, scoring.config, scoring.version, range),
+    );
+  }
+  return {
+    as_of: asOf,
+    config_version: scoring.version,
+    overridden: scoring.overridden,
+    ignored_overrides: scoring.ignored,
+    deals_updated: deals,
+    accounts_updated: accounts,
+    duration_ms: Math.round(performance.now() - started),
+  };
 }

@@ -5,6 +5,7 @@
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
+import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import {
   INSIGHT_FACTS_CTES,
@@ -170,6 +171,7 @@ facts AS MATERIALIZED (
   LEFT JOIN insight_facts ins ON ins.deal_id = d.id
   LEFT JOIN last_calls lc ON lc.deal_id = d.id
   WHERE d.workspace_id = $1::uuid
+    AND ($5::uuid IS NULL OR d.id > $5::uuid) AND ($6::uuid IS NULL OR d.id <= $6::uuid)
 ),
 flags AS (
   SELECT f.*,
@@ -245,7 +247,14 @@ export async function computeDealScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
+  range: IdRange = EVERY_ROW,
 ): Promise<number> {
-  const { rowCount } = await q.query(DEAL_SCORES_SQL, [workspaceId, asOf, JSON.stringify(config), version]);
+  const { rowCount } = await q.query(DEAL_SCORES_SQL, [
+    workspaceId,
+    asOf,
+    JSON.stringify(config),
+    version,
+    ...rangeParams(range),
+  ]);
   return rowCount;
 }

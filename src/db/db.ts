@@ -39,4 +39,10 @@ export interface TransactionOptions {
    * send them with BEGIN where they can: one round trip less on every tenant-scoped request.
    */
   localSettings?: Readonly<Record<string, string>>;
+  /**
+   * A chunk of a long job. On PGlite (one session, run on the server's own thread) it waits until the
+   * requests that arrived while the previous chunk ran have had their turn, so reads are answered
+   * between a job's chunks; a server's pool runs it beside them and ignores the flag.
+   */
+  background?: boolean;
 }

@@ -27,20 +27,53 @@ function handle(h: PGliteHandle): Queryable {
   };
 }
 
+/**
+ * The fair turn between requests and long jobs on the one PGlite session. A statement runs on the
+ * server's thread, so requests that arrive meanwhile are only read from their sockets after it: a job
+ * that queued its next chunk straight away would always be first in line. A background chunk therefore
+ * first lets pending I/O run (setImmediate, twice), then waits for the foreground work queued by then.
+ */
+function createTurns() {
+  const foreground = new Set<Promise<unknown>>();
+  return {
+    foreground<T>(work: () => Promise<T>): Promise<T> {
+      const p = work();
+      foreground.add(p);
+      const forget = () => foreground.delete(p);
+      p.then(forget, forget);
+      return p;
+    },
+    async background<T>(work: () => Promise<T>): Promise<T> {
+      // Twice: the first may run in the same loop turn that finished the last chunk, before the sockets
+      // are polled again; the second comes after a poll phase has read the requests that arrived.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      // A snapshot: requests arriving while these finish queue behind this chunk, so neither side starves.
+      await Promise.allSettled([...foreground]);
+      return work();
+    },
+  };
+}
+
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
+  const turns = createTurns();
+  const outer = handle(pglite);
   return {
     kind: 'pglite',
-    ...handle(pglite),
+    query: (sql, params) => turns.foreground(() => outer.query(sql, params)),
+    exec: (script) => turns.foreground(() => outer.exec(script)),
     async transaction(fn, options) {
       // PGlite has one session; its transaction() serialises with every other query on the instance.
-      return pglite.transaction(async (tx) => {
-        for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
-          await tx.query('SELECT set_config($1, $2, true)', [name, value]);
-        }
-        return fn(handle(tx));
-      });
+      const run = () =>
+        pglite.transaction(async (tx) => {
+          for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
+            await tx.query('SELECT set_config($1, $2, true)', [name, value]);
+          }
+          return fn(handle(tx));
+        });
+      return options?.background ? turns.background(run) : turns.foreground(run);
     },
     async close() {
       await pglite.close();

@@ -5,6 +5,7 @@
  * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
+import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /** Checked in order on the lower-cased title; the first match names the reason (title_pattern:<name>). */
@@ -26,11 +27,15 @@ export interface ClassificationResult {
   by_reason: Record<string, number>;
 }
 
-/** Classifies the workspace's conversations against `internalDomains`; only rows whose verdict changes are written. */
+/**
+ * Classifies the workspace's conversations (those in `range`) against `internalDomains`; only rows whose
+ * verdict changes are written.
+ */
 export async function classifyConversations(
   q: Queryable,
   workspaceId: string,
   internalDomains: readonly string[],
+  range: IdRange = EVERY_ROW,
 ): Promise<ClassificationResult> {
   const { rows } = await q.query<{ is_internal: boolean; reason: string; changed: boolean; n: number }>(
     /* sql */ `WITH participant_emails AS MATERIALIZED (
@@ -42,6 +47,7 @@ export async function classifyConversations(
                                 AS email) AS x
          WHERE c.workspace_id = $1::uuid AND x.email LIKE '%_@_%'
            AND split_part(x.email, '@', 2) <> ALL($2::text[])
+           AND ($6::uuid IS NULL OR c.id > $6::uuid) AND ($7::uuid IS NULL OR c.id <= $7::uuid)
       ),
       -- Joined as two sets, so the contacts are read once, not once per conversation.
       known_contact AS MATERIALIZED (
@@ -99,6 +105,7 @@ export async function classifyConversations(
                    d.reason
           ) AS v
          WHERE c.workspace_id = $1::uuid
+           AND ($6::uuid IS NULL OR c.id > $6::uuid) AND ($7::uuid IS NULL OR c.id <= $7::uuid)
       ),
       changed AS (
         UPDATE conversations c
@@ -117,6 +124,7 @@ export async function classifyConversations(
       FREE_MAIL_DOMAINS as string[],
       INTERNAL_TITLE_PATTERNS.map((p) => p.name),
       INTERNAL_TITLE_PATTERNS.map((p) => p.pattern),
+      ...rangeParams(range),
     ],
   );
   const result: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };
@@ -131,6 +139,17 @@ export async function classifyConversations(
 }
 
 /** Automatic links on conversations now classified internal are withdrawn; manual links stay. */
+export function mergeClassifications(a: ClassificationResult, b: ClassificationResult): ClassificationResult {
+  const by_reason = { ...a.by_reason };
+  for (const [reason, n] of Object.entries(b.by_reason)) by_reason[reason] = (by_reason[reason] ?? 0) + n;
+  return {
+    changed: a.changed + b.changed,
+    internal: a.internal + b.internal,
+    external: a.external + b.external,
+    by_reason,
+  };
+}
+
 export async function clearInternalLinks(q: Queryable, workspaceId: string): Promise<number> {
   const { rowCount } = await q.query(
     /* sql */ `UPDATE conversations

@@ -2,9 +2,8 @@
  * Registers the internal-meeting filter (step 0) and the linker in the post-sync chain: they run when
  * conversations or what they are linked to (contacts, accounts, deals) changed, from any source.
  */
-import { withWorkspace } from '../db/tenant-scope.ts';
 import { registerPostSyncStep } from '../sync/post-sync-steps.ts';
-import { runInternalMeetingFilter, runLinker } from './linker-run.ts';
+import { runInternalMeetingFilterInChunks, runLinkerInChunks } from './linker-run.ts';
 import { withLinkerStatistics } from './linker-statistics.ts';
 
 import type { ChangeKind } from '../sync/post-sync-steps.ts';
@@ -18,9 +17,7 @@ registerPostSyncStep({
   order: 100,
   reactsTo: FILTER_INPUTS,
   async run(ctx) {
-    const r = await withWorkspace(ctx.db, ctx.workspaceId, (tx) =>
-      runInternalMeetingFilter(tx, ctx.workspaceId),
-    );
+    const r = await runInternalMeetingFilterInChunks(ctx.db, ctx.workspaceId);
     return {
       decided_by: r.resolved.decided_by,
       classified_changed: r.classification.changed,
@@ -38,7 +35,7 @@ registerPostSyncStep({
     // The linker re-runs step 0 itself: cheap when nothing changed, and it keeps the two consistent.
     const r = await withLinkerStatistics(
       ctx.db,
-      () => withWorkspace(ctx.db, ctx.workspaceId, (tx) => runLinker(tx, ctx.workspaceId)),
+      () => runLinkerInChunks(ctx.db, ctx.workspaceId),
       (run) => run,
       ctx.log,
     );

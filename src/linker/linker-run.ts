@@ -1,11 +1,14 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
-import type { Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { withWorkspace } from '../db/tenant-scope.ts';
+import { EVERY_ROW, type IdRange, idRanges } from '../db/id-ranges.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import { type ResolvedInternalDomains, resolveInternalDomains } from './internal-domains.ts';
 import {
   type ClassificationResult,
   classifyConversations,
   clearInternalLinks,
+  mergeClassifications,
 } from './internal-meeting-filter.ts';
 import { type AutoLinkMethod, type LinkOptions, linkConversations } from './link-conversations.ts';
 
@@ -34,27 +37,48 @@ export interface LinkerCoverage {
   account_link_rate: number | null;
 }
 
-/** Step 0 alone: resolve the internal domains and classify; withdraws automatic links from internal calls. */
-export async function runInternalMeetingFilter(q: Queryable, workspaceId: string) {
-  const resolved = await resolveInternalDomains(q, workspaceId);
-  const classification = await withHashJoins(q, () =>
-    classifyConversations(q, workspaceId, resolved.domains),
-  );
-  const cleared = await clearInternalLinks(q, workspaceId);
+/** Runs one piece of a pass: in the caller's transaction, or in a short transaction of its own. */
+type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
+
+// Conversations per chunk when a run is cut into transactions: each chunk's statements stay well under
+// a few hundred milliseconds on the embedded backend (the accounts' domains and the deals' lives are
+// re-read per chunk, a fixed cost that grows with the workspace, not with the chunk).
+export const LINKER_CHUNK_CONVERSATIONS = 500;
+
+async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly IdRange[]) {
+  const resolved = await inChunk((q) => resolveInternalDomains(q, workspaceId));
+  let classification: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };
+  for (const range of ranges) {
+    const part = await inChunk((q) =>
+      withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, range)),
+    );
+    classification = mergeClassifications(classification, part);
+  }
+  const cleared = await inChunk((q) => clearInternalLinks(q, workspaceId));
   return { resolved, classification, cleared };
 }
 
-export async function runLinker(
-  q: Queryable,
+async function linkerPass(
+  inChunk: InChunk,
   workspaceId: string,
-  options: LinkOptions = {},
+  ranges: readonly IdRange[],
+  options: LinkOptions,
 ): Promise<LinkerRunResult> {
   const started = performance.now();
-  const { resolved, classification, cleared } = await runInternalMeetingFilter(q, workspaceId);
+  const { resolved, classification, cleared } = await classifyInRanges(inChunk, workspaceId, ranges);
   const classified = performance.now();
-  const { changed } = await withHashJoins(q, () =>
-    linkConversations(q, workspaceId, resolved.domains, options),
-  );
+  const changed: Record<AutoLinkMethod, number> = {
+    email_match: 0,
+    domain_match: 0,
+    crm_native_id: 0,
+    single_deal_inference: 0,
+  };
+  for (const range of ranges) {
+    const part = await inChunk((q) =>
+      withHashJoins(q, () => linkConversations(q, workspaceId, resolved.domains, options, range)),
+    );
+    for (const [method, n] of Object.entries(part.changed)) changed[method as AutoLinkMethod] += n;
+  }
   const linked = performance.now();
   return {
     internal_domains: { domains: resolved.domains, decided_by: resolved.decided_by },
@@ -62,13 +86,52 @@ export async function runLinker(
     internal_links_cleared: cleared,
     tiers: changed,
     links_changed: Object.values(changed).reduce((a, b) => a + b, 0),
-    coverage: await linkerCoverage(q, workspaceId),
+    coverage: await inChunk((q) => linkerCoverage(q, workspaceId)),
     elapsed_ms: {
       classify: Math.round(classified - started),
       link: Math.round(linked - classified),
       total: Math.round(linked - started),
     },
   };
+}
+
+/** Step 0 alone: resolve the internal domains and classify; withdraws automatic links from internal calls. */
+export function runInternalMeetingFilter(q: Queryable, workspaceId: string) {
+  return classifyInRanges((work) => work(q), workspaceId, [EVERY_ROW]);
+}
+
+/** The filter and the linker in the caller's transaction (one atomic pass). */
+export function runLinker(
+  q: Queryable,
+  workspaceId: string,
+  options: LinkOptions = {},
+): Promise<LinkerRunResult> {
+  return linkerPass((work) => work(q), workspaceId, [EVERY_ROW], options);
+}
+
+/**
+ * The same pass cut into short committed transactions of at most LINKER_CHUNK_CONVERSATIONS
+ * conversations each, run as background work: on the embedded backend requests are answered between
+ * chunks. A run stopped half way leaves some conversations re-linked and the rest as they were, which
+ * the next run (idempotent) completes.
+ */
+export async function runLinkerInChunks(
+  db: Db,
+  workspaceId: string,
+  opts: LinkOptions & { chunkSize?: number } = {},
+): Promise<LinkerRunResult> {
+  const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
+  const ranges = await inChunk((q) =>
+    idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
+  );
+  return linkerPass(inChunk, workspaceId, ranges, opts);
+}
+
+/** Step 0 alone, in chunks (see runLinkerInChunks). */
+export async function runInternalMeetingFilterInChunks(db: Db, workspaceId: string) {
+  const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
+  const ranges = await inChunk((q) => idRanges(q, 'conversations', workspaceId, LINKER_CHUNK_CONVERSATIONS));
+  return classifyInRanges(inChunk, workspaceId, ranges);
 }
 
 export async function linkerCoverage(q: Queryable, workspaceId: string): Promise<LinkerCoverage> {

@@ -11,12 +11,12 @@ import {
 } from '../../linker/conversations-without-deals.ts';
 import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
-import { linkerCoverage, runLinker } from '../../linker/linker-run.ts';
+import { linkerCoverage, runLinkerInChunks } from '../../linker/linker-run.ts';
 import { withLinkerStatistics } from '../../linker/linker-statistics.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
-import { type AppDeps, inRequestWorkspace } from '../deps.ts';
+import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { isoDate, parseInput, uuidParam } from '../request-validation.ts';
 
 const domain = z
@@ -62,25 +62,23 @@ export function linkerRoutes(deps: AppDeps): Router {
   });
   r.put('/config/internal-domains', async (req, res) => {
     const body = parseInput(putDomainsBody, req.body, 'body');
-    const answer = await withLinkerStatistics(
+    const ws = workspaceOf(res);
+    await inRequestWorkspace(deps, res, (tx) => putInternalDomains(tx, ws, body.domains));
+    // New domains change which calls are internal, and so which calls the linker may link.
+    const relink = await withLinkerStatistics(
       deps.db,
-      () =>
-        inRequestWorkspace(deps, res, async (tx, ws) => {
-          await putInternalDomains(tx, ws, body.domains);
-          // New domains change which calls are internal, and so which calls the linker may link.
-          const run = await runLinker(tx, ws);
-          return { ...(await resolveInternalDomains(tx, ws)), relink: run };
-        }),
-      (answer) => answer.relink,
+      () => runLinkerInChunks(deps.db, ws),
+      (run) => run,
       deps.log,
     );
-    res.json(answer);
+    const resolved = await inRequestWorkspace(deps, res, (tx) => resolveInternalDomains(tx, ws));
+    res.json({ ...resolved, relink });
   });
   r.post('/linker/run', async (_req, res) => {
     res.json(
       await withLinkerStatistics(
         deps.db,
-        () => inRequestWorkspace(deps, res, (tx, ws) => runLinker(tx, ws)),
+        () => runLinkerInChunks(deps.db, workspaceOf(res)),
         (run) => run,
         deps.log,
       ),

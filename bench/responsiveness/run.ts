@@ -1,0 +1,123 @@
+/**
+ * Reads while heavy work runs in the same `pandora serve`: `/healthz` and `deals?limit=50&sort=-amount`,
+ * each polled back to back, for a few seconds idle, then during a linker run on a never-linked generated
+ * world, a second (no-op) linker run and a computed-fields run. Prints each read's p50/p99/max per
+ * phase and the ratio of its p99 during the work to its idle p99; the embedded backend first, then the
+ * server with DATABASE_URL. Goal (issue 13 §2): `/healthz` p99 < 500 ms while any job runs on PGlite.
+ *   [DATABASE_URL=…] node --import tsx bench/responsiveness/run.ts [--deals 2000]
+ *     [--data-dir <a data folder with a generated, unlinked world, copied before use>]
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { apiRequest, type PandoraEnv, runPandora, servePandora } from '../support/pandora-process.ts';
+import { createScratchDb } from '../support/scratch-db.ts';
+
+const { values } = parseArgs({
+  options: { deals: { type: 'string', default: '2000' }, 'data-dir': { type: 'string' } },
+});
+const log = (...parts: unknown[]) => console.error('[bench:responsiveness]', ...parts);
+
+function percentile(xs: number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+}
+
+type Phase = Record<string, { n: number; p50: number | null; p99: number | null; max: number | null }>;
+
+/** Polls each read back to back until `until` settles; a failed request counts with its time. */
+async function readsDuring(url: string, paths: Record<string, string>, until: Promise<unknown>) {
+  let done = false;
+  const settled = until.finally(() => {
+    done = true;
+  });
+  const times: Record<string, number[]> = {};
+  const poll = async (name: string, path: string) => {
+    times[name] = [];
+    while (!done) {
+      const started = performance.now();
+      await apiRequest(url, 'GET', path).catch(() => undefined);
+      times[name]!.push(performance.now() - started);
+    }
+  };
+  await Promise.all([...Object.entries(paths).map(([n, p]) => poll(n, p)), settled]);
+  const phase: Phase = {};
+  for (const [name, xs] of Object.entries(times)) {
+    phase[name] = {
+      n: xs.length,
+      p50: percentile(xs, 0.5),
+      p99: percentile(xs, 0.99),
+      max: percentile(xs, 1),
+    };
+  }
+  return phase;
+}
+
+async function prepare(e: PandoraEnv): Promise<void> {
+  if (values['data-dir'] && e.dataDir) {
+    await cp(values['data-dir'], e.dataDir, { recursive: true });
+    await rm(join(e.dataDir, 'server.json'), { force: true });
+    return;
+  }
+  const ws = JSON.parse((await runPandora(['workspace', 'create', 'responsiveness'], e)).stdout) as {
+    id: string;
+  };
+  log('generating', values.deals, 'deals');
+  await runPandora(['generate', '--workspace', ws.id, '--deals', String(values.deals)], e);
+}
+
+async function measure(e: PandoraEnv) {
+  await prepare(e);
+  const server = await servePandora(e);
+  try {
+    const { body } = await apiRequest<{ data: { id: string }[] }>(server.url, 'GET', '/api/workspaces');
+    const base = `/api/workspaces/${body.data[0]!.id}`;
+    const reads = { healthz: '/healthz', deals_list: `${base}/deals?limit=50&sort=-amount` };
+    const out: Record<string, unknown> = {};
+    log('idle');
+    const idle = await readsDuring(server.url, reads, new Promise((r) => setTimeout(r, 5000)));
+    out.idle = idle;
+    const jobs = [
+      ['linker_first_run', '/linker/run'],
+      ['linker_second_run', '/linker/run'],
+      ['compute', '/compute/run'],
+    ] as const;
+    for (const [name, path] of jobs) {
+      log(name);
+      let jobMs = 0;
+      const job = apiRequest(server.url, 'POST', base + path, {}).then((r) => {
+        jobMs = r.ms;
+      });
+      const phase = await readsDuring(server.url, reads, job);
+      const ratio = Object.fromEntries(
+        Object.entries(phase).map(([read, f]) => [
+          read,
+          f.p99 && idle[read]?.p99 ? Math.round((f.p99 / idle[read]!.p99!) * 10) / 10 : null,
+        ]),
+      );
+      out[name] = { job_ms: jobMs, ...phase, p99_ratio_to_idle: ratio };
+    }
+    return out;
+  } finally {
+    await server.terminate();
+  }
+}
+
+const out: Record<string, unknown> = { bench: 'responsiveness', deals: Number(values.deals) };
+const dataDir = await mkdtemp(join(tmpdir(), 'pandora-responsiveness-'));
+try {
+  out.embedded = await measure({ dataDir });
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+if (process.env.DATABASE_URL && !values['data-dir']) {
+  const scratch = await createScratchDb(process.env.DATABASE_URL, 'pandora_bench_responsive', 1);
+  try {
+    out.server = await measure({ databaseUrl: scratch.url });
+  } finally {
+    await scratch.drop();
+  }
+}
+console.log(JSON.stringify(out));

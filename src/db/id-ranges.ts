@@ -1,0 +1,45 @@
+/**
+ * Slices of a workspace's rows by id, so long set-based jobs (the linker, the computed fields) run as
+ * short committed chunks. A job chunks this way only where each row's result depends on the row and
+ * workspace-wide inputs alone, never on another row of the same pass, so a chunk gives the same
+ * answer as the whole set.
+ */
+import type { Queryable } from './db.ts';
+
+/** Rows with `after < id <= upTo`; a null bound is open. */
+export interface IdRange {
+  after: string | null;
+  upTo: string | null;
+}
+
+export const EVERY_ROW: IdRange = { after: null, upTo: null };
+
+export function rangeParams(range: IdRange): [string | null, string | null] {
+  return [range.after, range.upTo];
+}
+
+// The tables jobs chunk over; the name is spliced into SQL, so it comes from this list only.
+export type ChunkedTable = 'conversations' | 'deals' | 'accounts';
+
+/** Ranges of at most `size` rows of `table` covering the workspace, in id order. */
+export async function idRanges(
+  q: Queryable,
+  table: ChunkedTable,
+  workspaceId: string,
+  size: number,
+): Promise<IdRange[]> {
+  const { rows } = await q.query<{ id: string }>(
+    /* sql */ `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n
+                                 FROM ${table} WHERE workspace_id = $1::uuid) s
+              WHERE n % $2::int = 0 ORDER BY id`,
+    [workspaceId, size],
+  );
+  const ranges: IdRange[] = [];
+  let after: string | null = null;
+  for (const { id } of rows) {
+    ranges.push({ after, upTo: id });
+    after = id;
+  }
+  ranges.push({ after, upTo: null });
+  return ranges;
+}
