@@ -8,6 +8,7 @@ import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
 import { rejectUnstorableInput, verifyJsonDepth } from './input-guards.ts';
+import { consoleRoutes } from '../console/console-routes.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
@@ -90,6 +91,7 @@ export function createApp(given: AppDeps): Express {
 
   app.use(healthRoutes(deps));
   app.use(apiDocsRoutes());
+  app.use(consoleRoutes(deps));
   app.use('/api/workspaces', adminWorkspacesRoutes(deps));
 
   const scoped = Router({ mergeParams: true });

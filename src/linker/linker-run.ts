@@ -173,3 +173,39 @@ export async function linkerCoverage(q: Queryable, workspaceId: string): Promise
   }
   return c;
 }
+
+export interface MonthlyCoverage {
+  month: string;
+  external: number;
+  linked_to_deal: number;
+  account_only: number;
+  unlinked: number;
+  deal_link_rate: number | null;
+}
+
+/**
+ * Coverage by the month each external call took place, newest `months` months: how well each month's
+ * calls are tied to deals now (a later linker run or manual link raises an old month's rate).
+ */
+export async function linkerCoverageByMonth(
+  q: Queryable,
+  workspaceId: string,
+  months: number,
+): Promise<MonthlyCoverage[]> {
+  const { rows } = await q.query<Omit<MonthlyCoverage, 'deal_link_rate'>>(
+    /* sql */ `SELECT to_char(date_trunc('month', started_at), 'YYYY-MM') AS month,
+                   count(*)::int AS external,
+                   count(*) FILTER (WHERE deal_id IS NOT NULL)::int AS linked_to_deal,
+                   count(*) FILTER (WHERE deal_id IS NULL AND account_id IS NOT NULL)::int AS account_only,
+                   count(*) FILTER (WHERE deal_id IS NULL AND account_id IS NULL)::int AS unlinked
+              FROM conversations
+             WHERE workspace_id = $1::uuid AND is_internal = false AND started_at IS NOT NULL
+               AND started_at >= date_trunc('month', now()) - make_interval(months => $2::int - 1)
+             GROUP BY 1 ORDER BY 1`,
+    [workspaceId, months],
+  );
+  return rows.map((r) => ({
+    ...r,
+    deal_link_rate: r.external > 0 ? Math.round((r.linked_to_deal / r.external) * 10_000) / 10_000 : null,
+  }));
+}

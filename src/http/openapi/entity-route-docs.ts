@@ -3,6 +3,9 @@ import { DETAIL_RECENT_LIMIT } from '../../entities/deal-detail.ts';
 import type { EntityListing } from '../../entities/entity-listing.ts';
 import { ENTITY_LISTINGS } from '../../entities/entity-listings.ts';
 import { PIPELINE_GROUPS } from '../../entities/pipeline-summary.ts';
+import { WATERFALL_BUCKETS } from '../../entities/pipeline-waterfall.ts';
+import { waterfallQuery } from '../routes/pipeline-routes.ts';
+import { dateSchema, fromZod } from './route-doc-builders.ts';
 import { type ColumnKind, DEFAULT_LIMIT, type FilterSpec, MAX_LIMIT } from '../../db/list-query.ts';
 import type { JsonSchema, ParameterDoc, RouteDoc } from './openapi-document.ts';
 
@@ -232,6 +235,45 @@ export function pipelineRouteDocs(): RouteDoc[] {
             group_by: { type: 'string' },
             data: { type: 'array', items: bucket },
             totals: bucket,
+          },
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: `${WS}/pipeline/waterfall`,
+      tag: 'pipeline',
+      summary: 'Deals created, progressed, pushed, won and lost in a period, with base-currency amounts',
+      description:
+        'from is inclusive, to exclusive. Buckets overlap (a deal created and won in the period is in both). ' +
+        'Pushes are close-date moves later, from the source history.',
+      auth: 'workspace',
+      parameters: Object.entries(fromZod(waterfallQuery).properties as Record<string, JsonSchema>).map(
+        ([name, schema]) => ({ name, in: 'query' as const, required: true, schema }),
+      ),
+      response: {
+        status: 200,
+        description: 'one bucket per movement',
+        schema: {
+          type: 'object',
+          required: ['from', 'to', 'currency', 'data', 'not_converted'],
+          properties: {
+            from: dateSchema,
+            to: dateSchema,
+            currency: { type: 'string' },
+            data: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'count', 'amount'],
+                properties: {
+                  key: { type: 'string', enum: [...WATERFALL_BUCKETS] },
+                  count: { type: 'integer' },
+                  amount: { type: 'number' },
+                },
+              },
+            },
+            not_converted: { type: 'integer' },
           },
         },
       },

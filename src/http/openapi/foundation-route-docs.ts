@@ -32,13 +32,43 @@ export function foundationRouteDocs(): RouteDoc[] {
       response: {
         status: 200,
         description: 'links to the reference',
-        schema: obj({ name: str, docs: str, openapi: str, health: str }, [
+        schema: obj({ name: str, console: str, docs: str, openapi: str, health: str }, [
           'name',
+          'console',
           'docs',
           'openapi',
           'health',
         ]),
       },
+    }),
+    doc(
+      'get',
+      '/api/session',
+      'system',
+      'The workspace and scopes of the bearer API key (the console signs in with it)',
+      {
+        auth: 'none',
+        description: 'Send a workspace API key as the bearer token; the admin token is refused (400).',
+        response: {
+          status: 200,
+          description: 'the key is live',
+          schema: obj(
+            {
+              workspace: obj({ id: str, name: str }, ['id', 'name']),
+              key: obj({ id: str, name: str, scopes: { type: 'array', items: str } }, [
+                'id',
+                'name',
+                'scopes',
+              ]),
+            },
+            ['workspace', 'key'],
+          ),
+        },
+      },
+    ),
+    doc('get', '/console/', 'system', 'The web console (HTML)', {
+      auth: 'none',
+      response: { status: 200, description: 'text/html' },
     }),
     doc('get', '/api/openapi.json', 'system', 'This OpenAPI document', { auth: 'none' }),
     doc('get', '/api/docs', 'system', 'The API reference as an HTML page', {

@@ -6,9 +6,16 @@ import { openApiDocument } from '../openapi/route-doc-sources.ts';
 export function apiDocsRoutes(): Router {
   const r = Router();
   let page: string | undefined;
-  // Someone opening the server's address in a browser or with curl learns where the API is described.
-  r.get('/', (_req, res) => {
-    res.json({ name: 'Pandora API', docs: '/api/docs', openapi: '/api/openapi.json', health: '/healthz' });
+  // A browser opening the server's address lands in the console; curl learns where the API is described.
+  r.get('/', (req, res) => {
+    if (req.accepts(['json', 'html']) === 'html') return res.redirect(302, '/console/');
+    res.json({
+      name: 'Pandora API',
+      console: '/console/',
+      docs: '/api/docs',
+      openapi: '/api/openapi.json',
+      health: '/healthz',
+    });
   });
   r.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());

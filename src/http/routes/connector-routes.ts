@@ -78,6 +78,22 @@ async function testConnection(name: string, adapter: AnyConnectorAdapter, ctx: C
   }
 }
 
+/**
+ * What a connect form needs per connector: the credential fields as JSON Schema, and whether the
+ * connector asks which of its users to track before the first sync (Gong, Fireflies).
+ */
+function connectorCatalog() {
+  return adapterNames().map((name) => {
+    const adapter = getAdapter(name);
+    return {
+      name,
+      credentials: fromZod(adapter.credentialsSchema),
+      user_directory: typeof adapter.fetchUserDirectory === 'function',
+      selection: typeof adapter.validateSelection === 'function',
+    };
+  });
+}
+
 export function connectorRoutes(deps: AppDeps): Router {
   const r = Router();
 
@@ -85,7 +101,7 @@ export function connectorRoutes(deps: AppDeps): Router {
     const data = await inRequestWorkspace(deps, res, (tx, ws) =>
       listConnectionViews(tx, ws, (name) => (hasAdapter(name) ? getAdapter(name).entities() : [])),
     );
-    res.json({ data, available: adapterNames() });
+    res.json({ data, available: adapterNames(), catalog: connectorCatalog() });
   });
 
   r.post('/connectors/:name/connect', async (req, res) => {

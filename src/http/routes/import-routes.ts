@@ -203,6 +203,18 @@ export function importRoutes(deps: AppDeps): Router {
     res.json({ batch: batchToApi(batch) });
   });
 
+  // What a column can be mapped to, per entity type (the console's mapping editor offers these).
+  r.get('/import/fields', (_req, res) => {
+    res.json({
+      data: Object.fromEntries(
+        IMPORT_ENTITY_TYPES.map((type) => [
+          type,
+          IMPORT_FIELDS[type].map((f) => ({ name: f.name, kind: f.kind })),
+        ]),
+      ),
+    });
+  });
+
   r.get('/import/batches', async (req, res) => {
     const { limit } = parseInput(listQuery, req.query, 'query');
     const rows = await inRequestWorkspace(deps, res, (tx, ws) => listBatches(tx, ws, limit));
@@ -337,6 +349,35 @@ export function importRouteDocs(): RouteDoc[] {
       `${WS}/import/cancel/:batchId`,
       'import',
       'Cancel a pending or confirmed batch and delete its file',
+    ),
+    routeDoc(
+      'get',
+      `${WS}/import/fields`,
+      'import',
+      'The fields a column can be mapped to, per entity type',
+      {
+        response: {
+          status: 200,
+          description: 'field names and value kinds by entity type',
+          schema: {
+            type: 'object',
+            required: ['data'],
+            properties: {
+              data: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['name', 'kind'],
+                    properties: { name: { type: 'string' }, kind: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     ),
     routeDoc('get', `${WS}/import/batches`, 'import', 'Import batches, newest first', {
       response: listResponse,

@@ -11,7 +11,7 @@ import {
 } from '../../linker/conversations-without-deals.ts';
 import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
-import { linkerCoverage, runLinkerInChunks } from '../../linker/linker-run.ts';
+import { linkerCoverage, linkerCoverageByMonth, runLinkerInChunks } from '../../linker/linker-run.ts';
 import { withLinkerStatistics } from '../../linker/linker-statistics.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
@@ -55,8 +55,17 @@ const cwdQuery = z
   })
   .strict();
 
+const coverageHistoryQuery = z
+  .object({ months: z.coerce.number().int().min(1).max(60).default(12) })
+  .strict();
+
 export function linkerRoutes(deps: AppDeps): Router {
   const r = Router();
+  r.get('/linker/coverage/history', async (req, res) => {
+    const { months } = parseInput(coverageHistoryQuery, req.query, 'query');
+    const data = await inRequestWorkspace(deps, res, (tx, ws) => linkerCoverageByMonth(tx, ws, months));
+    res.json({ data });
+  });
   r.get('/config/internal-domains', async (_req, res) => {
     res.json(await inRequestWorkspace(deps, res, (tx, ws) => resolveInternalDomains(tx, ws)));
   });
@@ -160,6 +169,47 @@ export function linkerRouteDocs(): RouteDoc[] {
       `${WS}/linker/status`,
       'linker',
       'Link coverage: linked to a deal, to an account only, unlinked',
+    ),
+    routeDoc(
+      'get',
+      `${WS}/linker/coverage/history`,
+      'linker',
+      'Deal link rate of external calls by the month they took place',
+      {
+        parameters: [{ name: 'months', in: 'query', schema: fromZod(coverageHistoryQuery.shape.months) }],
+        response: {
+          status: 200,
+          description: 'one row per month with external calls, oldest first',
+          schema: {
+            type: 'object',
+            required: ['data'],
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: [
+                    'month',
+                    'external',
+                    'linked_to_deal',
+                    'account_only',
+                    'unlinked',
+                    'deal_link_rate',
+                  ],
+                  properties: {
+                    month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
+                    external: { type: 'integer' },
+                    linked_to_deal: { type: 'integer' },
+                    account_only: { type: 'integer' },
+                    unlinked: { type: 'integer' },
+                    deal_link_rate: { type: ['number', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     ),
     routeDoc(
       'put',
