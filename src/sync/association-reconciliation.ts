@@ -229,8 +229,8 @@ async function followWithChain(
 }
 
 /**
- * Connections due a scheduled pass: a CRM connection with a completed sync whose last pass started more
- * than `days` ago (or never ran). System work across workspaces; each pass then runs in its tenant scope.
+ * Connections due a scheduled pass: a CRM connection connected more than `days` ago, with a completed
+ * sync, whose last pass started more than `days` ago (or never ran). System work across workspaces; each pass then runs in its tenant scope.
  */
 export async function dueReconciliations(
   db: Db,
@@ -242,6 +242,8 @@ export async function dueReconciliations(
     /* sql */ `SELECT c.workspace_id, c.connector_name FROM connections c
                WHERE c.status IN ('connected', 'error') AND c.credentials IS NOT NULL
                  AND c.last_sync_at IS NOT NULL
+                 -- The first sync read every association: the first pass is due a period after connect.
+                 AND c.created_at < $1::timestamptz - make_interval(days => $2::int)
                  AND NOT EXISTS (
                    SELECT 1 FROM association_reconciliations r
                    WHERE r.workspace_id = c.workspace_id AND r.connector_name = c.connector_name
