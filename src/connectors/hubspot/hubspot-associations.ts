@@ -129,6 +129,7 @@ export async function countHubspotObjects(
     const prop = modifiedProperty(object);
     const body = await ctx.http.post(`/crm/v3/objects/${object}/search`, {
       filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: '0' }] }],
+      sorts: [{ propertyName: prop, direction: 'ASCENDING' }],
       properties: ['hs_object_id'],
       limit: 1,
     });
