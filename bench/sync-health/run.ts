@@ -51,7 +51,13 @@ async function startFake(): Promise<{ url: string; token: string; stop(): void }
 const seconds = (t0: number) => Math.round((performance.now() - t0) / 10) / 100;
 
 async function runOn(db: Db, fake: { url: string; token: string }) {
-  const config = loadConfig({ ...process.env, PANDORA_HUBSPOT_RATE_LIMIT: '1000000/1', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    ...process.env,
+    PANDORA_HUBSPOT_RATE_LIMIT: '1000000/1',
+    LOG_LEVEL: 'silent',
+    // The fake listens on loopback.
+    PANDORA_PRIVATE_UPSTREAMS: 'allow',
+  });
   const deps = { db, config, log: createLogger('silent'), vault: createCredentialVault(randomBytes(32)) };
   const ws = (await db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('bench') RETURNING id`))
     .rows[0]!.id;

@@ -10,6 +10,7 @@ import {
 } from '../fakes/fake-hubspot.ts';
 import type { FakeServer } from '../fakes/fake-server.ts';
 import { type ConnectorApp, startConnectorApp } from '../helpers/connector-app.ts';
+import { schemaErrors } from '../helpers/json-schema-check.ts';
 
 interface ObjectHealth {
   entity: string;
@@ -31,6 +32,13 @@ describe('the sync health ledger (HubSpot)', () => {
   const health = async () => {
     const res = await app.api('GET', '/connectors/hubspot/health');
     assert.equal(res.status, 200, res.text);
+    // The response is what the OpenAPI document says it is.
+    const doc = await (await fetch(`${app.url}/api/openapi.json`)).json();
+    const schema =
+      doc.paths['/api/workspaces/{workspaceId}/connectors/{name}/health'].get.responses['200'].content[
+        'application/json'
+      ].schema;
+    assert.deepEqual(schemaErrors(schema, res.body), []);
     return res.body;
   };
   const object = (h: { objects: ObjectHealth[] }, entity: string) =>
