@@ -132,6 +132,33 @@ export async function runReconciliation(
 ): Promise<ReconciliationRow> {
   const row = await withWorkspace(deps.db, workspaceId, (tx) => getReconciliation(tx, workspaceId, id));
   if (row.status !== 'running') return row;
+  // Beside each batch's commit, a timer: a batch waiting out a long Retry-After is not taken for lost.
+  const heartbeat = setInterval(
+    () => {
+      withWorkspace(deps.db, workspaceId, (tx) =>
+        tx.query(
+          /* sql */ `UPDATE association_reconciliations SET heartbeat_at = now()
+                     WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'running'`,
+          [workspaceId, id],
+        ),
+      ).catch((err) => deps.log.warn({ err, workspaceId }, 'reconciliation heartbeat failed'));
+    },
+    Math.max(500, (deps.config.syncStaleSeconds * 1000) / 3),
+  );
+  heartbeat.unref();
+  try {
+    return await runPass(deps, workspaceId, row);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function runPass(
+  deps: ReconcileDeps,
+  workspaceId: string,
+  row: ReconciliationRow,
+): Promise<ReconciliationRow> {
+  const { id } = row;
   const adapter = getAdapter(row.connector_name);
   const counts: Partial<Record<AssociationKind, AssociationCounts>> = {};
   const httpStats = emptyCallStats();
