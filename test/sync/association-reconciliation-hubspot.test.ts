@@ -165,6 +165,30 @@ describe('association reconciliation (HubSpot)', () => {
     assert.equal(gong.body.error.code, 'validation_error');
   });
 
+  test('a request while a pass runs joins it; a pass whose heartbeat stopped is failed and replaced', async () => {
+    const running = await app.t.db.query<{ id: string }>(
+      `INSERT INTO association_reconciliations (workspace_id, connector_name, trigger)
+       VALUES ($1, 'hubspot', 'scheduled') RETURNING id`,
+      [ws()],
+    );
+    const joined = await app.api('POST', '/connectors/hubspot/reconcile-associations', {});
+    assert.equal(joined.status, 202);
+    assert.deepEqual(joined.body, {
+      reconciliation_id: running.rows[0]!.id,
+      status: 'running',
+      coalesced: true,
+    });
+    await app.t.db.query(
+      `UPDATE association_reconciliations SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
+      [running.rows[0]!.id],
+    );
+    const row = await reconcile();
+    assert.notEqual(row.id, running.rows[0]!.id);
+    const lost = (await app.api('GET', `/connectors/hubspot/reconciliations/${running.rows[0]!.id}`)).body;
+    assert.equal(lost.status, 'failed');
+    assert.match(lost.error, /stopped/);
+  });
+
   test('a scheduled pass is due a week after the last one', async () => {
     const { dueReconciliations } = await import('../../src/sync/association-reconciliation.ts');
     const now = new Date();
