@@ -268,7 +268,6 @@ async function commitPage(
     await recordSyncProgress(tx, workspaceId, syncLogId, merged, {
       ...(page.progress ?? {}),
       http: { ...health.httpStats },
-      ...(page.rejections?.length ? { rejected: page.rejections.length } : {}),
     });
     return merged;
   });
