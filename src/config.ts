@@ -28,6 +28,7 @@ const envSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (UTC)')
     .default('02:00'),
   PANDORA_SYNC_STALE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(90),
+  PANDORA_ASSOCIATION_RECONCILE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
   PANDORA_RUN_WORKERS: z.enum(['true', 'false']).default('true'),
   PANDORA_ALLOWED_BASE_URL_HOSTS: z.string().optional(),
   PANDORA_PRIVATE_UPSTREAMS: z.enum(['allow', 'deny']).optional(),
@@ -84,6 +85,8 @@ export type Config = Readonly<{
   syncTime: string;
   /** A running sync whose heartbeat is older than this was lost with its worker and is taken over. */
   syncStaleSeconds: number;
+  /** Days between scheduled association reconciliation passes per CRM connection; 0 turns them off. */
+  associationReconcileDays: number;
   /**
    * What tenant-supplied URLs may reach (base_url, URLs in credentials or upstream answers): the hosts of
    * PANDORA_ALLOWED_BASE_URL_HOSTS (empty = any), and whether private addresses are allowed.
@@ -194,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpTimeoutMs: e.PANDORA_HTTP_TIMEOUT_MS,
     syncTime: e.PANDORA_SYNC_TIME,
     syncStaleSeconds: e.PANDORA_SYNC_STALE_SECONDS,
+    associationReconcileDays: e.PANDORA_ASSOCIATION_RECONCILE_DAYS,
     runWorkers: e.PANDORA_RUN_WORKERS === 'true',
     outbound: outboundPolicy(e),
     benchReuseDb: e.PANDORA_BENCH_REUSE_DB === '1' || e.PANDORA_BENCH_REUSE_DB === 'true',

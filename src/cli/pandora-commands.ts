@@ -11,6 +11,7 @@ import { rotateAdminToken } from '../http/admin-token.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
 import { insightCommands } from '../insights/insight-cli.ts';
+import { syncHealthCommands } from '../sync/sync-health-cli.ts';
 import { skillCommands } from '../skills/skill-cli.ts';
 import { createApiKey, revokeApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from '../workspaces/workspaces.ts';
@@ -197,5 +198,6 @@ export function pandoraCommands(config: () => Config): Command[] {
     },
     ...skillCommands(config),
     ...insightCommands(config),
+    ...syncHealthCommands(config),
   ];
 }

@@ -85,6 +85,35 @@ export interface SourceMerge {
   merged_at: string;
 }
 
+/** A record the normaliser could not turn into a row: skipped, kept on the health ledger with why. */
+export interface SourceRejection {
+  entity: EntityName;
+  source_id: string;
+  reason: string;
+}
+
+/** deal↔contact (deal_contacts), deal↔company (deals.account_id), contact↔company (contacts.account_id). */
+export type AssociationKind = 'deal_contact' | 'deal_account' | 'contact_account';
+
+/**
+ * The source's associations of one kind for a batch of records, read independent of the sync cursor.
+ * The batch is the whole truth for every record in `from_source_ids`: one listed without links has none
+ * at the source. Single-valued kinds (the account) list candidates in the source's order of preference.
+ */
+export type AssociationBatch =
+  | {
+      kind: 'deal_contact';
+      from_source_ids: readonly string[];
+      /** The deal_contacts.source this adapter writes; only rows of that source are reconciled. */
+      link_source: string;
+      links: readonly DealContactLink[];
+    }
+  | {
+      kind: 'deal_account' | 'contact_account';
+      from_source_ids: readonly string[];
+      links: ReadonlyArray<{ from_source_id: string; to_source_id: string }>;
+    };
+
 /** Opaque, JSON-serialisable adapter state; persisted after every committed page. */
 export type SyncCursor = Readonly<Record<string, unknown>>;
 
@@ -97,6 +126,8 @@ export interface SyncPage {
   /** Applied after the page's rows, so a survivor written in the same page resolves. */
   deletions?: SourceDeletion[];
   merges?: SourceMerge[];
+  /** Records read but refused by the normaliser; a later page writing the same record clears them. */
+  rejections?: SourceRejection[];
   /** State to resume from after this page. The last page's cursor is the next incremental start. */
   cursor: SyncCursor;
   /** Shown on sync_log.progress, e.g. { phase: 'deals', fetched: 1200 }. */
@@ -199,6 +230,13 @@ export interface ConnectorAdapter<Credentials = unknown> {
   fetchUserDirectory?(ctx: ConnectorContext<Credentials>): Promise<UserDirectoryEntry[]>;
   /** The recording's transcript; null when the source no longer has it (deleted, retention expired). */
   fetchTranscript?(ctx: ConnectorContext<Credentials>, sourceId: string): Promise<Transcript | null>;
+  /**
+   * Every association the source holds now (all records, in batches), for the reconciliation pass:
+   * associations change without moving the modified times the incremental cursor watches.
+   */
+  readAssociations?(ctx: ConnectorContext<Credentials>): AsyncGenerator<AssociationBatch, void, undefined>;
+  /** Records per entity as the source's own totals say (HubSpot search total, Salesforce COUNT()). */
+  countAtSource?(ctx: ConnectorContext<Credentials>): Promise<Partial<Record<EntityName, number>>>;
   /** The file as text; null when it has no text form (a binary); throws GoneError when the source lost it. */
   fetchDocumentContent?(
     ctx: ConnectorContext<Credentials>,

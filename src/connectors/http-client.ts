@@ -34,6 +34,17 @@ function defaultVerdict(status: number): ErrorVerdict {
   return status === 429 || status >= 500 ? 'retryable' : 'fatal';
 }
 
+/** Attempts a client made and how many the source answered with a rate limit or a server error. */
+export interface HttpCallStats {
+  requests: number;
+  rate_limited: number;
+  server_errors: number;
+}
+
+export function emptyCallStats(): HttpCallStats {
+  return { requests: 0, rate_limited: 0, server_errors: 0 };
+}
+
 export interface HttpClientOptions {
   service: string;
   baseUrl: string;
@@ -62,6 +73,8 @@ export interface HttpClientOptions {
   retryNetworkErrors?: boolean;
   /** Expiring tokens: headers per attempt, one refresh and retry after a 401 (src/connectors/oauth-tokens.ts). */
   auth?: AuthProvider;
+  /** Counted into per attempt: the sync's health figures (rate-limit hits, error rate). */
+  stats?: HttpCallStats;
 }
 
 export interface RequestOptions {
@@ -153,8 +166,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (err instanceof OutboundUrlRefusedError) throw err;
         networkError = err;
       }
+      if (options.stats) options.stats.requests++;
       if (outcome) {
         const { res, text } = outcome;
+        if (options.stats && res.status === 429) options.stats.rate_limited++;
+        else if (options.stats && res.status >= 500) options.stats.server_errors++;
         if (res.ok)
           return o.responseType === 'text' ? (text as T) : parseJson<T>(service, res.status, text, excerpt);
         const verdict = options.classifyErrorResponse?.(res.status, text) ?? defaultVerdict(res.status);

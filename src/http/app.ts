@@ -13,6 +13,7 @@ import { apiDocsRoutes } from './routes/api-docs-routes.ts';
 import { apiKeysRoutes } from './routes/api-keys-routes.ts';
 import { computeRoutes } from './routes/compute-routes.ts';
 import { connectorRoutes } from './routes/connector-routes.ts';
+import { syncHealthRoutes } from './routes/sync-health-routes.ts';
 import { contextLayerRoutes } from './routes/context-layer-routes.ts';
 import { currencyRoutes } from './routes/currency-routes.ts';
 import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
@@ -45,6 +46,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   pipelineRoutes,
   stageMappingRoutes,
   connectorRoutes,
+  syncHealthRoutes,
   conversationSourcesRoutes,
   linkerRoutes,
   importRoutes,

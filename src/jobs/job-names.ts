@@ -8,6 +8,8 @@ export const JOBS = {
   'connector-sync': z.object({ workspace_id: uuid, connector_name: z.string().min(1), sync_log_id: uuid }),
   /** The post-sync chain after a sync committed. */
   'post-sync': z.object({ workspace_id: uuid, connector_name: z.string().min(1), sync_log_id: uuid }),
+  /** Run an association reconciliation pass (src/sync/association-reconciliation.ts). */
+  'association-reconcile': z.object({ workspace_id: uuid, reconciliation_id: uuid }),
   /** Once a minute: start the daily scheduled syncs that are due. */
   'sync-scheduler-tick': z.object({}),
   /** Once a minute: record and dispatch the skill runs whose schedule is due (src/skills/skill-schedules.ts). */
@@ -34,6 +36,8 @@ export const JOB_NAMES = Object.keys(JOBS) as JobName[];
 export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expireInSeconds: number }>> = {
   'connector-sync': { retryLimit: 0, expireInSeconds: 6 * 3600 },
   'post-sync': { retryLimit: 2, expireInSeconds: 3600 },
+  // A lost pass is failed by its stale heartbeat and the next request or weekly slot starts a new one.
+  'association-reconcile': { retryLimit: 0, expireInSeconds: 6 * 3600 },
   'sync-scheduler-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-schedule-tick': { retryLimit: 0, expireInSeconds: 300 },
   'skill-run': { retryLimit: 0, expireInSeconds: 3600 },

@@ -1,6 +1,7 @@
 /**
  * data-quality-audit: field completeness per entity, duplicates (accounts by normalised name or domain,
- * contacts by email), orphan records, conversations linked to nothing, and stale syncs. CLASSIFY sorts the
+ * contacts by email), orphan records, conversations linked to nothing, stale syncs and drift between a
+ * source's own totals and what is stored (the health ledger's snapshots). CLASSIFY sorts the
  * unlinked conversations on the cheap tier into what they probably are (a prospect meeting that needs a
  * deal, a customer call, internal, other).
  */
@@ -12,10 +13,16 @@ import { type NearDuplicateCluster, nearDuplicateValues } from './near-duplicate
 import { type Coverage, coverage, gap } from './skill-coverage.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
+import { latestDrift } from '../sync/sync-health.ts';
 import type { Finding } from './skill-types.ts';
 
 const inputs = z
-  .object({ as_of: asOfInput.optional(), stale_sync_hours: z.number().int().min(1).max(87_600).default(48) })
+  .object({
+    as_of: asOfInput.optional(),
+    stale_sync_hours: z.number().int().min(1).max(87_600).default(48),
+    // Share of a source's records missing here (or extra here) beyond which the drift is a finding.
+    drift_threshold: z.number().min(0).max(1).default(0.01),
+  })
   .strict();
 
 // The fields a RevOps team expects filled, per entity (identifiers spliced into SQL come only from here).
@@ -59,6 +66,15 @@ export interface AuditFacts {
   /** The linker's report: external calls at an account with no deal, by severity and likely cause. */
   conversations_without_deals: CwdSummary;
   stale_syncs: Array<{ connector_name: string; status: string; last_sync_at: string | null }>;
+  /** Per source and object type, the latest counts at the source vs stored whose gap passes the threshold. */
+  source_drift: Array<{
+    connector_name: string;
+    entity: string;
+    source_count: number;
+    stored_count: number;
+    drift: number;
+    taken_at: string;
+  }>;
   /** One value typed several ways in a categorical field, with counts and the value to merge into. */
   near_duplicate_values: NearDuplicateCluster[];
   coverage: Coverage;
@@ -160,6 +176,7 @@ async function computeAudit(
   workspaceId: string,
   asOf: string,
   staleHours: number,
+  driftThreshold: number,
 ): Promise<AuditFacts> {
   const acc = await tx.query<{ groups: number; records: number; top: DuplicateGroup[] }>(ACCOUNT_DUPES, [
     workspaceId,
@@ -203,6 +220,9 @@ async function computeAudit(
       new Date(`${asOf}T23:59:59Z`),
     ),
     stale_syncs: stale.rows,
+    source_drift: (await latestDrift(tx, workspaceId))
+      .map((d) => ({ ...d, drift: d.source_count - d.stored_count }))
+      .filter((d) => d.drift !== 0 && Math.abs(d.drift) > driftThreshold * Math.max(d.source_count, 1)),
     near_duplicate_values: await nearDuplicateValues(tx, workspaceId),
     coverage: coverage({ what: 'records', count: completenessRows.reduce((n, c) => n + c.rows, 0) }, [
       gap(
@@ -278,6 +298,19 @@ function auditFindings(f: AuditFacts): Finding[] {
       metrics: { ...cwd.by_severity, ...cwd.by_cause },
     });
   }
+  for (const d of f.source_drift) {
+    const share = d.drift / Math.max(d.source_count, 1);
+    findings.push({
+      kind: 'sync_drift',
+      severity: Math.abs(share) >= 0.05 ? 'high' : 'medium',
+      title:
+        d.drift > 0
+          ? `${d.connector_name}: ${d.drift} of ${d.source_count} ${d.entity} at the source are missing here`
+          : `${d.connector_name}: ${-d.drift} more ${d.entity} stored than the source's ${d.source_count}`,
+      evidence: {},
+      metrics: { ...d, share: Math.round(share * 10_000) / 10_000 },
+    });
+  }
   for (const s of f.stale_syncs) {
     findings.push({
       kind: 'stale_sync',
@@ -311,11 +344,17 @@ export const CONVERSATION_CATEGORIES = [
 registerSkill({
   id: 'data-quality-audit',
   description:
-    'Field completeness per entity, duplicate accounts and contacts, orphan records, conversations linked to nothing, and stale syncs.',
+    'Field completeness per entity, duplicate accounts and contacts, orphan records, conversations linked to nothing, stale syncs, and drift between counts at a source and stored.',
   inputs,
   schedule: '0 6 * * *',
   async compute(tx, ctx, input) {
-    const facts = await computeAudit(tx, ctx.workspaceId, input.as_of ?? ctx.asOf, input.stale_sync_hours);
+    const facts = await computeAudit(
+      tx,
+      ctx.workspaceId,
+      input.as_of ?? ctx.asOf,
+      input.stale_sync_hours,
+      input.drift_threshold,
+    );
     return { facts, findings: auditFindings(facts), coverage: facts.coverage };
   },
   async classify(ctx, facts) {

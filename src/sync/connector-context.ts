@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { createStageNormaliser, type StageOverrides } from '../compute/stage-normalisation.ts';
 import type { AnyConnectorAdapter, ConnectorContext } from '../connectors/adapter.ts';
 import type { CredentialVault } from '../connectors/credential-vault.ts';
-import { createHttpClient } from '../connectors/http-client.ts';
+import { createHttpClient, type HttpCallStats } from '../connectors/http-client.ts';
 import { createOutboundFetch, type OutboundFetch } from '../outbound/outbound-fetch.ts';
 import { checkOutboundUrl, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { secretsOf } from '../outbound/upstream-text.ts';
@@ -28,6 +28,8 @@ export interface ContextInput {
   signal?: AbortSignal;
   /** Connect-time test: network failures are answered at once instead of retried. */
   connecting?: boolean;
+  /** Counts the HTTP client's attempts, rate limits and server errors (health ledger). */
+  httpStats?: HttpCallStats;
 }
 
 export interface ContextDeps {
@@ -174,6 +176,7 @@ export function buildConnectorContext(deps: ContextDeps, input: ContextInput): C
     classifyGraphqlErrors: adapter.http.classifyGraphqlErrors,
     classifyErrorResponse: adapter.http.classifyErrorResponse,
     signal,
+    stats: input.httpStats,
   });
   return {
     workspaceId: input.workspaceId,

@@ -17,7 +17,7 @@ import {
   type StoredCursor,
 } from '../connectors/connections.ts';
 import type { CredentialVault } from '../connectors/credential-vault.ts';
-import { UpstreamAuthError } from '../connectors/http-client.ts';
+import { emptyCallStats, type HttpCallStats, UpstreamAuthError } from '../connectors/http-client.ts';
 import { getAdapter } from '../connectors/registry.ts';
 import { addCounts, emptyCounts, type UpsertCounts } from '../db/bulk-upsert.ts';
 import type { Db } from '../db/db.ts';
@@ -40,6 +40,8 @@ import {
   unchainedChanges,
 } from './sync-log.ts';
 import { beat, WORKER_ID } from './sync-takeover.ts';
+import { takeHealthSnapshot } from './sync-health.ts';
+import { clearWrittenRejections, hasRejections, recordRejections } from './sync-rejections.ts';
 import { createStatisticsKeeper } from '../db/table-statistics.ts';
 
 export interface SyncDeps {
@@ -124,6 +126,7 @@ async function runClaimedSync(
   const counts: Record<string, UpsertCounts> = {};
   let pages = 0;
   let secrets: string[] = [];
+  const httpStats = emptyCallStats();
   try {
     const adapter = getAdapter(conn.connector_name);
     if (!conn.credentials) throw new Error('the connection has no credentials');
@@ -139,18 +142,25 @@ async function runClaimedSync(
       metadata: conn.metadata,
       overrides,
       signal: hooks.signal,
+      httpStats,
     });
     secrets = connectionSecrets(adapter, ctx.credentials);
     const cursor = startCursor(conn.sync_cursor, log.mode);
     const iterator = adapter.sync(ctx, { mode: log.mode, cursor })[Symbol.asyncIterator]();
     const statistics = createStatisticsKeeper(deps.db, deps.log);
+    const rejections = {
+      stored: await withWorkspace(deps.db, workspaceId, (tx) => hasRejections(tx, workspaceId, adapter.name)),
+    };
     let next = iterator.next();
     for (;;) {
       const step = await next;
       if (step.done) break;
       next = iterator.next();
       next.catch(() => undefined); // awaited on the next turn; a failure there is handled then
-      await commitPage(deps.db, workspaceId, syncLogId, conn.id, adapter.name, log.mode, step.value, counts);
+      await commitPage(deps.db, workspaceId, syncLogId, conn.id, adapter.name, log.mode, step.value, counts, {
+        httpStats,
+        rejections,
+      });
       await statistics.afterPage(counts);
       pages++;
       await hooks.afterPage?.(pages);
@@ -165,9 +175,20 @@ async function runClaimedSync(
       });
       // What this run changed, and what failed runs before it changed without a chain after them.
       const changed = await unchainedChanges(tx, workspaceId, conn.connector_name, counts);
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, changed });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, changed, http: httpStats });
       await enterPostSync(tx, workspaceId, syncLogId);
     });
+    // The health ledger's counts at the source beside the stored ones; a failure here fails nothing.
+    await takeHealthSnapshot(deps, workspaceId, conn.connector_name, syncLogId).catch((err) =>
+      deps.log.warn(
+        {
+          error: scrubUpstreamText(describeError(err), secrets),
+          workspaceId,
+          connector: conn.connector_name,
+        },
+        'health snapshot failed',
+      ),
+    );
     // The post-sync chain reads what the sync wrote: its statistics must describe the tables as they are now.
     await statistics.finish(counts);
   } catch (err) {
@@ -188,7 +209,7 @@ async function runClaimedSync(
         status: err instanceof UpstreamAuthError ? 'auth_failed' : 'error',
         lastError: message,
       });
-      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages });
+      await recordSyncProgress(tx, workspaceId, syncLogId, counts, { pages, http: httpStats });
       await finishSync(tx, workspaceId, syncLogId, { status: 'failed', error: message });
     });
     const failed = await withWorkspace(deps.db, workspaceId, (tx) => getSyncLog(tx, workspaceId, syncLogId));
@@ -223,12 +244,18 @@ async function commitPage(
   mode: SyncMode,
   page: SyncPage,
   totals: Record<string, UpsertCounts>,
+  health: { httpStats: HttpCallStats; rejections: { stored: boolean } },
 ): Promise<void> {
   const merged = await withWorkspace(db, workspaceId, async (tx) => {
     // A page of a run another worker took over is not written: that worker resumes from the cursor.
     if (!(await beat(tx, workspaceId, syncLogId)))
       throw new Error('the sync was taken over by another worker');
     const pageCounts = await writePage(tx, workspaceId, source, page);
+    if (health.rejections.stored) await clearWrittenRejections(tx, workspaceId, source, page);
+    if (page.rejections?.length) {
+      await recordRejections(tx, workspaceId, source, syncLogId, page.rejections);
+      health.rejections.stored = true;
+    }
     const merged: Record<string, UpsertCounts> = {};
     for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };
     for (const [entity, c] of Object.entries(pageCounts))
@@ -238,7 +265,10 @@ async function commitPage(
       in_progress: true,
       position: { ...page.cursor },
     });
-    await recordSyncProgress(tx, workspaceId, syncLogId, merged, { ...(page.progress ?? {}) });
+    await recordSyncProgress(tx, workspaceId, syncLogId, merged, {
+      ...(page.progress ?? {}),
+      http: { ...health.httpStats },
+    });
     return merged;
   });
   // Only after the commit do the in-memory totals move on.

@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { SyncTrigger } from './sync-log.ts';
 import { runChainAndAnnounce, runSync, type SyncDeps } from './orchestrator.ts';
 import { runSchedulerTick } from './scheduler.ts';
+import { dueReconciliations, queueReconciliation, runReconciliation } from './association-reconciliation.ts';
 import { requestSync } from './sync-requests.ts';
 import { takeOverLostRuns } from './sync-takeover.ts';
 
@@ -20,11 +21,34 @@ export async function registerSyncWorkers(deps: SyncDeps & { queue: JobQueue }):
   await queue.work('post-sync', async (data) => {
     await runChainAndAnnounce(deps, data.workspace_id, data.sync_log_id);
   });
+  await queue.work('association-reconcile', async (data) => {
+    await runReconciliation(deps, data.workspace_id, data.reconciliation_id);
+  });
   await queue.work('sync-scheduler-tick', async () => {
     await runSchedulerTick({ db: deps.db, log: deps.log, queue, defaultSyncTime: deps.config.syncTime });
+    await startDueReconciliations(deps);
   });
   await queue.schedule('sync-scheduler-tick', '* * * * *', {});
   startSyncWatchdog(deps);
+}
+
+/** The weekly association reconciliation of each CRM connection whose last pass is older than the period. */
+async function startDueReconciliations(deps: SyncDeps & { queue: JobQueue }): Promise<void> {
+  for (const due of await dueReconciliations(deps.db, deps.config.associationReconcileDays, new Date())) {
+    try {
+      const started = await queueReconciliation(deps, due.workspace_id, due.connector_name, 'scheduled');
+      if (started.created)
+        await deps.queue.send('association-reconcile', {
+          workspace_id: due.workspace_id,
+          reconciliation_id: started.row.id,
+        });
+    } catch (err) {
+      deps.log.warn(
+        { err, workspaceId: due.workspace_id, connector: due.connector_name },
+        'scheduled reconciliation not started',
+      );
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A fake HubSpot CRM v3 API over an in-memory dataset: object lists with `after` paging, associations
  * and archived; search on the last-modified property (sorts, GTE filter, the 10,000-result cap);
- * association batch reads; owners; deal pipelines; property definitions. Bearer token checked (401).
+ * association batch reads (v3, and v4 with per-record paging and the "Primary" label); owners; deal pipelines; property definitions. Bearer token checked (401).
  */
 import { type FakeServer, startFakeServer } from './fake-server.ts';
 
@@ -38,6 +38,10 @@ export interface HubspotDataset {
   /** An archived owner (a rep who left) is listed only with `archived=true`, as HubSpot does. */
   owners: Array<{ id: string; email: string; firstName: string; lastName: string; archived?: boolean }>;
   customProperties: Partial<Record<HsObjectType, string[]>>;
+  /** v4 association reads page each record's list past this many (HubSpot: 500). */
+  associationPageSize?: number;
+  /** Every v4 association batch read, as `from/to:inputs`. */
+  v4Reads?: string[];
 }
 
 export const PIPELINES = {
@@ -243,6 +247,46 @@ export async function startFakeHubspot(data: HubspotDataset): Promise<FakeServer
           to: o.assoc[to]!.map((id) => ({ id, type: `${SINGULAR[from]}_to_${SINGULAR[to]}` })),
         }));
       return { json: { status: 'COMPLETE', results } };
+    }
+    m = /^\/crm\/v4\/associations\/(\w+)\/(\w+)\/batch\/read$/.exec(req.path);
+    if (m && req.method === 'POST') {
+      const [from, to] = [m[1] as HsObjectType, m[2] as HsObjectType];
+      const inputs = (req.body as { inputs: Array<{ id: string; after?: string }> }).inputs;
+      if (inputs.length > 1000)
+        return { status: 400, json: { status: 'error', message: 'at most 1000 inputs' } };
+      data.v4Reads = [...(data.v4Reads ?? []), `${from}/${to}:${inputs.length}`];
+      const pageSize = data.associationPageSize ?? 500;
+      const byId = new Map(data.objects[from].filter((o) => !o.archived).map((o) => [o.id, o]));
+      const results = [];
+      for (const input of inputs) {
+        const ids = byId.get(input.id)?.assoc[to] ?? [];
+        if (ids.length === 0) continue;
+        const offset = Number(input.after ?? 0);
+        const next = offset + pageSize < ids.length ? String(offset + pageSize) : undefined;
+        results.push({
+          from: { id: input.id },
+          to: ids.slice(offset, offset + pageSize).map((id, k) => ({
+            toObjectId: Number(id),
+            // The first company of a deal or contact is its primary one, as HubSpot labels it.
+            associationTypes:
+              to === 'companies' && offset + k === 0
+                ? [
+                    { category: 'HUBSPOT_DEFINED', typeId: from === 'deals' ? 5 : 1, label: 'Primary' },
+                    { category: 'HUBSPOT_DEFINED', typeId: from === 'deals' ? 341 : 279, label: null },
+                  ]
+                : [{ category: 'HUBSPOT_DEFINED', typeId: 3, label: null }],
+          })),
+          ...(next ? { paging: { next: { after: next, link: null } } } : {}),
+        });
+      }
+      return {
+        json: {
+          status: 'COMPLETE',
+          results,
+          startedAt: new Date().toISOString(),
+          completedAt: new Date().toISOString(),
+        },
+      };
     }
     if (req.path === '/crm/v3/owners') {
       const limit = Number(req.query.limit ?? 100);
@@ -466,4 +510,20 @@ export function mergeHubspot(
         o.assoc[type] = [...new Set(ids.map((x) => (x === loserId ? survivorId : x)))];
     }
   }
+}
+
+/**
+ * Re-associates a record without touching its last-modified time, as HubSpot does: the incremental
+ * search does not see it; only a re-read of the associations does.
+ */
+export function reassociateHubspot(
+  data: HubspotDataset,
+  type: HsObjectType,
+  id: string,
+  to: HsObjectType,
+  ids: string[],
+) {
+  const o = data.objects[type].find((x) => x.id === id);
+  if (!o) throw new Error(`no ${type} ${id}`);
+  o.assoc[to] = [...ids];
 }

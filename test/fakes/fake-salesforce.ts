@@ -1,7 +1,8 @@
 /**
  * A fake Salesforce REST API over an in-memory org: SOQL `SELECT … FROM X [WHERE c AND …] [ORDER BY …]`
  * (conditions: `SystemModstamp >= T`, `CreatedDate >= T`, `IsDeleted = true`, `Field IN ('a', …)`) and
- * `SELECT COUNT() FROM X`, through /query (deleted rows left out) and /queryAll (deleted rows in), with
+ * `SELECT COUNT() FROM X`, an Opportunity's contact roles as a child subquery
+ * (`(SELECT … FROM OpportunityContactRoles)`, null when it has none), through /query (deleted rows left out) and /queryAll (deleted rows in), with
  * nextRecordsUrl batches; describe, limits, INVALID_SESSION_ID on a bad token, and the OAuth refresh
  * grant at /services/oauth2/token when `oauth` is set.
  */
@@ -20,6 +21,18 @@ export interface SalesforceOrg {
 const VERSION = '/services/data/v59.0';
 const SOQL =
   /^SELECT (.+) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (SystemModstamp ASC, Id ASC|CreatedDate ASC, Id ASC|Id ASC))?$/;
+const CHILD_RELATIONSHIPS: Record<string, { object: string; parentField: string }> = {
+  'Opportunity.OpportunityContactRoles': { object: 'OpportunityContactRole', parentField: 'OpportunityId' },
+};
+
+interface QueryState {
+  object: string;
+  fields: string[];
+  rows: SfRow[];
+  offset: number;
+  child?: { name: string; fields: string[]; object: string; parentField: string };
+}
+
 const stampMs = (v: unknown) => Date.parse(String(v).replace('+0000', 'Z'));
 
 /** One WHERE conjunct as a row predicate; null when the fake does not understand it. */
@@ -37,12 +50,9 @@ function condition(text: string): ((r: SfRow) => boolean) | null {
 }
 
 export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServer & { org: SalesforceOrg }> {
-  const cursors = new Map<string, { object: string; fields: string[]; rows: SfRow[]; offset: number }>();
+  const cursors = new Map<string, QueryState>();
   let locatorSeq = 0;
-  const batch = (
-    state: { object: string; fields: string[]; rows: SfRow[]; offset: number },
-    locator: string,
-  ) => {
+  const batch = (state: QueryState, locator: string) => {
     const slice = state.rows.slice(state.offset, state.offset + org.batchSize);
     state.offset += slice.length;
     const done = state.offset >= state.rows.length;
@@ -55,6 +65,23 @@ export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServe
           attributes: { type: state.object, url: `${VERSION}/sobjects/${state.object}/${r.Id}` },
         };
         for (const f of state.fields) out[f] = r[f] ?? null;
+        if (state.child) {
+          const c = state.child;
+          const kids = (org.objects[c.object] ?? []).filter(
+            (k) => k[c.parentField] === r.Id && k.IsDeleted !== true,
+          );
+          out[c.name] = kids.length
+            ? {
+                totalSize: kids.length,
+                done: true,
+                records: kids.map((k) => {
+                  const o: Record<string, unknown> = { attributes: { type: c.object } };
+                  for (const f of c.fields) o[f] = k[f] ?? null;
+                  return o;
+                }),
+              }
+            : null;
+        }
         return out;
       }),
     };
@@ -75,7 +102,12 @@ export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServe
       };
       const m = SOQL.exec(req.query.q ?? '');
       if (!m) return malformed;
-      const [, fieldList, object, where, order] = m;
+      const [, selected, object, where, order] = m;
+      // A child relationship subquery: the children of each row under the relationship's name.
+      const sub = /, \(SELECT ([^)]+) FROM (\w+)\)/.exec(selected!);
+      const child = sub ? CHILD_RELATIONSHIPS[`${object}.${sub[2]}`] : undefined;
+      if (sub && !child) return malformed;
+      const fieldList = sub ? selected!.replace(sub[0], '') : selected;
       const predicates = where ? where.split(' AND ').map(condition) : [];
       if (predicates.some((p) => p === null)) return malformed;
       const rows = (org.objects[object!] ?? [])
@@ -90,7 +122,22 @@ export async function startFakeSalesforce(org: SalesforceOrg): Promise<FakeServe
       if (fieldList === 'COUNT()') return { json: { totalSize: rows.length, done: true, records: [] } };
       const fields = fieldList!.split(',').map((f) => f.trim());
       const locator = `01g${String(++locatorSeq).padStart(12, '0')}`;
-      const state = { object: object!, fields, rows, offset: 0 };
+      const state = {
+        object: object!,
+        fields,
+        rows,
+        offset: 0,
+        ...(sub && child
+          ? {
+              child: {
+                name: sub[2]!,
+                fields: sub[1]!.split(',').map((f) => f.trim()),
+                object: child.object,
+                parentField: child.parentField,
+              },
+            }
+          : {}),
+      };
       cursors.set(locator, state);
       return { json: batch(state, locator) };
     }

@@ -14,9 +14,11 @@ import type {
   NormalisedRecord,
   SoftDeletableEntity,
   SourceMerge,
+  SourceRejection,
   SyncPage,
 } from '../adapter.ts';
 import { postRefreshGrant } from '../oauth-tokens.ts';
+import { countHubspotObjects, readHubspotAssociations } from './hubspot-associations.ts';
 import { readDealHistory } from './hubspot-deal-history.ts';
 import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
 import {
@@ -121,6 +123,7 @@ interface NormalisedPage {
   records: NormalisedRecord[];
   dealContacts: DealContactLink[];
   merges: SourceMerge[];
+  rejections: SourceRejection[];
   newestMs: number | null;
   after: string | undefined;
 }
@@ -143,20 +146,24 @@ function normalisePage(object: HubspotObject, page: HubspotPage, lookups: Hubspo
     const ms = modifiedMs(object, r);
     if (ms !== null && (newestMs === null || ms > newestMs)) newestMs = ms;
   }
-  return { records, dealContacts, merges, newestMs, after: page.paging?.next?.after };
+  const entity = TARGET_ENTITY[object];
+  const rejections = (page.rejected ?? []).map((r) => ({ entity, ...r }));
+  return { records, dealContacts, merges, rejections, newestMs, after: page.paging?.next?.after };
 }
 
 class PageBuffer {
   records: NormalisedRecord[] = [];
   dealContacts: DealContactLink[] = [];
   merges: SourceMerge[] = [];
-  add(object: HubspotObject, results: HubspotRecord[], lookups: HubspotLookups, cursor: HubspotCursor) {
-    this.addNormalised(object, normalisePage(object, { results }, lookups), cursor);
+  rejections: SourceRejection[] = [];
+  add(object: HubspotObject, page: HubspotPage, lookups: HubspotLookups, cursor: HubspotCursor) {
+    this.addNormalised(object, normalisePage(object, page, lookups), cursor);
   }
   addNormalised(object: HubspotObject, page: NormalisedPage, cursor: HubspotCursor) {
     for (const r of page.records) this.records.push(r);
     for (const l of page.dealContacts) this.dealContacts.push(l);
     for (const m of page.merges) this.merges.push(m);
+    for (const r of page.rejections) this.rejections.push(r);
     if (page.newestMs !== null && page.newestMs > (cursor.watermarks[object] ?? 0))
       cursor.watermarks[object] = page.newestMs;
   }
@@ -170,12 +177,14 @@ class PageBuffer {
       records: { [entity]: this.records },
       ...(this.dealContacts.length ? { dealContacts: this.dealContacts } : {}),
       ...(this.merges.length ? { merges: this.merges } : {}),
+      ...(this.rejections.length ? { rejections: this.rejections } : {}),
       cursor: structuredClone(resume) as unknown as Record<string, unknown>,
       progress: { phase: object },
     };
     this.records = [];
     this.dealContacts = [];
     this.merges = [];
+    this.rejections = [];
     return page;
   }
 }
@@ -253,7 +262,7 @@ async function* syncHubspot(
               properties,
             });
             await attachAssociations(ctx, object, page.results);
-            buffer.add(object, page.results, lookups, cursor);
+            buffer.add(object, page, lookups, cursor);
             const next = page.paging?.next?.after;
             if (next && Number(next) >= SEARCH_CAP) {
               // The search cap: start a new window at the newest value seen (re-reading its ties is harmless).
@@ -322,7 +331,7 @@ async function* syncArchived(
     });
     cursor.archived_after = page.paging?.next?.after;
     const recent = page.results.filter((r) => !r.archivedAt || Date.parse(r.archivedAt) >= sinceMs);
-    buffer.add(object, recent, lookups, cursor);
+    buffer.add(object, { results: recent, rejected: page.rejected }, lookups, cursor);
     // An empty last page is not yielded: the next object's first page carries the cursor on.
     if (buffer.size >= HUBSPOT_PAGE_RECORDS || (!cursor.archived_after && buffer.size > 0))
       yield await withHistory(
@@ -399,6 +408,8 @@ export const hubspotAdapter: ConnectorAdapter<HubspotCredentials> = {
     return undefined;
   },
   sync: syncHubspot,
+  readAssociations: readHubspotAssociations,
+  countAtSource: countHubspotObjects,
   async fetchUserDirectory(ctx) {
     return (await fetchOwners(ctx.http)).map((o) => ({
       source_user_id: o.id,

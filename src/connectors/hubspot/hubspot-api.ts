@@ -36,11 +36,38 @@ export const hubspotRecord = z
 export type HubspotRecord = z.infer<typeof hubspotRecord>;
 
 const pageSchema = z.object({
-  results: z.array(hubspotRecord),
+  // Each record is checked on its own: one malformed record is skipped with its reason, not the page.
+  results: z.array(z.unknown()),
   paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
   total: z.number().optional(),
 });
-export type HubspotPage = z.infer<typeof pageSchema>;
+export interface HubspotPage {
+  results: HubspotRecord[];
+  paging?: { next?: { after: string } };
+  total?: number;
+  /** Records in the page that do not have HubSpot's record shape, with why. */
+  rejected?: Array<{ source_id: string; reason: string }>;
+}
+
+function parsePage(value: unknown, what: string): HubspotPage {
+  const page = parse(pageSchema, value, what);
+  const results: HubspotRecord[] = [];
+  const rejected: Array<{ source_id: string; reason: string }> = [];
+  for (const raw of page.results) {
+    const r = hubspotRecord.safeParse(raw);
+    if (r.success) {
+      results.push(r.data);
+      continue;
+    }
+    const id = (raw as { id?: unknown } | null)?.id;
+    const issue = r.error.issues[0];
+    rejected.push({
+      source_id: typeof id === 'string' || typeof id === 'number' ? String(id) : '(no id)',
+      reason: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`,
+    });
+  }
+  return { ...page, results, ...(rejected.length ? { rejected } : {}) };
+}
 
 const ownersSchema = z.object({
   results: z.array(
@@ -112,7 +139,7 @@ export async function listObjects(
     associations: opts.associations.length ? opts.associations : undefined,
     archived: opts.archived ? 'true' : 'false',
   });
-  return parse(pageSchema, body, `${object} list`);
+  return parsePage(body, `${object} list`);
 }
 
 export async function searchModifiedSince(
@@ -128,7 +155,7 @@ export async function searchModifiedSince(
     limit: PAGE_LIMIT,
     ...(opts.after ? { after: opts.after } : {}),
   });
-  return parse(pageSchema, body, `${object} search`);
+  return parsePage(body, `${object} search`);
 }
 
 /** from id → associated ids, for records the search endpoint returned without associations. */

@@ -30,6 +30,7 @@ import {
   type SfRecord,
 } from './salesforce-api.ts';
 import { postRefreshGrant } from '../oauth-tokens.ts';
+import { countSalesforceObjects, readSalesforceAssociations } from './salesforce-associations.ts';
 import { DESCRIBED, normaliseSf, SF_FIELDS, type SfLookups } from './salesforce-normalise.ts';
 
 const credentialsSchema = z
@@ -293,6 +294,8 @@ export const salesforceAdapter: ConnectorAdapter<SalesforceCredentials> = {
     return undefined;
   },
   sync: syncSalesforce,
+  readAssociations: readSalesforceAssociations,
+  countAtSource: countSalesforceObjects,
   async fetchUserDirectory(ctx) {
     const users = await fetchUserEmails(ctx.http);
     return [...users].map(([id, u]) => ({

@@ -190,6 +190,21 @@ const ROLE_NAMES: Record<string, string> = {
   champion: 'champion',
 };
 
+/** An OpportunityContactRole as a deal↔contact link (the sync and the reconciliation read it alike). */
+export function contactRoleLink(r: Record<string, unknown>): DealContactLink | null {
+  const role = text(r.Role);
+  if (typeof r.OpportunityId !== 'string' || typeof r.ContactId !== 'string') return null;
+  return {
+    deal_source_id: r.OpportunityId,
+    contact_source_id: r.ContactId,
+    source: 'salesforce_contact_role',
+    role: role ? (ROLE_NAMES[role.toLowerCase()] ?? role.toLowerCase().replace(/\W+/g, '_')) : null,
+    role_source: role ? 'crm_role' : 'crm_association',
+    role_confidence: role ? 1 : null,
+    is_primary: bool(r.IsPrimary) ?? false,
+  };
+}
+
 export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormalised {
   switch (object) {
     case 'Account':
@@ -286,19 +301,8 @@ export function normaliseSf(object: string, r: SfRecord, l: SfLookups): SfNormal
         },
       };
     case 'OpportunityContactRole': {
-      const role = text(r.Role);
-      if (typeof r.OpportunityId !== 'string' || typeof r.ContactId !== 'string') return {};
-      return {
-        dealContact: {
-          deal_source_id: r.OpportunityId,
-          contact_source_id: r.ContactId,
-          source: 'salesforce_contact_role',
-          role: role ? (ROLE_NAMES[role.toLowerCase()] ?? role.toLowerCase().replace(/\W+/g, '_')) : null,
-          role_source: role ? 'crm_role' : 'crm_association',
-          role_confidence: role ? 1 : null,
-          is_primary: bool(r.IsPrimary) ?? false,
-        },
-      };
+      const link = contactRoleLink(r);
+      return link ? { dealContact: link } : {};
     }
     case 'OpportunityHistory': {
       const changedAt = time(r.CreatedDate);

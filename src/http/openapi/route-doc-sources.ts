@@ -5,6 +5,7 @@ import { computeRouteDocs } from '../routes/compute-routes.ts';
 import { currencyRouteDocs } from '../routes/currency-routes.ts';
 import { skillRouteDocs } from '../routes/skill-routes.ts';
 import { connectorRouteDocs } from '../routes/connector-routes.ts';
+import { syncHealthRouteDocs } from '../routes/sync-health-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { insightRouteDocs } from '../routes/insight-routes.ts';
@@ -23,6 +24,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   leadCohortRouteDocs,
   stageMappingRouteDocs,
   connectorRouteDocs,
+  syncHealthRouteDocs,
   conversationSourcesRouteDocs,
   computeRouteDocs,
   skillRouteDocs,
