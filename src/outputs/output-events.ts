@@ -1,12 +1,14 @@
 /**
  * Where finished work goes out: a finished skill run is posted to Slack (when configured) and announced
  * to webhook endpoints; a finished sync is announced. Output failures are logged and recorded, never
- * thrown: they must not fail the run or the sync they report on.
+ * thrown: they must not fail the run or the sync they report on. Both also start the workflows whose
+ * trigger they match (src/workflows/workflow-trigger.ts).
  */
 import type { SkillRun } from '../skills/skill-runs.ts';
 import type { SkillResult } from '../skills/skill-types.ts';
 import type { SyncLogRow } from '../sync/sync-log.ts';
 import { postSkillRunToSlack } from './slack/slack-run-posts.ts';
+import { findingEvents, syncEvent, triggerWorkflowsSafely } from '../workflows/workflow-trigger.ts';
 import { type DeliveryDeps, publishWebhookEvent } from './webhooks/webhook-deliveries.ts';
 
 export async function announceSkillRunFinished(
@@ -30,6 +32,7 @@ export async function announceSkillRunFinished(
     error: run.error,
     finished_at: run.finished_at,
   });
+  await triggerWorkflowsSafely(deps, workspaceId, findingEvents(run));
 }
 
 export async function announceSyncFinished(
@@ -47,6 +50,7 @@ export async function announceSyncFinished(
     error: sync.error,
     finished_at: sync.finished_at,
   });
+  await triggerWorkflowsSafely(deps, workspaceId, [syncEvent(sync)]);
 }
 
 async function publish(
