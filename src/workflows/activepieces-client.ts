@@ -23,7 +23,7 @@ export class ActivePiecesError extends UpstreamError {
       SERVICE,
       status,
       excerpt,
-      `ActivePieces refused the request (${status}${apCode ? ` ${apCode}` : ''})`,
+      `ActivePieces ${status >= 500 ? 'failed' : 'refused the request'} (${status}${apCode ? ` ${apCode}` : ''})`,
     );
   }
 }
