@@ -26,7 +26,7 @@ function failedSync(connector = 'hubspot'): SyncLogRow {
     id: randomUUID(),
     connection_id: null,
     connector_name: connector,
-    trigger: 'schedule',
+    trigger: 'scheduled',
     mode: 'incremental',
     status: 'failed',
     phase: null,
