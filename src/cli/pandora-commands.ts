@@ -12,6 +12,7 @@ import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
 import { insightCommands } from '../insights/insight-cli.ts';
 import { skillCommands } from '../skills/skill-cli.ts';
+import { workflowCommands } from '../workflows/workflow-cli.ts';
 import { createApiKey, revokeApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from '../workspaces/workspaces.ts';
 
@@ -197,5 +198,6 @@ export function pandoraCommands(config: () => Config): Command[] {
     },
     ...skillCommands(config),
     ...insightCommands(config),
+    ...workflowCommands(config),
   ];
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { compileWorkflow } from '../../src/workflows/flow-compiler.ts';
 import { checkFlowVersion } from '../../src/workflows/flow-version.ts';
 import { validateTree, type ValidationContext } from '../../src/workflows/tree-validator.ts';
+import { buildFromTemplate, WORKFLOW_TEMPLATES } from '../../src/workflows/workflow-templates.ts';
 import { TRIGGER_FIELDS, type WorkflowTree } from '../../src/workflows/workflow-tree.ts';
 
 const everything: ValidationContext = {
@@ -308,5 +309,20 @@ describe('compiler properties', () => {
     );
     // The generator must exercise the property, not only produce rejected trees.
     assert.ok(accepted > 100, `only ${accepted} of 300 generated trees were valid`);
+  });
+});
+
+describe('templates', () => {
+  it('every built-in template, filled in, is a valid tree that compiles to an accepted flow', () => {
+    for (const t of WORKFLOW_TEMPLATES) {
+      const params = Object.fromEntries(
+        Object.keys(t.params).map((k) => [k, k === 'url' ? 'https://hooks.example.com/x' : 'C0123456789']),
+      );
+      const { tree } = buildFromTemplate(t.id, params);
+      const v = validateTree(tree, everything);
+      assert.equal(v.valid, true, `${t.id}: ${JSON.stringify(v.issues)}`);
+      assert.deepEqual(checkFlowVersion(compileWorkflow(v.tree, options)), [], t.id);
+    }
+    assert.equal(WORKFLOW_TEMPLATES.length, 5);
   });
 });
