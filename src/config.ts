@@ -49,6 +49,15 @@ const envSchema = z.object({
   PANDORA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   PANDORA_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
   PANDORA_WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(15),
+  PANDORA_ACTIVEPIECES_URL: z.string().url().optional(),
+  PANDORA_ACTIVEPIECES_API_KEY: z.string().min(1).optional(),
+  PANDORA_ACTIVEPIECES_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(500),
+  PANDORA_WORKFLOW_RUN_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .default(3600),
 });
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
@@ -102,6 +111,10 @@ export type Config = Readonly<{
   /** Outbound webhooks: attempts per delivery, first retry delay (then ×3 each time, capped at an hour),
    * and how many consecutive failed attempts disable an endpoint. */
   webhooks: Readonly<{ maxAttempts: number; retryBaseMs: number; disableAfterFailures: number }>;
+  /** The ActivePieces engine workflows run on; undefined: workflows are designed and compiled only. */
+  activepieces: Readonly<{ url: string; apiKey: string; retryBaseMs: number }> | undefined;
+  /** A workflow run the engine has not finished after this long is recorded as timed out. */
+  workflowRunTimeoutSeconds: number;
   /** File import limits: upload bytes, xlsx uncompressed bytes (zip bombs), columns; temp files folder. */
   import: Readonly<{ maxBytes: number; maxUnzippedBytes: number; maxColumns: number; dir: string }>;
 }>;
@@ -140,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid configuration: ${issues}`);
   }
   const e = parsed.data;
+  if (e.PANDORA_ACTIVEPIECES_URL && !e.PANDORA_ACTIVEPIECES_API_KEY)
+    throw new Error('invalid configuration: PANDORA_ACTIVEPIECES_URL needs PANDORA_ACTIVEPIECES_API_KEY');
   const connectorBaseUrls: Record<string, string> = {};
   for (const [key, value] of Object.entries(cleaned)) {
     const match = BASE_URL_VAR.exec(key);
@@ -207,6 +222,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: e.PANDORA_WEBHOOK_RETRY_BASE_MS,
       disableAfterFailures: e.PANDORA_WEBHOOK_DISABLE_AFTER,
     }),
+    activepieces: e.PANDORA_ACTIVEPIECES_URL
+      ? Object.freeze({
+          url: e.PANDORA_ACTIVEPIECES_URL,
+          apiKey: e.PANDORA_ACTIVEPIECES_API_KEY!,
+          retryBaseMs: e.PANDORA_ACTIVEPIECES_RETRY_BASE_MS,
+        })
+      : undefined,
+    workflowRunTimeoutSeconds: e.PANDORA_WORKFLOW_RUN_TIMEOUT_SECONDS,
     import: Object.freeze({
       maxBytes: e.PANDORA_IMPORT_MAX_BYTES,
       maxUnzippedBytes: e.PANDORA_IMPORT_MAX_UNZIPPED_BYTES,

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
 import { registerSyncWorkers } from './sync/sync-workers.ts';
 import { registerWebhookDeliveryWorker } from './outputs/webhooks/webhook-deliveries.ts';
+import { registerWorkflowMonitor } from './workflows/workflow-monitor.ts';
 
 export interface Running {
   url: string;
@@ -75,6 +76,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSkillScheduler(queue, deps);
       await registerWebhookDeliveryWorker(queue, deps);
       await registerInsightWorker(queue, deps);
+      await registerWorkflowMonitor(queue, deps);
     }
     if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);
     await startFileImport({ ...deps, queue });

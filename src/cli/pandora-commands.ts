@@ -13,6 +13,7 @@ import { startServer } from '../server.ts';
 import { insightCommands } from '../insights/insight-cli.ts';
 import { syncHealthCommands } from '../sync/sync-health-cli.ts';
 import { skillCommands } from '../skills/skill-cli.ts';
+import { workflowCommands } from '../workflows/workflow-cli.ts';
 import { createApiKey, revokeApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace, getWorkspace, listWorkspaces } from '../workspaces/workspaces.ts';
 
@@ -199,5 +200,6 @@ export function pandoraCommands(config: () => Config): Command[] {
     ...skillCommands(config),
     ...insightCommands(config),
     ...syncHealthCommands(config),
+    ...workflowCommands(config),
   ];
 }

@@ -29,6 +29,7 @@ import { outputRoutes } from './routes/output-routes.ts';
 import { quotaRoutes } from './routes/quota-routes.ts';
 import { skillRoutes } from './routes/skill-routes.ts';
 import { stageMappingRoutes } from './routes/stage-mapping-routes.ts';
+import { workflowRoutes } from './routes/workflow-routes.ts';
 import { adminWorkspacesRoutes, workspaceRoutes } from './routes/workspaces-routes.ts';
 
 /** Capability routers mounted under /api/workspaces/:workspaceId; a new capability adds one line. */
@@ -52,6 +53,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   importRoutes,
   outputRoutes,
   insightRoutes,
+  workflowRoutes,
 ];
 
 /** express.json's verify hook: bounds the nesting, and keeps the raw bytes where a signature covers them. */

@@ -2,7 +2,8 @@
  * Where finished work goes out: a finished skill run is posted to Slack (when configured) and announced
  * to webhook endpoints; an extraction run that wrote insights posts the deal-insights digest and is
  * announced; a finished sync is announced. Output failures are logged and recorded, never thrown: they
- * must not fail the run or the sync they report on.
+ * must not fail the run or the sync they report on. Skill runs and syncs also start the workflows whose
+ * trigger they match (src/workflows/workflow-trigger.ts).
  */
 import type { SkillRun } from '../skills/skill-runs.ts';
 import type { SkillResult } from '../skills/skill-types.ts';
@@ -10,6 +11,7 @@ import type { SyncLogRow } from '../sync/sync-log.ts';
 import { postInsightsDigest } from './slack/insights-digest.ts';
 import type { SlackPostOutcome } from './slack/slack-posting.ts';
 import { postSkillRunToSlack } from './slack/slack-run-posts.ts';
+import { findingEvents, syncEvent, triggerWorkflowsSafely } from '../workflows/workflow-trigger.ts';
 import { type DeliveryDeps, publishWebhookEvent } from './webhooks/webhook-deliveries.ts';
 
 export async function announceSkillRunFinished(
@@ -33,6 +35,7 @@ export async function announceSkillRunFinished(
     error: run.error,
     finished_at: run.finished_at,
   });
+  await triggerWorkflowsSafely(deps, workspaceId, findingEvents(run));
 }
 
 /** What an extraction run wrote, as announceInsightsWritten needs it. */
@@ -89,6 +92,7 @@ export async function announceSyncFinished(
     error: sync.error,
     finished_at: sync.finished_at,
   });
+  await triggerWorkflowsSafely(deps, workspaceId, [syncEvent(sync)]);
 }
 
 async function publish(

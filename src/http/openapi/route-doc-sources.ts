@@ -14,6 +14,7 @@ import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { inboundWebhookRouteDocs } from '../routes/inbound-webhook-routes.ts';
 import { outputRouteDocs } from '../routes/output-routes.ts';
+import { workflowRouteDocs } from '../routes/workflow-routes.ts';
 import { buildOpenApiDocument, type JsonSchema, type RouteDoc } from './openapi-document.ts';
 
 export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
@@ -33,6 +34,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   outputRouteDocs,
   inboundWebhookRouteDocs,
   insightRouteDocs,
+  workflowRouteDocs,
 ];
 
 let cached: JsonSchema | undefined;
