@@ -48,6 +48,9 @@ const envSchema = z.object({
   PANDORA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   PANDORA_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
   PANDORA_WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(15),
+  PANDORA_APOLLO_API_KEY: z.string().optional(),
+  PANDORA_SERPER_API_KEY: z.string().optional(),
+  PANDORA_ENRICHMENT_TTL_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
@@ -99,6 +102,14 @@ export type Config = Readonly<{
   /** Outbound webhooks: attempts per delivery, first retry delay (then ×3 each time, capped at an hour),
    * and how many consecutive failed attempts disable an endpoint. */
   webhooks: Readonly<{ maxAttempts: number; retryBaseMs: number; disableAfterFailures: number }>;
+  /** Enrichment: deployment-wide Apollo and Serper keys (a workspace's enrichment_config overrides them),
+   * and how long an answer is reused before it is fetched again. Base URLs: PANDORA_APOLLO_BASE_URL,
+   * PANDORA_SERPER_BASE_URL (connectorBaseUrls). */
+  enrichment: Readonly<{
+    apolloApiKey: string | undefined;
+    serperApiKey: string | undefined;
+    ttlDays: number;
+  }>;
   /** File import limits: upload bytes, xlsx uncompressed bytes (zip bombs), columns; temp files folder. */
   import: Readonly<{ maxBytes: number; maxUnzippedBytes: number; maxColumns: number; dir: string }>;
 }>;
@@ -202,6 +213,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.PANDORA_WEBHOOK_MAX_ATTEMPTS,
       retryBaseMs: e.PANDORA_WEBHOOK_RETRY_BASE_MS,
       disableAfterFailures: e.PANDORA_WEBHOOK_DISABLE_AFTER,
+    }),
+    enrichment: Object.freeze({
+      apolloApiKey: e.PANDORA_APOLLO_API_KEY,
+      serperApiKey: e.PANDORA_SERPER_API_KEY,
+      ttlDays: e.PANDORA_ENRICHMENT_TTL_DAYS,
     }),
     import: Object.freeze({
       maxBytes: e.PANDORA_IMPORT_MAX_BYTES,

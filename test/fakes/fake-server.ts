@@ -13,6 +13,8 @@ export interface LoggedRequest {
   body: unknown;
   /** The body as received (signatures cover these exact bytes). */
   raw: string;
+  /** Arrival time in ms (rate-limit checks count requests per second). */
+  receivedAt: number;
 }
 
 export interface Fault {
@@ -61,6 +63,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       body = raw;
     }
     const logged: LoggedRequest = {
+      receivedAt: Date.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
