@@ -4,14 +4,10 @@ import { UpstreamAuthError } from '../../src/connectors/http-client.ts';
 import { UpstreamError } from '../../src/errors.ts';
 import { createApolloClient } from '../../src/enrichment/apollo-client.ts';
 import { createSerperClient, parseDisplayDate } from '../../src/enrichment/serper-client.ts';
-import { type FakeApollo, startFakeApollo } from '../fakes/fake-apollo.ts';
+import { type FakeApollo, type FakeApolloPerson, startFakeApollo } from '../fakes/fake-apollo.ts';
 import { type FakeSerper, maxRequestsPerSecond, startFakeSerper } from '../fakes/fake-serper.ts';
 
-const person = (
-  first: string,
-  last: string,
-  extra: Partial<Parameters<typeof startFakeApollo>[1][0]> = {},
-) => ({
+const person = (first: string, last: string, extra: Partial<FakeApolloPerson> = {}) => ({
   email: `${first}.${last}@acme.test`.toLowerCase(),
   first_name: first,
   last_name: last,
