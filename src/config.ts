@@ -58,6 +58,9 @@ const envSchema = z.object({
     .min(10)
     .max(7 * 86_400)
     .default(3600),
+  PANDORA_APOLLO_API_KEY: z.string().optional(),
+  PANDORA_SERPER_API_KEY: z.string().optional(),
+  PANDORA_ENRICHMENT_TTL_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 // PANDORA_<CONNECTOR>_BASE_URL overrides a connector's API base URL for the whole deployment.
@@ -115,6 +118,14 @@ export type Config = Readonly<{
   activepieces: Readonly<{ url: string; apiKey: string; retryBaseMs: number }> | undefined;
   /** A workflow run the engine has not finished after this long is recorded as timed out. */
   workflowRunTimeoutSeconds: number;
+  /** Enrichment: deployment-wide Apollo and Serper keys (a workspace's enrichment_config overrides them),
+   * and how long an answer is reused before it is fetched again. Base URLs: PANDORA_APOLLO_BASE_URL,
+   * PANDORA_SERPER_BASE_URL (connectorBaseUrls). */
+  enrichment: Readonly<{
+    apolloApiKey: string | undefined;
+    serperApiKey: string | undefined;
+    ttlDays: number;
+  }>;
   /** File import limits: upload bytes, xlsx uncompressed bytes (zip bombs), columns; temp files folder. */
   import: Readonly<{ maxBytes: number; maxUnzippedBytes: number; maxColumns: number; dir: string }>;
 }>;
@@ -230,6 +241,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         })
       : undefined,
     workflowRunTimeoutSeconds: e.PANDORA_WORKFLOW_RUN_TIMEOUT_SECONDS,
+    enrichment: Object.freeze({
+      apolloApiKey: e.PANDORA_APOLLO_API_KEY,
+      serperApiKey: e.PANDORA_SERPER_API_KEY,
+      ttlDays: e.PANDORA_ENRICHMENT_TTL_DAYS,
+    }),
     import: Object.freeze({
       maxBytes: e.PANDORA_IMPORT_MAX_BYTES,
       maxUnzippedBytes: e.PANDORA_IMPORT_MAX_UNZIPPED_BYTES,

@@ -195,7 +195,7 @@ async function computeAudit(
   );
   const stale = await tx.query<{ connector_name: string; status: string; last_sync_at: string | null }>(
     /* sql */ `SELECT connector_name, status, last_sync_at::text AS last_sync_at FROM connections
-     WHERE workspace_id = $1::uuid AND connector_name <> 'llm_config' AND status <> 'disconnected'
+     WHERE workspace_id = $1::uuid AND connector_name NOT IN ('llm_config', 'enrichment_config') AND status <> 'disconnected'
        AND (status IN ('error', 'auth_failed') OR last_sync_at IS NULL
             OR last_sync_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC' - make_interval(hours => $3::int))
      ORDER BY connector_name`,

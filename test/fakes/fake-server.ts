@@ -15,6 +15,8 @@ export interface LoggedRequest {
   raw: string;
   /** When it arrived (performance.now() of the fake's process): request budgets are checked per window. */
   at: number;
+  /** Arrival time in ms (rate-limit checks count requests per second). */
+  receivedAt: number;
 }
 
 export interface Fault {
@@ -79,6 +81,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       body = raw;
     }
     const logged: LoggedRequest = {
+      receivedAt: Date.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
