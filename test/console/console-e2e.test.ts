@@ -59,7 +59,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.fill('#api-key', 'pdr_not_a_real_key');
     await page.click('button[type=submit]');
     await page.getByRole('alert').waitFor();
-    assert.match(await page.getByRole('alert').innerText(), /invalid_api_key/);
+    assert.match(await page.getByRole('alert').textContent(), /invalid_api_key/);
     await page.fill('#api-key', key);
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -92,7 +92,11 @@ describe('web console in a real browser', { skip }, () => {
       'Console import one,1200,Negotiation,2027-01-20,angela.green@example.com',
       'Console import two,3400,Handshake pending,2027-02-15,angela.green@example.com',
     ].join('\n');
-    await page.setInputFiles('#import-file', { name: 'export.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.setInputFiles('#import-file', {
+      name: 'export.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
     await page.getByRole('button', { name: 'Upload and preview' }).click();
     await page.getByText('Open questions').waitFor();
     await page.locator('select[data-stage="Handshake pending"]').selectOption('decision');
@@ -116,7 +120,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.locator('.vbody .vrow').first().waitFor();
     const status = page.getByRole('status').filter({ hasText: 'deals' });
     await status.waitFor();
-    assert.match(await status.innerText(), /of \d+ deals/);
+    assert.match(await status.textContent(), /of \d+ deals/);
     await shot('pipeline');
     await page.locator('.vbody .vrow a').first().click();
     await page.getByRole('heading', { name: 'Why these scores' }).waitFor();
@@ -145,7 +149,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.locator('button[data-skill=pipeline-hygiene]').click();
     await page.getByRole('heading', { name: /pipeline-hygiene/ }).waitFor({ timeout: 60_000 });
     await page.getByRole('heading', { name: /^Findings/ }).waitFor();
-    assert.match(await page.locator('h1 .badge').innerText(), /succeeded/);
+    assert.match(await page.locator('h1 .badge').textContent(), /succeeded/);
     await shot('skill-run');
     await go('#/charts');
     await page.locator('svg.chart').nth(3).waitFor();
