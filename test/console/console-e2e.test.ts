@@ -59,7 +59,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.fill('#api-key', 'pdr_not_a_real_key');
     await page.click('button[type=submit]');
     await page.getByRole('alert').waitFor();
-    assert.match(await page.getByRole('alert').textContent(), /invalid_api_key/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /invalid_api_key/);
     await page.fill('#api-key', key);
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -120,7 +120,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.locator('.vbody .vrow').first().waitFor();
     const status = page.getByRole('status').filter({ hasText: 'deals' });
     await status.waitFor();
-    assert.match(await status.textContent(), /of \d+ deals/);
+    assert.match((await status.textContent()) ?? '', /of \d+ deals/);
     await shot('pipeline');
     await page.locator('.vbody .vrow a').first().click();
     await page.getByRole('heading', { name: 'Why these scores' }).waitFor();
@@ -149,7 +149,7 @@ describe('web console in a real browser', { skip }, () => {
     await page.locator('button[data-skill=pipeline-hygiene]').click();
     await page.getByRole('heading', { name: /pipeline-hygiene/ }).waitFor({ timeout: 60_000 });
     await page.getByRole('heading', { name: /^Findings/ }).waitFor();
-    assert.match(await page.locator('h1 .badge').textContent(), /succeeded/);
+    assert.match((await page.locator('h1 .badge').textContent()) ?? '', /succeeded/);
     await shot('skill-run');
     await go('#/charts');
     await page.locator('svg.chart').nth(3).waitFor();
