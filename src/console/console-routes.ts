@@ -56,7 +56,8 @@ async function sendPublicFile(res: Response, relative: string): Promise<void> {
 
 export function consoleRoutes(deps: AppDeps): Router {
   const r = Router();
-  r.get(['/console', '/console/'], async (_req, res) => sendPublicFile(res, 'index.html'));
+  // Non-strict routing: '/console' also answers '/console/'; the page links its assets absolutely.
+  r.get('/console', async (_req, res) => sendPublicFile(res, 'index.html'));
   r.get('/console/*path', async (req: Request, res) => {
     const parts = (req.params as { path: string[] }).path;
     await sendPublicFile(res, parts.join('/'));

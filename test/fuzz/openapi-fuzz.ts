@@ -142,9 +142,10 @@ function baseline(op: Operation, world: FuzzWorld, ctx: ValueContext): fc.Arbitr
   const query = fc
     .tuple(
       ...queryParams.map((p) =>
-        fc
-          .option(schemaValue(p.schema, ctx), { freq: p.required ? 0 : 2, nil: undefined })
-          .map((v) =>
+        (p.required
+          ? schemaValue(p.schema, ctx)
+          : fc.option(schemaValue(p.schema, ctx), { freq: 2, nil: undefined })
+        ).map((v) =>
             v === undefined ? null : ([encodeComponent(p.name), serialiseQueryValue(v)] as [string, string]),
           ),
       ),

@@ -66,9 +66,13 @@ export function foundationRouteDocs(): RouteDoc[] {
         },
       },
     ),
-    doc('get', '/console/', 'system', 'The web console (HTML)', {
+    doc('get', '/console', 'system', 'The web console (HTML)', {
       auth: 'none',
       response: { status: 200, description: 'text/html' },
+    }),
+    doc('get', '/console/*path', 'system', 'A web console file (JavaScript module, CSS)', {
+      auth: 'none',
+      response: { status: 200, description: 'text/javascript or text/css' },
     }),
     doc('get', '/api/openapi.json', 'system', 'This OpenAPI document', { auth: 'none' }),
     doc('get', '/api/docs', 'system', 'The API reference as an HTML page', {

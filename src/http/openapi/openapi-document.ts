@@ -42,11 +42,11 @@ export const errorSchema: JsonSchema = {
 
 /** `:name` segments → `{name}`. */
 export function openApiPath(expressPath: string): string {
-  return expressPath.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+  return expressPath.replace(/[:*]([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
 function pathParameters(path: string): ParameterDoc[] {
-  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => ({
+  return [...path.matchAll(/[:*]([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => ({
     name: m[1]!,
     in: 'path' as const,
     required: true,

@@ -56,7 +56,10 @@ function rawBody(req: Request): Buffer {
 export function inboundWebhookRoutes(deps: AppDeps): Router {
   const r = Router();
   const verify = (req: Request, replayCheck: boolean) =>
-    verifySignedRequest(deps, String(req.params.workspaceId), req.headers, rawBody(req), { replayCheck });
+    verifySignedRequest(deps, String(req.params.workspaceId), req.headers, rawBody(req), {
+      replayCheck,
+      requestLine: `${req.method} ${req.path}`,
+    });
 
   r.post('/webhooks/:workspaceId/skills/:skillId/trigger', async (req, res) => {
     const signed = await verify(req, true);

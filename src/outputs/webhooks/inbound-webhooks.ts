@@ -105,7 +105,7 @@ export async function verifySignedRequest(
   rawWorkspaceId: string,
   headers: Record<string, string | string[] | undefined>,
   body: Buffer,
-  opts: { replayCheck: boolean; now?: number },
+  opts: { replayCheck: boolean; requestLine: string; now?: number },
 ): Promise<VerifiedRequest> {
   const known = UUID.test(rawWorkspaceId);
   const workspaceId = known ? rawWorkspaceId.toLowerCase() : NIL_WORKSPACE;
@@ -118,7 +118,9 @@ export async function verifySignedRequest(
   const timestamp = /^\d{1,12}$/.test(tsText) ? Number(tsText) : Number.NaN;
 
   const now = Math.floor((opts.now ?? Date.now()) / 1000);
-  const signatureKey = `sig:${createHash('sha256').update(given).digest('hex')}`;
+  // The signature covers timestamp and body, so the same body sent to two endpoints in one second
+  // signs alike: a replay is the same signature on the same method and path.
+  const signatureKey = `sig:${createHash('sha256').update(`${opts.requestLine}\n${given}`).digest('hex')}`;
   // One transaction: the secrets, the comparison, and (when all holds) the replay receipt.
   const outcome = await withWorkspace(deps.db, workspaceId, async (tx) => {
     const { rows } = await tx.query<{ secret: Buffer }>(
