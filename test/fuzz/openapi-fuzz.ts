@@ -146,8 +146,8 @@ function baseline(op: Operation, world: FuzzWorld, ctx: ValueContext): fc.Arbitr
           ? schemaValue(p.schema, ctx)
           : fc.option(schemaValue(p.schema, ctx), { freq: 2, nil: undefined })
         ).map((v) =>
-            v === undefined ? null : ([encodeComponent(p.name), serialiseQueryValue(v)] as [string, string]),
-          ),
+          v === undefined ? null : ([encodeComponent(p.name), serialiseQueryValue(v)] as [string, string]),
+        ),
       ),
     )
     .map((pairs) => pairs.filter((x): x is [string, string] => x !== null));
