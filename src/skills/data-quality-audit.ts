@@ -431,7 +431,7 @@ registerSkill({
         actions.push(`Create deals for ${conv.by_category?.prospect_meeting} prospect meetings with no deal`);
       for (const s of stale.slice(0, 2)) actions.push(`Reconnect or resync ${s.connector_name}`);
       return {
-        headline: `${weak.length} weak field${weak.length === 1 ? '' : 's'} (under ${WEAK_FILL * 100}% filled), ${nearDupes.length} near-duplicate value group${nearDupes.length === 1 ? '' : 's'}, ${dup.accounts ?? 0} duplicate account groups, ${conv.total ?? 0} unlinked conversations`,
+        headline: `${weak.length} weak field${weak.length === 1 ? '' : 's'} (under ${WEAK_FILL * 100}% filled), ${nearDupes.length} near-duplicate value group${nearDupes.length === 1 ? '' : 's'}, ${dup.accounts ?? 0} duplicate account groups, ${conv.total ?? 0} conversations on no deal or account`,
         summary:
           `Least complete: ${worst.map((w) => `${w.field} ${fillPct(w.rate)}`).join(', ') || 'none, every key field is filled'}. ` +
           `Stale or failing syncs: ${stale.map((s) => s.connector_name).join(', ') || 'none'}.`,

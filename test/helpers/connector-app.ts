@@ -1,4 +1,5 @@
 /** An API server on a fresh test database with the in-process job queue and sync workers running. */
+import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../src/config.ts';
 import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
@@ -19,6 +20,15 @@ export interface ConnectorApp {
   url: string;
   workspaceId: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  /**
+   * Starts a sync through the API, waits for the queue to drain and returns the run's sync log;
+   * asserts it succeeded unless `expectSuccess` is false.
+   */
+  syncNow(
+    connector: string,
+    body?: Record<string, unknown>,
+    opts?: { expectSuccess?: boolean },
+  ): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -44,7 +54,7 @@ export async function startConnectorApp(
   const { server, url } = (await listen(deps, 0, '127.0.0.1')) as { server: Server; url: string };
   const ws = await t.db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('Acme') RETURNING id`);
   const workspaceId = ws.rows[0]!.id;
-  return {
+  const app: ConnectorApp = {
     t,
     deps,
     url,
@@ -58,6 +68,14 @@ export async function startConnectorApp(
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
     },
+    async syncNow(connector, body = {}, { expectSuccess = true } = {}) {
+      const res = await app.api('POST', `/connectors/${connector}/sync`, body);
+      assert.equal(res.status, 202, res.text);
+      await queue.idle();
+      const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
+      if (expectSuccess) assert.equal(log.status, 'succeeded', log.error);
+      return log;
+    },
     async close() {
       stopImportCleanup();
       await queue.stop();
@@ -66,4 +84,5 @@ export async function startConnectorApp(
       await t.close();
     },
   };
+  return app;
 }
