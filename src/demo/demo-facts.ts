@@ -14,7 +14,13 @@ export interface DemoFacts {
   converted_open_deals: number;
   conversations: { total: number; internal: number; linked_to_deal: number; linked_to_account_only: number };
   /** Current deal insights, the calls they were extracted from and the deals they are on. */
-  insights: { current: number; conversations: number; deals: number; extractors: string[]; example_deal_id: string | null };
+  insights: {
+    current: number;
+    conversations: number;
+    deals: number;
+    extractors: string[];
+    example_deal_id: string | null;
+  };
 }
 
 export async function readDemoFacts(q: Queryable, workspaceId: string): Promise<DemoFacts> {

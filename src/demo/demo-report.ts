@@ -78,7 +78,9 @@ export function formatDemoReport(url: string, demo: DemoSummary): string {
     `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/exchange-rates`,
     `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/skill-runs`,
     ...(demo.facts.insights.example_deal_id
-      ? [`  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/deals/${demo.facts.insights.example_deal_id}/insights`]
+      ? [
+          `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/deals/${demo.facts.insights.example_deal_id}/insights`,
+        ]
       : []),
     `  API reference: ${url}/api/docs`,
     '',

@@ -268,8 +268,9 @@ async function extractOne(
       return;
     }
     try {
-      transcript = (await getTranscript({ db: deps.db, contextFor: async () => source }, workspaceId, conv.id))
-        .transcript;
+      transcript = (
+        await getTranscript({ db: deps.db, contextFor: async () => source }, workspaceId, conv.id)
+      ).transcript;
     } catch (err) {
       if (!(err instanceof GoneError)) throw err;
       await noTranscript(deps, workspaceId, conv, run.identity, err.message);
