@@ -48,7 +48,9 @@ function printRun(run: InsightRun, json: boolean): number {
         `extractor ${t.extractor ?? '?'}`,
     );
     for (const [source, n] of Object.entries(t.skipped_no_source ?? {}))
-      console.log(`  ${n} ${source} conversations left pending: no stored transcript and no ${source} connection`);
+      console.log(
+        `  ${n} ${source} conversations left pending: no stored transcript and no ${source} connection`,
+      );
     for (const n of new Set(t.notes ?? [])) console.log(`  note: ${n}`);
     if (run.error) console.log(`  error: ${run.error}`);
   }
