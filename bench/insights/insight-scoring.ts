@@ -35,7 +35,7 @@ export function emptyTally(): Tally {
 export function tallyConversation(
   tally: Tally,
   facts: readonly PlantedFact[],
-  insights: readonly VerifiedInsight[],
+  insights: readonly Pick<VerifiedInsight, 'type' | 'value_key' | 'quote'>[],
 ) {
   const open = facts.map((f) => ({
     f,

@@ -178,13 +178,14 @@ export function pandoraCommands(config: () => Config): Command[] {
     },
     {
       path: ['generate'],
-      args: '--workspace <id> --deals <n> [--seed <n>] [--truth <path>]',
+      args: '--workspace <id> --deals <n> [--seed <n>] [--truth <path>] [--transcripts]',
       summary: 'fill a workspace with a deterministic synthetic GTM world',
       options: {
         workspace: { type: 'string' },
         deals: { type: 'string' },
         seed: { type: 'string' },
         truth: { type: 'string' },
+        transcripts: { type: 'boolean' },
       },
       run: ({ args }) => withDbOnly(config(), 'generate', (db) => runGenerateCommand(args, { db })),
     },

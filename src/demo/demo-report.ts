@@ -1,6 +1,6 @@
 /**
  * What `npm start` prints once the demo is ready: what the demo holds (pipeline in base currency,
- * conversions, linked conversations), each skill's headline with the top ranked deals, and where to look.
+ * conversions, linked conversations, deal insights), each skill's headline with the top ranked deals, and where to look.
  */
 import type { HygieneFacts } from '../skills/pipeline-hygiene.ts';
 import { money } from '../skills/skill-format.ts';
@@ -24,6 +24,8 @@ export function describeDemoData(f: DemoFacts): string[] {
     ...(f.pipeline.not_converted.note ? [`  ${f.pipeline.not_converted.note}`] : []),
     `  Conversations: ${c.total} recorded, ${c.linked_to_deal} linked to deals (${pct(c.linked_to_deal, c.total)}), ` +
       `${c.linked_to_account_only} to an account only, ${c.internal} internal`,
+    `  Deal insights: ${f.insights.current} from ${f.insights.conversations} call transcripts on ${f.insights.deals} deals` +
+      (f.insights.extractors.length > 0 ? ` (${f.insights.extractors.join(', ')})` : ''),
   ];
 }
 
@@ -75,6 +77,11 @@ export function formatDemoReport(url: string, demo: DemoSummary): string {
     `  curl -H "authorization: Bearer ${demo.apiKey}" "${ws}/deals?sort=-amount&limit=5"`,
     `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/exchange-rates`,
     `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/skill-runs`,
+    ...(demo.facts.insights.example_deal_id
+      ? [
+          `  curl -H "authorization: Bearer ${demo.apiKey}" ${ws}/deals/${demo.facts.insights.example_deal_id}/insights`,
+        ]
+      : []),
     `  API reference: ${url}/api/docs`,
     '',
     `Full reports: pandora skill show <skill> --workspace ${demo.workspaceId}`,

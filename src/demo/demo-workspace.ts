@@ -80,7 +80,13 @@ async function createDemoWorld(deps: AppDeps, deals: number, progress: DemoProgr
     });
     await putExchangeRates(tx, ws.id, demoRates(today.toISOString().slice(0, 10)));
   });
-  const world = await generateWorld(deps.db, ws.id, { deals, seed: DEMO_SEED, asOf: today });
+  // Recorded calls come with their transcripts already fetched, so deal insights are extracted offline.
+  const world = await generateWorld(deps.db, ws.id, {
+    deals,
+    seed: DEMO_SEED,
+    asOf: today,
+    transcripts: true,
+  });
   const asOf = world.asOf.slice(0, 10);
   await withWorkspace(deps.db, ws.id, async (tx) => {
     await tx.query('UPDATE workspaces SET name = $2, settings = settings || $3::jsonb WHERE id = $1::uuid', [

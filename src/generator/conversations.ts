@@ -14,6 +14,7 @@ import { personEmail } from './naming.ts';
 import { type MeetingSpec, type Person, firefliesTranscript, gongCall } from './recorder-payloads.ts';
 import { type PlannedCall, contextDealId, shapeAttendees } from './linker-cases.ts';
 import type { TruthRecord } from './world-model.ts';
+import { type PlantedFact, generateTranscript } from './transcripts.ts';
 
 const GONG_SHARE = 0.6;
 const COVERING_ORGANIZER_SHARE = 0.08;
@@ -83,6 +84,8 @@ export function generateDealConversations(
       deal.createdAt + (span * (i + 1)) / count,
     );
     const context = c < 0.45 ? contextDealId(ctx, deal, earlier, startedAt) : null;
+    // No draw: the transcript's own stream is separate, so the world is the same with or without it.
+    const otherDeal = earlier.find((d) => d.createdAt <= startedAt && d.endAt > startedAt);
     if (context?.stale) attendees.classes.push('stale_crm_context');
     // Now and then another rep books the call (covering, or an SDR's hand-over): the owner still attends.
     const organizer = ctx.cases.chance(COVERING_ORGANIZER_SHARE)
@@ -100,6 +103,7 @@ export function generateDealConversations(
         : c < 0.55
           ? { dealId: null, accountId: deal.account.sourceId }
           : null,
+      otherDealName: otherDeal?.name ?? null,
       truth: {
         kind: 'deal_call',
         is_internal: false,
@@ -205,6 +209,43 @@ export function generateInternalMeeting(ctx: WorldContext, plan: ChunkPlan): voi
   });
 }
 
+/**
+ * An external call's transcript as a recorder's transcript endpoint gives it and getTranscript stores it
+ * (segments with speaker ids and names, fetched once the call ended), with the deal facts planted in it.
+ */
+function callTranscript(
+  ctx: WorldContext,
+  key: string,
+  callAt: number,
+  fetchedAt: string,
+  spec: MeetingSpec,
+  participants: Array<{ name: string; speaker_id: string }>,
+): { columns: Record<string, unknown>; facts: PlantedFact[] } | null {
+  if (!ctx.transcripts || spec.truth.kind === 'internal') return null;
+  const speaker = (i: number) => ({ name: participants[i]!.name, speakerId: participants[i]!.speaker_id });
+  const buyers = spec.people.flatMap((p, i) => (p.internal ? [] : [speaker(i)]));
+  if (buyers.length === 0) return null;
+  const generated = generateTranscript({
+    seed: ctx.seed,
+    key,
+    callAt,
+    seller: speaker(0),
+    buyers,
+    otherDealName: spec.otherDealName ?? null,
+  });
+  return {
+    columns: {
+      transcript: { segments: generated.segments },
+      transcript_status: 'fetched',
+      transcript_fetched_at: fetchedAt,
+    },
+    facts: generated.facts,
+  };
+}
+
+// With transcripts on, every row names the transcript columns (one batch's rows share its columns).
+const NO_TRANSCRIPT = { transcript: null, transcript_status: 'not_fetched', transcript_fetched_at: null };
+
 function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec): TruthRecord {
   const { rng, ids } = ctx;
   const gong = rng.chance(GONG_SHARE);
@@ -232,14 +273,16 @@ function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec):
   const sourceData = gong
     ? gongCall(id, url, spec, participants, duration, startedAt, noEmails)
     : firefliesTranscript(id, url, spec, participants, duration, startedAt, organizerEmail);
+  const endedAt = iso(startedAt + duration * 1000);
+  const transcript = callTranscript(ctx, id, startedAt, endedAt, spec, participants);
   plan.conversations.push({
     row: {
       source,
       source_id: id,
       source_data: sourceData,
       custom_fields: {},
-      source_created_at: iso(startedAt + duration * 1000),
-      source_updated_at: iso(startedAt + duration * 1000),
+      source_created_at: endedAt,
+      source_updated_at: endedAt,
       title: spec.title,
       started_at: iso(startedAt),
       duration_seconds: duration,
@@ -251,12 +294,19 @@ function addConversation(ctx: WorldContext, plan: ChunkPlan, spec: MeetingSpec):
       summary: null,
       action_items: [],
       is_tracked: true,
+      ...(transcript?.columns ?? (ctx.transcripts ? NO_TRANSCRIPT : {})),
     },
     refs: [],
   });
   // Only Gong calls carry the recorder's CRM context.
   const classes = gong ? spec.truth.classes : spec.truth.classes.filter((c) => c !== 'stale_crm_context');
-  const truth = { source, source_id: id, ...spec.truth, classes };
+  const truth: TruthRecord = {
+    source,
+    source_id: id,
+    ...spec.truth,
+    classes,
+    ...(transcript ? { facts: transcript.facts } : {}),
+  };
   plan.truth.push(truth);
   return truth;
 }

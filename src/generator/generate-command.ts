@@ -1,6 +1,7 @@
 /**
  * `pandora generate`: fills one workspace with a deterministic synthetic GTM world.
- *   pandora generate --workspace <uuid> --deals <n> [--seed <n>] [--truth <path>]
+ *   pandora generate --workspace <uuid> --deals <n> [--seed <n>] [--truth <path>] [--transcripts]
+ * --transcripts gives external calls fetched transcripts with planted deal facts (listed in the truth file).
  * Returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +16,8 @@ export interface GenerateCommandDeps {
   log?: (line: string) => void;
 }
 
-const USAGE = 'usage: pandora generate --workspace <uuid> --deals <n> [--seed <n>] [--truth <path>]';
+const USAGE =
+  'usage: pandora generate --workspace <uuid> --deals <n> [--seed <n>] [--truth <path>] [--transcripts]';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Far beyond the 1M deals the generator is measured at, but stops a typo from filling the disk.
 const MAX_DEALS = 10_000_000;
@@ -26,6 +28,7 @@ interface ParsedArgs {
   deals: number;
   seed: number;
   truthFile: string | undefined;
+  transcripts: boolean;
 }
 
 function parse(argv: string[]): ParsedArgs | string {
@@ -40,6 +43,7 @@ function parse(argv: string[]): ParsedArgs | string {
         deals: { type: 'string' },
         seed: { type: 'string' },
         truth: { type: 'string' },
+        transcripts: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -61,7 +65,13 @@ function parse(argv: string[]): ParsedArgs | string {
   const truth = values.truth;
   if (truth !== undefined && (typeof truth !== 'string' || truth.length === 0))
     return '--truth needs a file path';
-  return { workspaceId: workspace, deals, seed: Number(seedText), truthFile: truth as string | undefined };
+  return {
+    workspaceId: workspace,
+    deals,
+    seed: Number(seedText),
+    truthFile: truth as string | undefined,
+    transcripts: values.transcripts === true,
+  };
 }
 
 function formatSummary(s: GenerateSummary): string[] {
@@ -107,6 +117,7 @@ export async function runGenerateCommand(argv: string[], deps: GenerateCommandDe
     const summary = await generateWorld(deps.db, parsed.workspaceId, {
       deals: parsed.deals,
       seed: parsed.seed,
+      transcripts: parsed.transcripts,
       ...(parsed.truthFile ? { truthFile: parsed.truthFile } : {}),
       onProgress(p) {
         if (p.dealsWritten < p.dealsTotal && p.elapsedMs - lastProgress < PROGRESS_EVERY_MS) return;

@@ -17,6 +17,8 @@ export interface MeetingSpec {
   crm: Crm | null;
   context: { dealId: string | null; accountId: string } | null;
   truth: Omit<TruthRecord, 'source' | 'source_id'>;
+  /** Another deal of the account live at the call: its facts planted in the transcript are a trap. */
+  otherDealName?: string | null;
 }
 
 export type Participant = { name: string; email: string | null; affiliation: string; speaker_id: string };

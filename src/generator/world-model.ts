@@ -9,6 +9,7 @@ import type { Person } from './recorder-payloads.ts';
 import type { SourceIds } from './source-ids.ts';
 import type { Crm } from './stages.ts';
 import type { Team, TeamMember } from './team.ts';
+import type { PlantedFact } from './transcripts.ts';
 import type { Place } from './vocabulary.ts';
 
 export const DAY_MS = 86_400_000;
@@ -23,6 +24,8 @@ export interface WorldContext {
   /** The world's "now" in epoch ms: fixed, so re-running on another day writes the same rows. */
   asOf: number;
   counters: Map<string, number>;
+  /** Whether external calls carry a transcript with planted deal facts (stored as a fetched transcript). */
+  transcripts: boolean;
 }
 
 /** The next value of a per-kind counter (1-based): the input of every source id. */
@@ -58,6 +61,8 @@ export interface TruthRecord {
   account_source_id: string | null;
   /** The hard cases this call belongs to (empty for a plain call). */
   classes: LinkerCase[];
+  /** The deal facts planted in the call's transcript, when the world has transcripts. */
+  facts?: PlantedFact[];
 }
 
 export const PLAN_TABLES = [

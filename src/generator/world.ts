@@ -25,6 +25,11 @@ export interface GenerateProgress {
 export interface GenerateOptions {
   deals: number;
   seed?: number;
+  /**
+   * External calls carry generated transcripts with planted deal facts, stored as a fetched transcript
+   * (the ground truth lists the facts). Off by default: the rest of the world is the same either way.
+   */
+  transcripts?: boolean;
   /** Where to write the conversation ground truth (JSON lines); omitted → not written. */
   truthFile?: string;
   /** The world's "now"; fixed by default so a re-run on another day writes identical rows. */
@@ -89,6 +94,7 @@ export async function generateWorld(
     team,
     asOf,
     counters: new Map(),
+    transcripts: options.transcripts ?? false,
   };
   const cursor: WorldCursor = { accountIndex: 0, dealsRemaining: options.deals, arrivingMover: null };
   const stats = Object.fromEntries(

@@ -24,6 +24,16 @@ export type WriteStats = Record<PlanTable, TableStats>;
 
 const SPECS: Record<PlanTable, UpsertTableSpec> = {
   ...ENTITY_TABLES,
+  // A generated call may arrive with its transcript already fetched (written as getTranscript writes it).
+  conversations: {
+    ...ENTITY_TABLES.conversations,
+    columns: {
+      ...ENTITY_TABLES.conversations.columns,
+      transcript: 'jsonb',
+      transcript_status: 'text',
+      transcript_fetched_at: 'timestamptz',
+    },
+  },
   deal_contacts: DEAL_CONTACTS_TABLE,
   deal_stage_history: DEAL_STAGE_HISTORY_TABLE,
 };

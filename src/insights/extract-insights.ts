@@ -11,7 +11,8 @@ import type { CredentialVault } from '../connectors/credential-vault.ts';
 import { getTranscript } from '../conversations/transcripts.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { GoneError } from '../errors.ts';
+import { getAdapter, hasAdapter } from '../connectors/registry.ts';
+import { GoneError, NotFoundError } from '../errors.ts';
 import { resolveInternalDomains } from '../linker/internal-domains.ts';
 import { createLlmSession } from '../llm/llm-client.ts';
 import type { Logger } from '../logger.ts';
@@ -55,10 +56,16 @@ export interface ExtractTotals {
   output_tokens: number;
   extractor: string;
   notes: string[];
+  /**
+   * Conversations left pending per source: no stored transcript, and the workspace has no connection
+   * (or no transcript-capable connector) to fetch it from. They are extracted once one exists.
+   */
+  skipped_no_source: Record<string, number>;
 }
 
 interface ConversationRow {
   id: string;
+  source: string;
   deal_id: string | null;
   is_internal: boolean | null;
   is_tracked: boolean;
@@ -155,10 +162,12 @@ export async function extractInsights(
     output_tokens: 0,
     extractor: `${identity.extractor}@${identity.version}`,
     notes: [],
+    skipped_no_source: {},
   };
+  const sourceContext = transcriptSources(deps, workspaceId);
   for (const [n, id] of setup.ids.entries()) {
     try {
-      await extractOne(deps, workspaceId, id, { identity, llm, ...setup }, totals);
+      await extractOne(deps, workspaceId, id, { identity, llm, sourceContext, ...setup }, totals);
     } catch (err) {
       totals.failed++;
       const message = err instanceof Error ? err.message : String(err);
@@ -179,7 +188,38 @@ export async function extractInsights(
     }
     onProgress?.(n + 1, setup.ids.length);
   }
+  const skipped = Object.values(totals.skipped_no_source).reduce((a, b) => a + b, 0);
+  if (skipped > 0)
+    deps.log.info(
+      { workspaceId, skipped: totals.skipped_no_source },
+      `insight extraction skipped ${skipped} conversations: no stored transcript and no connection to fetch it from`,
+    );
   return totals;
+}
+
+/**
+ * Per run, the connector context each conversation source fetches transcripts through, or null when the
+ * workspace has no (connected) connection for it or its connector serves no transcripts: looked up once
+ * per source, so a run over a thousand calls of a missing source costs one lookup.
+ */
+function transcriptSources(deps: InsightDeps, workspaceId: string) {
+  const contexts = new Map<string, Promise<ConnectorContext | null>>();
+  return (source: string): Promise<ConnectorContext | null> => {
+    let found = contexts.get(source);
+    if (!found) {
+      const contextFor = deps.contextFor;
+      found =
+        contextFor && hasAdapter(source) && getAdapter(source).fetchTranscript
+          ? contextFor(workspaceId, source).catch((err: unknown) => {
+              if (err instanceof NotFoundError) return null;
+              contexts.delete(source); // a passing failure (the database) is tried again by the next call
+              throw err;
+            })
+          : Promise.resolve(null);
+      contexts.set(source, found);
+    }
+    return found;
+  };
 }
 
 async function extractOne(
@@ -189,6 +229,7 @@ async function extractOne(
   run: {
     identity: ExtractorIdentity;
     llm: ReturnType<typeof createLlmSession> | null;
+    sourceContext: ReturnType<typeof transcriptSources>;
     internal: Set<string>;
     competitors: readonly string[];
   },
@@ -196,7 +237,7 @@ async function extractOne(
 ) {
   const { conv, previous } = await withWorkspace(deps.db, workspaceId, async (tx) => {
     const { rows } = await tx.query<ConversationRow>(
-      /* sql */ `SELECT c.id, c.deal_id, c.is_internal, c.is_tracked, c.started_at, c.participants,
+      /* sql */ `SELECT c.id, c.source, c.deal_id, c.is_internal, c.is_tracked, c.started_at, c.participants,
                         c.transcript_status, c.transcript, d.name AS deal_name
                  FROM conversations c LEFT JOIN deals d ON d.workspace_id = c.workspace_id AND d.id = c.deal_id
                  WHERE c.workspace_id = $1::uuid AND c.id = $2::uuid`,
@@ -212,22 +253,24 @@ async function extractOne(
     }
     return;
   }
+  // The stored transcript first; the source is asked only when there is none.
   let transcript = conv.transcript_status === 'fetched' ? conv.transcript : null;
   if (!transcript) {
-    if (conv.transcript_status === 'unavailable' || !deps.contextFor) {
-      await noTranscript(
-        deps,
-        workspaceId,
-        conv,
-        run.identity,
-        'no cached transcript and no source to fetch it',
-      );
+    if (conv.transcript_status === 'unavailable') {
+      await noTranscript(deps, workspaceId, conv, run.identity, 'the source no longer has the transcript');
       totals.no_transcript++;
       return;
     }
+    const source = await run.sourceContext(conv.source);
+    if (!source) {
+      // Left pending, not failed: connecting the source later makes it extractable.
+      totals.skipped_no_source[conv.source] = (totals.skipped_no_source[conv.source] ?? 0) + 1;
+      return;
+    }
     try {
-      transcript = (await getTranscript({ db: deps.db, contextFor: deps.contextFor }, workspaceId, conv.id))
-        .transcript;
+      transcript = (
+        await getTranscript({ db: deps.db, contextFor: async () => source }, workspaceId, conv.id)
+      ).transcript;
     } catch (err) {
       if (!(err instanceof GoneError)) throw err;
       await noTranscript(deps, workspaceId, conv, run.identity, err.message);

@@ -47,6 +47,10 @@ function printRun(run: InsightRun, json: boolean): number {
         `${t.quotes_rejected ?? 0} quotes rejected; tokens ${t.input_tokens ?? 0} in / ${t.output_tokens ?? 0} out; ` +
         `extractor ${t.extractor ?? '?'}`,
     );
+    for (const [source, n] of Object.entries(t.skipped_no_source ?? {}))
+      console.log(
+        `  ${n} ${source} conversations left pending: no stored transcript and no ${source} connection`,
+      );
     for (const n of new Set(t.notes ?? [])) console.log(`  note: ${n}`);
     if (run.error) console.log(`  error: ${run.error}`);
   }

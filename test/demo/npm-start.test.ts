@@ -48,6 +48,16 @@ test('npm start: migrates, builds the demo once, runs the skills, serves the API
       assert.match(first.output, new RegExp(`${skill}\\s+succeeded`), skill);
     }
     assert.match(first.output, /written by offline\//, 'the offline provider says it wrote the narrative');
+    // The demo's calls carry transcripts: insights are extracted offline, and no extraction fails.
+    assert.match(
+      first.output,
+      /Deal insights: [1-9]\d* from [1-9]\d* call transcripts on [1-9]\d* deals \(offline-rules@1\)/,
+    );
+    assert.doesNotMatch(first.output, /insight extraction failed/);
+    const insightsUrl = first.output.match(/(http:\S+\/deals\/[0-9a-f-]{36}\/insights)/)![1]!;
+    const insights = await fetch(insightsUrl, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(insights.status, 200);
+    assert.ok(((await insights.json()) as { count: number }).count > 0, 'the example deal has insights');
 
     const summary = await fetch(`${url}/api/workspaces/${ws}/pipeline/summary`, {
       headers: { authorization: `Bearer ${key}` },

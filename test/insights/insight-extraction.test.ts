@@ -6,7 +6,10 @@ import { resolveScoring } from '../../src/compute/scoring-config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createCredentialVault } from '../../src/connectors/credential-vault.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
-import { extractInsights } from '../../src/insights/extract-insights.ts';
+import { pino } from 'pino';
+import { connectionContexts } from '../../src/conversations/connection-context.ts';
+import { extractInsights, pendingConversationIds } from '../../src/insights/extract-insights.ts';
+import { OFFLINE_EXTRACTOR } from '../../src/insights/offline-extractor.ts';
 import { currentDealInsights, dealInsightHistory } from '../../src/insights/insight-store.ts';
 import { registerInsightsPostSyncStep } from '../../src/insights/insights-post-sync-step.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -234,6 +237,52 @@ describe('deal insight extraction', () => {
     const second = await extractInsights(deps(true), w.workspaceId, { kind: 'deal', deal_id: w.dealId });
     assert.deepEqual([second.cached, second.input_tokens, second.output_tokens], [1, 0, 0]);
     assert.equal(fireworks.requests.length, calls);
+  });
+
+  test('calls with no stored transcript and no connection to their source are skipped with one info line, then extracted from a stored transcript', async () => {
+    const w = await seedInsightWorld(t.db);
+    const ws = w.workspaceId;
+    const ids: string[] = [];
+    for (const sourceId of ['n1', 'n2', 'n3'])
+      ids.push(
+        await addCall(t.db, ws, {
+          sourceId,
+          dealId: w.dealId,
+          startedAt: '2025-05-10T15:00:00Z',
+          transcript: null,
+        }),
+      );
+    const lines: Array<{ level: number; msg: string; skipped?: unknown }> = [];
+    const log = pino<never>({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const d = { ...deps(false), log };
+    const run = () => extractInsights({ ...d, contextFor: connectionContexts(d) }, ws, { kind: 'pending' });
+    const first = await run();
+    assert.equal(first.extracted, 0);
+    assert.equal(first.failed, 0);
+    assert.deepEqual(first.skipped_no_source, { gong: 3 });
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 40),
+      [],
+    );
+    const said = lines.filter((l) => /insight extraction/.test(l.msg));
+    assert.equal(said.length, 1);
+    assert.equal(said[0]!.level, 30);
+    assert.deepEqual(said[0]!.skipped, { gong: 3 });
+    // Skipped is not failed: the calls stay pending until a transcript or a connection turns up.
+    const pending = await withWorkspace(t.db, ws, (tx) => pendingConversationIds(tx, ws, OFFLINE_EXTRACTOR));
+    assert.deepEqual(pending, [...ids].sort());
+
+    await setTranscript(t.db, ws, ids[0]!, FIRST_CALL);
+    await withWorkspace(t.db, ws, (tx) =>
+      tx.query(`UPDATE conversations SET transcript_status = 'fetched' WHERE workspace_id = $1 AND id = $2`, [
+        ws,
+        ids[0]!,
+      ]),
+    );
+    const second = await run();
+    assert.equal(second.extracted, 1);
+    assert.ok(second.insights_written > 0);
+    assert.deepEqual(second.skipped_no_source, { gong: 2 });
   });
 
   test('a conversation moved off the deal has its insights retracted; internal calls are never extracted', async () => {
