@@ -15,6 +15,8 @@ import type { AppDeps } from './http/deps.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import { registerInsightWorker } from './insights/insight-runs.ts';
 import { registerInsightsPostSyncStep } from './insights/insights-post-sync-step.ts';
+import { registerEnrichmentPostSyncStep } from './enrichment/enrichment-post-sync-step.ts';
+import { registerEnrichmentWorker } from './enrichment/enrichment-runs.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -69,6 +71,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     registerInsightsPostSyncStep(deps);
     const queue = openJobQueue(config, log);
     deps.queue = queue;
+    registerEnrichmentPostSyncStep(deps);
     await queue.start();
     if (config.runWorkers) {
       await registerSyncWorkers({ ...deps, queue });
@@ -76,6 +79,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
       await registerSkillScheduler(queue, deps);
       await registerWebhookDeliveryWorker(queue, deps);
       await registerInsightWorker(queue, deps);
+      await registerEnrichmentWorker(queue, deps);
       await registerWorkflowMonitor(queue, deps);
     }
     if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);

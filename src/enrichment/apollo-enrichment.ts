@@ -9,7 +9,12 @@ import { UpstreamAuthError } from '../connectors/http-client.ts';
 import { requestBudget } from '../connectors/request-budget.ts';
 import type { Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { APOLLO_BULK_LIMIT, type ApolloLookup, type ApolloMatch, createApolloClient } from './apollo-client.ts';
+import {
+  APOLLO_BULK_LIMIT,
+  type ApolloLookup,
+  type ApolloMatch,
+  createApolloClient,
+} from './apollo-client.ts';
 import type { ContactOnDeal } from './deal-context.ts';
 import { disabled, type EnrichmentStep, notConfigured, type PipelineState } from './enrichment-steps.ts';
 
@@ -45,8 +50,18 @@ async function writeUpdates(q: Queryable, workspaceId: string, updates: readonly
 }
 
 /** The freshest answer within the TTL per contact, from any of its deal links. */
-async function cachedAnswers(q: Queryable, workspaceId: string, contactIds: readonly string[], ttlDays: number) {
-  const { rows } = await q.query<{ contact_id: string; status: ContactUpdate['status']; data: unknown; fetched_at: string }>(
+async function cachedAnswers(
+  q: Queryable,
+  workspaceId: string,
+  contactIds: readonly string[],
+  ttlDays: number,
+) {
+  const { rows } = await q.query<{
+    contact_id: string;
+    status: ContactUpdate['status'];
+    data: unknown;
+    fetched_at: string;
+  }>(
     /* sql */ `SELECT DISTINCT ON (contact_id) contact_id, enrichment_status AS status, apollo_data AS data,
        apollo_fetched_at::text AS fetched_at
      FROM deal_contacts
@@ -81,7 +96,11 @@ export const apolloStep: EnrichmentStep = {
       for (const c of deal.contacts) {
         const entry = contacts.get(c.contact_id) ?? { contact: c, ids: [], domain: null };
         entry.ids.push(c.deal_contact_id);
-        entry.domain ??= deal.account?.domain?.trim().toLowerCase().replace(/^www\./, '') || null;
+        entry.domain ??=
+          deal.account?.domain
+            ?.trim()
+            .toLowerCase()
+            .replace(/^www\./, '') || null;
         contacts.set(c.contact_id, entry);
       }
     const summary = {
@@ -96,11 +115,17 @@ export const apolloStep: EnrichmentStep = {
       requests: 0,
     };
     if (!settings.steps.apollo) return disabled('apollo');
-    const scope = (fn: (q: Queryable) => Promise<unknown>) => withWorkspace(deps.db, workspaceId, fn);
+    const scope = <T>(fn: (q: Queryable) => Promise<T>) => withWorkspace(deps.db, workspaceId, fn);
     if (!settings.apolloApiKey) {
-      const untouched = [...contacts.values()].filter((e) => !e.contact.enrichment_status || e.contact.enrichment_status === 'pending');
+      const untouched = [...contacts.values()].filter(
+        (e) => !e.contact.enrichment_status || e.contact.enrichment_status === 'pending',
+      );
       await scope((q) =>
-        writeUpdates(q, workspaceId, untouched.map((e) => ({ ids: e.ids, status: 'not_configured' }))),
+        writeUpdates(
+          q,
+          workspaceId,
+          untouched.map((e) => ({ ids: e.ids, status: 'not_configured' })),
+        ),
       );
       return notConfigured('Apollo (no API key)', summary);
     }
@@ -154,7 +179,9 @@ export const apolloStep: EnrichmentStep = {
           err instanceof UpstreamAuthError
             ? 'Apollo rejected the API key'
             : `Apollo request failed: ${err instanceof Error ? err.message : String(err)}`;
-        const rest = lookups.slice(start).map((l) => ({ ids: contacts.get(l.key)!.ids, status: 'failed' as const }));
+        const rest = lookups
+          .slice(start)
+          .map((l) => ({ ids: contacts.get(l.key)!.ids, status: 'failed' as const }));
         summary.failed += rest.length;
         await scope((q) => writeUpdates(q, workspaceId, rest));
         break;

@@ -28,7 +28,12 @@ export function signalUrlKey(link: string): string {
   }
 }
 
-async function recentlySearched(q: Queryable, workspaceId: string, accountIds: readonly string[], ttlDays: number) {
+async function recentlySearched(
+  q: Queryable,
+  workspaceId: string,
+  accountIds: readonly string[],
+  ttlDays: number,
+) {
   const { rows } = await q.query<{ account_id: string }>(
     /* sql */ `SELECT account_id FROM account_signal_searches
      WHERE workspace_id = $1::uuid AND account_id = ANY($2::uuid[])
@@ -86,7 +91,9 @@ async function classify(state: PipelineState, results: readonly SearchResult[]) 
     workspaceId,
   );
   const items = results.map((r, i) => ({ id: String(i), text: `${r.title}. ${r.snippet ?? ''}` }));
-  const outcome = await classifyItems(llm, 'enrichment.signals', items, SIGNAL_CATEGORIES, { fallback: 'other' });
+  const outcome = await classifyItems(llm, 'enrichment.signals', items, SIGNAL_CATEGORIES, {
+    fallback: 'other',
+  });
   const model = [...outcome.providers].find((p) => !p.startsWith('offline'));
   const byModel = model !== undefined && outcome.providers.size === 1;
   const classifier = byModel ? `model:${model.replace(':', '/')}` : OFFLINE_SIGNAL_CLASSIFIER;
@@ -102,7 +109,11 @@ async function classify(state: PipelineState, results: readonly SearchResult[]) 
         published_at: parseDisplayDate(r.date, state.now),
         published_text: r.date,
         signal_type: label,
-        confidence: byModel ? SIGNAL_CONFIDENCE.model : ruleHit ? SIGNAL_CONFIDENCE.rules : SIGNAL_CONFIDENCE.fallback,
+        confidence: byModel
+          ? SIGNAL_CONFIDENCE.model
+          : ruleHit
+            ? SIGNAL_CONFIDENCE.rules
+            : SIGNAL_CONFIDENCE.fallback,
         classifier,
       };
     }),
@@ -114,7 +125,8 @@ export const signalsStep: EnrichmentStep = {
   async run(state: PipelineState) {
     const { deps, workspaceId, settings } = state;
     const accounts = new Map<string, string>();
-    for (const d of state.deals) if (d.account?.name?.trim()) accounts.set(d.account.id, d.account.name.trim());
+    for (const d of state.deals)
+      if (d.account?.name?.trim()) accounts.set(d.account.id, d.account.name.trim());
     const summary = {
       accounts: accounts.size,
       cached: 0,
@@ -128,7 +140,9 @@ export const signalsStep: EnrichmentStep = {
     if (!settings.steps.signals) return disabled('signals');
     if (!settings.serperApiKey) return notConfigured('Serper (no API key)', summary);
     const scope = <T>(fn: (q: Queryable) => Promise<T>) => withWorkspace(deps.db, workspaceId, fn);
-    const fresh = await scope((q) => recentlySearched(q, workspaceId, [...accounts.keys()], settings.ttlDays));
+    const fresh = await scope((q) =>
+      recentlySearched(q, workspaceId, [...accounts.keys()], settings.ttlDays),
+    );
     const client = createSerperClient({
       apiKey: settings.serperApiKey,
       baseUrl: settings.serperBaseUrl,
@@ -150,9 +164,13 @@ export const signalsStep: EnrichmentStep = {
         const quoted = `"${name.replace(/"/g, '')}"`;
         const found = [
           ...(await client.search('news', quoted, { num: settings.signalsPerAccount })),
-          ...(await client.search('search', `${quoted} funding OR hiring OR acquisition OR partnership OR launch`, {
-            num: settings.signalsPerAccount,
-          })),
+          ...(await client.search(
+            'search',
+            `${quoted} funding OR hiring OR acquisition OR partnership OR launch`,
+            {
+              num: settings.signalsPerAccount,
+            },
+          )),
         ];
         const unique = new Map<string, SearchResult>();
         for (const r of found) if (!unique.has(signalUrlKey(r.link))) unique.set(signalUrlKey(r.link), r);
@@ -163,7 +181,10 @@ export const signalsStep: EnrichmentStep = {
         summary.signals_new += await scope((q) => storeSignals(q, workspaceId, accountId, rows, classifier));
       } catch (err) {
         summary.failed++;
-        error = err instanceof UpstreamAuthError ? 'Serper rejected the API key' : `Serper request failed: ${err instanceof Error ? err.message : String(err)}`;
+        error =
+          err instanceof UpstreamAuthError
+            ? 'Serper rejected the API key'
+            : `Serper request failed: ${err instanceof Error ? err.message : String(err)}`;
         // A rejected key or spent credits (Serper's 400) answer every account alike: stop asking.
         if (err instanceof UpstreamAuthError || (err instanceof UpstreamError && err.status === 400)) break;
       }

@@ -50,11 +50,13 @@ export async function loadDealContexts(
   dealIds: readonly string[],
 ): Promise<DealContext[]> {
   if (dealIds.length === 0) return [];
-  const deals = await q.query<Omit<DealContext, 'contacts' | 'account'> & {
-    account_id: string | null;
-    account_name: string | null;
-    account_domain: string | null;
-  }>(
+  const deals = await q.query<
+    Omit<DealContext, 'contacts' | 'account'> & {
+      account_id: string | null;
+      account_name: string | null;
+      account_domain: string | null;
+    }
+  >(
     /* sql */ `SELECT d.id AS deal_id, d.name, CASE WHEN ${WON_DEAL_SQL} THEN 'won' ELSE 'lost' END AS outcome,
        d.amount_base::float8 AS amount_base, pandora_base_currency(d.workspace_id) AS base_currency,
        CASE WHEN coalesce(d.closed_at::date, d.close_date) IS NULL THEN NULL

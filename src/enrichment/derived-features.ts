@@ -27,12 +27,18 @@ const APOLLO_SENIORITY: Readonly<Record<string, string>> = {
 interface ApolloPersonData {
   seniority?: string | null;
   departments?: string[] | null;
-  employment_history?: Array<{ current?: boolean | null; start_date?: string | null; end_date?: string | null }> | null;
+  employment_history?: Array<{
+    current?: boolean | null;
+    start_date?: string | null;
+    end_date?: string | null;
+  }> | null;
 }
 
 /** Whole months from the current job's start to `asOf` (null when Apollo gives no start). */
 export function tenureMonths(person: ApolloPersonData | null, asOf: string): number | null {
-  const job = person?.employment_history?.find((j) => j.current === true || (j.current == null && !j.end_date));
+  const job = person?.employment_history?.find(
+    (j) => j.current === true || (j.current == null && !j.end_date),
+  );
   if (!job?.start_date || !/^\d{4}-\d{2}-\d{2}/.test(job.start_date)) return null;
   const [y1, m1, d1] = job.start_date.slice(0, 10).split('-').map(Number) as [number, number, number];
   const [y2, m2, d2] = asOf.slice(0, 10).split('-').map(Number) as [number, number, number];
@@ -71,10 +77,15 @@ async function contactFeatures(q: Queryable, workspaceId: string, deals: readonl
 export async function deriveFeatures(q: Queryable, state: PipelineState) {
   const { workspaceId, deals } = state;
   const links = await contactFeatures(q, workspaceId, deals);
-  const closedOn = new Map(deals.map((d) => [d.deal_id, d.closed_on ?? state.now.toISOString().slice(0, 10)]));
+  const closedOn = new Map(
+    deals.map((d) => [d.deal_id, d.closed_on ?? state.now.toISOString().slice(0, 10)]),
+  );
   const updates = links.map((l) => {
-    const person = l.enrichment_status === 'enriched' || l.enrichment_status === 'email_locked' ? l.apollo_data : null;
-    const apolloSeniority = person?.seniority ? (APOLLO_SENIORITY[person.seniority] ?? person.seniority) : null;
+    const person =
+      l.enrichment_status === 'enriched' || l.enrichment_status === 'email_locked' ? l.apollo_data : null;
+    const apolloSeniority = person?.seniority
+      ? (APOLLO_SENIORITY[person.seniority] ?? person.seniority)
+      : null;
     const apolloDepartment = departmentOf(person);
     return {
       id: l.id,
@@ -169,7 +180,12 @@ export interface RoleCoverage {
 
 /** Which roles were present on won vs lost deals, over every enriched deal of the workspace. */
 export async function committeeCoverage(q: Queryable, workspaceId: string) {
-  const { rows } = await q.query<{ outcome: string; deals: number; committee: number | null; roles: Record<string, number> | null }>(
+  const { rows } = await q.query<{
+    outcome: string;
+    deals: number;
+    committee: number | null;
+    roles: Record<string, number> | null;
+  }>(
     /* sql */ `SELECT e.outcome, count(*)::int AS deals, avg((e.features ->> 'committee_size')::int)::float8 AS committee,
        (SELECT jsonb_object_agg(role, n) FROM (
           SELECT r AS role, count(*)::int AS n FROM deal_enrichments x,
@@ -181,11 +197,18 @@ export async function committeeCoverage(q: Queryable, workspaceId: string) {
   const of = (o: string) => rows.find((r) => r.outcome === o);
   const won = of('won');
   const lost = of('lost');
-  const share = (n: number, total: number | undefined) => (total ? Math.round((n / total) * 1000) / 1000 : null);
+  const share = (n: number, total: number | undefined) =>
+    total ? Math.round((n / total) * 1000) / 1000 : null;
   const roles: RoleCoverage[] = BUYING_ROLES.map((role) => {
     const w = won?.roles?.[role] ?? 0;
     const l = lost?.roles?.[role] ?? 0;
-    return { role, won_deals: w, lost_deals: l, won_share: share(w, won?.deals), lost_share: share(l, lost?.deals) };
+    return {
+      role,
+      won_deals: w,
+      lost_deals: l,
+      won_share: share(w, won?.deals),
+      lost_share: share(l, lost?.deals),
+    };
   });
   const avg = (x: number | null | undefined) => (x == null ? null : Math.round(x * 10) / 10);
   return {

@@ -55,7 +55,12 @@ const rolesStep: EnrichmentStep = {
     }
     return {
       status: 'succeeded',
-      summary: { contacts: state.roles.size, by_source: bySource, with_call_evidence: evidence, updated: written },
+      summary: {
+        contacts: state.roles.size,
+        by_source: bySource,
+        with_call_evidence: evidence,
+        updated: written,
+      },
     };
   },
 };
@@ -79,7 +84,14 @@ export async function runEnrichmentPipeline(
   }));
   const state: PipelineState = { deps, workspaceId, settings, deals, roles: new Map(), now: new Date() };
   const steps: StepRecord[] = [];
-  for (const step of [dealContextStep, rolesStep, apolloStep, signalsStep, linkedinStep, featuresStep(runId)]) {
+  for (const step of [
+    dealContextStep,
+    rolesStep,
+    apolloStep,
+    signalsStep,
+    linkedinStep,
+    featuresStep(runId),
+  ]) {
     const startedAt = new Date();
     const t0 = performance.now();
     let outcome: StepOutcome;

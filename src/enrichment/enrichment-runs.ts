@@ -34,7 +34,11 @@ export interface EnrichmentRun {
 
 const RUN_COLUMNS = 'id, scope, trigger, status, steps, totals, error, created_at, started_at, finished_at';
 
-export async function getEnrichmentRun(q: Queryable, workspaceId: string, runId: string): Promise<EnrichmentRun> {
+export async function getEnrichmentRun(
+  q: Queryable,
+  workspaceId: string,
+  runId: string,
+): Promise<EnrichmentRun> {
   const { rows } = await q.query<EnrichmentRun>(
     `SELECT ${RUN_COLUMNS} FROM enrichment_runs WHERE workspace_id = $1::uuid AND id = $2::uuid`,
     [workspaceId, runId],
@@ -44,7 +48,11 @@ export async function getEnrichmentRun(q: Queryable, workspaceId: string, runId:
 }
 
 /** Closed, live deals not yet enriched for the outcome they closed with. */
-export async function pendingDealIds(q: Queryable, workspaceId: string, among?: readonly string[]): Promise<string[]> {
+export async function pendingDealIds(
+  q: Queryable,
+  workspaceId: string,
+  among?: readonly string[],
+): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(
     /* sql */ `SELECT d.id FROM deals d
      LEFT JOIN deal_enrichments e ON e.workspace_id = d.workspace_id AND e.deal_id = d.id
@@ -65,7 +73,8 @@ async function checkScope(q: Queryable, workspaceId: string, scope: EnrichmentSc
     [workspaceId, scope.deal_id],
   );
   if (!rows[0]) throw new NotFoundError(`deal ${scope.deal_id}`);
-  if (!rows[0].closed) throw new ConflictError('the deal is not closed won or lost: only closed deals are enriched');
+  if (!rows[0].closed)
+    throw new ConflictError('the deal is not closed won or lost: only closed deals are enriched');
 }
 
 export async function createEnrichmentRun(
@@ -110,7 +119,13 @@ export async function settleEnrichmentRuns(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-async function setRun(deps: EnrichmentDeps, workspaceId: string, runId: string, sets: string, params: SqlParam[]) {
+async function setRun(
+  deps: EnrichmentDeps,
+  workspaceId: string,
+  runId: string,
+  sets: string,
+  params: SqlParam[],
+) {
   await withWorkspace(deps.db, workspaceId, (tx) =>
     tx.query(`UPDATE enrichment_runs SET ${sets} WHERE workspace_id = $1::uuid AND id = $2::uuid`, [
       workspaceId,

@@ -55,8 +55,14 @@ export function roleFromLabel(label: string | null | undefined): BuyingRole | nu
 const TITLE_RULES: ReadonlyArray<[RegExp, BuyingRole]> = [
   [/procure|purchas|sourcing|vendor management|contract/i, 'procurement'],
   [/\bcfo\b|chief financial|finance|controller|treasurer/i, 'economic_buyer'],
-  [/\bceo\b|chief executive|president|founder|owner|\bcoo\b|chief operating|general manager/i, 'economic_buyer'],
-  [/\bcto\b|\bcio\b|\bciso\b|engineer|architect|developer|security|\bit\b|devops|technical/i, 'technical_evaluator'],
+  [
+    /\bceo\b|chief executive|president|founder|owner|\bcoo\b|chief operating|general manager/i,
+    'economic_buyer',
+  ],
+  [
+    /\bcto\b|\bcio\b|\bciso\b|engineer|architect|developer|security|\bit\b|devops|technical/i,
+    'technical_evaluator',
+  ],
   [/\bchief\b|\bc[a-z]o\b|\bsvp\b|\bevp\b|\bvp\b|vice president|head of/i, 'decision_maker'],
   [/director|manager|lead\b|principal/i, 'champion'],
   [/analyst|specialist|associate|coordinator|representative|rep\b|administrator|consultant/i, 'end_user'],
@@ -102,7 +108,12 @@ function roleFromDealFields(fields: Record<string, unknown>, c: ContactOnDeal): 
 
 /** The roles this contact holds on the account's other deals, from the CRM or a deal field (most frequent). */
 async function rolesElsewhere(q: Queryable, workspaceId: string, deals: readonly DealContext[]) {
-  const { rows } = await q.query<{ deal_id: string; contact_id: string; role: string | null; buying_role: string | null }>(
+  const { rows } = await q.query<{
+    deal_id: string;
+    contact_id: string;
+    role: string | null;
+    buying_role: string | null;
+  }>(
     /* sql */ `SELECT here.id AS deal_id, dc.contact_id, dc.role,
        CASE WHEN dc.buying_role_source IN ('crm_contact_role', 'deal_field') THEN dc.buying_role END AS buying_role
      FROM deals here
@@ -130,7 +141,12 @@ async function rolesElsewhere(q: Queryable, workspaceId: string, deals: readonly
 }
 
 async function stakeholdersOf(q: Queryable, workspaceId: string, deals: readonly DealContext[]) {
-  const { rows } = await q.query<{ deal_id: string; id: string; value: { name?: unknown; role?: unknown }; quote: string }>(
+  const { rows } = await q.query<{
+    deal_id: string;
+    id: string;
+    value: { name?: unknown; role?: unknown };
+    quote: string;
+  }>(
     /* sql */ `SELECT deal_id, id, value, quote FROM deal_insights
      WHERE workspace_id = $1::uuid AND deal_id = ANY($2::uuid[]) AND insight_type = 'stakeholders' AND is_current
      ORDER BY created_at, id`,
@@ -189,9 +205,13 @@ export async function resolveRoles(
           break;
         }
       }
-      const evidence = (stakeholders.get(deal.deal_id) ?? []).filter((s) => namesContact(s, c, deal.contacts));
-      let confidence = source ? ROLE_SOURCES[source] : null;
-      const corroborated = evidence.some((e) => role && (roleFromLabel(e.role) ?? roleFromTitle(e.role)) === role);
+      const evidence = (stakeholders.get(deal.deal_id) ?? []).filter((s) =>
+        namesContact(s, c, deal.contacts),
+      );
+      let confidence: number | null = source ? ROLE_SOURCES[source] : null;
+      const corroborated = evidence.some(
+        (e) => role && (roleFromLabel(e.role) ?? roleFromTitle(e.role)) === role,
+      );
       if (confidence !== null && corroborated)
         confidence = Math.min(0.99, Math.round((confidence + STAKEHOLDER_CORROBORATION) * 100) / 100);
       out.set(c.deal_contact_id, { deal_contact_id: c.deal_contact_id, role, source, confidence, evidence });
@@ -216,7 +236,14 @@ export async function storeRoles(
        AND (dc.buying_role, dc.buying_role_source, dc.role_confidence) IS DISTINCT FROM (v.role, v.source, v.confidence)`,
     [
       workspaceId,
-      JSON.stringify(rows.map((x) => ({ id: x.deal_contact_id, role: x.role, source: x.source, confidence: x.confidence }))),
+      JSON.stringify(
+        rows.map((x) => ({
+          id: x.deal_contact_id,
+          role: x.role,
+          source: x.source,
+          confidence: x.confidence,
+        })),
+      ),
     ],
   );
   return r.rowCount;
