@@ -1,0 +1,342 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { registerEnrichmentPostSyncStep } from '../../src/enrichment/enrichment-post-sync-step.ts';
+import { settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
+import { recordWrite, runPostSyncChain } from '../../src/sync/post-sync-chain.ts';
+import { unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
+import { type FakeApollo, type FakeApolloPerson, startFakeApollo } from '../fakes/fake-apollo.ts';
+import { type FakeSerper, maxRequestsPerSecond, startFakeSerper } from '../fakes/fake-serper.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { type EnrichmentWorld, seedEnrichmentWorld } from './enrichment-seed.ts';
+
+const APOLLO_KEY = 'apollo-test-key-1';
+const SERPER_KEY = 'serper-test-key-1';
+
+const person = (first: string, last: string, extra: Partial<FakeApolloPerson> = {}): FakeApolloPerson => ({
+  email: `${first}.${last}@acme.test`.toLowerCase(),
+  first_name: first,
+  last_name: last,
+  domain: 'acme.test',
+  title: 'Manager',
+  seniority: 'manager',
+  departments: ['master_operations'],
+  start_date: '2023-01-01',
+  ...extra,
+});
+
+let app: TestApp;
+let apollo: FakeApollo;
+let serper: FakeSerper;
+let w: EnrichmentWorld;
+let path: (p: string) => string;
+
+type Step = { step: string; status: string; summary: Record<string, any>; error?: string };
+const stepOf = (run: { steps: Step[] }, name: string) => run.steps.find((s) => s.step === name)!;
+
+async function committee(dealId: string) {
+  const r = await app.request('GET', path(`/deals/${dealId}/buying-committee`));
+  assert.equal(r.status, 200);
+  return r.body as { members: Array<Record<string, any>>; roles_present: string[]; committee_size: number };
+}
+
+async function batch(body: unknown) {
+  const started = await app.request('POST', path('/enrichment/batch'), { body });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  await settleEnrichmentRuns();
+  const run = await app.request('GET', path(`/enrichment/runs/${started.body.id}`));
+  assert.equal(run.status, 200);
+  return run.body;
+}
+
+describe('closed-deal enrichment over HTTP against the fakes', () => {
+  before(async () => {
+    apollo = await startFakeApollo(APOLLO_KEY, [
+      person('Carla', 'Finch', {
+        title: 'CFO',
+        seniority: 'c_suite',
+        departments: ['master_finance'],
+        start_date: '2020-01-15',
+      }),
+      person('Dan', 'Moss'),
+      person('Finn', 'Hale', { seniority: 'senior', departments: ['master_sales'] }),
+      // No email on the CRM contact: matched by name and the account's domain.
+      person('Gia', 'Rossi', { email: null }),
+      person('Hal', 'Berg', { email_locked: true, seniority: 'director', departments: ['master_information_technology'] }),
+      person('Ivy', 'Lane', { email: 'ivy.lane@globex.test', domain: 'globex.test', seniority: 'vp' }),
+    ]);
+    serper = await startFakeSerper(SERPER_KEY);
+    serper.results.set('Acme Corp', {
+      news: [
+        { title: 'Acme Corp raises $40M Series B', link: 'https://news.test/acme-b', date: 'Mar 3, 2025' },
+        { title: 'Acme Corp is hiring 200 engineers', link: 'https://news.test/acme-hiring', date: '2 days ago' },
+      ],
+      search: [
+        // The same article again (with a fragment): stored once.
+        { title: 'Acme Corp raises $40M', link: 'https://news.test/acme-b#top' },
+        { title: 'Acme Corp acquires Initech', link: 'https://web.test/acme-initech', snippet: 'Deal closes' },
+      ],
+    });
+    serper.results.set('Globex', {
+      news: [{ title: 'Globex announces layoffs', link: 'https://news.test/globex-cuts', date: 'Jan 5, 2025' }],
+      search: [],
+    });
+    app = await startTestApp({
+      PANDORA_APOLLO_BASE_URL: `${apollo.url}/api/v1`,
+      PANDORA_SERPER_BASE_URL: serper.url,
+    });
+    w = await seedEnrichmentWorld(app.db);
+    path = (p) => `/api/workspaces/${w.workspaceId}${p}`;
+  });
+  after(async () => {
+    unregisterPostSyncStep('deal-enrichment');
+    await app.close();
+    await apollo.close();
+    await serper.close();
+  });
+
+  test('with no keys: roles resolve from each source, Apollo, Serper and LinkedIn say not configured', async () => {
+    const r = await app.request('POST', path(`/enrichment/deal/${w.wonDealId}`));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'succeeded');
+    assert.deepEqual(
+      r.body.steps.map((s: Step) => [s.step, s.status]),
+      [
+        ['deal_context', 'succeeded'],
+        ['roles', 'succeeded'],
+        ['apollo', 'not_configured'],
+        ['signals', 'not_configured'],
+        ['linkedin', 'not_configured'],
+        ['features', 'succeeded'],
+      ],
+    );
+    const ctx = stepOf(r.body, 'deal_context').summary;
+    assert.deepEqual([ctx.deals, ctx.won, ctx.contacts], [1, 1, 6]);
+    assert.equal(apollo.requests.length + serper.requests.length, 0);
+
+    const c = await committee(w.wonDealId);
+    const byId = new Map(c.members.map((m) => [m.contact_id, m]));
+    const role = (id: string) => {
+      const m = byId.get(id)!;
+      return [m.buying_role, m.buying_role_source, m.role_confidence];
+    };
+    // The CRM role, corroborated by the call's stakeholder.
+    assert.deepEqual(role(w.contacts.cfo), ['economic_buyer', 'crm_contact_role', 0.99]);
+    assert.equal(byId.get(w.contacts.cfo)!.evidence[0].quote, 'Carla Finch, our CFO, signs off.');
+    assert.deepEqual(role(w.contacts.champ), ['champion', 'deal_field', 0.85]);
+    assert.deepEqual(role(w.contacts.eng), ['technical_evaluator', 'other_deals_at_account', 0.7]);
+    assert.deepEqual(role(w.contacts.analyst), ['end_user', 'title_inference', 0.5]);
+    assert.deepEqual(role(w.contacts.nomail), ['procurement', 'title_inference', 0.5]);
+    assert.equal(byId.get(w.contacts.analyst)!.enrichment_status, 'not_configured');
+    assert.equal(c.committee_size, 6);
+
+    const status = await app.request('GET', path('/enrichment/status'));
+    assert.equal(status.body.providers.apollo.configured, false);
+    assert.deepEqual(status.body.deals, { closed: 2, enriched: 1, pending: 1 });
+    assert.equal(status.body.last_run.id, r.body.id);
+    const eb = status.body.coverage.roles.find((x: { role: string }) => x.role === 'economic_buyer');
+    assert.deepEqual([eb.won_deals, eb.won_share], [1, 1]);
+  });
+
+  test('config: keys are write-only and stored encrypted; bad settings are 400', async () => {
+    const put = await app.request('PUT', path('/config/enrichment'), {
+      body: { apollo_api_key: APOLLO_KEY, serper_api_key: SERPER_KEY, ttl_days: 30 },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const get = await app.request('GET', path('/config/enrichment'));
+    for (const body of [put.body, get.body]) {
+      assert.equal(body.apollo.configured, true);
+      assert.equal(body.serper.configured, true);
+      assert.equal(body.ttl_days, 30);
+      assert.ok(!JSON.stringify(body).includes(APOLLO_KEY) && !JSON.stringify(body).includes(SERPER_KEY));
+    }
+    const stored = await withWorkspace(app.db, w.workspaceId, (q) =>
+      q.query<{ credentials: Buffer }>(
+        `SELECT credentials FROM connections WHERE workspace_id = $1 AND connector_name = 'enrichment_config'`,
+        [w.workspaceId],
+      ),
+    );
+    assert.ok(!Buffer.from(stored.rows[0]!.credentials).toString('latin1').includes(APOLLO_KEY));
+    for (const body of [{ apollo_api_key: 'short' }, { apollo_requests_per_second: 3 }, { surprise: 1 }]) {
+      const r = await app.request('PUT', path('/config/enrichment'), { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error.code, 'validation_error');
+    }
+  });
+
+  test('a batch enriches through 429 (Retry-After) and 5xx, classifies signals offline, dedups by URL', async () => {
+    apollo.fault({ status: 429, headers: { 'retry-after': '1' }, body: '{"message":"too many"}' });
+    apollo.fault({ status: 503, body: '<html>down</html>' });
+    const run = await batch({ deal_ids: [w.wonDealId, w.lostDealId, w.openDealId] });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+    assert.deepEqual([run.totals.deals, run.totals.skipped], [2, 1]);
+    const ap = stepOf(run, 'apollo').summary;
+    assert.deepEqual(
+      [ap.contacts, ap.enriched, ap.email_locked, ap.no_match, ap.cached, ap.requests],
+      [7, 5, 1, 1, 0, 1],
+    );
+    const sent = apollo.enrichmentRequests();
+    assert.equal(sent.length, 3, 'the 429, the 503 and the answer');
+    assert.ok(sent[1]!.receivedAt - sent[0]!.receivedAt >= 950, 'waited for Retry-After');
+
+    const sig = stepOf(run, 'signals');
+    assert.equal(sig.status, 'succeeded');
+    assert.deepEqual([sig.summary.searched, sig.summary.signals_new, sig.summary.requests], [2, 4, 4]);
+    assert.equal(sig.summary.classifier, 'offline_rules');
+    assert.ok(maxRequestsPerSecond(serper.requests.map((r) => r.receivedAt)) <= 5);
+    const signals = await withWorkspace(app.db, w.workspaceId, (q) =>
+      q.query<{ account_id: string; signal_type: string; source_url: string; classifier: string; published_at: string | null }>(
+        `SELECT account_id, signal_type, source_url, classifier, published_at::text FROM account_signals ORDER BY source_url`,
+      ),
+    );
+    assert.deepEqual(
+      signals.rows.map((s) => [s.source_url, s.signal_type]),
+      [
+        ['https://news.test/acme-b', 'funding'],
+        ['https://news.test/acme-hiring', 'hiring'],
+        ['https://news.test/globex-cuts', 'layoffs'],
+        ['https://web.test/acme-initech', 'acquisition'],
+      ],
+    );
+    assert.equal(signals.rows[0]!.published_at, '2025-03-03');
+    assert.ok(signals.rows.every((s) => s.classifier === 'offline_rules'));
+
+    const c = await committee(w.wonDealId);
+    const byId = new Map(c.members.map((m) => [m.contact_id, m]));
+    const carla = byId.get(w.contacts.cfo)!;
+    assert.deepEqual(
+      [carla.enrichment_status, carla.seniority, carla.seniority_verified, carla.department, carla.department_verified, carla.tenure_months],
+      ['enriched', 'c_level', true, 'finance', true, 65],
+    );
+    assert.equal(byId.get(w.contacts.nomail)!.enrichment_status, 'enriched', 'matched by name + domain');
+    assert.equal(byId.get(w.contacts.locked)!.enrichment_status, 'email_locked');
+    const eve = byId.get(w.contacts.eng)!;
+    assert.deepEqual([eve.enrichment_status, eve.seniority, eve.seniority_verified], ['no_match', 'manager', false]);
+    const features = await withWorkspace(app.db, w.workspaceId, (q) =>
+      q.query<{ outcome: string; features: Record<string, any> }>(
+        `SELECT outcome, features FROM deal_enrichments WHERE deal_id = $1`,
+        [w.wonDealId],
+      ),
+    );
+    assert.equal(features.rows[0]!.features.signals_before_close, 1, 'the March funding round, before the June close');
+    assert.equal(features.rows[0]!.features.committee_size, 6);
+  });
+
+  test('a re-run within the TTL calls Apollo and Serper 0 times', async () => {
+    const apolloBefore = apollo.requests.length;
+    const serperBefore = serper.requests.length;
+    const run = await batch({ deal_ids: [w.wonDealId, w.lostDealId] });
+    assert.equal(run.status, 'succeeded');
+    assert.equal(apollo.requests.length - apolloBefore, 0);
+    assert.equal(serper.requests.length - serperBefore, 0);
+    assert.deepEqual([stepOf(run, 'apollo').summary.cached, stepOf(run, 'signals').summary.cached], [7, 2]);
+    const c = await committee(w.wonDealId);
+    assert.equal(c.members.find((m) => m.contact_id === w.contacts.cfo)!.tenure_months, 65);
+  });
+
+  test('a write that closes a deal enriches it in the post-sync chain, once per close', async () => {
+    registerEnrichmentPostSyncStep(app.deps);
+    const chain = async () => {
+      const syncLogId = await withWorkspace(app.db, w.workspaceId, (tx) =>
+        recordWrite(tx, w.workspaceId, {
+          connectorName: 'csv_import',
+          trigger: 'manual',
+          counts: { deals: { updated: 1 } },
+        }),
+      );
+      const results = await runPostSyncChain({ db: app.db, log: app.deps.log, workspaceId: w.workspaceId, syncLogId });
+      return results.find((r) => r.name === 'deal-enrichment')!;
+    };
+    await withWorkspace(app.db, w.workspaceId, (q) =>
+      q.query(`UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true WHERE id = $1`, [w.openDealId]),
+    );
+    const first = await chain();
+    assert.equal(first.status, 'succeeded', JSON.stringify(first));
+    assert.equal(first.summary!.deals, 1);
+    assert.equal(first.summary!.status, 'succeeded');
+    const run = await app.request('GET', path(`/enrichment/runs/${first.summary!.run_id}`));
+    assert.equal(run.body.trigger, 'post_sync');
+    assert.equal(stepOf(run.body, 'apollo').summary.cached, 1, 'Carla was enriched within the TTL');
+    const c = await committee(w.openDealId);
+    assert.equal(c.members[0]!.buying_role, 'economic_buyer');
+    const second = await chain();
+    assert.equal(second.summary!.deals, 0);
+  });
+
+  test('malformed Apollo and Serper bodies fail their steps; the other steps still run', async () => {
+    await app.request('PUT', path('/config/enrichment'), { body: { ttl_days: 0 } });
+    apollo.fault({ status: 200, body: '{"matches": "no"}' });
+    serper.fault({ status: 200, body: 'not json' });
+    const run = await batch({ deal_ids: [w.wonDealId, w.lostDealId] });
+    assert.equal(run.status, 'failed');
+    assert.match(run.error, /apollo: .*unexpected shape/);
+    assert.match(run.error, /signals: /);
+    assert.deepEqual(
+      run.steps.map((s: Step) => [s.step, s.status]),
+      [
+        ['deal_context', 'succeeded'],
+        ['roles', 'succeeded'],
+        ['apollo', 'failed'],
+        ['signals', 'failed'],
+        ['linkedin', 'not_configured'],
+        ['features', 'succeeded'],
+      ],
+    );
+    assert.equal(stepOf(run, 'apollo').summary.failed, 7);
+    assert.equal(stepOf(run, 'signals').summary.searched, 1, 'the second account was still searched');
+    const c = await committee(w.wonDealId);
+    const carla = c.members.find((m) => m.contact_id === w.contacts.cfo)!;
+    // Marked failed for the next run, while what Apollo said before stays.
+    assert.deepEqual([carla.enrichment_status, carla.seniority_verified], ['failed', false]);
+    await app.request('PUT', path('/config/enrichment'), { body: { ttl_days: 30 } });
+  });
+
+  test('Apollo requests stay within 2 per second across bulk batches', async () => {
+    const ids = await withWorkspace(app.db, w.workspaceId, async (q) => {
+      const acc = await q.query<{ id: string }>(
+        `INSERT INTO accounts (workspace_id, source, source_id, name, domain) VALUES ($1, 'test', 'big', 'Initrode', 'initrode.test') RETURNING id`,
+        [w.workspaceId],
+      );
+      const deal = await q.query<{ id: string }>(
+        `INSERT INTO deals (workspace_id, source, source_id, name, account_id, stage_normalized, is_closed, is_won, close_date)
+         VALUES ($1, 'test', 'big', 'Initrode', $2, 'closed_won', true, true, '2025-07-01') RETURNING id`,
+        [w.workspaceId, acc.rows[0]!.id],
+      );
+      await q.query(
+        `WITH c AS (INSERT INTO contacts (workspace_id, source, source_id, first_name, last_name, email, account_id)
+           SELECT $1, 'test', 'big' || i, 'P', 'N' || i, 'p.n' || i || '@initrode.test', $2 FROM generate_series(1, 25) i
+           RETURNING id)
+         INSERT INTO deal_contacts (workspace_id, deal_id, contact_id, source) SELECT $1, $3, id, 'test' FROM c`,
+        [w.workspaceId, acc.rows[0]!.id, deal.rows[0]!.id],
+      );
+      return deal.rows[0]!.id;
+    });
+    const before = apollo.enrichmentRequests().length;
+    const run = await batch({ deal_ids: [ids] });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+    const sent = apollo.enrichmentRequests().slice(before);
+    assert.equal(sent.length, 3, 'three bulk requests of at most ten');
+    assert.equal(stepOf(run, 'apollo').summary.no_match, 25);
+    assert.ok(maxRequestsPerSecond(sent.map((r) => r.receivedAt)) <= 2);
+  });
+
+  test('bad input is a 4xx with the error shape', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const cases: Array<[string, string, unknown, number]> = [
+      ['POST', '/enrichment/deal/not-a-uuid', undefined, 400],
+      ['POST', `/enrichment/deal/${missing}`, undefined, 404],
+      ['POST', `/enrichment/deal/${w.priorDealId}`, undefined, 409],
+      ['POST', `/enrichment/deal/${w.wonDealId}`, { force: true }, 400],
+      ['POST', '/enrichment/batch', { deal_ids: [] }, 400],
+      ['POST', '/enrichment/batch', { deal_ids: ['x'] }, 400],
+      ['GET', `/enrichment/runs/${missing}`, undefined, 404],
+      ['GET', '/deals/nope/buying-committee', undefined, 400],
+      ['GET', `/deals/${missing}/buying-committee`, undefined, 404],
+    ];
+    for (const [method, p, body, status] of cases) {
+      const r = await app.request(method, path(p), { body });
+      assert.equal(r.status, status, `${method} ${p}: ${JSON.stringify(r.body)}`);
+      assert.ok(r.body.error?.code, `${method} ${p} has an error code`);
+    }
+  });
+});
