@@ -74,11 +74,16 @@ async function cachedAnswers(
   return new Map(rows.map((r) => [r.contact_id, r]));
 }
 
+/**
+ * By email, else name and company domain. Names and domain go along with an email too: Apollo matches
+ * better, and an answer whose email is locked can still be paired back to its lookup by name.
+ */
 function lookupOf(c: ContactOnDeal, domain: string | null): ApolloLookup | null {
-  if (c.email?.includes('@')) return { key: c.contact_id, email: c.email.trim() };
-  if (c.first_name?.trim() && c.last_name?.trim() && domain)
-    return { key: c.contact_id, first_name: c.first_name, last_name: c.last_name, domain };
-  return null;
+  const first = c.first_name?.trim() || null;
+  const last = c.last_name?.trim() || null;
+  const email = c.email?.includes('@') ? c.email.trim() : null;
+  if (!email && !(first && last && domain)) return null;
+  return { key: c.contact_id, email, first_name: first, last_name: last, domain };
 }
 
 function updateOf(ids: string[], m: ApolloMatch, fetchedAt: string): ContactUpdate {

@@ -62,23 +62,37 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
       person('Finn', 'Hale', { seniority: 'senior', departments: ['master_sales'] }),
       // No email on the CRM contact: matched by name and the account's domain.
       person('Gia', 'Rossi', { email: null }),
-      person('Hal', 'Berg', { email_locked: true, seniority: 'director', departments: ['master_information_technology'] }),
+      person('Hal', 'Berg', {
+        email_locked: true,
+        seniority: 'director',
+        departments: ['master_information_technology'],
+      }),
       person('Ivy', 'Lane', { email: 'ivy.lane@globex.test', domain: 'globex.test', seniority: 'vp' }),
     ]);
     serper = await startFakeSerper(SERPER_KEY);
     serper.results.set('Acme Corp', {
       news: [
         { title: 'Acme Corp raises $40M Series B', link: 'https://news.test/acme-b', date: 'Mar 3, 2025' },
-        { title: 'Acme Corp is hiring 200 engineers', link: 'https://news.test/acme-hiring', date: '2 days ago' },
+        {
+          title: 'Acme Corp is hiring 200 engineers',
+          link: 'https://news.test/acme-hiring',
+          date: '2 days ago',
+        },
       ],
       search: [
         // The same article again (with a fragment): stored once.
         { title: 'Acme Corp raises $40M', link: 'https://news.test/acme-b#top' },
-        { title: 'Acme Corp acquires Initech', link: 'https://web.test/acme-initech', snippet: 'Deal closes' },
+        {
+          title: 'Acme Corp acquires Initech',
+          link: 'https://web.test/acme-initech',
+          snippet: 'Deal closes',
+        },
       ],
     });
     serper.results.set('Globex', {
-      news: [{ title: 'Globex announces layoffs', link: 'https://news.test/globex-cuts', date: 'Jan 5, 2025' }],
+      news: [
+        { title: 'Globex announces layoffs', link: 'https://news.test/globex-cuts', date: 'Jan 5, 2025' },
+      ],
       search: [],
     });
     app = await startTestApp({
@@ -185,7 +199,13 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     assert.equal(sig.summary.classifier, 'offline_rules');
     assert.ok(maxRequestsPerSecond(serper.requests.map((r) => r.receivedAt)) <= 5);
     const signals = await withWorkspace(app.db, w.workspaceId, (q) =>
-      q.query<{ account_id: string; signal_type: string; source_url: string; classifier: string; published_at: string | null }>(
+      q.query<{
+        account_id: string;
+        signal_type: string;
+        source_url: string;
+        classifier: string;
+        published_at: string | null;
+      }>(
         `SELECT account_id, signal_type, source_url, classifier, published_at::text FROM account_signals ORDER BY source_url`,
       ),
     );
@@ -205,20 +225,34 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     const byId = new Map(c.members.map((m) => [m.contact_id, m]));
     const carla = byId.get(w.contacts.cfo)!;
     assert.deepEqual(
-      [carla.enrichment_status, carla.seniority, carla.seniority_verified, carla.department, carla.department_verified, carla.tenure_months],
+      [
+        carla.enrichment_status,
+        carla.seniority,
+        carla.seniority_verified,
+        carla.department,
+        carla.department_verified,
+        carla.tenure_months,
+      ],
       ['enriched', 'c_level', true, 'finance', true, 65],
     );
     assert.equal(byId.get(w.contacts.nomail)!.enrichment_status, 'enriched', 'matched by name + domain');
     assert.equal(byId.get(w.contacts.locked)!.enrichment_status, 'email_locked');
     const eve = byId.get(w.contacts.eng)!;
-    assert.deepEqual([eve.enrichment_status, eve.seniority, eve.seniority_verified], ['no_match', 'manager', false]);
+    assert.deepEqual(
+      [eve.enrichment_status, eve.seniority, eve.seniority_verified],
+      ['no_match', 'manager', false],
+    );
     const features = await withWorkspace(app.db, w.workspaceId, (q) =>
       q.query<{ outcome: string; features: Record<string, any> }>(
         `SELECT outcome, features FROM deal_enrichments WHERE deal_id = $1`,
         [w.wonDealId],
       ),
     );
-    assert.equal(features.rows[0]!.features.signals_before_close, 1, 'the March funding round, before the June close');
+    assert.equal(
+      features.rows[0]!.features.signals_before_close,
+      1,
+      'the March funding round, before the June close',
+    );
     assert.equal(features.rows[0]!.features.committee_size, 6);
   });
 
@@ -244,11 +278,18 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
           counts: { deals: { updated: 1 } },
         }),
       );
-      const results = await runPostSyncChain({ db: app.db, log: app.deps.log, workspaceId: w.workspaceId, syncLogId });
+      const results = await runPostSyncChain({
+        db: app.db,
+        log: app.deps.log,
+        workspaceId: w.workspaceId,
+        syncLogId,
+      });
       return results.find((r) => r.name === 'deal-enrichment')!;
     };
     await withWorkspace(app.db, w.workspaceId, (q) =>
-      q.query(`UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true WHERE id = $1`, [w.openDealId]),
+      q.query(`UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true WHERE id = $1`, [
+        w.openDealId,
+      ]),
     );
     const first = await chain();
     assert.equal(first.status, 'succeeded', JSON.stringify(first));

@@ -34,7 +34,14 @@ export async function seedEnrichmentWorld(db: Db): Promise<EnrichmentWorld> {
       );
     const acmeId = await account('a1', 'Acme Corp', 'www.acme.test');
     const globexId = await account('a2', 'Globex', 'globex.test');
-    const contact = (sid: string, first: string, last: string, email: string | null, title: string, accountId: string) =>
+    const contact = (
+      sid: string,
+      first: string,
+      last: string,
+      email: string | null,
+      title: string,
+      accountId: string,
+    ) =>
       insertOne(
         tx,
         `INSERT INTO contacts (workspace_id, source, source_id, first_name, last_name, email, title, seniority, account_id)
