@@ -121,9 +121,10 @@ export async function deriveFeatures(q: Queryable, state: PipelineState) {
       const u = byLink.get(c.deal_contact_id);
       return {
         contact_id: c.contact_id,
-        role: r?.role ?? null,
-        role_source: r?.source ?? null,
-        confidence: r?.confidence ?? null,
+        // With the roles step switched off, the roles stored by earlier runs stand.
+        role: r ? r.role : c.buying_role,
+        role_source: r ? r.source : c.buying_role_source,
+        confidence: r ? r.confidence : c.role_confidence,
         seniority: u?.seniority ?? null,
         seniority_verified: u?.seniority_verified ?? false,
         crm_seniority_agrees: u?.crm_seniority_agrees ?? null,
