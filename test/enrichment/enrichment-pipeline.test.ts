@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { registerEnrichmentPostSyncStep } from '../../src/enrichment/enrichment-post-sync-step.ts';
-import { settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
+import { registerEnrichmentWorker, settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
+import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
 import { recordWrite, runPostSyncChain } from '../../src/sync/post-sync-chain.ts';
 import { unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
 import { type FakeApollo, type FakeApolloPerson, startFakeApollo } from '../fakes/fake-apollo.ts';
@@ -254,6 +255,14 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
       'the March funding round, before the June close',
     );
     assert.equal(features.rows[0]!.features.committee_size, 6);
+    assert.deepEqual(
+      [
+        features.rows[0]!.features.amount_base,
+        features.rows[0]!.features.base_currency,
+        features.rows[0]!.features.cycle_days,
+      ],
+      [60000, 'USD', 120],
+    );
   });
 
   test('a re-run within the TTL calls Apollo and Serper 0 times', async () => {
@@ -302,6 +311,36 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     assert.equal(c.members[0]!.buying_role, 'economic_buyer');
     const second = await chain();
     assert.equal(second.summary!.deals, 0);
+
+    // With a queue the chain only queues the run: a worker runs it, so the rate limits never hold the chain.
+    const queue = createInProcessQueue(app.deps.log);
+    await registerEnrichmentWorker(queue, app.deps);
+    await queue.start();
+    try {
+      registerEnrichmentPostSyncStep({ ...app.deps, queue });
+      await withWorkspace(app.db, w.workspaceId, (q) =>
+        q.query(`UPDATE deals SET stage_normalized = 'closed_won', is_won = true WHERE id = $1`, [
+          w.openDealId,
+        ]),
+      );
+      const queued = await chain();
+      assert.deepEqual([queued.summary!.deals, queued.summary!.status], [1, 'queued']);
+      let run = await app.request('GET', path(`/enrichment/runs/${queued.summary!.run_id}`));
+      for (let i = 0; i < 100 && ['queued', 'running'].includes(run.body.status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        run = await app.request('GET', path(`/enrichment/runs/${queued.summary!.run_id}`));
+      }
+      assert.equal(run.body.status, 'succeeded');
+      const outcome = await withWorkspace(app.db, w.workspaceId, (q) =>
+        q.query<{ outcome: string }>('SELECT outcome FROM deal_enrichments WHERE deal_id = $1', [
+          w.openDealId,
+        ]),
+      );
+      assert.equal(outcome.rows[0]!.outcome, 'won', 'closed the other way: enriched again');
+    } finally {
+      registerEnrichmentPostSyncStep(app.deps);
+      await queue.stop();
+    }
   });
 
   test('malformed Apollo and Serper bodies fail their steps; the other steps still run', async () => {
