@@ -20,7 +20,7 @@ export interface ContactOnDeal {
   crm_role_source: string | null;
   buying_role: string | null;
   buying_role_source: string | null;
-  role_confidence: number | null;
+  buying_role_confidence: number | null;
   apollo_data: Record<string, unknown> | null;
   apollo_fetched_at: string | null;
   enrichment_status: string | null;
@@ -74,7 +74,7 @@ export async function loadDealContexts(
     /* sql */ `SELECT dc.deal_id, dc.id AS deal_contact_id, c.id AS contact_id, c.first_name, c.last_name, c.email,
        c.title, c.seniority AS crm_seniority, c.department AS crm_department, dc.role AS crm_role,
        dc.role_source AS crm_role_source, dc.buying_role, dc.buying_role_source,
-       dc.role_confidence::float8 AS role_confidence, dc.apollo_data, dc.apollo_fetched_at::text AS apollo_fetched_at,
+       dc.buying_role_confidence::float8 AS buying_role_confidence, dc.apollo_data, dc.apollo_fetched_at::text AS apollo_fetched_at,
        dc.enrichment_status
      FROM deal_contacts dc
      JOIN contacts c ON c.workspace_id = dc.workspace_id AND c.id = dc.contact_id AND c.deleted_at IS NULL

@@ -124,7 +124,7 @@ export async function deriveFeatures(q: Queryable, state: PipelineState) {
         // With the roles step switched off, the roles stored by earlier runs stand.
         role: r ? r.role : c.buying_role,
         role_source: r ? r.source : c.buying_role_source,
-        confidence: r ? r.confidence : c.role_confidence,
+        confidence: r ? r.confidence : c.buying_role_confidence,
         seniority: u?.seniority ?? null,
         seniority_verified: u?.seniority_verified ?? false,
         crm_seniority_agrees: u?.crm_seniority_agrees ?? null,

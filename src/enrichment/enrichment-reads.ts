@@ -56,7 +56,8 @@ interface MemberRow {
   title: string | null;
   buying_role: string | null;
   buying_role_source: string | null;
-  role_confidence: number | null;
+  buying_role_confidence: number | null;
+  crm_role: string | null;
   enrichment_status: string | null;
   seniority: string | null;
   seniority_verified: boolean;
@@ -80,7 +81,7 @@ export async function buyingCommittee(q: Queryable, workspaceId: string, dealId:
   const members = await q.query<MemberRow>(
     /* sql */ `SELECT DISTINCT ON (c.id) c.id AS contact_id,
        nullif(btrim(concat_ws(' ', c.first_name, c.last_name)), '') AS name, c.email, c.title,
-       dc.buying_role, dc.buying_role_source, dc.role_confidence::float8 AS role_confidence, dc.enrichment_status,
+       dc.buying_role, dc.buying_role_source, dc.buying_role_confidence::float8 AS buying_role_confidence, dc.role AS crm_role, dc.enrichment_status,
        dc.seniority, dc.seniority_verified, dc.department, dc.department_verified, dc.tenure_months,
        dc.apollo_data ->> 'title' AS apollo_title, dc.apollo_data ->> 'linkedin_url' AS linkedin_url,
        dc.enriched_at

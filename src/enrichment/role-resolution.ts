@@ -114,14 +114,16 @@ async function rolesElsewhere(q: Queryable, workspaceId: string, deals: readonly
     role: string | null;
     buying_role: string | null;
   }>(
-    /* sql */ `SELECT here.id AS deal_id, dc.contact_id, dc.role,
+    /* sql */ `SELECT here.id AS deal_id, dc.contact_id,
+       CASE WHEN dc.role_source IS DISTINCT FROM 'inferred' THEN dc.role END AS role,
        CASE WHEN dc.buying_role_source IN ('crm_contact_role', 'deal_field') THEN dc.buying_role END AS buying_role
      FROM deals here
      JOIN deals other ON other.workspace_id = here.workspace_id AND other.account_id = here.account_id
        AND other.id <> here.id AND other.deleted_at IS NULL
      JOIN deal_contacts dc ON dc.workspace_id = other.workspace_id AND dc.deal_id = other.id
      WHERE here.workspace_id = $1::uuid AND here.id = ANY($2::uuid[])
-       AND (dc.role IS NOT NULL OR dc.buying_role_source IN ('crm_contact_role', 'deal_field'))`,
+       AND ((dc.role IS NOT NULL AND dc.role_source IS DISTINCT FROM 'inferred')
+            OR dc.buying_role_source IN ('crm_contact_role', 'deal_field'))`,
     [workspaceId, deals.map((d) => d.deal_id)],
   );
   const tally = new Map<string, Map<BuyingRole, number>>();
@@ -191,7 +193,8 @@ export async function resolveRoles(
   for (const deal of deals) {
     for (const c of deal.contacts) {
       const candidates: Array<[RoleSource, () => BuyingRole | null]> = [
-        ['crm_contact_role', () => roleFromLabel(c.crm_role)],
+        // A role some earlier inference wrote is no CRM answer.
+        ['crm_contact_role', () => (c.crm_role_source === 'inferred' ? null : roleFromLabel(c.crm_role))],
         ['deal_field', () => roleFromDealFields(deal.custom_fields, c)],
         ['other_deals_at_account', () => elsewhere(deal.deal_id, c.contact_id)],
         ['title_inference', () => roleFromTitle(c.title)],
@@ -230,10 +233,10 @@ export async function storeRoles(
   if (rows.length === 0) return 0;
   const r = await q.query(
     /* sql */ `UPDATE deal_contacts dc SET buying_role = v.role, buying_role_source = v.source,
-       role_confidence = v.confidence, updated_at = now()
+       buying_role_confidence = v.confidence, updated_at = now()
      FROM jsonb_to_recordset($2::jsonb) AS v(id uuid, role text, source text, confidence numeric)
      WHERE dc.workspace_id = $1::uuid AND dc.id = v.id
-       AND (dc.buying_role, dc.buying_role_source, dc.role_confidence) IS DISTINCT FROM (v.role, v.source, v.confidence)`,
+       AND (dc.buying_role, dc.buying_role_source, dc.buying_role_confidence) IS DISTINCT FROM (v.role, v.source, v.confidence)`,
     [
       workspaceId,
       JSON.stringify(

@@ -133,7 +133,7 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     const byId = new Map(c.members.map((m) => [m.contact_id, m]));
     const role = (id: string) => {
       const m = byId.get(id)!;
-      return [m.buying_role, m.buying_role_source, m.role_confidence];
+      return [m.buying_role, m.buying_role_source, m.buying_role_confidence];
     };
     // The CRM role, corroborated by the call's stakeholder.
     assert.deepEqual(role(w.contacts.cfo), ['economic_buyer', 'crm_contact_role', 0.99]);
