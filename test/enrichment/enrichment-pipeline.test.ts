@@ -368,6 +368,24 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     const carla = c.members.find((m) => m.contact_id === w.contacts.cfo)!;
     // Marked failed for the next run, while what Apollo said before stays.
     assert.deepEqual([carla.enrichment_status, carla.seniority_verified], ['failed', false]);
+
+    // A revoked Apollo key and a spent Serper balance: each step stops at the first answer, says why.
+    apollo.expiredKeys.add(APOLLO_KEY);
+    serper.credits.left = 0;
+    const apolloBefore = apollo.enrichmentRequests().length;
+    const serperBefore = serper.requests.length;
+    const stopped = await batch({ deal_ids: [w.wonDealId, w.lostDealId] });
+    apollo.expiredKeys.clear();
+    serper.credits.left = 1_000_000;
+    assert.equal(stopped.status, 'failed');
+    assert.equal(stepOf(stopped, 'apollo').error, 'Apollo rejected the API key');
+    assert.equal(apollo.enrichmentRequests().length - apolloBefore, 1, 'a 401 is not retried');
+    assert.deepEqual(
+      [stepOf(stopped, 'signals').summary.failed, stepOf(stopped, 'signals').summary.searched],
+      [1, 0],
+    );
+    assert.equal(serper.requests.length - serperBefore, 1, 'no credits: the other account is not asked');
+    assert.equal(stepOf(stopped, 'features').status, 'succeeded');
     await app.request('PUT', path('/config/enrichment'), { body: { ttl_days: 30 } });
   });
 
