@@ -7,7 +7,7 @@
 import type { Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import type { DealContext } from './deal-context.ts';
-import type { EnrichmentStep, PipelineState } from './enrichment-steps.ts';
+import { BACKGROUND, type EnrichmentStep, type PipelineState } from './enrichment-steps.ts';
 import { BUYING_ROLES } from './role-resolution.ts';
 
 const APOLLO_SENIORITY: Readonly<Record<string, string>> = {
@@ -224,11 +224,16 @@ export function featuresStep(runId: string): EnrichmentStep {
   return {
     name: 'features',
     async run(state) {
-      const { updates, features } = await withWorkspace(state.deps.db, state.workspaceId, async (q) => {
-        const derived = await deriveFeatures(q, state);
-        await storeDealFeatures(q, state.workspaceId, runId, derived.features);
-        return derived;
-      });
+      const { updates, features } = await withWorkspace(
+        state.deps.db,
+        state.workspaceId,
+        async (q) => {
+          const derived = await deriveFeatures(q, state);
+          await storeDealFeatures(q, state.workspaceId, runId, derived.features);
+          return derived;
+        },
+        BACKGROUND,
+      );
       const coverage = await withWorkspace(state.deps.db, state.workspaceId, (q) =>
         committeeCoverage(q, state.workspaceId),
       );

@@ -5,6 +5,7 @@
  * failure to load the deals ends the run early.
  */
 import { withWorkspace } from '../db/tenant-scope.ts';
+import { BACKGROUND } from './enrichment-steps.ts';
 import { apolloStep } from './apollo-enrichment.ts';
 import { signalsStep } from './company-signals.ts';
 import { loadDealContexts } from './deal-context.ts';
@@ -43,10 +44,15 @@ const rolesStep: EnrichmentStep = {
   name: 'roles',
   async run(state) {
     if (!state.settings.steps.roles) return disabled('roles');
-    const written = await withWorkspace(state.deps.db, state.workspaceId, async (q) => {
-      state.roles = await resolveRoles(q, state.workspaceId, state.deals);
-      return storeRoles(q, state.workspaceId, state.roles);
-    });
+    const written = await withWorkspace(
+      state.deps.db,
+      state.workspaceId,
+      async (q) => {
+        state.roles = await resolveRoles(q, state.workspaceId, state.deals);
+        return storeRoles(q, state.workspaceId, state.roles);
+      },
+      BACKGROUND,
+    );
     const bySource: Record<string, number> = {};
     let evidence = 0;
     for (const r of state.roles.values()) {
@@ -78,10 +84,15 @@ export async function runEnrichmentPipeline(
   dealIds: readonly string[],
   onStep: (steps: StepRecord[]) => Promise<void>,
 ): Promise<PipelineResult> {
-  const { settings, deals } = await withWorkspace(deps.db, workspaceId, async (q) => ({
-    settings: await loadEnrichmentSettings(q, workspaceId, deps.config, deps.vault),
-    deals: await loadDealContexts(q, workspaceId, dealIds),
-  }));
+  const { settings, deals } = await withWorkspace(
+    deps.db,
+    workspaceId,
+    async (q) => ({
+      settings: await loadEnrichmentSettings(q, workspaceId, deps.config, deps.vault),
+      deals: await loadDealContexts(q, workspaceId, dealIds),
+    }),
+    BACKGROUND,
+  );
   const state: PipelineState = { deps, workspaceId, settings, deals, roles: new Map(), now: new Date() };
   const steps: StepRecord[] = [];
   for (const step of [

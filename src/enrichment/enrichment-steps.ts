@@ -52,6 +52,12 @@ export interface EnrichmentStep {
   run(state: PipelineState): Promise<StepOutcome>;
 }
 
+/**
+ * The pipeline's set-based transactions over many deals are background work: on the embedded backend
+ * requests queued meanwhile are answered first.
+ */
+export const BACKGROUND = { background: true } as const;
+
 export function notConfigured(what: string, summary: Record<string, unknown> = {}): StepOutcome {
   return { status: 'not_configured', summary, note: `${what} is not configured` };
 }
