@@ -5,13 +5,13 @@
  * failure to load the deals ends the run early.
  */
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { BACKGROUND } from './enrichment-steps.ts';
 import { apolloStep } from './apollo-enrichment.ts';
 import { signalsStep } from './company-signals.ts';
 import { loadDealContexts } from './deal-context.ts';
 import { featuresStep } from './derived-features.ts';
 import { loadEnrichmentSettings } from './enrichment-settings.ts';
 import {
+  BACKGROUND,
   disabled,
   type EnrichmentDeps,
   type EnrichmentStep,
