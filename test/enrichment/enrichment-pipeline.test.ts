@@ -182,6 +182,9 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
   test('a batch enriches through 429 (Retry-After) and 5xx, classifies signals offline, dedups by URL', async () => {
     apollo.fault({ status: 429, headers: { 'retry-after': '1' }, body: '{"message":"too many"}' });
     apollo.fault({ status: 503, body: '<html>down</html>' });
+    // Serper's 429 names no wait: the client's backoff decides.
+    serper.fault({ status: 429, body: '{"message":"Too many requests","statusCode":429}' });
+    serper.fault({ status: 502, body: 'bad gateway' });
     const run = await batch({ deal_ids: [w.wonDealId, w.lostDealId, w.openDealId] });
     assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
     assert.deepEqual([run.totals.deals, run.totals.skipped], [2, 1]);
@@ -198,6 +201,7 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     assert.equal(sig.status, 'succeeded');
     assert.deepEqual([sig.summary.searched, sig.summary.signals_new, sig.summary.requests], [2, 4, 4]);
     assert.equal(sig.summary.classifier, 'offline_rules');
+    assert.equal(serper.requests.length, 6, 'four searches, one 429 and one 502 retried');
     assert.ok(maxRequestsPerSecond(serper.requests.map((r) => r.receivedAt)) <= 5);
     const signals = await withWorkspace(app.db, w.workspaceId, (q) =>
       q.query<{
