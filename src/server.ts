@@ -45,6 +45,21 @@ export async function buildDeps(
   };
 }
 
+/**
+ * The background workers a server process runs: syncs, skill runs and schedules, deliveries, insights,
+ * closed-deal enrichment, workflows.
+ */
+export async function registerServerWorkers(deps: AppDeps & { queue: JobQueue }): Promise<void> {
+  const { queue } = deps;
+  await registerSyncWorkers(deps);
+  await registerSkillRunWorker(queue, deps);
+  await registerSkillScheduler(queue, deps);
+  await registerWebhookDeliveryWorker(queue, deps);
+  await registerInsightWorker(queue, deps);
+  await registerEnrichmentWorker(queue, deps);
+  await registerWorkflowMonitor(queue, deps);
+}
+
 export function listen(deps: AppDeps, port: number, host: string): Promise<{ server: Server; url: string }> {
   const app = createApp(deps);
   return new Promise((resolve, reject) => {
@@ -73,15 +88,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     deps.queue = queue;
     registerEnrichmentPostSyncStep(deps);
     await queue.start();
-    if (config.runWorkers) {
-      await registerSyncWorkers({ ...deps, queue });
-      await registerSkillRunWorker(queue, deps);
-      await registerSkillScheduler(queue, deps);
-      await registerWebhookDeliveryWorker(queue, deps);
-      await registerInsightWorker(queue, deps);
-      await registerEnrichmentWorker(queue, deps);
-      await registerWorkflowMonitor(queue, deps);
-    }
+    if (config.runWorkers) await registerServerWorkers({ ...deps, queue });
     if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);
     await startFileImport({ ...deps, queue });
     const { server, url } = await listen(deps, config.port, config.host);

@@ -1,6 +1,7 @@
 /**
- * The `pandora` command as a user runs it, for benchmarks: one-shot commands and a `pandora serve` process
- * on an ephemeral port, on either backend (a data folder for the embedded one, DATABASE_URL for a server).
+ * The `pandora` command as a user runs it, for benchmarks and process-level tests: one-shot commands
+ * and a `pandora serve` process on an ephemeral port, on either backend (a data folder for the embedded
+ * one, DATABASE_URL for a server).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -26,14 +26,7 @@ describe('deletions and merges at the source (HubSpot)', () => {
   const ws = () => app.workspaceId;
   const one = async <T = Record<string, unknown>>(sql: string, params: string[] = []) =>
     (await app.t.db.query<T>(sql, [ws(), ...params])).rows[0]!;
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/hubspot/sync', {});
-    assert.equal(res.status, 202, res.text);
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
-    return log;
-  };
+  const sync = () => app.syncNow('hubspot');
   const idOf = async (table: string, sourceId: string) =>
     (
       await one<{ id: string }>(`SELECT id FROM ${table} WHERE workspace_id = $1 AND source_id = $2`, [
@@ -172,10 +165,7 @@ describe('deletions and merges at the source (HubSpot)', () => {
   test('a full re-read marks records archived at any time', async () => {
     await app.t.db.query(`UPDATE deals SET deleted_at = NULL WHERE workspace_id = $1`, [ws()]);
     archiveHubspot(hs.data, 'deals', '9001', '2024-01-01T00:00:00.000Z'); // before every watermark
-    const res = await app.api('POST', '/connectors/hubspot/sync', { mode: 'initial' });
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
+    await app.syncNow('hubspot', { mode: 'initial' });
     const deal = await one<{ deleted_at: Date | null }>(
       `SELECT deleted_at FROM deals WHERE workspace_id = $1 AND source_id = '9001'`,
     );
@@ -191,13 +181,7 @@ describe('deletions and merges at the source (Salesforce)', () => {
   let app: ConnectorApp;
   let sf: FakeServer & { org: SalesforceOrg };
   const ws = () => app.workspaceId;
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/salesforce/sync', {});
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
-    return log;
-  };
+  const sync = () => app.syncNow('salesforce');
   const row = async (table: string, sourceId: string) =>
     (
       await app.t.db.query<{ id: string; deleted_at: Date | null; merged_into_id: string | null }>(

@@ -89,10 +89,7 @@ describe('deal history from the source (HubSpot propertiesWithHistory)', () => {
   });
 
   test('a re-run writes no history twice', async () => {
-    const res = await app.api('POST', '/connectors/hubspot/sync', { mode: 'initial' });
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
+    const log = await app.syncNow('hubspot', { mode: 'initial' });
     assert.equal(log.counts.deal_stage_history.inserted, 0);
     assert.equal(log.counts.deal_field_history.inserted, 0);
   });
@@ -145,10 +142,7 @@ describe('deal history from the source (Salesforce OpportunityFieldHistory)', ()
     assert.equal(slipped?.slips, 3);
 
     // An incremental sync starts the history at its CreatedDate watermark and adds nothing.
-    const res = await app.api('POST', '/connectors/salesforce/sync', {});
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
+    const log = await app.syncNow('salesforce');
     assert.equal(log.counts.deal_field_history?.inserted ?? 0, 0);
     const last = sf.requests.filter((r) => /FROM OpportunityFieldHistory/.test(r.query.q ?? '')).at(-1)!;
     assert.match(last.query.q!, /AND CreatedDate >= 2025-02-01T00:55:00Z/);

@@ -45,12 +45,7 @@ describe('OAuth tokens that expire (HubSpot)', () => {
     );
     return app.deps.vault.decrypt<Record<string, string>>(Buffer.from(row.rows[0]!.credentials));
   };
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/hubspot/sync', { mode: 'initial' });
-    assert.equal(res.status, 202, res.text);
-    await app.deps.queue.idle();
-    return (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-  };
+  const sync = () => app.syncNow('hubspot', { mode: 'initial' }, { expectSuccess: false });
   const connect = (expiresAt: string) =>
     app.api('POST', '/connectors/hubspot/connect', {
       credentials: { access_token: hs.data.token, refresh_token: REFRESH, expires_at: expiresAt },

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -35,7 +36,11 @@ describe('web console in a real browser', { skip }, () => {
 
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
-    app = await startConnectorApp();
+    // Every worker the server runs: "Run now" queues a skill run, "Confirm and import" an apply.
+    app = await startConnectorApp(
+      { PANDORA_IMPORT_DIR: await mkdtemp(join(tmpdir(), 'pandora-console-')) },
+      { workers: 'all' },
+    );
     const demo = await ensureDemoWorkspace(app.deps, { deals: 120 });
     key = demo.apiKey;
     workspaceId = demo.workspaceId;

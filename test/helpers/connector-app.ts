@@ -1,12 +1,14 @@
 /** An API server on a fresh test database with the in-process job queue and sync workers running. */
+import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { loadConfig } from '../../src/config.ts';
+import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
 import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
 import type { JobQueue } from '../../src/jobs/job-queue.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import { buildDeps, listen } from '../../src/server.ts';
+import { buildDeps, listen, registerServerWorkers } from '../../src/server.ts';
 import { registerSyncWorkers } from '../../src/sync/sync-workers.ts';
 import { createTestDb, type TestDb } from './test-db.ts';
 
@@ -18,12 +20,22 @@ export interface ConnectorApp {
   url: string;
   workspaceId: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  /**
+   * Starts a sync through the API, waits for the queue to drain and returns the run's sync log;
+   * asserts it succeeded unless `expectSuccess` is false.
+   */
+  syncNow(
+    connector: string,
+    body?: Record<string, unknown>,
+    opts?: { expectSuccess?: boolean },
+  ): Promise<any>;
   close(): Promise<void>;
 }
 
 export async function startConnectorApp(
   env: Record<string, string> = {},
-  opts: { queue?: 'in-process' | 'pg-boss'; log?: Logger } = {},
+  /** `workers: 'all'` runs every worker the server runs (skill runs, imports, …), not only syncs. */
+  opts: { queue?: 'in-process' | 'pg-boss'; log?: Logger; workers?: 'sync' | 'all' } = {},
 ): Promise<ConnectorApp> {
   const t = await createTestDb();
   const config = loadConfig({ PANDORA_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env });
@@ -32,11 +44,17 @@ export async function startConnectorApp(
   const queue = opts.queue === 'pg-boss' && t.url ? createPgBossQueue(t.url, log) : createInProcessQueue(log);
   const deps = { ...base, queue };
   await queue.start();
-  await registerSyncWorkers(deps);
+  let stopImportCleanup = () => {};
+  if (opts.workers === 'all') {
+    await registerServerWorkers(deps);
+    stopImportCleanup = await startFileImport(deps);
+  } else {
+    await registerSyncWorkers(deps);
+  }
   const { server, url } = (await listen(deps, 0, '127.0.0.1')) as { server: Server; url: string };
   const ws = await t.db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('Acme') RETURNING id`);
   const workspaceId = ws.rows[0]!.id;
-  return {
+  const app: ConnectorApp = {
     t,
     deps,
     url,
@@ -50,11 +68,21 @@ export async function startConnectorApp(
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
     },
+    async syncNow(connector, body = {}, { expectSuccess = true } = {}) {
+      const res = await app.api('POST', `/connectors/${connector}/sync`, body);
+      assert.equal(res.status, 202, res.text);
+      await queue.idle();
+      const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
+      if (expectSuccess) assert.equal(log.status, 'succeeded', log.error);
+      return log;
+    },
     async close() {
+      stopImportCleanup();
       await queue.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await t.close();
     },
   };
+  return app;
 }

@@ -1,46 +1,27 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import {
+  benchAdminToken,
+  type PandoraEnv,
+  runPandora,
+  servePandora,
+} from '../../bench/support/pandora-process.ts';
 import { createEmptyTestDb, type TestDb } from '../helpers/test-db.ts';
 
 // A linker run on a generated world through `pandora serve`, with reads issued one after another while
 // it runs: reads are answered between its chunks, and one of them sees the run half done.
-const TOKEN = 'responsiveness-test-admin-token-0123456789';
 let dir: string;
 let server: TestDb | undefined;
-const env = () => ({
-  ...process.env,
-  PANDORA_DATA_DIR: dir,
-  DATABASE_URL: server?.url ?? '',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  PANDORA_ADMIN_TOKEN: TOKEN,
-  PANDORA_DEMO_DEALS: '0',
-  PANDORA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-});
-
-function pandora(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/pandora.js', ...args], { env: env(), stdio: 'pipe' });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`pandora ${args[0]}: ${out}`))));
-  });
-}
+let target: PandoraEnv;
+const pandora = async (args: string[]) => (await runPandora(args, target)).stdout;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pandora-responsive-'));
   if (process.env.DATABASE_URL) server = await createEmptyTestDb();
+  target = { dataDir: dir, databaseUrl: server?.url };
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -58,21 +39,10 @@ test('reads are answered while the linker runs, and see its committed chunks', a
   const ws = JSON.parse(await pandora(['workspace', 'create', 'responsive'])) as { id: string };
   // About 950 conversations: two chunks of classification and two of links.
   await pandora(['generate', '--workspace', ws.id, '--deals', '400']);
-  const child = spawn(process.execPath, ['bin/pandora.js', 'serve'], { env: env(), stdio: 'pipe' });
+  const serve = await servePandora(target);
   try {
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        output += d;
-        const m = output.match(/listening on (http:\/\/\S+)/);
-        if (m) resolve(m[1]!);
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        output += d;
-      });
-      child.once('exit', () => reject(new Error(`serve exited: ${output}`)));
-    });
-    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const { url } = serve;
+    const headers = { authorization: `Bearer ${benchAdminToken}`, 'content-type': 'application/json' };
     const get = async <T>(path: string) => {
       const res = await fetch(url + path, { headers });
       assert.equal(res.status, 200);
@@ -110,6 +80,6 @@ test('reads are answered while the linker runs, and see its committed chunks', a
     const again = await fetch(`${url}${base}/linker/run`, { method: 'POST', headers });
     assert.equal(((await again.json()) as { links_changed: number }).links_changed, 0);
   } finally {
-    child.kill('SIGTERM');
+    await serve.terminate();
   }
 });

@@ -13,14 +13,7 @@ describe('association reconciliation (HubSpot)', () => {
   let app: ConnectorApp;
   let hs: FakeServer & { data: HubspotDataset };
   const ws = () => app.workspaceId;
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/hubspot/sync', {});
-    assert.equal(res.status, 202, res.text);
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
-    return log;
-  };
+  const sync = () => app.syncNow('hubspot');
   const reconcile = async () => {
     const res = await app.api('POST', '/connectors/hubspot/reconcile-associations', {});
     assert.equal(res.status, 202, res.text);

@@ -14,14 +14,7 @@ describe('association reconciliation and the health ledger (Salesforce)', () => 
   let app: ConnectorApp;
   let sf: FakeServer & { org: SalesforceOrg };
   const ws = () => app.workspaceId;
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/salesforce/sync', {});
-    assert.equal(res.status, 202, res.text);
-    await app.deps.queue.idle();
-    const log = (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-    assert.equal(log.status, 'succeeded', log.error);
-    return log;
-  };
+  const sync = () => app.syncNow('salesforce');
   const reconcile = async () => {
     const res = await app.api('POST', '/connectors/salesforce/reconcile-associations', {});
     assert.equal(res.status, 202, res.text);

@@ -23,12 +23,7 @@ interface ObjectHealth {
 describe('the sync health ledger (HubSpot)', () => {
   let app: ConnectorApp;
   let hs: FakeServer & { data: HubspotDataset };
-  const sync = async () => {
-    const res = await app.api('POST', '/connectors/hubspot/sync', {});
-    assert.equal(res.status, 202, res.text);
-    await app.deps.queue.idle();
-    return (await app.api('GET', `/sync-log/${res.body.sync_log_id}`)).body;
-  };
+  const sync = () => app.syncNow('hubspot', {}, { expectSuccess: false });
   const health = async () => {
     const res = await app.api('GET', '/connectors/hubspot/health');
     assert.equal(res.status, 200, res.text);

@@ -169,7 +169,7 @@ function renderCoverage(history) {
         { label: 'External calls', class: 'num', cell: (m) => m.external },
         { label: 'On a deal', class: 'num', cell: (m) => m.linked_to_deal },
         { label: 'Account only', class: 'num', cell: (m) => m.account_only },
-        { label: 'Unlinked', class: 'num', cell: (m) => m.unlinked },
+        { label: 'On no deal or account', class: 'num', cell: (m) => m.unlinked },
         { label: 'Rate', class: 'num', cell: (m) => pct(m.deal_link_rate, 1) },
       ],
       history.data,

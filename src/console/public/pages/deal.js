@@ -65,8 +65,12 @@ function kpi(label, value) {
 }
 
 function reasons(all) {
+  // Risk and engagement give a list of rules; velocity gives one object (time in stage and in cycle).
   const items = Object.entries(all ?? {}).flatMap(([scoreName, list]) =>
-    (list ?? []).map((r) => ({ scoreName, ...r })),
+    (Array.isArray(list) ? list : list ? [{ rule: 'time_against_medians', ...list }] : []).map((r) => ({
+      scoreName,
+      ...r,
+    })),
   );
   if (items.length === 0)
     return empty('No score reasons: the scores have not been computed, or nothing raised them.');
@@ -79,7 +83,7 @@ function reasons(all) {
         {},
         badge(r.scoreName.replace('_', ' '), 'neutral'),
         ' ',
-        h('strong', {}, r.rule.replaceAll('_', ' ')),
+        h('strong', {}, String(r.rule ?? '').replaceAll('_', ' ')),
         r.points !== undefined ? ` (${r.points > 0 ? '+' : ''}${r.points} points)` : '',
         details(r),
         r.evidence?.length

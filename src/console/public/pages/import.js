@@ -257,7 +257,7 @@ async function progressStep(step, batchId) {
   let batch;
   try {
     do {
-      batch = await api(`/import/batches/${batchId}`);
+      ({ batch } = await api(`/import/batches/${batchId}`));
       replace(
         status,
         badge(batch.status, 'info'),
@@ -279,7 +279,7 @@ function progressText(p) {
 
 function resultStep(step, batch) {
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
-  const counts = batch.result?.counts ?? batch.result ?? {};
+  const counts = batch.counts ?? {};
   replace(
     step,
     card(

@@ -184,7 +184,7 @@ function renderCoverage(status) {
     { class: 'kpis' },
     kpi('External calls on a deal', pct(c.deal_link_rate, 1)),
     kpi('On an account at least', pct(c.account_link_rate, 1)),
-    kpi('Unlinked', c.unlinked.toLocaleString()),
+    kpi('On no deal or account', c.unlinked.toLocaleString()),
     h('a', { href: '#/unlinked', class: 'kpi-link' }, 'Calls without deals →'),
   );
 }
