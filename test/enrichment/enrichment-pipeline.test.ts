@@ -2,112 +2,40 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { registerEnrichmentPostSyncStep } from '../../src/enrichment/enrichment-post-sync-step.ts';
-import { registerEnrichmentWorker, settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
+import { registerEnrichmentWorker } from '../../src/enrichment/enrichment-runs.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
 import { recordWrite, runPostSyncChain } from '../../src/sync/post-sync-chain.ts';
 import { unregisterPostSyncStep } from '../../src/sync/post-sync-steps.ts';
-import { type FakeApollo, type FakeApolloPerson, startFakeApollo } from '../fakes/fake-apollo.ts';
-import { type FakeSerper, maxRequestsPerSecond, startFakeSerper } from '../fakes/fake-serper.ts';
-import { startTestApp, type TestApp } from '../helpers/test-app.ts';
-import { type EnrichmentWorld, seedEnrichmentWorld } from './enrichment-seed.ts';
+import type { FakeApollo } from '../fakes/fake-apollo.ts';
+import { type FakeSerper, maxRequestsPerSecond } from '../fakes/fake-serper.ts';
+import type { TestApp } from '../helpers/test-app.ts';
+import type { EnrichmentWorld } from './enrichment-seed.ts';
+import {
+  APOLLO_KEY,
+  type EnrichmentFixture,
+  SERPER_KEY,
+  type Step,
+  startEnrichmentFixture,
+  stepOf,
+} from './enrichment-fixture.ts';
 
-const APOLLO_KEY = 'apollo-test-key-1';
-const SERPER_KEY = 'serper-test-key-1';
-
-const person = (first: string, last: string, extra: Partial<FakeApolloPerson> = {}): FakeApolloPerson => ({
-  email: `${first}.${last}@acme.test`.toLowerCase(),
-  first_name: first,
-  last_name: last,
-  domain: 'acme.test',
-  title: 'Manager',
-  seniority: 'manager',
-  departments: ['master_operations'],
-  start_date: '2023-01-01',
-  ...extra,
-});
-
+let fx: EnrichmentFixture;
 let app: TestApp;
 let apollo: FakeApollo;
 let serper: FakeSerper;
 let w: EnrichmentWorld;
-let path: (p: string) => string;
-
-type Step = { step: string; status: string; summary: Record<string, any>; error?: string };
-const stepOf = (run: { steps: Step[] }, name: string) => run.steps.find((s) => s.step === name)!;
-
-async function committee(dealId: string) {
-  const r = await app.request('GET', path(`/deals/${dealId}/buying-committee`));
-  assert.equal(r.status, 200);
-  return r.body as { members: Array<Record<string, any>>; roles_present: string[]; committee_size: number };
-}
-
-async function batch(body: unknown) {
-  const started = await app.request('POST', path('/enrichment/batch'), { body });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  await settleEnrichmentRuns();
-  const run = await app.request('GET', path(`/enrichment/runs/${started.body.id}`));
-  assert.equal(run.status, 200);
-  return run.body;
-}
+const path = (p: string) => fx.path(p);
+const batch = (body: unknown) => fx.batch(body);
+const committee = (dealId: string) => fx.committee(dealId);
 
 describe('closed-deal enrichment over HTTP against the fakes', () => {
   before(async () => {
-    apollo = await startFakeApollo(APOLLO_KEY, [
-      person('Carla', 'Finch', {
-        title: 'CFO',
-        seniority: 'c_suite',
-        departments: ['master_finance'],
-        start_date: '2020-01-15',
-      }),
-      person('Dan', 'Moss'),
-      person('Finn', 'Hale', { seniority: 'senior', departments: ['master_sales'] }),
-      // No email on the CRM contact: matched by name and the account's domain.
-      person('Gia', 'Rossi', { email: null }),
-      person('Hal', 'Berg', {
-        email_locked: true,
-        seniority: 'director',
-        departments: ['master_information_technology'],
-      }),
-      person('Ivy', 'Lane', { email: 'ivy.lane@globex.test', domain: 'globex.test', seniority: 'vp' }),
-    ]);
-    serper = await startFakeSerper(SERPER_KEY);
-    serper.results.set('Acme Corp', {
-      news: [
-        { title: 'Acme Corp raises $40M Series B', link: 'https://news.test/acme-b', date: 'Mar 3, 2025' },
-        {
-          title: 'Acme Corp is hiring 200 engineers',
-          link: 'https://news.test/acme-hiring',
-          date: '2 days ago',
-        },
-      ],
-      search: [
-        // The same article again (with a fragment): stored once.
-        { title: 'Acme Corp raises $40M', link: 'https://news.test/acme-b#top' },
-        {
-          title: 'Acme Corp acquires Initech',
-          link: 'https://web.test/acme-initech',
-          snippet: 'Deal closes',
-        },
-      ],
-    });
-    serper.results.set('Globex', {
-      news: [
-        { title: 'Globex announces layoffs', link: 'https://news.test/globex-cuts', date: 'Jan 5, 2025' },
-      ],
-      search: [],
-    });
-    app = await startTestApp({
-      PANDORA_APOLLO_BASE_URL: `${apollo.url}/api/v1`,
-      PANDORA_SERPER_BASE_URL: serper.url,
-    });
-    w = await seedEnrichmentWorld(app.db);
-    path = (p) => `/api/workspaces/${w.workspaceId}${p}`;
+    fx = await startEnrichmentFixture();
+    ({ app, apollo, serper, w } = fx);
   });
   after(async () => {
     unregisterPostSyncStep('deal-enrichment');
-    await app.close();
-    await apollo.close();
-    await serper.close();
+    await fx.close();
   });
 
   test('with no keys: roles resolve from each source, Apollo, Serper and LinkedIn say not configured', async () => {
@@ -391,54 +319,5 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
     assert.equal(serper.requests.length - serperBefore, 1, 'no credits: the other account is not asked');
     assert.equal(stepOf(stopped, 'features').status, 'succeeded');
     await app.request('PUT', path('/config/enrichment'), { body: { ttl_days: 30 } });
-  });
-
-  test('Apollo requests stay within 2 per second across bulk batches', async () => {
-    const ids = await withWorkspace(app.db, w.workspaceId, async (q) => {
-      const acc = await q.query<{ id: string }>(
-        `INSERT INTO accounts (workspace_id, source, source_id, name, domain) VALUES ($1, 'test', 'big', 'Initrode', 'initrode.test') RETURNING id`,
-        [w.workspaceId],
-      );
-      const deal = await q.query<{ id: string }>(
-        `INSERT INTO deals (workspace_id, source, source_id, name, account_id, stage_normalized, is_closed, is_won, close_date)
-         VALUES ($1, 'test', 'big', 'Initrode', $2, 'closed_won', true, true, '2025-07-01') RETURNING id`,
-        [w.workspaceId, acc.rows[0]!.id],
-      );
-      await q.query(
-        `WITH c AS (INSERT INTO contacts (workspace_id, source, source_id, first_name, last_name, email, account_id)
-           SELECT $1, 'test', 'big' || i, 'P', 'N' || i, 'p.n' || i || '@initrode.test', $2 FROM generate_series(1, 25) i
-           RETURNING id)
-         INSERT INTO deal_contacts (workspace_id, deal_id, contact_id, source) SELECT $1, $3, id, 'test' FROM c`,
-        [w.workspaceId, acc.rows[0]!.id, deal.rows[0]!.id],
-      );
-      return deal.rows[0]!.id;
-    });
-    const before = apollo.enrichmentRequests().length;
-    const run = await batch({ deal_ids: [ids] });
-    assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
-    const sent = apollo.enrichmentRequests().slice(before);
-    assert.equal(sent.length, 3, 'three bulk requests of at most ten');
-    assert.equal(stepOf(run, 'apollo').summary.no_match, 25);
-    assert.ok(maxRequestsPerSecond(sent.map((r) => r.receivedAt)) <= 2);
-  });
-
-  test('bad input is a 4xx with the error shape', async () => {
-    const missing = '00000000-0000-4000-8000-000000000000';
-    const cases: Array<[string, string, unknown, number]> = [
-      ['POST', '/enrichment/deal/not-a-uuid', undefined, 400],
-      ['POST', `/enrichment/deal/${missing}`, undefined, 404],
-      ['POST', `/enrichment/deal/${w.priorDealId}`, undefined, 409],
-      ['POST', `/enrichment/deal/${w.wonDealId}`, { force: true }, 400],
-      ['POST', '/enrichment/batch', { deal_ids: [] }, 400],
-      ['POST', '/enrichment/batch', { deal_ids: ['x'] }, 400],
-      ['GET', `/enrichment/runs/${missing}`, undefined, 404],
-      ['GET', '/deals/nope/buying-committee', undefined, 400],
-      ['GET', `/deals/${missing}/buying-committee`, undefined, 404],
-    ];
-    for (const [method, p, body, status] of cases) {
-      const r = await app.request(method, path(p), { body });
-      assert.equal(r.status, status, `${method} ${p}: ${JSON.stringify(r.body)}`);
-      assert.ok(r.body.error?.code, `${method} ${p} has an error code`);
-    }
   });
 });
