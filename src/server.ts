@@ -15,6 +15,8 @@ import type { AppDeps } from './http/deps.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import { registerInsightWorker } from './insights/insight-runs.ts';
 import { registerInsightsPostSyncStep } from './insights/insights-post-sync-step.ts';
+import { registerEnrichmentPostSyncStep } from './enrichment/enrichment-post-sync-step.ts';
+import { registerEnrichmentWorker } from './enrichment/enrichment-runs.ts';
 import { openJobQueue } from './jobs/open-queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { registerSkillRunWorker, registerSkillScheduler } from './skills/skill-dispatch.ts';
@@ -43,7 +45,10 @@ export async function buildDeps(
   };
 }
 
-/** The background workers a server process runs: syncs, skill runs and schedules, deliveries, insights, workflows. */
+/**
+ * The background workers a server process runs: syncs, skill runs and schedules, deliveries, insights,
+ * closed-deal enrichment, workflows.
+ */
 export async function registerServerWorkers(deps: AppDeps & { queue: JobQueue }): Promise<void> {
   const { queue } = deps;
   await registerSyncWorkers(deps);
@@ -51,6 +56,7 @@ export async function registerServerWorkers(deps: AppDeps & { queue: JobQueue })
   await registerSkillScheduler(queue, deps);
   await registerWebhookDeliveryWorker(queue, deps);
   await registerInsightWorker(queue, deps);
+  await registerEnrichmentWorker(queue, deps);
   await registerWorkflowMonitor(queue, deps);
 }
 
@@ -80,6 +86,7 @@ export async function startServer(config: Config, log = createLogger(config.logL
     registerInsightsPostSyncStep(deps);
     const queue = openJobQueue(config, log);
     deps.queue = queue;
+    registerEnrichmentPostSyncStep(deps);
     await queue.start();
     if (config.runWorkers) await registerServerWorkers({ ...deps, queue });
     if (db.kind === 'pglite') await scheduleTableMaintenance(queue, db, log);

@@ -11,6 +11,7 @@ import { rotateAdminToken } from '../http/admin-token.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
 import { insightCommands } from '../insights/insight-cli.ts';
+import { enrichmentCommands } from '../enrichment/enrichment-cli.ts';
 import { syncHealthCommands } from '../sync/sync-health-cli.ts';
 import { skillCommands } from '../skills/skill-cli.ts';
 import { workflowCommands } from '../workflows/workflow-cli.ts';
@@ -200,6 +201,7 @@ export function pandoraCommands(config: () => Config): Command[] {
     },
     ...skillCommands(config),
     ...insightCommands(config),
+    ...enrichmentCommands(config),
     ...syncHealthCommands(config),
     ...workflowCommands(config),
   ];

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { createHttpClient, type HttpClient } from '../connectors/http-client.ts';
-import { bucketFor } from '../connectors/rate-limiter.ts';
+import { bucketFor, type TokenBucket } from '../connectors/rate-limiter.ts';
 import { UpstreamError } from '../errors.ts';
 
 /** Apollo's bulk_match takes at most this many people per request. */
@@ -81,6 +81,8 @@ export function createApolloClient(opts: {
   requestsPerSecond: number;
   timeoutMs?: number;
   retryBaseMs?: number;
+  /** The workspace's request budget (requestBudget: shared through PostgreSQL on the server backend). */
+  budget?: TokenBucket;
 }): ApolloClient {
   const http: HttpClient = createHttpClient({
     service: 'apollo',
@@ -89,10 +91,9 @@ export function createApolloClient(opts: {
     timeoutMs: opts.timeoutMs,
     retryBaseMs: opts.retryBaseMs,
     // Capacity 1: no burst above the per-second ceiling.
-    rateLimit: bucketFor(`apollo:${opts.workspaceId}`, {
-      capacity: 1,
-      refillPerSecond: opts.requestsPerSecond,
-    }),
+    rateLimit:
+      opts.budget ??
+      bucketFor(`apollo:${opts.workspaceId}`, { capacity: 1, refillPerSecond: opts.requestsPerSecond }),
     maxRetries: 4,
   });
   let requestCount = 0;

@@ -107,7 +107,17 @@ export function describeEnrichmentSettings(s: EnrichmentSettings) {
   };
 }
 
-/** Keys given replace stored keys (null removes one); metadata given replaces the stored metadata. */
+function mergeMetadata(
+  stored: EnrichmentMetadata,
+  given: EnrichmentMetadata | undefined,
+): EnrichmentMetadata {
+  if (!given) return stored;
+  const merged: EnrichmentMetadata = { ...stored, ...given };
+  if (stored.steps || given.steps) merged.steps = { ...stored.steps, ...given.steps };
+  return merged;
+}
+
+/** Keys given replace stored keys (null removes one); metadata fields given replace the stored ones. */
 export async function saveEnrichmentSettings(
   q: Queryable,
   workspaceId: string,
@@ -125,6 +135,11 @@ export async function saveEnrichmentSettings(
      VALUES ($1::uuid, $2, $3::bytea, $4::jsonb)
      ON CONFLICT (workspace_id, connector_name) DO UPDATE
        SET credentials = EXCLUDED.credentials, metadata = EXCLUDED.metadata, updated_at = now()`,
-    [workspaceId, ENRICHMENT_CONFIG_CONNECTOR, vault.encrypt(merged), JSON.stringify(input.metadata ?? meta)],
+    [
+      workspaceId,
+      ENRICHMENT_CONFIG_CONNECTOR,
+      vault.encrypt(merged),
+      JSON.stringify(mergeMetadata(meta, input.metadata)),
+    ],
   );
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { createHttpClient } from '../connectors/http-client.ts';
-import { bucketFor } from '../connectors/rate-limiter.ts';
+import { bucketFor, type TokenBucket } from '../connectors/rate-limiter.ts';
 import { UpstreamError } from '../errors.ts';
 
 export interface SearchResult {
@@ -47,6 +47,8 @@ export function createSerperClient(opts: {
   requestsPerSecond: number;
   timeoutMs?: number;
   retryBaseMs?: number;
+  /** The workspace's request budget (requestBudget: shared through PostgreSQL on the server backend). */
+  budget?: TokenBucket;
 }): SerperClient {
   const http = createHttpClient({
     service: 'serper',
@@ -54,10 +56,10 @@ export function createSerperClient(opts: {
     headers: { 'x-api-key': opts.apiKey },
     timeoutMs: opts.timeoutMs,
     retryBaseMs: opts.retryBaseMs,
-    rateLimit: bucketFor(`serper:${opts.workspaceId}`, {
-      capacity: 1,
-      refillPerSecond: opts.requestsPerSecond,
-    }),
+    // Capacity 1: no burst above the per-second ceiling.
+    rateLimit:
+      opts.budget ??
+      bucketFor(`serper:${opts.workspaceId}`, { capacity: 1, refillPerSecond: opts.requestsPerSecond }),
     maxRetries: 4,
   });
   let requestCount = 0;

@@ -23,6 +23,7 @@ import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { linkerRoutes } from './routes/linker-routes.ts';
 import { insightRoutes } from './routes/insight-routes.ts';
+import { enrichmentRoutes } from './routes/enrichment-routes.ts';
 import { importRoutes } from './routes/import-routes.ts';
 import { inboundWebhookRoutes, type RawBodyRequest } from './routes/inbound-webhook-routes.ts';
 import { outputRoutes } from './routes/output-routes.ts';
@@ -53,6 +54,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   importRoutes,
   outputRoutes,
   insightRoutes,
+  enrichmentRoutes,
   workflowRoutes,
 ];
 

@@ -26,6 +26,8 @@ export const JOBS = {
   'file-import-apply': z.object({ workspace_id: uuid, batch_id: uuid }),
   /** Extract deal insights for a recorded insight run (src/insights). */
   'insights-extract': z.object({ workspace_id: uuid, run_id: uuid }),
+  /** Execute a recorded enrichment run over closed deals (src/enrichment). */
+  'enrichment-run': z.object({ workspace_id: uuid, run_id: uuid }),
   /** Once a minute: mirror workflow run status from the workflow engine (src/workflows). */
   'workflow-monitor-tick': z.object({}),
 } as const;
@@ -50,4 +52,5 @@ export const JOB_POLICIES: Readonly<Record<JobName, { retryLimit: number; expire
   'table-maintenance': { retryLimit: 0, expireInSeconds: 3600 },
   'insights-extract': { retryLimit: 0, expireInSeconds: 6 * 3600 },
   'workflow-monitor-tick': { retryLimit: 0, expireInSeconds: 300 },
+  'enrichment-run': { retryLimit: 0, expireInSeconds: 6 * 3600 },
 };

@@ -9,6 +9,7 @@ import { syncHealthRouteDocs } from '../routes/sync-health-routes.ts';
 import { conversationSourcesRouteDocs } from '../routes/conversation-sources-routes.ts';
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { insightRouteDocs } from '../routes/insight-routes.ts';
+import { enrichmentRouteDocs } from '../routes/enrichment-routes.ts';
 import { importRouteDocs } from '../routes/import-routes.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
@@ -34,6 +35,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   outputRouteDocs,
   inboundWebhookRouteDocs,
   insightRouteDocs,
+  enrichmentRouteDocs,
   workflowRouteDocs,
 ];
 
