@@ -1,6 +1,6 @@
 /**
- * Enriches the deals a write moved to closed won or lost (a sync, an import, the generated world), once
- * per close: a deal already enriched for the outcome it closed with is left alone. With a queue the run
+ * Enriches the deals a write moved to closed won or lost (a sync, an import, the generated world) in the
+ * last AUTO_ENRICH_CLOSED_WITHIN_DAYS days, once per close: a deal already enriched for the outcome it closed with is left alone. With a queue the run
  * goes to a worker, so Apollo's and Serper's rate limits never hold the chain; without one it runs here.
  * It comes after the insights step (350), whose stakeholders the role resolution reads.
  */
@@ -17,6 +17,10 @@ import type { EnrichmentDeps } from './enrichment-steps.ts';
 
 export const ENRICHMENT_STEP = 'deal-enrichment';
 
+// Automatic runs cover deals that closed lately: a first sync of years of history must not spend the
+// Apollo and Serper credits of every old deal. History is enriched on request (`POST …/enrichment/batch`).
+export const AUTO_ENRICH_CLOSED_WITHIN_DAYS = 90;
+
 export function registerEnrichmentPostSyncStep(
   deps: Omit<EnrichmentDeps, 'db' | 'log'> & { queue?: JobQueue },
 ): void {
@@ -27,7 +31,7 @@ export function registerEnrichmentPostSyncStep(
     async run(ctx) {
       const runDeps = { ...deps, db: ctx.db, log: ctx.log };
       const dealIds = await withWorkspace(ctx.db, ctx.workspaceId, (tx) =>
-        pendingDealIds(tx, ctx.workspaceId),
+        pendingDealIds(tx, ctx.workspaceId, undefined, { closedWithinDays: AUTO_ENRICH_CLOSED_WITHIN_DAYS }),
       );
       if (dealIds.length === 0) return { deals: 0 };
       const scope = { kind: 'deals' as const, deal_ids: dealIds };

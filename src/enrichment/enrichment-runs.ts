@@ -52,15 +52,19 @@ export async function pendingDealIds(
   q: Queryable,
   workspaceId: string,
   among?: readonly string[],
+  opts: { closedWithinDays?: number } = {},
 ): Promise<string[]> {
+  // A deal with neither a close time nor a close date counts as recently closed.
   const { rows } = await q.query<{ id: string }>(
     /* sql */ `SELECT d.id FROM deals d
      LEFT JOIN deal_enrichments e ON e.workspace_id = d.workspace_id AND e.deal_id = d.id
      WHERE d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND ${CLOSED_DEAL_SQL}
        AND ($2::uuid[] IS NULL OR d.id = ANY($2::uuid[]))
        AND (e.deal_id IS NULL OR e.outcome <> CASE WHEN ${WON_DEAL_SQL} THEN 'won' ELSE 'lost' END)
+       AND ($3::int IS NULL
+            OR coalesce(d.closed_at, d.close_date::timestamptz, now()) >= now() - make_interval(days => $3::int))
      ORDER BY d.id`,
-    [workspaceId, among ?? null],
+    [workspaceId, among ?? null, opts.closedWithinDays ?? null],
   );
   return rows.map((r) => r.id);
 }

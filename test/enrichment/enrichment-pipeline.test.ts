@@ -227,14 +227,21 @@ describe('closed-deal enrichment over HTTP against the fakes', () => {
       });
       return results.find((r) => r.name === 'deal-enrichment')!;
     };
-    await withWorkspace(app.db, w.workspaceId, (q) =>
-      q.query(`UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true WHERE id = $1`, [
-        w.openDealId,
-      ]),
-    );
+    await withWorkspace(app.db, w.workspaceId, async (q) => {
+      await q.query(
+        `UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true, closed_at = now() WHERE id = $1`,
+        [w.openDealId],
+      );
+      // A deal that closed years ago (history a first sync brings in) waits for an explicit batch.
+      await q.query(
+        `UPDATE deals SET stage_normalized = 'closed_lost', is_closed = true, close_date = '2021-03-31',
+                closed_at = '2021-03-31' WHERE id = $1`,
+        [w.priorDealId],
+      );
+    });
     const first = await chain();
     assert.equal(first.status, 'succeeded', JSON.stringify(first));
-    assert.equal(first.summary!.deals, 1);
+    assert.equal(first.summary!.deals, 1, 'only the deal that closed lately');
     assert.equal(first.summary!.status, 'succeeded');
     const run = await app.request('GET', path(`/enrichment/runs/${first.summary!.run_id}`));
     assert.equal(run.body.trigger, 'post_sync');
