@@ -22,6 +22,18 @@ export interface Command {
 /** Bad usage: the message and the command's usage go to stderr, and the exit code is 2. */
 export class UsageError extends Error {}
 
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A `--name <uuid>` option: a usage error when it is missing (and required) or not a UUID. */
+export function uuidOption(name: string, value: unknown): string;
+export function uuidOption(name: string, value: unknown, opts: { optional: true }): string | undefined;
+export function uuidOption(name: string, value: unknown, opts?: { optional: true }): string | undefined {
+  if (value === undefined && opts?.optional) return undefined;
+  if (typeof value !== 'string' || !UUID_TEXT.test(value))
+    throw new UsageError(`--${name} <uuid> is required`);
+  return value;
+}
+
 const HELP_FLAGS = new Set(['--help', '-h']);
 
 function usageLine(cmd: Command): string {

@@ -3,13 +3,11 @@
  * each step's outcome; or print the workspace's enrichment status. Runs in-process on the database, or
  * through the HTTP API of a server that holds the embedded data folder.
  */
+import { localCommandDeps } from '../cli/local-command-deps.ts';
 import { withCliBackend } from '../cli/cli-backend.ts';
-import { type Command, UsageError } from '../cli/command-line.ts';
+import { type Command, UsageError, uuidOption } from '../cli/command-line.ts';
 import type { Config } from '../config.ts';
-import { createCredentialVault, loadEncryptionKey } from '../connectors/credential-vault.ts';
-import type { Db } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { createLogger } from '../logger.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
 import { enrichmentStatus } from './enrichment-reads.ts';
 import {
@@ -19,23 +17,6 @@ import {
   executeEnrichmentRun,
 } from './enrichment-runs.ts';
 import { loadEnrichmentSettings } from './enrichment-settings.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidOption(name: string, value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || !UUID.test(value)) throw new UsageError(`--${name} <uuid> is required`);
-  return value;
-}
-
-function localDeps(config: Config, db: Db) {
-  return {
-    db,
-    config,
-    vault: createCredentialVault(loadEncryptionKey(config)),
-    log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-  };
-}
 
 function printRun(run: EnrichmentRun, json: boolean): number {
   if (json) console.log(JSON.stringify(run, null, 2));
@@ -67,15 +48,15 @@ export function enrichmentCommands(config: () => Config): Command[] {
       options: { workspace: { type: 'string' }, deal: { type: 'string' }, json: { type: 'boolean' } },
       run: async ({ values, positionals }) => {
         if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-        const workspaceId = uuidOption('workspace', values.workspace, true)!;
-        const deal = uuidOption('deal', values.deal, false);
+        const workspaceId = uuidOption('workspace', values.workspace);
+        const deal = uuidOption('deal', values.deal, { optional: true });
         const scope: EnrichmentScope = deal ? { kind: 'deal', deal_id: deal } : { kind: 'pending' };
         const run = await withCliBackend(config(), async (backend) => {
           if (backend.kind === 'db') {
             await getWorkspace(backend.db, workspaceId);
             // The CLI is the worker: the run is recorded, then executed here to the end.
             const queued = await createEnrichmentRun({ db: backend.db }, workspaceId, scope, 'cli');
-            return executeEnrichmentRun(localDeps(config(), backend.db), workspaceId, queued.id);
+            return executeEnrichmentRun(localCommandDeps(config(), backend.db), workspaceId, queued.id);
           }
           const base = `/api/workspaces/${workspaceId}/enrichment`;
           if (deal) return backend.api.request<EnrichmentRun>('POST', `${base}/deal/${deal}`, {});
@@ -96,11 +77,11 @@ export function enrichmentCommands(config: () => Config): Command[] {
         'enrichment status: providers configured, closed deals enriched and pending, signals, committee coverage',
       options: { workspace: { type: 'string' } },
       run: async ({ values }) => {
-        const workspaceId = uuidOption('workspace', values.workspace, true)!;
+        const workspaceId = uuidOption('workspace', values.workspace);
         const status = await withCliBackend(config(), (backend) => {
           if (backend.kind === 'server')
             return backend.api.request('GET', `/api/workspaces/${workspaceId}/enrichment/status`);
-          const deps = localDeps(config(), backend.db);
+          const deps = localCommandDeps(config(), backend.db);
           return withWorkspace(backend.db, workspaceId, async (tx) =>
             enrichmentStatus(
               tx,

@@ -3,13 +3,11 @@
  * or one conversation) and print the run's totals. Runs in-process on the database, or through the HTTP
  * API of a server that holds the embedded data folder (start the run, then follow it to the end).
  */
+import { localCommandDeps } from '../cli/local-command-deps.ts';
 import { withCliBackend } from '../cli/cli-backend.ts';
-import { type Command, UsageError } from '../cli/command-line.ts';
+import { type Command, UsageError, uuidOption } from '../cli/command-line.ts';
 import type { Config } from '../config.ts';
-import { createCredentialVault, loadEncryptionKey } from '../connectors/credential-vault.ts';
-import type { Db } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { createLogger } from '../logger.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
 import { currentExtractor, type ExtractScope } from './extract-insights.ts';
 import {
@@ -19,23 +17,6 @@ import {
   insightStatus,
   createInsightRun,
 } from './insight-runs.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuidOption(name: string, value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || !UUID.test(value)) throw new UsageError(`--${name} <uuid> is required`);
-  return value;
-}
-
-function localDeps(config: Config, db: Db) {
-  return {
-    db,
-    config,
-    vault: createCredentialVault(loadEncryptionKey(config)),
-    log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-  };
-}
 
 function printRun(run: InsightRun, json: boolean): number {
   if (json) console.log(JSON.stringify(run, null, 2));
@@ -71,9 +52,9 @@ export function insightCommands(config: () => Config): Command[] {
       },
       run: async ({ values, positionals }) => {
         if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-        const workspaceId = uuidOption('workspace', values.workspace, true)!;
-        const deal = uuidOption('deal', values.deal, false);
-        const conversation = uuidOption('conversation', values.conversation, false);
+        const workspaceId = uuidOption('workspace', values.workspace);
+        const deal = uuidOption('deal', values.deal, { optional: true });
+        const conversation = uuidOption('conversation', values.conversation, { optional: true });
         if (deal && conversation) throw new UsageError('give --deal or --conversation, not both');
         const scope: ExtractScope = deal
           ? { kind: 'deal', deal_id: deal }
@@ -82,7 +63,7 @@ export function insightCommands(config: () => Config): Command[] {
             : { kind: 'pending' };
         const run = await withCliBackend(config(), async (backend) => {
           if (backend.kind === 'db') {
-            const deps = localDeps(config(), backend.db);
+            const deps = localCommandDeps(config(), backend.db);
             await getWorkspace(backend.db, workspaceId);
             // The CLI is the worker: the run is recorded, then executed here to the end.
             const queued = await createInsightRun(backend.db, workspaceId, scope, 'cli');
@@ -117,10 +98,10 @@ export function insightCommands(config: () => Config): Command[] {
       summary: 'insight coverage: conversations extracted, pending and failed, the last run, tokens',
       options: { workspace: { type: 'string' } },
       run: async ({ values }) => {
-        const workspaceId = uuidOption('workspace', values.workspace, true)!;
+        const workspaceId = uuidOption('workspace', values.workspace);
         const status = await withCliBackend(config(), (backend) =>
           backend.kind === 'db'
-            ? currentExtractor(localDeps(config(), backend.db), workspaceId).then(({ identity }) =>
+            ? currentExtractor(localCommandDeps(config(), backend.db), workspaceId).then(({ identity }) =>
                 withWorkspace(backend.db, workspaceId, (tx) => insightStatus(tx, workspaceId, identity)),
               )
             : backend.api.request<InsightStatus>('GET', `/api/workspaces/${workspaceId}/insights/status`),

@@ -4,7 +4,7 @@
  * server that holds the embedded data folder; a progress line goes to stderr while long phases run.
  */
 import { withCliBackend, type CliBackend } from '../cli/cli-backend.ts';
-import { type Command, UsageError } from '../cli/command-line.ts';
+import { type Command, UsageError, uuidOption } from '../cli/command-line.ts';
 import type { ServerApi } from '../cli/live-server.ts';
 import type { Config } from '../config.ts';
 import { createCredentialVault, loadEncryptionKey } from '../connectors/credential-vault.ts';
@@ -17,8 +17,6 @@ import { runAllSkills, runSkillNow } from './run-all-skills.ts';
 import { listSkills } from './skill-registry.ts';
 import { formatSkillReport } from './skill-report.ts';
 import { latestSkillRuns, type SkillRun } from './skill-runs.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function progressPrinter(stream: NodeJS.WriteStream) {
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -45,10 +43,7 @@ function progressPrinter(stream: NodeJS.WriteStream) {
   };
 }
 
-function workspaceOption(value: unknown): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new UsageError('--workspace <uuid> is required');
-  return value;
-}
+const workspaceOption = (value: unknown) => uuidOption('workspace', value);
 
 function knownSkill(id: string | undefined, allowAll: boolean): string {
   if (!id) throw new UsageError('name a skill (pandora skill list shows them)');

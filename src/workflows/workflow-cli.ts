@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { withCliBackend } from '../cli/cli-backend.ts';
-import { type Command, UsageError } from '../cli/command-line.ts';
+import { type Command, UsageError, uuidOption } from '../cli/command-line.ts';
 import type { Config } from '../config.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { compileWorkflow } from './flow-compiler.ts';
@@ -13,12 +13,7 @@ import { validateForWorkspace } from './workflow-service.ts';
 import { listWorkflows } from './workflow-store.ts';
 import { templateView, WORKFLOW_TEMPLATES } from './workflow-templates.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function workspaceOption(value: unknown): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new UsageError('--workspace <uuid> is required');
-  return value;
-}
+const workspaceOption = (value: unknown) => uuidOption('workspace', value);
 
 async function treeFile(positionals: string[]): Promise<unknown> {
   if (positionals.length !== 1) throw new UsageError('give one tree file (JSON)');
