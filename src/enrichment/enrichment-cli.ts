@@ -78,9 +78,10 @@ export function enrichmentCommands(config: () => Config): Command[] {
       options: { workspace: { type: 'string' } },
       run: async ({ values }) => {
         const workspaceId = uuidOption('workspace', values.workspace);
-        const status = await withCliBackend(config(), (backend) => {
+        const status = await withCliBackend(config(), async (backend) => {
           if (backend.kind === 'server')
             return backend.api.request('GET', `/api/workspaces/${workspaceId}/enrichment/status`);
+          await getWorkspace(backend.db, workspaceId);
           const deps = localCommandDeps(config(), backend.db);
           return withWorkspace(backend.db, workspaceId, async (tx) =>
             enrichmentStatus(

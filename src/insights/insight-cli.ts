@@ -101,9 +101,11 @@ export function insightCommands(config: () => Config): Command[] {
         const workspaceId = uuidOption('workspace', values.workspace);
         const status = await withCliBackend(config(), (backend) =>
           backend.kind === 'db'
-            ? currentExtractor(localCommandDeps(config(), backend.db), workspaceId).then(({ identity }) =>
-                withWorkspace(backend.db, workspaceId, (tx) => insightStatus(tx, workspaceId, identity)),
-              )
+            ? getWorkspace(backend.db, workspaceId)
+                .then(() => currentExtractor(localCommandDeps(config(), backend.db), workspaceId))
+                .then(({ identity }) =>
+                  withWorkspace(backend.db, workspaceId, (tx) => insightStatus(tx, workspaceId, identity)),
+                )
             : backend.api.request<InsightStatus>('GET', `/api/workspaces/${workspaceId}/insights/status`),
         );
         console.log(JSON.stringify(status, null, 2));
