@@ -24,7 +24,9 @@ const FREE_MAIL = [
 ];
 
 // MATERIALIZED: each index is aggregated once and hash-joined; inlined, the planner may re-aggregate the
-// account name index once per deal (deals × accounts: 3.2 s of a 4.3 s apply at 8,800 × 85).
+// account name index once per deal (deals × accounts: 3.2 s of a 4.3 s apply at 8,800 × 85). Imported rows
+// carry their company key (refs.account_key, computed while parsing), so the join runs no regex per deal.
+// bench/import/link-step.ts times it at 100k deals × 10k accounts.
 const ACCOUNT_KEYS = /* sql */ `
   by_name AS MATERIALIZED (
     SELECT pandora_company_key(name) AS k, (array_agg(id))[1] AS account_id
@@ -60,7 +62,8 @@ export async function linkAllUnlinkedDeals(q: Queryable, workspaceId: string, ba
         SELECT d.id, coalesce(bd.account_id, bn.account_id) AS account_id
         FROM deals d
         LEFT JOIN by_domain bd ON bd.d = d.source_data #>> '{refs,account_domain}'
-        LEFT JOIN by_name bn ON bn.k = pandora_company_key(d.source_data #>> '{refs,account_name}')
+        LEFT JOIN by_name bn ON bn.k = coalesce(d.source_data #>> '{refs,account_key}',
+                                                 pandora_company_key(d.source_data #>> '{refs,account_name}'))
         WHERE d.workspace_id = $1::uuid AND d.account_id IS NULL
           AND (d.source_data #> '{refs,account_domain}' IS NOT NULL OR d.source_data #> '{refs,account_name}' IS NOT NULL)
           AND coalesce(bd.account_id, bn.account_id) IS NOT NULL),

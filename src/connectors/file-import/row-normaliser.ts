@@ -148,6 +148,8 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       }
     }
     splitFullName(refs, record, setup.entity);
+    // The key the account link joins on, computed here rather than once per row in SQL.
+    if (typeof refs.account_name === 'string') refs.account_key = companyKey(refs.account_name);
     if (record.name === undefined && setup.nameFrom && setup.nameFrom.length > 0) {
       const made = composeName(setup.nameFrom, values);
       if (made !== '') record.name = made;
