@@ -18,9 +18,12 @@ import type { ImportStrategy } from './import-batches.ts';
 import {
   classifyUnknownStages,
   loadStageResolver,
+  type StageQuestion,
+  stageQuestions,
   type StageValueClassifier,
   type StageValueReport,
 } from './import-stages.ts';
+import { DECISION_CONFIDENCE } from './stage-proposals.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
 import { type DateOrder, detectDateOrder } from './value-parsing.ts';
@@ -68,6 +71,8 @@ export interface Preview {
   errors: RowError[];
   sample_rows: Record<string, unknown>[];
   stage_values: StageValueReport[];
+  /** Stage values whose proposal is unsure: the confirm answers them (stage_mappings) or accepts them. */
+  questions: StageQuestion[];
   formula_cells: number;
   dedup: {
     existing_matches: number;
@@ -146,7 +151,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     let accountMatches = 0;
     const errors: RowError[] = [];
     const shown: Record<string, unknown>[] = [];
-    const stageCounts = new Map<string, number>();
+    const stageCounts = new Map<string, { rows: number; probabilitySum: number; probabilities: number }>();
     const keys = new Set<string>();
     let duplicates = 0;
     let pendingKeys: string[] = [];
@@ -183,7 +188,13 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         shown.push({ row: r.row, ...rest });
       }
       if (r.stage !== null && (stageCounts.has(r.stage) || stageCounts.size < 500)) {
-        stageCounts.set(r.stage, (stageCounts.get(r.stage) ?? 0) + 1);
+        const c = stageCounts.get(r.stage) ?? { rows: 0, probabilitySum: 0, probabilities: 0 };
+        c.rows++;
+        if (typeof r.record.probability === 'number') {
+          c.probabilitySum += r.record.probability;
+          c.probabilities++;
+        }
+        stageCounts.set(r.stage, c);
       }
       if (keys.has(r.key)) duplicates++;
       else {
@@ -202,8 +213,13 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
 
     const stageValues = await classifyUnknownStages(
       [...stageCounts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .map(([value, rows]) => ({ value, rows, ...renameStage(stages.resolve(value)) })),
+        .sort((a, b) => b[1].rows - a[1].rows)
+        .map(([value, c]) => ({
+          value,
+          rows: c.rows,
+          ...renameStage(stages.resolve(value)),
+          mean_probability: c.probabilities > 0 ? +(c.probabilitySum / c.probabilities).toFixed(1) : null,
+        })),
       input.stageClassifier,
     );
     const warnings = collectWarnings({
@@ -239,6 +255,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       errors,
       sample_rows: shown,
       stage_values: stageValues,
+      questions: stageQuestions(stageValues),
       formula_cells: formulas,
       dedup: {
         existing_matches: existingMatches,
@@ -336,7 +353,9 @@ export async function countImportableRows(input: {
 }
 
 function renameStage(r: { stage: StageValueReport['proposed']; decided_by: StageValueReport['decided_by'] }) {
-  return { proposed: r.stage, decided_by: r.decided_by };
+  const confidence =
+    r.decided_by === 'stored' || r.decided_by === 'rules' ? DECISION_CONFIDENCE[r.decided_by] : 0;
+  return { proposed: r.stage, decided_by: r.decided_by, confidence };
 }
 
 function recommend(
@@ -400,8 +419,15 @@ function collectWarnings(w: {
   }
   if (w.duplicates > 0)
     out.push(`${w.duplicates} rows repeat a record earlier in the file; the last one wins`);
-  const unknown = w.stageValues.filter((s) => s.proposed === null).map((s) => s.value);
-  if (unknown.length > 0) out.push(`stage values with no normalisation: ${unknown.slice(0, 20).join(', ')}`);
+  const unsure = stageQuestions(w.stageValues);
+  if (unsure.length > 0) {
+    out.push(
+      `${unsure.length} stage values need an answer before confirming: ${unsure
+        .slice(0, 20)
+        .map((q) => q.value)
+        .join(', ')} (see questions)`,
+    );
+  }
   const mapped = new Set(Object.values(w.mapping).filter(Boolean));
   if (w.entity === 'deals' && !mapped.has('stage')) out.push('no column is mapped to the deal stage');
   return out;
