@@ -37,7 +37,7 @@ const ACCOUNT_KEYS = /* sql */ `
     FROM accounts WHERE workspace_id = $1::uuid AND domain IS NOT NULL AND domain <> ''
     GROUP BY 1 HAVING count(*) = 1)`;
 
-function captureUpdates(table: 'deals' | 'contacts'): string {
+function captureUpdates(table: 'deals' | 'contacts' | 'accounts'): string {
   return /* sql */ `
   captured AS (
     INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
@@ -87,7 +87,8 @@ export async function linkAllUnlinkedContacts(
         SELECT c.id, coalesce(bd.account_id, bn.account_id, be.account_id) AS account_id
         FROM contacts c
         LEFT JOIN by_domain bd ON bd.d = c.source_data #>> '{refs,account_domain}'
-        LEFT JOIN by_name bn ON bn.k = pandora_company_key(c.source_data #>> '{refs,account_name}')
+        LEFT JOIN by_name bn ON bn.k = coalesce(c.source_data #>> '{refs,account_key}',
+                                                 pandora_company_key(c.source_data #>> '{refs,account_name}'))
         LEFT JOIN by_domain be ON be.d = split_part(lower(c.email), '@', 2)
           AND NOT (split_part(lower(c.email), '@', 2) = ANY($3::text[]))
         WHERE c.workspace_id = $1::uuid AND c.account_id IS NULL
@@ -96,6 +97,24 @@ export async function linkAllUnlinkedContacts(
     UPDATE contacts c SET account_id = cand.account_id, updated_at = now()
     FROM cand WHERE c.workspace_id = $1::uuid AND c.id = cand.id`,
     [workspaceId, batchId, FREE_MAIL],
+  );
+  return res.rowCount;
+}
+
+/** Accounts whose file named a parent company get the account of that name (never themselves). */
+export async function linkParentAccounts(q: Queryable, workspaceId: string, batchId: string | null = null) {
+  const res = await q.query(
+    /* sql */ `WITH ${ACCOUNT_KEYS},
+      cand AS (
+        SELECT a.id, bn.account_id
+        FROM accounts a
+        JOIN by_name bn ON bn.k = a.source_data #>> '{refs,parent_account_key}'
+        WHERE a.workspace_id = $1::uuid AND a.parent_account_id IS NULL
+          AND a.source_data #> '{refs,parent_account_key}' IS NOT NULL AND bn.account_id <> a.id),
+      ${captureUpdates('accounts')}
+    UPDATE accounts a SET parent_account_id = cand.account_id, updated_at = now()
+    FROM cand WHERE a.workspace_id = $1::uuid AND a.id = cand.id`,
+    [workspaceId, batchId],
   );
   return res.rowCount;
 }
@@ -160,6 +179,7 @@ export interface RelinkCounts {
   contacts_linked_to_accounts: number;
   contact_deal_links_explicit: number;
   contact_deal_links_inferred: number;
+  accounts_linked_to_parents: number;
 }
 
 export async function relinkAll(
@@ -170,10 +190,12 @@ export async function relinkAll(
   const deals = await linkAllUnlinkedDeals(q, workspaceId, batchId);
   const contacts = await linkAllUnlinkedContacts(q, workspaceId, batchId);
   const links = await inferContactDealLinks(q, workspaceId, batchId);
+  const parents = await linkParentAccounts(q, workspaceId, batchId);
   return {
     deals_linked_to_accounts: deals,
     contacts_linked_to_accounts: contacts,
     contact_deal_links_explicit: links.explicit,
     contact_deal_links_inferred: links.single_deal,
+    accounts_linked_to_parents: parents,
   };
 }

@@ -144,6 +144,7 @@ describe('file import over HTTP', () => {
       contacts_linked_to_accounts: 0,
       contact_deal_links_explicit: 0,
       contact_deal_links_inferred: 0,
+      accounts_linked_to_parents: 0,
     });
   });
 
