@@ -15,6 +15,7 @@ import { recordImportRun, runImportChain } from './import-post-sync.ts';
 import { type RelinkCounts, relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
+import { loadOwnerDirectory } from './owner-directory.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
 import { createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { openTable, type TableLimits } from './table-reader.ts';
@@ -168,6 +169,8 @@ async function writeBatch(
     dateOrders: (batch.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
     nameFrom: (batch.classification.name_from ?? null) as string[] | null,
     stageOf: (raw) => stages.resolve(raw).stage,
+    owners: await loadOwnerDirectory(tx, workspaceId),
+    moneyUnits: (batch.classification.money_units ?? {}) as Record<string, number>,
   });
   const counts: ApplyCounts = {
     rows: 0,

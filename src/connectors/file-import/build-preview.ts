@@ -23,6 +23,8 @@ import {
   type StageValueClassifier,
   type StageValueReport,
 } from './import-stages.ts';
+import { createMoneySampler, type MoneyColumnReport, moneyWarnings } from './money-units.ts';
+import { loadOwnerDirectory, type OwnerReport } from './owner-directory.ts';
 import { DECISION_CONFIDENCE } from './stage-proposals.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
@@ -73,6 +75,9 @@ export interface Preview {
   stage_values: StageValueReport[];
   /** Stage values whose proposal is unsure: the confirm answers them (stage_mappings) or accepts them. */
   questions: StageQuestion[];
+  /** Distinct owner values: the known owner each matched (by email or name), or kept as a name. */
+  owners: OwnerReport[];
+  money_columns: MoneyColumnReport[];
   formula_cells: number;
   dedup: {
     existing_matches: number;
@@ -129,6 +134,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
     const stages = await loadStageResolver(q, workspaceId);
+    const owners = await loadOwnerDirectory(q, workspaceId);
     const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
     requireEntityColumns(entity, mapping, nameFrom, input.entityHint !== undefined);
     let nameExample: string | null = null;
@@ -139,7 +145,10 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       nameFrom,
       dateOrders,
       stageOf: (raw) => stages.resolve(raw).stage,
+      owners,
     });
+    const money = createMoneySampler(entity, mapping);
+    const ownerCounts = new Map<string, OwnerReport>();
     const accountIndex = entity === 'accounts' ? null : await buildAccountIndex(q, workspaceId);
     const spec = ENTITY_TABLES[entity];
 
@@ -182,6 +191,12 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         return;
       }
       valid++;
+      money.add(r.record);
+      if (r.owner && (ownerCounts.has(r.owner.value) || ownerCounts.size < 500)) {
+        const o = ownerCounts.get(r.owner.value) ?? { ...r.owner, rows: 0 };
+        o.rows++;
+        ownerCounts.set(r.owner.value, o);
+      }
       if (nameFrom && nameExample === null) nameExample = String(r.record.name ?? '') || null;
       if (shown.length < SHOWN_ROWS) {
         const { source_data: _raw, ...rest } = r.record;
@@ -222,7 +237,11 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         })),
       input.stageClassifier,
     );
+    const ownerValues = [...ownerCounts.values()].sort((a, b) => b.rows - a.rows);
+    const moneyColumns = money.report();
     const warnings = collectWarnings({
+      owners: ownerValues,
+      moneyColumns,
       entity,
       accountsExist: accountIndex ? accountIndex.size > 0 : true,
       errorRows,
@@ -256,6 +275,8 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       sample_rows: shown,
       stage_values: stageValues,
       questions: stageQuestions(stageValues),
+      owners: ownerValues,
+      money_columns: moneyColumns,
       formula_cells: formulas,
       dedup: {
         existing_matches: existingMatches,
@@ -386,6 +407,8 @@ function recommend(
 }
 
 function collectWarnings(w: {
+  owners: OwnerReport[];
+  moneyColumns: MoneyColumnReport[];
   entity: ImportEntityType;
   accountsExist: boolean;
   errorRows: number;
@@ -428,6 +451,16 @@ function collectWarnings(w: {
         .join(', ')} (see questions)`,
     );
   }
+  const unmatched = w.owners.filter((o) => o.matched_by === 'unmatched');
+  if (unmatched.length > 0) {
+    out.push(
+      `${unmatched.length} owners match no known owner and are kept by name: ${unmatched
+        .slice(0, 20)
+        .map((o) => o.value)
+        .join(', ')}`,
+    );
+  }
+  out.push(...moneyWarnings(w.moneyColumns));
   const mapped = new Set(Object.values(w.mapping).filter(Boolean));
   if (w.entity === 'deals' && !mapped.has('stage')) out.push('no column is mapped to the deal stage');
   return out;

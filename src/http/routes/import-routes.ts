@@ -62,6 +62,8 @@ const confirmBody = z
     stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
     /** Apply the preview's proposal to every stage question the body does not answer. */
     accept_proposed_stages: z.boolean().optional(),
+    /** header → factor for a money column in another unit (a revenue column in millions: 1000000). */
+    money_units: z.record(z.string().min(1).max(200), z.number().positive().max(1e9)).optional(),
     /** The columns deal names are made from when no column holds the name (null: none). */
     name_from: z.array(z.string().min(1).max(200)).min(1).max(5).nullable().optional(),
   })
@@ -157,8 +159,12 @@ export function importRoutes(deps: AppDeps): Router {
       requireStatus(b, ['pending'], 'confirm');
       const mapping = { ...b.column_mapping, ...(body.mapping ?? {}) };
       checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
-      const classification =
-        body.name_from !== undefined ? { ...b.classification, name_from: body.name_from } : b.classification;
+      checkMoneyUnits(b.entity_type, mapping, body.money_units ?? {});
+      const classification = {
+        ...b.classification,
+        ...(body.name_from !== undefined ? { name_from: body.name_from } : {}),
+        ...(body.money_units ? { money_units: body.money_units } : {}),
+      };
       // Stage decisions beyond the built-in rules (classifier, offline fallbacks, the user's answers) become
       // stored mappings: the apply normalises with them, and next time they cost nothing.
       const preview = b.preview as unknown as Preview;
@@ -323,6 +329,19 @@ function classificationOf(p: Preview): Record<string, unknown> {
     date_orders: p.date_orders,
     name_from: p.proposed_name?.columns ?? null,
   };
+}
+
+function checkMoneyUnits(
+  entity: (typeof IMPORT_ENTITY_TYPES)[number],
+  mapping: Readonly<Record<string, string | null>>,
+  units: Readonly<Record<string, number>>,
+): void {
+  for (const header of Object.keys(units)) {
+    const field = mapping[header];
+    const kind = field ? IMPORT_FIELDS[entity].find((f) => f.name === field)?.kind : undefined;
+    if (kind !== 'money')
+      throw new ValidationError(`money_units names "${header}", which is not a column mapped to a money field`);
+  }
 }
 
 function checkMapping(
