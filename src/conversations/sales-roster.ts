@@ -124,7 +124,12 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
 
 /** Owners records name without an address (imported files): one entry per name, after the others. */
 async function ownersByNameOnly(q: Queryable, workspaceId: string): Promise<RosterEntry[]> {
-  const { rows } = await q.query<{ name: string; source: string; deal_count: number; open_deal_count: number }>(
+  const { rows } = await q.query<{
+    name: string;
+    source: string;
+    deal_count: number;
+    open_deal_count: number;
+  }>(
     /* sql */ `SELECT btrim(owner_name) AS name, source, count(*) FILTER (WHERE kind = 'deal')::int AS deal_count,
                       count(*) FILTER (WHERE kind = 'deal' AND NOT is_closed)::int AS open_deal_count
                FROM (SELECT owner_name, source, 'deal' AS kind, is_closed FROM deals

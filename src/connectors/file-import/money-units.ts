@@ -26,7 +26,10 @@ export interface MoneyColumnReport {
 }
 
 /** Collects a bounded sample of each money column's values while the preview streams the file. */
-export function createMoneySampler(entity: ImportEntityType, mapping: Readonly<Record<string, string | null>>) {
+export function createMoneySampler(
+  entity: ImportEntityType,
+  mapping: Readonly<Record<string, string | null>>,
+) {
   const columns = Object.entries(mapping).filter(
     (e): e is [string, string] => e[1] !== null && fieldOf(entity, e[1])?.kind === 'money',
   );

@@ -37,7 +37,9 @@ function nameOfAddress(email: string): string | null {
   return /[._-]/.test(local) ? personKey(local) : null;
 }
 
-export function createOwnerDirectory(known: ReadonlyArray<{ email: string; name: string | null }>): OwnerDirectory {
+export function createOwnerDirectory(
+  known: ReadonlyArray<{ email: string; name: string | null }>,
+): OwnerDirectory {
   const byName = new Map<string, string | null>();
   const add = (key: string | null, email: string) => {
     if (!key) return;
@@ -54,7 +56,9 @@ export function createOwnerDirectory(known: ReadonlyArray<{ email: string; name:
       const t = text.trim();
       if (EMAIL.test(t)) return { email: t.toLowerCase(), name: null, matched_by: 'email' };
       const email = byName.get(personKey(t));
-      return email ? { email, name: t, matched_by: 'name' } : { email: null, name: t, matched_by: 'unmatched' };
+      return email
+        ? { email, name: t, matched_by: 'name' }
+        : { email: null, name: t, matched_by: 'unmatched' };
     },
   };
 }

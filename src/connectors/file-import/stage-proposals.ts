@@ -71,7 +71,8 @@ const STEMS: ReadonlyArray<[string, StageNormalized]> = [
 ];
 
 const WON = /\b(won|win|wins|signed|booked|closed[\s_-]*(won|win|success)|customer|live|purchased|sold)\b/;
-const LOST = /\b(lost|lose|dead|cancel+ed|rejected|declined|no[\s_-]*(deal|decision|go)|churned|abandoned|unqualified)\b/;
+const LOST =
+  /\b(lost|lose|dead|cancel+ed|rejected|declined|no[\s_-]*(deal|decision|go)|churned|abandoned|unqualified)\b/;
 const CLOSED = /\bclosed?\b/;
 
 export function stem(word: string): string {
@@ -105,7 +106,8 @@ export function proposeOffline(
   const synonym = SYNONYMS[label];
   if (synonym) return { proposed: synonym, decided_by: 'synonym' };
   // "Closed" alone says the deal ended, not how: a question, leaning to lost (the common case).
-  if (CLOSED.test(label) && label.split(' ').length <= 2) return { proposed: 'closed_lost', decided_by: 'stem' };
+  if (CLOSED.test(label) && label.split(' ').length <= 2)
+    return { proposed: 'closed_lost', decided_by: 'stem' };
   for (const word of label.split(' ')) {
     const s = stem(word);
     const hit = s.length >= 3 ? STEMS.find(([prefix]) => s.startsWith(prefix)) : undefined;

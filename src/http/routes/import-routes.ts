@@ -21,6 +21,11 @@ import {
   listBatches,
   requireStatus,
 } from '../../connectors/file-import/import-batches.ts';
+import {
+  checkMapping,
+  checkMoneyUnits,
+  requireStageAnswers,
+} from '../../connectors/file-import/confirm-checks.ts';
 import { IMPORT_ENTITY_TYPES, IMPORT_FIELDS } from '../../connectors/file-import/import-fields.ts';
 import {
   classifyUnknownStages,
@@ -126,7 +131,9 @@ export function importRoutes(deps: AppDeps): Router {
           createLlmStageClassifier(llm),
         );
         out.preview.questions = stageQuestions(out.preview.stage_values);
-        out.preview.warnings = out.preview.warnings.filter((w) => !/^\d+ stage values need an answer/.test(w));
+        out.preview.warnings = out.preview.warnings.filter(
+          (w) => !/^\d+ stage values need an answer/.test(w),
+        );
         if (out.preview.questions.length > 0)
           out.preview.warnings.push(
             `${out.preview.questions.length} stage values need an answer before confirming: ${out.preview.questions
@@ -171,7 +178,8 @@ export function importRoutes(deps: AppDeps): Router {
       requireStageAnswers(preview, body);
       const decided = new Map<string, string>();
       for (const s of preview.stage_values ?? [])
-        if (s.decided_by !== 'stored' && s.decided_by !== 'rules' && s.proposed) decided.set(s.value, s.proposed);
+        if (s.decided_by !== 'stored' && s.decided_by !== 'rules' && s.proposed)
+          decided.set(s.value, s.proposed);
       for (const [raw, norm] of Object.entries(body.stage_mappings ?? {})) decided.set(raw, norm);
       if (decided.size > 0) {
         await applyStageMappings(
@@ -301,20 +309,6 @@ async function requireImportableRows(
   }
 }
 
-/** Unsure stage proposals are applied only when the confirm answers them or accepts the proposals. */
-function requireStageAnswers(preview: Preview, body: z.infer<typeof confirmBody>): void {
-  if (body.accept_proposed_stages) return;
-  const open = (preview.questions ?? []).filter((q) => !(q.value in (body.stage_mappings ?? {})));
-  if (open.length === 0) return;
-  throw new UnprocessableError(
-    `stage values still need an answer: ${open
-      .slice(0, 20)
-      .map((q) => `"${q.value}" (proposed ${q.proposed}, ${Math.round(q.confidence * 100)} %)`)
-      .join(', ')}; answer them in stage_mappings or set accept_proposed_stages: true`,
-    { questions: open },
-  );
-}
-
 function withLiveProgress<T extends { id: string; progress: Record<string, unknown> }>(b: T): T {
   const live = liveProgress.get(b.id);
   return live ? { ...b, progress: live } : b;
@@ -329,35 +323,6 @@ function classificationOf(p: Preview): Record<string, unknown> {
     date_orders: p.date_orders,
     name_from: p.proposed_name?.columns ?? null,
   };
-}
-
-function checkMoneyUnits(
-  entity: (typeof IMPORT_ENTITY_TYPES)[number],
-  mapping: Readonly<Record<string, string | null>>,
-  units: Readonly<Record<string, number>>,
-): void {
-  for (const header of Object.keys(units)) {
-    const field = mapping[header];
-    const kind = field ? IMPORT_FIELDS[entity].find((f) => f.name === field)?.kind : undefined;
-    if (kind !== 'money')
-      throw new ValidationError(`money_units names "${header}", which is not a column mapped to a money field`);
-  }
-}
-
-function checkMapping(
-  entity: (typeof IMPORT_ENTITY_TYPES)[number],
-  headers: string[],
-  overrides: Record<string, string | null>,
-): void {
-  const fields = new Set(IMPORT_FIELDS[entity].map((f) => f.name));
-  const known = new Set(headers);
-  for (const [header, field] of Object.entries(overrides)) {
-    if (!known.has(header))
-      throw new ValidationError(`mapping names a column the file does not have: "${header}"`);
-    if (field !== null && !fields.has(field)) {
-      throw new ValidationError(`"${field}" is not a field of ${entity}; fields: ${[...fields].join(', ')}`);
-    }
-  }
 }
 
 export function importRouteDocs(): RouteDoc[] {

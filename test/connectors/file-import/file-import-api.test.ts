@@ -277,7 +277,9 @@ describe('file import over HTTP', () => {
       first.body.preview.questions.map((x: any) => x.value),
       ['Zzz'],
     );
-    assert.ok(first.body.preview.warnings.some((w: string) => /need an answer before confirming: Zzz/.test(w)));
+    assert.ok(
+      first.body.preview.warnings.some((w: string) => /need an answer before confirming: Zzz/.test(w)),
+    );
     const done = await confirmAndWait(app, ws, first.body.batch.id, {
       strategy: 'merge',
       stage_mappings: { Zzz: 'awareness' },

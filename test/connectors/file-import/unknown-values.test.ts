@@ -109,8 +109,11 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       { stage: 'Engaging', stage_normalized: 'evaluation', n: 2 },
     ]);
     assert.equal(
-      (await q(`SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND stage_normalized IS NULL`, [ws.id]))[0]
-        .n,
+      (
+        await q(`SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1 AND stage_normalized IS NULL`, [
+          ws.id,
+        ])
+      )[0].n,
       0,
     );
   });
@@ -210,6 +213,9 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       token: ws.key,
     });
     assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
-    assert.equal((await q(`SELECT count(*)::int AS n FROM accounts WHERE workspace_id = $1`, [ws.id]))[0].n, 0);
+    assert.equal(
+      (await q(`SELECT count(*)::int AS n FROM accounts WHERE workspace_id = $1`, [ws.id]))[0].n,
+      0,
+    );
   });
 });
