@@ -12,7 +12,7 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
 import { recordImportRun, runImportChain } from './import-post-sync.ts';
-import { type RelinkCounts, relinkAll } from './association-inference.ts';
+import { createAccountKeyTable, type RelinkCounts, relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
 import { loadOwnerDirectory } from './owner-directory.ts';
@@ -197,6 +197,7 @@ async function writeBatch(
     batchId: batch.id,
     entityType: entity,
     strategy: batch.strategy ?? 'merge',
+    accountKeys: entity === 'deals' ? await createAccountKeyTable(tx, workspaceId) : null,
   });
   const errors: RowError[] = [];
   let chunk = writer.chunk();

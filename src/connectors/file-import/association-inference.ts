@@ -37,6 +37,25 @@ const ACCOUNT_KEYS = /* sql */ `
     FROM accounts WHERE workspace_id = $1::uuid AND domain IS NOT NULL AND domain <> ''
     GROUP BY 1 HAVING count(*) = 1)`;
 
+const KEY_TABLE = 'pandora_import_account_keys';
+
+/**
+ * The account keys of the workspace as a transaction-local table (kind 'name' | 'domain', k, account_id),
+ * built once per apply: each chunk of new deals hash-joins it in its INSERT, so new deals are written
+ * linked and never updated a second time for their account.
+ */
+export async function createAccountKeyTable(q: Queryable, workspaceId: string): Promise<string> {
+  await q.query(
+    /* sql */ `CREATE TEMP TABLE ${KEY_TABLE} ON COMMIT DROP AS
+      WITH ${ACCOUNT_KEYS}
+      SELECT 'name' AS kind, k, account_id FROM by_name
+      UNION ALL SELECT 'domain', d, account_id FROM by_domain`,
+    [workspaceId],
+  );
+  await q.query(`ANALYZE ${KEY_TABLE}`);
+  return KEY_TABLE;
+}
+
 function captureUpdates(table: 'deals' | 'contacts' | 'accounts'): string {
   return /* sql */ `
   captured AS (
