@@ -208,6 +208,31 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       { name: 'Globex Nordic', revenue: '310200000.00', parent: 'Globex' },
       { name: 'Initech', revenue: '655300000.00', parent: null },
     ]);
+    // New deals naming these accounts are written linked by the insert itself: nothing left to relink.
+    const deals = await upload(
+      app,
+      ws,
+      'opportunities.csv',
+      'opportunity_id,account,deal_stage\nNEW-1,ACME LABS,Prospecting\nNEW-2,Nobody Ltd,Prospecting\n',
+    );
+    const linked = await confirmAndWait(app, ws, deals.body.batch.id, { strategy: 'merge' });
+    assert.equal(linked.body.batch.status, 'applied', JSON.stringify(linked.body.batch));
+    assert.equal(linked.body.batch.result.relink.deals_linked_to_accounts, 0);
+    assert.deepEqual(
+      await q(
+        `SELECT d.source_id, a.name FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id
+         WHERE d.workspace_id = $1 AND d.source_id LIKE 'id:NEW-%' ORDER BY 1`,
+        [ws.id],
+      ),
+      [
+        { source_id: 'id:NEW-1', name: 'Acme Labs' },
+        { source_id: 'id:NEW-2', name: null },
+      ],
+    );
+    const undo = await app.request('POST', `${base()}/import/${deals.body.batch.id}/rollback`, {
+      token: ws.key,
+    });
+    assert.equal(undo.status, 200, JSON.stringify(undo.body));
     // The rollback takes the parent links back with the accounts.
     const rolled = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, {
       token: ws.key,
