@@ -67,15 +67,46 @@ export async function applyStageMappings(
         [workspaceId, c.source, c.raw_stage, c.stage_normalized],
       );
       changed += res.rowCount;
+      await renormaliseHistory(q, workspaceId, c.source, c.raw_stage, c.stage_normalized);
     } else {
       await q.query(
         /* sql */ `DELETE FROM stage_mappings WHERE workspace_id = $1::uuid AND source = $2::text AND raw_stage = $3::text`,
         [workspaceId, c.source, c.raw_stage],
       );
       changed += await renormaliseBuiltIn(q, workspaceId, c.source, c.raw_stage);
+      await renormaliseHistory(
+        q,
+        workspaceId,
+        c.source,
+        c.raw_stage,
+        normaliseStageBuiltIn({ source: c.source, rawStage: c.raw_stage }),
+      );
     }
   }
   return changed;
+}
+
+/**
+ * The stage history rows the mapping produced (transitions from or to the raw stage, of the source's deals)
+ * follow it, so funnel and velocity reports read the same stage as the deals.
+ */
+async function renormaliseHistory(
+  q: Queryable,
+  workspaceId: string,
+  source: string,
+  rawStage: string,
+  normalised: StageNormalized | null,
+): Promise<void> {
+  for (const side of ['to', 'from'] as const) {
+    await q.query(
+      /* sql */ `UPDATE deal_stage_history h SET ${side}_stage_normalized = $4::text
+                 FROM deals d
+                 WHERE h.workspace_id = $1::uuid AND d.workspace_id = $1::uuid AND d.id = h.deal_id
+                   AND d.source = $2::text AND h.${side}_stage = $3::text
+                   AND h.${side}_stage_normalized IS DISTINCT FROM $4::text`,
+      [workspaceId, source, rawStage, normalised],
+    );
+  }
 }
 
 /** Without an override the rules need each deal's flags and probability: computed here, written as one set. */

@@ -23,7 +23,8 @@ export interface RosterCrmOwner {
 }
 
 export interface RosterEntry {
-  email: string;
+  /** null: an owner known only by name (an imported file named them without an address). */
+  email: string | null;
   name: string | null;
   title: string | null;
   /** Whether a conversation recorder syncs this rep's meetings; CRM owners alone are listed untracked. */
@@ -117,5 +118,50 @@ export async function salesRoster(q: Queryable, workspaceId: string): Promise<Ro
     entry.name ??= owner.name;
     entry.crm_owners.push(owner);
   }
-  return [...byEmail.values()].sort((a, b) => a.email.localeCompare(b.email));
+  const byEmailSorted = [...byEmail.values()].sort((a, b) => a.email!.localeCompare(b.email!));
+  return [...byEmailSorted, ...(await ownersByNameOnly(q, workspaceId))];
+}
+
+/** Owners records name without an address (imported files): one entry per name, after the others. */
+async function ownersByNameOnly(q: Queryable, workspaceId: string): Promise<RosterEntry[]> {
+  const { rows } = await q.query<{
+    name: string;
+    source: string;
+    deal_count: number;
+    open_deal_count: number;
+  }>(
+    /* sql */ `SELECT btrim(owner_name) AS name, source, count(*) FILTER (WHERE kind = 'deal')::int AS deal_count,
+                      count(*) FILTER (WHERE kind = 'deal' AND NOT is_closed)::int AS open_deal_count
+               FROM (SELECT owner_name, source, 'deal' AS kind, is_closed FROM deals
+                     WHERE workspace_id = $1::uuid AND owner_email IS NULL AND owner_name IS NOT NULL
+                     UNION ALL
+                     SELECT owner_name, source, 'account', false FROM accounts
+                     WHERE workspace_id = $1::uuid AND owner_email IS NULL AND owner_name IS NOT NULL
+                     UNION ALL
+                     SELECT owner_name, source, 'contact', false FROM contacts
+                     WHERE workspace_id = $1::uuid AND owner_email IS NULL AND owner_name IS NOT NULL) o
+               WHERE btrim(owner_name) <> ''
+               GROUP BY 1, 2 ORDER BY 1, 2`,
+    [workspaceId],
+  );
+  const byName = new Map<string, RosterEntry>();
+  for (const r of rows) {
+    const entry = byName.get(r.name) ?? {
+      email: null,
+      name: r.name,
+      title: null,
+      tracked: false,
+      sources: [],
+      crm_owners: [],
+    };
+    byName.set(r.name, entry);
+    entry.crm_owners.push({
+      source: r.source,
+      source_user_id: null,
+      name: r.name,
+      deal_count: r.deal_count,
+      open_deal_count: r.open_deal_count,
+    });
+  }
+  return [...byName.values()];
 }

@@ -35,6 +35,8 @@ export const ENTITY_TABLES = {
     city: 'text',
     country: 'text',
     owner_email: 'text',
+    owner_name: 'text',
+    parent_account_id: 'uuid',
   }),
   contacts: entity('contacts', {
     // Set when the source deleted (archived) the record; null again when it is restored there.
@@ -48,6 +50,7 @@ export const ENTITY_TABLES = {
     department: 'text',
     lifecycle_stage: 'text',
     owner_email: 'text',
+    owner_name: 'text',
     account_id: 'uuid',
   }),
   deals: entity('deals', {
@@ -65,6 +68,7 @@ export const ENTITY_TABLES = {
     is_closed: 'boolean',
     is_won: 'boolean',
     owner_email: 'text',
+    owner_name: 'text',
     account_id: 'uuid',
     next_step: 'text',
     lead_source: 'text',

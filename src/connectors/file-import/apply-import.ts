@@ -12,9 +12,10 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
 import { recordImportRun, runImportChain } from './import-post-sync.ts';
-import { type RelinkCounts, relinkAll } from './association-inference.ts';
+import { createAccountKeyTable, type RelinkCounts, relinkAll } from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
+import { loadOwnerDirectory } from './owner-directory.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
 import { createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { openTable, type TableLimits } from './table-reader.ts';
@@ -168,6 +169,8 @@ async function writeBatch(
     dateOrders: (batch.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
     nameFrom: (batch.classification.name_from ?? null) as string[] | null,
     stageOf: (raw) => stages.resolve(raw).stage,
+    owners: await loadOwnerDirectory(tx, workspaceId),
+    moneyUnits: (batch.classification.money_units ?? {}) as Record<string, number>,
   });
   const counts: ApplyCounts = {
     rows: 0,
@@ -194,6 +197,7 @@ async function writeBatch(
     batchId: batch.id,
     entityType: entity,
     strategy: batch.strategy ?? 'merge',
+    accountKeys: entity === 'deals' ? await createAccountKeyTable(tx, workspaceId) : null,
   });
   const errors: RowError[] = [];
   let chunk = writer.chunk();

@@ -24,7 +24,9 @@ const FREE_MAIL = [
 ];
 
 // MATERIALIZED: each index is aggregated once and hash-joined; inlined, the planner may re-aggregate the
-// account name index once per deal (deals × accounts: 3.2 s of a 4.3 s apply at 8,800 × 85).
+// account name index once per deal (deals × accounts: 3.2 s of a 4.3 s apply at 8,800 × 85). Imported rows
+// carry their company key (refs.account_key, computed while parsing), so the join runs no regex per deal.
+// bench/import/link-step.ts times it at 100k deals × 10k accounts.
 const ACCOUNT_KEYS = /* sql */ `
   by_name AS MATERIALIZED (
     SELECT pandora_company_key(name) AS k, (array_agg(id))[1] AS account_id
@@ -35,7 +37,26 @@ const ACCOUNT_KEYS = /* sql */ `
     FROM accounts WHERE workspace_id = $1::uuid AND domain IS NOT NULL AND domain <> ''
     GROUP BY 1 HAVING count(*) = 1)`;
 
-function captureUpdates(table: 'deals' | 'contacts'): string {
+const KEY_TABLE = 'pandora_import_account_keys';
+
+/**
+ * The account keys of the workspace as a transaction-local table (kind 'name' | 'domain', k, account_id),
+ * built once per apply: each chunk of new deals hash-joins it in its INSERT, so new deals are written
+ * linked and never updated a second time for their account.
+ */
+export async function createAccountKeyTable(q: Queryable, workspaceId: string): Promise<string> {
+  await q.query(
+    /* sql */ `CREATE TEMP TABLE ${KEY_TABLE} ON COMMIT DROP AS
+      WITH ${ACCOUNT_KEYS}
+      SELECT 'name' AS kind, k, account_id FROM by_name
+      UNION ALL SELECT 'domain', d, account_id FROM by_domain`,
+    [workspaceId],
+  );
+  await q.query(`ANALYZE ${KEY_TABLE}`);
+  return KEY_TABLE;
+}
+
+function captureUpdates(table: 'deals' | 'contacts' | 'accounts'): string {
   return /* sql */ `
   captured AS (
     INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
@@ -60,7 +81,8 @@ export async function linkAllUnlinkedDeals(q: Queryable, workspaceId: string, ba
         SELECT d.id, coalesce(bd.account_id, bn.account_id) AS account_id
         FROM deals d
         LEFT JOIN by_domain bd ON bd.d = d.source_data #>> '{refs,account_domain}'
-        LEFT JOIN by_name bn ON bn.k = pandora_company_key(d.source_data #>> '{refs,account_name}')
+        LEFT JOIN by_name bn ON bn.k = coalesce(d.source_data #>> '{refs,account_key}',
+                                                 pandora_company_key(d.source_data #>> '{refs,account_name}'))
         WHERE d.workspace_id = $1::uuid AND d.account_id IS NULL
           AND (d.source_data #> '{refs,account_domain}' IS NOT NULL OR d.source_data #> '{refs,account_name}' IS NOT NULL)
           AND coalesce(bd.account_id, bn.account_id) IS NOT NULL),
@@ -84,7 +106,8 @@ export async function linkAllUnlinkedContacts(
         SELECT c.id, coalesce(bd.account_id, bn.account_id, be.account_id) AS account_id
         FROM contacts c
         LEFT JOIN by_domain bd ON bd.d = c.source_data #>> '{refs,account_domain}'
-        LEFT JOIN by_name bn ON bn.k = pandora_company_key(c.source_data #>> '{refs,account_name}')
+        LEFT JOIN by_name bn ON bn.k = coalesce(c.source_data #>> '{refs,account_key}',
+                                                 pandora_company_key(c.source_data #>> '{refs,account_name}'))
         LEFT JOIN by_domain be ON be.d = split_part(lower(c.email), '@', 2)
           AND NOT (split_part(lower(c.email), '@', 2) = ANY($3::text[]))
         WHERE c.workspace_id = $1::uuid AND c.account_id IS NULL
@@ -93,6 +116,24 @@ export async function linkAllUnlinkedContacts(
     UPDATE contacts c SET account_id = cand.account_id, updated_at = now()
     FROM cand WHERE c.workspace_id = $1::uuid AND c.id = cand.id`,
     [workspaceId, batchId, FREE_MAIL],
+  );
+  return res.rowCount;
+}
+
+/** Accounts whose file named a parent company get the account of that name (never themselves). */
+export async function linkParentAccounts(q: Queryable, workspaceId: string, batchId: string | null = null) {
+  const res = await q.query(
+    /* sql */ `WITH ${ACCOUNT_KEYS},
+      cand AS (
+        SELECT a.id, bn.account_id
+        FROM accounts a
+        JOIN by_name bn ON bn.k = a.source_data #>> '{refs,parent_account_key}'
+        WHERE a.workspace_id = $1::uuid AND a.parent_account_id IS NULL
+          AND a.source_data #> '{refs,parent_account_key}' IS NOT NULL AND bn.account_id <> a.id),
+      ${captureUpdates('accounts')}
+    UPDATE accounts a SET parent_account_id = cand.account_id, updated_at = now()
+    FROM cand WHERE a.workspace_id = $1::uuid AND a.id = cand.id`,
+    [workspaceId, batchId],
   );
   return res.rowCount;
 }
@@ -157,6 +198,7 @@ export interface RelinkCounts {
   contacts_linked_to_accounts: number;
   contact_deal_links_explicit: number;
   contact_deal_links_inferred: number;
+  accounts_linked_to_parents: number;
 }
 
 export async function relinkAll(
@@ -167,10 +209,12 @@ export async function relinkAll(
   const deals = await linkAllUnlinkedDeals(q, workspaceId, batchId);
   const contacts = await linkAllUnlinkedContacts(q, workspaceId, batchId);
   const links = await inferContactDealLinks(q, workspaceId, batchId);
+  const parents = await linkParentAccounts(q, workspaceId, batchId);
   return {
     deals_linked_to_accounts: deals,
     contacts_linked_to_accounts: contacts,
     contact_deal_links_explicit: links.explicit,
     contact_deal_links_inferred: links.single_deal,
+    accounts_linked_to_parents: parents,
   };
 }

@@ -18,9 +18,15 @@ import type { ImportStrategy } from './import-batches.ts';
 import {
   classifyUnknownStages,
   loadStageResolver,
+  type StageQuestion,
+  stageQuestions,
   type StageValueClassifier,
   type StageValueReport,
 } from './import-stages.ts';
+import { createMoneySampler, type MoneyColumnReport } from './money-units.ts';
+import { collectWarnings, recommend } from './preview-advice.ts';
+import { loadOwnerDirectory, type OwnerReport } from './owner-directory.ts';
+import { DECISION_CONFIDENCE } from './stage-proposals.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
 import { type DateOrder, detectDateOrder } from './value-parsing.ts';
@@ -68,6 +74,11 @@ export interface Preview {
   errors: RowError[];
   sample_rows: Record<string, unknown>[];
   stage_values: StageValueReport[];
+  /** Stage values whose proposal is unsure: the confirm answers them (stage_mappings) or accepts them. */
+  questions: StageQuestion[];
+  /** Distinct owner values: the known owner each matched (by email or name), or kept as a name. */
+  owners: OwnerReport[];
+  money_columns: MoneyColumnReport[];
   formula_cells: number;
   dedup: {
     existing_matches: number;
@@ -124,6 +135,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
     const stages = await loadStageResolver(q, workspaceId);
+    const owners = await loadOwnerDirectory(q, workspaceId);
     const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
     requireEntityColumns(entity, mapping, nameFrom, input.entityHint !== undefined);
     let nameExample: string | null = null;
@@ -134,7 +146,10 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       nameFrom,
       dateOrders,
       stageOf: (raw) => stages.resolve(raw).stage,
+      owners,
     });
+    const money = createMoneySampler(entity, mapping);
+    const ownerCounts = new Map<string, OwnerReport>();
     const accountIndex = entity === 'accounts' ? null : await buildAccountIndex(q, workspaceId);
     const spec = ENTITY_TABLES[entity];
 
@@ -146,7 +161,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     let accountMatches = 0;
     const errors: RowError[] = [];
     const shown: Record<string, unknown>[] = [];
-    const stageCounts = new Map<string, number>();
+    const stageCounts = new Map<string, { rows: number; probabilitySum: number; probabilities: number }>();
     const keys = new Set<string>();
     let duplicates = 0;
     let pendingKeys: string[] = [];
@@ -177,13 +192,25 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         return;
       }
       valid++;
+      money.add(r.record);
+      if (r.owner && (ownerCounts.has(r.owner.value) || ownerCounts.size < 500)) {
+        const o = ownerCounts.get(r.owner.value) ?? { ...r.owner, rows: 0 };
+        o.rows++;
+        ownerCounts.set(r.owner.value, o);
+      }
       if (nameFrom && nameExample === null) nameExample = String(r.record.name ?? '') || null;
       if (shown.length < SHOWN_ROWS) {
         const { source_data: _raw, ...rest } = r.record;
         shown.push({ row: r.row, ...rest });
       }
       if (r.stage !== null && (stageCounts.has(r.stage) || stageCounts.size < 500)) {
-        stageCounts.set(r.stage, (stageCounts.get(r.stage) ?? 0) + 1);
+        const c = stageCounts.get(r.stage) ?? { rows: 0, probabilitySum: 0, probabilities: 0 };
+        c.rows++;
+        if (typeof r.record.probability === 'number') {
+          c.probabilitySum += r.record.probability;
+          c.probabilities++;
+        }
+        stageCounts.set(r.stage, c);
       }
       if (keys.has(r.key)) duplicates++;
       else {
@@ -202,11 +229,20 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
 
     const stageValues = await classifyUnknownStages(
       [...stageCounts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .map(([value, rows]) => ({ value, rows, ...renameStage(stages.resolve(value)) })),
+        .sort((a, b) => b[1].rows - a[1].rows)
+        .map(([value, c]) => ({
+          value,
+          rows: c.rows,
+          ...renameStage(stages.resolve(value)),
+          mean_probability: c.probabilities > 0 ? +(c.probabilitySum / c.probabilities).toFixed(1) : null,
+        })),
       input.stageClassifier,
     );
+    const ownerValues = [...ownerCounts.values()].sort((a, b) => b.rows - a.rows);
+    const moneyColumns = money.report();
     const warnings = collectWarnings({
+      owners: ownerValues,
+      moneyColumns,
       entity,
       accountsExist: accountIndex ? accountIndex.size > 0 : true,
       errorRows,
@@ -239,6 +275,9 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       errors,
       sample_rows: shown,
       stage_values: stageValues,
+      questions: stageQuestions(stageValues),
+      owners: ownerValues,
+      money_columns: moneyColumns,
       formula_cells: formulas,
       dedup: {
         existing_matches: existingMatches,
@@ -336,73 +375,7 @@ export async function countImportableRows(input: {
 }
 
 function renameStage(r: { stage: StageValueReport['proposed']; decided_by: StageValueReport['decided_by'] }) {
-  return { proposed: r.stage, decided_by: r.decided_by };
-}
-
-function recommend(
-  entity: string,
-  distinct: number,
-  matches: number,
-  existing: number,
-): { recommended_strategy: ImportStrategy; reason: string } {
-  if (existing === 0 || matches === 0) {
-    return {
-      recommended_strategy: existing === 0 ? 'merge' : 'append',
-      reason:
-        existing === 0
-          ? `no imported ${entity} exist yet → merge (inserts every row)`
-          : `none of the ${distinct} rows match the ${existing} existing imported ${entity} → append`,
-    };
-  }
-  // Rounded down: 8,797 of 8,800 is 99.9 %, never "100 %" while three records would be new.
-  const pct = Math.floor((1000 * matches) / Math.max(1, distinct)) / 10;
-  const share = `${matches} of ${distinct} records in the file (${pct} %) match existing ${entity}, ${distinct - matches} would be new`;
-  if (matches >= existing * 0.95 && pct >= 80) {
-    return {
-      recommended_strategy: 'replace',
-      reason: `${share}; the file covers ${matches} of the ${existing} → replace`,
-    };
-  }
-  return { recommended_strategy: 'merge', reason: `${share} → merge` };
-}
-
-function collectWarnings(w: {
-  entity: ImportEntityType;
-  accountsExist: boolean;
-  errorRows: number;
-  validRows: number;
-  formulas: number;
-  duplicates: number;
-  stageValues: StageValueReport[];
-  mapping: Record<string, string | null>;
-  nameFrom: string[] | null;
-}): string[] {
-  const out: string[] = [];
-  if (w.nameFrom) {
-    out.push(
-      `no column holds the deal name: names are made from ${w.nameFrom.join(' + ')} (set name_from in the confirm body to choose other columns)`,
-    );
-  }
-  if ((w.entity === 'contacts' || w.entity === 'deals') && !w.accountsExist) {
-    out.push(
-      `importing ${w.entity} before any accounts exist: they will not be linked to accounts until an accounts file is imported (links are inferred then)`,
-    );
-  }
-  if (w.errorRows > 0 && w.validRows === 0) {
-    out.push(
-      `every row has errors: nothing would be imported (fix the mapping or the file; confirming is refused)`,
-    );
-  } else if (w.errorRows > 0) out.push(`${w.errorRows} rows have errors and will be skipped`);
-  if (w.formulas > 0) {
-    out.push(
-      `${w.formulas} cells contain spreadsheet formulas; they are imported as text and never evaluated`,
-    );
-  }
-  if (w.duplicates > 0)
-    out.push(`${w.duplicates} rows repeat a record earlier in the file; the last one wins`);
-  const unknown = w.stageValues.filter((s) => s.proposed === null).map((s) => s.value);
-  if (unknown.length > 0) out.push(`stage values with no normalisation: ${unknown.slice(0, 20).join(', ')}`);
-  const mapped = new Set(Object.values(w.mapping).filter(Boolean));
-  if (w.entity === 'deals' && !mapped.has('stage')) out.push('no column is mapped to the deal stage');
-  return out;
+  const confidence =
+    r.decided_by === 'stored' || r.decided_by === 'rules' ? DECISION_CONFIDENCE[r.decided_by] : 0;
+  return { proposed: r.stage, decided_by: r.decided_by, confidence };
 }

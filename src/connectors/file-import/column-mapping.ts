@@ -60,6 +60,7 @@ function valueScore(values: readonly Cell[], kind: ValueKind): number {
   if (present.length === 0) return 0;
   const test: Record<ValueKind, (v: Cell) => boolean> = {
     email: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(cellText(v)),
+    owner: () => false,
     domain: (v) =>
       /^(https?:\/\/)?(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\/?$/i.test(cellText(v)) && !cellText(v).includes('@'),
     date: (v) => v instanceof Date || (/[-/.\s]/.test(cellText(v)) && parseDate(v).ok),

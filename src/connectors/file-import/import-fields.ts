@@ -15,7 +15,9 @@ export type ValueKind =
   | 'number'
   | 'integer'
   | 'boolean'
-  | 'list';
+  | 'list'
+  /** An owner's email or name (owner-directory.ts resolves names to known owners). */
+  | 'owner';
 
 export interface ImportField {
   /** A writable column of the entity table, or one of the reference fields below. */
@@ -33,6 +35,7 @@ export const REFERENCE_FIELDS = new Set([
   'associated_deals',
   'contact_email',
   'deal_name',
+  'parent_account_name',
 ]);
 
 const f = (name: string, kind: ValueKind, ...synonyms: string[]): ImportField => ({ name, kind, synonyms });
@@ -52,7 +55,7 @@ const common = [
 ];
 const owner = f(
   'owner_email',
-  'email',
+  'owner',
   'owner',
   'owner email',
   'deal owner',
@@ -61,6 +64,12 @@ const owner = f(
   'rep',
   'sales rep',
   'assigned to',
+  'owner name',
+  'sales agent',
+  'agent',
+  'salesperson',
+  'account manager',
+  'account executive',
 );
 const person = [
   f('first_name', 'text', 'first name', 'firstname', 'given name', 'first'),
@@ -99,6 +108,18 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     f('annual_revenue', 'money', 'annual revenue', 'revenue', 'arr', 'annual recurring revenue'),
     f('city', 'text', 'city', 'town'),
     f('country', 'text', 'country', 'country region'),
+    f(
+      'parent_account_name',
+      'text',
+      'parent',
+      'parent account',
+      'parent account name',
+      'parent company',
+      'parent organization',
+      'parent organisation',
+      'subsidiary of',
+      'ultimate parent',
+    ),
     owner,
   ],
   contacts: [

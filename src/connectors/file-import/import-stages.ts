@@ -9,8 +9,15 @@ import {
 } from '../../compute/stage-normalisation.ts';
 import type { Queryable } from '../../db/db.ts';
 import { IMPORT_SOURCE } from './row-normaliser.ts';
+import {
+  DECISION_CONFIDENCE,
+  leadingNumber,
+  type OfflineDecision,
+  proposeOffline,
+  QUESTION_BELOW,
+} from './stage-proposals.ts';
 
-export type StageDecision = 'stored' | 'rules' | 'classifier' | 'unknown';
+export type StageDecision = 'stored' | 'rules' | 'classifier' | OfflineDecision | 'unknown';
 
 export interface StageValueClassifier {
   readonly name: string;
@@ -52,20 +59,73 @@ export async function loadStageResolver(q: Queryable, workspaceId: string): Prom
 export interface StageValueReport {
   value: string;
   rows: number;
+  /** null only while a value waits for the classifier; settleStages proposes one for every value. */
   proposed: StageNormalized | null;
+  confidence: number;
   decided_by: StageDecision;
+  /** Mean probability of the value's rows (null: no probability column), for the positional rule. */
+  mean_probability: number | null;
 }
 
-/** Classifies the values nothing else knows (one call for all of them). */
+export interface StageQuestion {
+  value: string;
+  rows: number;
+  proposed: StageNormalized;
+  confidence: number;
+  decided_by: StageDecision;
+  question: string;
+}
+
+/** Decisions the classify tier may overrule: the offline fallbacks and values nothing decided yet. */
+export function undecided(r: StageValueReport): boolean {
+  return r.decided_by !== 'stored' && r.decided_by !== 'rules' && r.decided_by !== 'classifier';
+}
+
+/** Classifies the values nothing sure knows (one call for all of them); a value it cannot place keeps its fallback. */
 export async function classifyUnknownStages(
   report: StageValueReport[],
   classifier: StageValueClassifier,
 ): Promise<StageValueReport[]> {
-  const unknown = report.filter((r) => r.decided_by === 'unknown').map((r) => r.value);
-  if (unknown.length === 0) return report;
-  const answers = await classifier.classify(unknown);
-  return report.map((r) => {
-    const a = r.decided_by === 'unknown' ? answers.get(r.value) : undefined;
-    return a ? { ...r, proposed: a, decided_by: 'classifier' as const } : r;
+  const open = report.filter(undecided).map((r) => r.value);
+  if (open.length === 0) return settleStages(report);
+  const answers = await classifier.classify(open);
+  return settleStages(
+    report.map((r) => {
+      const a = undecided(r) ? answers.get(r.value) : undefined;
+      return a
+        ? { ...r, proposed: a, decided_by: 'classifier' as const, confidence: DECISION_CONFIDENCE.classifier }
+        : r;
+    }),
+  );
+}
+
+/** Every value still unknown gets the offline rules' proposal, placed among the file's other stages. */
+export function settleStages(report: StageValueReport[]): StageValueReport[] {
+  const position = (r: StageValueReport) => ({
+    value: r.value,
+    prefix: leadingNumber(r.value),
+    mean_probability: r.mean_probability,
   });
+  const known = report
+    .filter((r) => r.decided_by !== 'unknown' && r.proposed !== null)
+    .map((r) => ({ ...position(r), proposed: r.proposed! }));
+  return report.map((r) => {
+    if (r.decided_by !== 'unknown' && r.proposed !== null) return r;
+    const p = proposeOffline(r.value, known, position(r));
+    return { ...r, ...p, confidence: DECISION_CONFIDENCE[p.decided_by] };
+  });
+}
+
+/** The values whose proposal is too unsure to apply unasked. */
+export function stageQuestions(report: readonly StageValueReport[]): StageQuestion[] {
+  return report
+    .filter((r) => r.proposed !== null && r.confidence < QUESTION_BELOW)
+    .map((r) => ({
+      value: r.value,
+      rows: r.rows,
+      proposed: r.proposed!,
+      confidence: r.confidence,
+      decided_by: r.decided_by,
+      question: `Which stage is "${r.value}"? (${r.rows} rows; proposed ${r.proposed} by ${r.decided_by.replace('_', ' ')}, ${Math.round(r.confidence * 100)} %)`,
+    }));
 }

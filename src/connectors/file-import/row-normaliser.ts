@@ -8,6 +8,7 @@ import type { StageNormalized } from '../../compute/stage-normalisation.ts';
 import type { UpsertRow } from '../../db/bulk-upsert.ts';
 import { companyKey } from './account-index.ts';
 import { fieldOf, type ImportEntityType, REFERENCE_FIELDS, REQUIRED_ANY } from './import-fields.ts';
+import type { OwnerDirectory, ResolvedOwner } from './owner-directory.ts';
 import type { Cell, RawRow } from './table-reader.ts';
 import {
   cellText,
@@ -36,7 +37,14 @@ export interface NormaliserSetup {
   nameFrom?: readonly string[] | null;
   /** Raw stage → normalised stage (stored mappings first, then the rules or the classifier). */
   stageOf(raw: string): StageNormalized | null;
+  /** Resolves owner names to known owners' emails; without it a name is kept as the owner's name. */
+  owners?: OwnerDirectory | null;
+  /** header → factor a money column's values are multiplied by (a revenue column in millions: 1e6). */
+  moneyUnits?: Readonly<Record<string, number>>;
 }
+
+// Entity tables with an owner_name column; elsewhere an unmatched owner name stays a custom field.
+const OWNER_NAME_ENTITIES = new Set<ImportEntityType>(['accounts', 'contacts', 'deals']);
 
 export interface RowError {
   row: number;
@@ -45,7 +53,15 @@ export interface RowError {
 }
 
 export type NormalisedRow =
-  | { ok: true; row: number; key: string; record: UpsertRow; formulas: number; stage: string | null }
+  | {
+      ok: true;
+      row: number;
+      key: string;
+      record: UpsertRow;
+      formulas: number;
+      stage: string | null;
+      owner: (ResolvedOwner & { value: string }) | null;
+    }
   | { ok: false; row: number; errors: RowError[]; formulas: number };
 
 const TEXT_LIMIT = 10_000;
@@ -66,6 +82,7 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     const custom: Record<string, string> = {};
     let formulas = raw.formulas?.length ?? 0;
     let currencyFromAmount: string | null = null;
+    let owner: (ResolvedOwner & { value: string }) | null = null;
     // One closure per row, not per cell: it sits on the hot path of preview and apply.
     let header = '';
     const fail = (message: string) => errors.push({ row: raw.row, column: header, message });
@@ -107,12 +124,24 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
           else target[field.name] = field.kind === 'date' ? d.value.slice(0, 10) : d.value;
           break;
         }
+        case 'owner': {
+          const o = setup.owners
+            ? setup.owners.resolve(text)
+            : { email: null, name: text, matched_by: 'unmatched' as const };
+          owner = { ...o, value: text };
+          if (o.email) target[field.name] = o.email;
+          else if (OWNER_NAME_ENTITIES.has(setup.entity)) target.owner_name = o.name;
+          else custom[header] = text;
+          break;
+        }
         case 'money': {
           const m = parseMoney(cell);
+          const unit = setup.moneyUnits?.[header] ?? 1;
+          const amount = m.ok ? Math.round(m.value.amount * unit * 100) / 100 : 0;
           if (!m.ok) fail(m.error);
-          else if (Math.abs(m.value.amount) >= 1e16) fail(`amount out of range: ${text.slice(0, 40)}`);
+          else if (Math.abs(amount) >= 1e16) fail(`amount out of range: ${text.slice(0, 40)}`);
           else {
-            target[field.name] = m.value.amount;
+            target[field.name] = amount;
             currencyFromAmount ??= m.value.currency;
           }
           break;
@@ -148,6 +177,10 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       }
     }
     splitFullName(refs, record, setup.entity);
+    // The key the account link joins on, computed here rather than once per row in SQL.
+    if (typeof refs.account_name === 'string') refs.account_key = companyKey(refs.account_name);
+    if (typeof refs.parent_account_name === 'string')
+      refs.parent_account_key = companyKey(refs.parent_account_name);
     if (record.name === undefined && setup.nameFrom && setup.nameFrom.length > 0) {
       const made = composeName(setup.nameFrom, values);
       if (made !== '') record.name = made;
@@ -172,6 +205,7 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       record,
       formulas,
       stage: (record.stage as string | undefined) ?? null,
+      owner,
     };
   };
 }

@@ -48,7 +48,14 @@ interface Chunk extends StagedChunk {
 export async function openStagedWriter(
   q: Queryable,
   spec: UpsertTableSpec,
-  target: { workspaceId: string; batchId: string; entityType: string; strategy: ImportStrategy },
+  target: {
+    workspaceId: string;
+    batchId: string;
+    entityType: string;
+    strategy: ImportStrategy;
+    /** A table of account keys (createAccountKeyTable): new rows are inserted with their account set. */
+    accountKeys?: string | null;
+  },
 ): Promise<StagedWriter> {
   // The target's own types (numeric(18,2), not numeric), so a staged value compares with the stored one
   // exactly as the table would store it.
@@ -128,10 +135,20 @@ export async function openStagedWriter(
       const columns = all.filter((c) => chunk.columns.has(c));
       await stage(chunk, columns);
       const list = columns.join(', ');
+      // New rows get their account in the same statement, by one hash join against the account keys.
+      const link = target.accountKeys && !chunk.columns.has('account_id') ? target.accountKeys : null;
       const ins = await q.query(
-        `INSERT INTO ${spec.table} (id, workspace_id, ${list})
-         SELECT id, $1::uuid, ${list} FROM ${STAGE} ORDER BY id
-         ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`,
+        link
+          ? `INSERT INTO ${spec.table} (id, workspace_id, ${list}, account_id)
+             SELECT s.id, $1::uuid, ${columns.map((c) => `s.${c}`).join(', ')}, coalesce(bd.account_id, bn.account_id)
+             FROM ${STAGE} s
+             LEFT JOIN ${link} bd ON bd.kind = 'domain' AND bd.k = s.source_data #>> '{refs,account_domain}'
+             LEFT JOIN ${link} bn ON bn.kind = 'name' AND bn.k = s.source_data #>> '{refs,account_key}'
+             ORDER BY s.id
+             ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`
+          : `INSERT INTO ${spec.table} (id, workspace_id, ${list})
+             SELECT id, $1::uuid, ${list} FROM ${STAGE} ORDER BY id
+             ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`,
         [target.workspaceId],
       );
       counts.inserted = ins.rowCount;

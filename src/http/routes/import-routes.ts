@@ -21,8 +21,18 @@ import {
   listBatches,
   requireStatus,
 } from '../../connectors/file-import/import-batches.ts';
+import {
+  checkMapping,
+  checkMoneyUnits,
+  requireStageAnswers,
+} from '../../connectors/file-import/confirm-checks.ts';
 import { IMPORT_ENTITY_TYPES, IMPORT_FIELDS } from '../../connectors/file-import/import-fields.ts';
-import { classifyUnknownStages, offlineStageClassifier } from '../../connectors/file-import/import-stages.ts';
+import {
+  classifyUnknownStages,
+  offlineStageClassifier,
+  stageQuestions,
+  undecided,
+} from '../../connectors/file-import/import-stages.ts';
 import { createLlmStageClassifier } from '../../connectors/file-import/llm-stage-classifier.ts';
 import { createLlmSession } from '../../llm/llm-client.ts';
 import { IMPORT_SOURCE } from '../../connectors/file-import/row-normaliser.ts';
@@ -55,6 +65,10 @@ const confirmBody = z
     strategy: z.enum(['replace', 'merge', 'append']),
     mapping: z.record(z.string(), z.string().nullable()).optional(),
     stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
+    /** Apply the preview's proposal to every stage question the body does not answer. */
+    accept_proposed_stages: z.boolean().optional(),
+    /** header → factor for a money column in another unit (a revenue column in millions: 1000000). */
+    money_units: z.record(z.string().min(1).max(200), z.number().positive().max(1e9)).optional(),
     /** The columns deal names are made from when no column holds the name (null: none). */
     name_from: z.array(z.string().min(1).max(200)).min(1).max(5).nullable().optional(),
   })
@@ -111,17 +125,22 @@ export function importRoutes(deps: AppDeps): Router {
       });
       // Unseen stage labels go to the classify tier after the preview transaction: the LLM session keeps
       // its own ledger transactions, which must not nest inside ours.
-      if (out.preview.stage_values.some((s) => s.decided_by === 'unknown')) {
+      if (out.preview.stage_values.some(undecided)) {
         out.preview.stage_values = await classifyUnknownStages(
           out.preview.stage_values,
           createLlmStageClassifier(llm),
         );
+        out.preview.questions = stageQuestions(out.preview.stage_values);
         out.preview.warnings = out.preview.warnings.filter(
-          (w) => !w.startsWith('stage values with no normalisation'),
+          (w) => !/^\d+ stage values need an answer/.test(w),
         );
-        const unknown = out.preview.stage_values.filter((v) => v.proposed === null).map((v) => v.value);
-        if (unknown.length > 0)
-          out.preview.warnings.push(`stage values with no normalisation: ${unknown.slice(0, 20).join(', ')}`);
+        if (out.preview.questions.length > 0)
+          out.preview.warnings.push(
+            `${out.preview.questions.length} stage values need an answer before confirming: ${out.preview.questions
+              .slice(0, 20)
+              .map((q) => q.value)
+              .join(', ')} (see questions)`,
+          );
         await inRequestWorkspace(deps, res, (tx, ws) =>
           tx.query(
             /* sql */ `UPDATE import_batches SET preview = $3::jsonb, warnings = $4::jsonb, updated_at = now()
@@ -147,13 +166,20 @@ export function importRoutes(deps: AppDeps): Router {
       requireStatus(b, ['pending'], 'confirm');
       const mapping = { ...b.column_mapping, ...(body.mapping ?? {}) };
       checkMapping(b.entity_type, Object.keys(b.column_mapping), body.mapping ?? {});
-      const classification =
-        body.name_from !== undefined ? { ...b.classification, name_from: body.name_from } : b.classification;
-      // Stage decisions the classifier made or the user gave become stored mappings: next time they cost nothing.
+      checkMoneyUnits(b.entity_type, mapping, body.money_units ?? {});
+      const classification = {
+        ...b.classification,
+        ...(body.name_from !== undefined ? { name_from: body.name_from } : {}),
+        ...(body.money_units ? { money_units: body.money_units } : {}),
+      };
+      // Stage decisions beyond the built-in rules (classifier, offline fallbacks, the user's answers) become
+      // stored mappings: the apply normalises with them, and next time they cost nothing.
       const preview = b.preview as unknown as Preview;
+      requireStageAnswers(preview, body);
       const decided = new Map<string, string>();
       for (const s of preview.stage_values ?? [])
-        if (s.decided_by === 'classifier' && s.proposed) decided.set(s.value, s.proposed);
+        if (s.decided_by !== 'stored' && s.decided_by !== 'rules' && s.proposed)
+          decided.set(s.value, s.proposed);
       for (const [raw, norm] of Object.entries(body.stage_mappings ?? {})) decided.set(raw, norm);
       if (decided.size > 0) {
         await applyStageMappings(
@@ -297,22 +323,6 @@ function classificationOf(p: Preview): Record<string, unknown> {
     date_orders: p.date_orders,
     name_from: p.proposed_name?.columns ?? null,
   };
-}
-
-function checkMapping(
-  entity: (typeof IMPORT_ENTITY_TYPES)[number],
-  headers: string[],
-  overrides: Record<string, string | null>,
-): void {
-  const fields = new Set(IMPORT_FIELDS[entity].map((f) => f.name));
-  const known = new Set(headers);
-  for (const [header, field] of Object.entries(overrides)) {
-    if (!known.has(header))
-      throw new ValidationError(`mapping names a column the file does not have: "${header}"`);
-    if (field !== null && !fields.has(field)) {
-      throw new ValidationError(`"${field}" is not a field of ${entity}; fields: ${[...fields].join(', ')}`);
-    }
-  }
 }
 
 export function importRouteDocs(): RouteDoc[] {

@@ -144,6 +144,7 @@ describe('file import over HTTP', () => {
       contacts_linked_to_accounts: 0,
       contact_deal_links_explicit: 0,
       contact_deal_links_inferred: 0,
+      accounts_linked_to_parents: 0,
     });
   });
 
@@ -269,8 +270,16 @@ describe('file import over HTTP', () => {
     const stages = Object.fromEntries(first.body.preview.stage_values.map((s: any) => [s.value, s]));
     assert.equal(stages['Verbal commit'].decided_by, 'classifier');
     assert.equal(stages['Verbal commit'].proposed, 'decision');
-    assert.equal(stages.Zzz.proposed, null);
-    assert.ok(first.body.preview.warnings.some((w: string) => /no normalisation: Zzz$/.test(w)));
+    // Nothing knows "Zzz": the offline fallback proposes a stage with a low confidence, a question.
+    assert.equal(stages.Zzz.decided_by, 'default');
+    assert.ok(stages.Zzz.confidence < 0.5);
+    assert.deepEqual(
+      first.body.preview.questions.map((x: any) => x.value),
+      ['Zzz'],
+    );
+    assert.ok(
+      first.body.preview.warnings.some((w: string) => /need an answer before confirming: Zzz/.test(w)),
+    );
     const done = await confirmAndWait(app, ws, first.body.batch.id, {
       strategy: 'merge',
       stage_mappings: { Zzz: 'awareness' },

@@ -113,11 +113,14 @@ async function previewStep(step, batch, preview) {
     return { ...s, select };
   });
 
+  // The preview's questions (unsure stage proposals) first: each is answered by its stage select below,
+  // which starts at the proposal; confirming sends every stage choice.
   const questions = [
-    ...(preview.warnings ?? []),
+    ...(preview.questions ?? []).map((q) => q.question ?? `Which stage is "${q.value}"? (${q.rows} rows)`),
     ...(preview.stage_values ?? [])
       .filter((s) => !s.proposed)
       .map((s) => `Which stage is "${s.value}"? (${s.rows} rows)`),
+    ...(preview.warnings ?? []),
   ];
 
   const strategies = ['merge', 'append', 'replace'].map((value) =>
@@ -180,7 +183,11 @@ async function previewStep(step, batch, preview) {
                 { label: 'Value in the file', cell: (s) => s.value },
                 { label: 'Rows', class: 'num', cell: (s) => s.rows },
                 { label: 'Pandora stage', cell: (s) => s.select },
-                { label: 'Decided by', cell: (s) => s.decided_by },
+                {
+                  label: 'Decided by',
+                  cell: (s) =>
+                    `${s.decided_by}${s.confidence !== undefined ? ` (${Math.round(s.confidence * 100)}%)` : ''}`,
+                },
               ],
               stageRows,
             ),
