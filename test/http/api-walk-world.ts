@@ -82,9 +82,10 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     dealId: world.dealIds[0]!,
     startedAt: '2026-01-10T15:00:00Z',
     transcript: transcriptOf([
-      ['s', 'What budget have you set aside?'],
-      ['b', 'We have 50k approved for this quarter; our CFO signs off.'],
-      ['b', 'We also looked at Clari.'],
+      ['b', 'We are also evaluating Clari for this.'],
+      ['b', 'Our budget for this is 120k.'],
+      ['b', 'Priya Raman, our CFO, will need to sign off on this.'],
+      ['s', 'Next step: I will send over a pricing proposal by Friday.'],
     ]),
   });
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });

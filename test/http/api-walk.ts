@@ -196,7 +196,7 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
       async (_b, ids) => {
         const { rows } = await world.app.t.db.query<{ id: string }>(
           `SELECT id FROM documents WHERE workspace_id = $1::uuid AND source_id = 'doc-acme'`,
-          [ids.workspaceId],
+          [ids.workspaceId!],
         );
         ids.driveDoc = rows[0]!.id;
       },
