@@ -88,6 +88,13 @@ export async function startWalkWorld(): Promise<WalkWorld> {
       ['s', 'Next step: I will send over a pricing proposal by Friday.'],
     ]),
   });
+  // Calls at an account on no deal, kept so by a manual link, for conversations-without-deals.
+  await app.t.db.query(
+    `UPDATE conversations SET deal_id = NULL, is_internal = false, account_id = $2::uuid, link_method = 'manual'
+     WHERE workspace_id = $1::uuid AND id IN (
+       SELECT id FROM conversations WHERE workspace_id = $1::uuid AND source_id <> 'walk-call' ORDER BY id LIMIT 3)`,
+    [ws, world.accountIds[0]!],
+  );
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });
   const settle = async () => {
     await app.deps.queue.idle();
