@@ -20,7 +20,8 @@ export function nullable(schema: JsonSchema): JsonSchema {
   if (schema.$ref) return { anyOf: [schema, { type: 'null' }] };
   const type = schema.type;
   if (type === undefined) return schema;
-  return { ...schema, type: [...(Array.isArray(type) ? type : [type]), 'null'] };
+  const out = { ...schema, type: [...(Array.isArray(type) ? type : [type]), 'null'] };
+  return Array.isArray(schema.enum) ? { ...out, enum: [...schema.enum, null] } : out;
 }
 
 export function enumOf(values: readonly string[]): JsonSchema {
