@@ -46,7 +46,11 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
   };
   return [
     ...Object.keys(ENTITY_LISTINGS).flatMap((segment) => [
-      s(`GET ${W}/${segment}`, (ids) => ({ path: `${ws(ids)}/${segment}?include_total=true` }), firstId(segment)),
+      s(
+        `GET ${W}/${segment}`,
+        (ids) => ({ path: `${ws(ids)}/${segment}?include_total=true` }),
+        firstId(segment),
+      ),
       s(`GET ${W}/${segment}/{entityId}`, (ids) => ({ path: `${ws(ids)}/${segment}/${ids[segment]}` })),
     ]),
     s(`GET ${W}/deals/{entityId}`, (ids) => ({ path: `${ws(ids)}/deals/${world.dealIds[0]}` })),
@@ -119,7 +123,9 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
       true,
     ),
     s(`GET ${W}/insights/runs/{runId}`, (ids) => ({ path: `${ws(ids)}/insights/runs/${ids.insightRunId}` })),
-    s(`GET ${W}/deals/{dealId}/insights`, (ids) => ({ path: `${ws(ids)}/deals/${world.dealIds[0]}/insights` })),
+    s(`GET ${W}/deals/{dealId}/insights`, (ids) => ({
+      path: `${ws(ids)}/deals/${world.dealIds[0]}/insights`,
+    })),
     s(`GET ${W}/deals/{dealId}/insights/history`, (ids) => ({
       path: `${ws(ids)}/deals/${world.dealIds[0]}/insights/history`,
     })),

@@ -36,7 +36,12 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     const raw = body === undefined ? '' : JSON.stringify(body);
     return { body, headers: signatureHeaders(ids.signingSecret!, raw), token: '' };
   };
-  const s = (op: string, request?: WalkStep['request'], then?: WalkStep['then'], settle = false): WalkStep => ({
+  const s = (
+    op: string,
+    request?: WalkStep['request'],
+    then?: WalkStep['then'],
+    settle = false,
+  ): WalkStep => ({
     op,
     ...(request ? { request } : {}),
     ...(then ? { then } : {}),
@@ -51,16 +56,24 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     s('GET /console', () => ({ token: '' })),
     s('GET /console/{path}', () => ({ path: '/console/app.js', token: '' })),
     // workspaces and keys
-    s('POST /api/workspaces', () => ({ body: { name: 'Scratch', settings: { region: 'eu' } } }), (b, ids) => {
-      ids.scratchWorkspace = b.id;
-    }),
+    s(
+      'POST /api/workspaces',
+      () => ({ body: { name: 'Scratch', settings: { region: 'eu' } } }),
+      (b, ids) => {
+        ids.scratchWorkspace = b.id;
+      },
+    ),
     s('GET /api/workspaces'),
     s('GET /api/workspaces/{workspaceId}'),
     s('PATCH /api/workspaces/{workspaceId}', () => ({ body: { settings: { fiscal_year_start: 2 } } })),
-    s('POST /api/workspaces/{workspaceId}/api-keys', () => ({ body: { name: 'walk' } }), (b, ids) => {
-      ids.keyId = b.id;
-      ids.key = b.key;
-    }),
+    s(
+      'POST /api/workspaces/{workspaceId}/api-keys',
+      () => ({ body: { name: 'walk' } }),
+      (b, ids) => {
+        ids.keyId = b.id;
+        ids.key = b.key;
+      },
+    ),
     s('GET /api/session', (ids) => ({ token: ids.key })),
     s('GET /api/workspaces/{workspaceId}/api-keys'),
     s('DELETE /api/workspaces/{workspaceId}/api-keys/{keyId}'),
@@ -69,7 +82,9 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     s(`PUT ${W}/context`, () => ({
       body: { definitions: { sales_methodology: 'meddic' }, business_model: { currency: 'usd' } },
     })),
-    s(`GET ${W}/context/{section}`, (ids) => ({ path: `/api/workspaces/${ids.workspaceId}/context/definitions` })),
+    s(`GET ${W}/context/{section}`, (ids) => ({
+      path: `/api/workspaces/${ids.workspaceId}/context/definitions`,
+    })),
     s(`PUT ${W}/context/{section}`, (ids) => ({
       path: `/api/workspaces/${ids.workspaceId}/context/definitions`,
       body: { sales_methodology: 'bant' },
@@ -100,7 +115,9 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
       },
     ),
     s(`GET ${W}/quota-periods/{periodId}/rep-quotas`),
-    s(`GET ${W}/quota/active`, (ids) => ({ path: `/api/workspaces/${ids.workspaceId}/quota/active?date=2026-02-01` })),
+    s(`GET ${W}/quota/active`, (ids) => ({
+      path: `/api/workspaces/${ids.workspaceId}/quota/active?date=2026-02-01`,
+    })),
     s(`DELETE ${W}/quota-periods/{periodId}/rep-quotas/{repQuotaId}`),
     // money and mappings
     s(`PUT ${W}/exchange-rates`, () => ({
@@ -112,7 +129,11 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     })),
     s(`GET ${W}/stage-mappings`),
     s(`PUT ${W}/stage-mappings`, () => ({
-      body: { mappings: [{ source: 'hubspot', raw_stage: 'appointmentscheduled', stage_normalized: 'qualification' }] },
+      body: {
+        mappings: [
+          { source: 'hubspot', raw_stage: 'appointmentscheduled', stage_normalized: 'qualification' },
+        ],
+      },
     })),
     s(`GET ${W}/leads/cohorts`),
     s(`GET ${W}/pipeline/summary`),
@@ -124,7 +145,11 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
       `POST ${W}/connectors/{name}/connect`,
       (ids) => ({
         path: `/api/workspaces/${ids.workspaceId}/connectors/hubspot/connect`,
-        body: { credentials: { access_token: world.hubspot.data.token }, base_url: world.hubspot.url, sync: false },
+        body: {
+          credentials: { access_token: world.hubspot.data.token },
+          base_url: world.hubspot.url,
+          sync: false,
+        },
       }),
       undefined,
     ),
@@ -144,7 +169,10 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     })),
     s(
       `POST ${W}/connectors/{name}/reconcile-associations`,
-      (ids) => ({ path: `/api/workspaces/${ids.workspaceId}/connectors/hubspot/reconcile-associations`, body: {} }),
+      (ids) => ({
+        path: `/api/workspaces/${ids.workspaceId}/connectors/hubspot/reconcile-associations`,
+        body: {},
+      }),
       (b, ids) => {
         ids.reconciliationId = b.reconciliation_id ?? b.id;
       },
@@ -160,7 +188,10 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     // recorders and document sources
     s(`POST ${W}/connectors/{name}/connect`, (ids) => ({
       path: `/api/workspaces/${ids.workspaceId}/connectors/gong/connect`,
-      body: { credentials: { access_key: 'gong-key', access_key_secret: 'gong-secret' }, base_url: world.gong.url },
+      body: {
+        credentials: { access_key: 'gong-key', access_key_secret: 'gong-secret' },
+        base_url: world.gong.url,
+      },
     })),
     s(`GET ${W}/connectors/{name}/users`, (ids) => ({
       path: `/api/workspaces/${ids.workspaceId}/connectors/gong/users`,
@@ -207,7 +238,10 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     // signed inbound webhooks
     s(
       'POST /webhooks/{workspaceId}/skills/{skillId}/trigger',
-      (ids) => ({ ...signed({ inputs: { as_of: '2026-03-01' } }, ids), path: `/webhooks/${ids.workspaceId}/skills/forecast/trigger` }),
+      (ids) => ({
+        ...signed({ inputs: { as_of: '2026-03-01' } }, ids),
+        path: `/webhooks/${ids.workspaceId}/skills/forecast/trigger`,
+      }),
       (b, ids) => {
         ids.runId = b.id ?? b.run_id;
       },
@@ -221,7 +255,9 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
     s(`DELETE ${W}/webhook-endpoints/{endpointId}`),
     s(`DELETE ${W}/workflows/{workflowId}`),
     s(`DELETE ${W}/slack/settings`),
-    s(`DELETE ${W}/connectors/{name}`, (ids) => ({ path: `/api/workspaces/${ids.workspaceId}/connectors/gdrive` })),
+    s(`DELETE ${W}/connectors/{name}`, (ids) => ({
+      path: `/api/workspaces/${ids.workspaceId}/connectors/gdrive`,
+    })),
     s(`DELETE ${W}/quota-periods/{periodId}`),
     s('DELETE /api/workspaces/{workspaceId}', (ids) => ({ path: `/api/workspaces/${ids.scratchWorkspace}` })),
   ];

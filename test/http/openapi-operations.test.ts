@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { schemaErrors } from '../helpers/json-schema-check.ts';
 import { NOT_WALKED, type WalkRequest, walkSteps } from './api-walk.ts';
@@ -41,7 +40,6 @@ describe('every documented operation answers what the document says', () => {
     const ids: Record<string, string> = { workspaceId: world.workspaceId, walkCall: world.callId };
     const walked = new Set<string>();
     const failures: string[] = [];
-    const dump: Record<string, unknown[]> = {};
     for (const step of walkSteps(world)) {
       const [method, template] = step.op.split(' ') as [string, string];
       const op = doc.paths[template]?.[method.toLowerCase()];
@@ -49,12 +47,12 @@ describe('every documented operation answers what the document says', () => {
       const req = step.request?.(ids) ?? {};
       const path =
         req.path ?? template.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name] ?? `{no ${name}}`);
-      if (process.env.WALK_DUMP) console.error(step.op);
       const res = await send(method, path, req);
       const [status, response] = Object.entries(op.responses)[0]!;
-      (dump[step.op] ??= []).push(res.body);
       if (String(res.status) !== status) {
-        failures.push(`${step.op} (${path}): ${res.status}, documented ${status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        failures.push(
+          `${step.op} (${path}): ${res.status}, documented ${status}: ${JSON.stringify(res.body).slice(0, 300)}`,
+        );
         continue;
       }
       walked.add(step.op);
@@ -66,7 +64,6 @@ describe('every documented operation answers what the document says', () => {
       await step.then?.(res.body, ids);
       if (step.settle) await world.settle();
     }
-    if (process.env.WALK_DUMP) writeFileSync(process.env.WALK_DUMP, JSON.stringify(dump, null, 1));
     assert.deepEqual(failures, []);
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),

@@ -62,7 +62,8 @@ describe('OpenAPI document', () => {
       const types = [schema.type].flat();
       if (types.includes('object')) {
         if (!('additionalProperties' in schema)) vague.push(`${at}: additionalProperties not stated`);
-        if (!schema.properties && !schema.additionalProperties) vague.push(`${at}: an object with no properties`);
+        if (!schema.properties && !schema.additionalProperties)
+          vague.push(`${at}: an object with no properties`);
       }
       for (const [k, sub] of Object.entries(schema.properties ?? {})) walk(sub, `${at}.${k}`);
       if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${at}.*`);

@@ -49,7 +49,11 @@ export function columnsSchema(
     properties[name] = columnSchema(name, kind);
   }
   if (columns.custom_fields && properties.custom_fields)
-    properties.custom_fields = { type: 'object', additionalProperties: true, description: 'source fields Pandora has no column for' };
+    properties.custom_fields = {
+      type: 'object',
+      additionalProperties: true,
+      description: 'source fields Pandora has no column for',
+    };
   return obj({ ...properties, ...extra });
 }
 
@@ -154,15 +158,20 @@ function dealDetailExtra(): Record<string, JsonSchema> {
     L.contacts.columns,
     ['id', 'first_name', 'last_name', 'email', 'title', 'seniority', 'department'],
     {
-      ...columnsSchema(DEAL_CONTACTS_TABLE.columns, ['role', 'role_source', 'role_confidence', 'is_primary'])
-        .properties as Record<string, JsonSchema>,
+      ...(columnsSchema(DEAL_CONTACTS_TABLE.columns, ['role', 'role_source', 'role_confidence', 'is_primary'])
+        .properties as Record<string, JsonSchema>),
       association_source: { type: 'string', description: 'the source of the deal-contact association' },
     },
   );
-  const stageHistory = columnsSchema(
-    { id: 'uuid', ...DEAL_STAGE_HISTORY_TABLE.columns },
-    ['id', 'from_stage', 'to_stage', 'from_stage_normalized', 'to_stage_normalized', 'changed_at', 'source'],
-  );
+  const stageHistory = columnsSchema({ id: 'uuid', ...DEAL_STAGE_HISTORY_TABLE.columns }, [
+    'id',
+    'from_stage',
+    'to_stage',
+    'from_stage_normalized',
+    'to_stage_normalized',
+    'changed_at',
+    'source',
+  ]);
   return {
     source_data: sourceData,
     account: nullable(
@@ -215,7 +224,10 @@ function dealDetailExtra(): Record<string, JsonSchema> {
         velocity: nullable(REASON),
         engagement: nullable(arr(REASON)),
       },
-      { description: "each score's reasons; every reason has `evidence`, the rows it rests on ({entity, id, …})" },
+      {
+        description:
+          "each score's reasons; every reason has `evidence`, the rows it rests on ({entity, id, …})",
+      },
     ),
     insights: { ...arr(dealInsightSchema), description: 'current insights from its calls' },
   };

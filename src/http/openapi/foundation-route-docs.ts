@@ -36,7 +36,11 @@ export function foundationRouteDocs(): RouteDoc[] {
   return [
     doc('get', '/healthz', 'system', 'Liveness with a database round trip', {
       auth: 'none',
-      response: { status: 200, description: 'the database answers', schema: obj({ status: str, db: str }, ['status', 'db']) },
+      response: {
+        status: 200,
+        description: 'the database answers',
+        schema: obj({ status: str, db: str }, ['status', 'db']),
+      },
     }),
     doc('get', '/', 'system', 'Where the API reference is', {
       auth: 'none',

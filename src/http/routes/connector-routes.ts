@@ -35,11 +35,7 @@ import {
   syncStartedSchema,
 } from '../openapi/schemas/connector-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import {
-  fromZod,
-  routeDoc,
-  WS,
-} from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 

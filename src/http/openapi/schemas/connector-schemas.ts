@@ -1,5 +1,17 @@
 /** Response schemas of the connector, recorder and document-source routes. */
-import { arr, bool, dateTime, enumOf, int, nullable, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  bool,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 const countsByEntity = record(int, 'rows per entity');
 
@@ -12,7 +24,9 @@ export const connectionSchema = obj({
   last_error: nullable(str),
   created_at: dateTime,
   counts: countsByEntity,
-  last_sync: nullable(obj({ id: uuid, status: str, trigger: str, mode: str, finished_at: nullable(dateTime) })),
+  last_sync: nullable(
+    obj({ id: uuid, status: str, trigger: str, mode: str, finished_at: nullable(dateTime) }),
+  ),
 });
 
 export const connectionsSchema = obj({
@@ -66,7 +80,13 @@ export const userDirectorySchema = obj({
 export const trackedUsersSchema = obj({
   data: arr(
     obj(
-      { source_user_id: str, email: nullable(str), name: nullable(str), title: nullable(str), tracked_at: dateTime },
+      {
+        source_user_id: str,
+        email: nullable(str),
+        name: nullable(str),
+        title: nullable(str),
+        tracked_at: dateTime,
+      },
       { optional: ['title'] },
     ),
   ),
@@ -77,7 +97,7 @@ export const trackedUsersSchema = obj({
 
 export const selectionSchema = obj({
   connector_name: str,
-  selection: open({}, { description: "the boards or folders, as the connector resolved them" }),
+  selection: open({}, { description: 'the boards or folders, as the connector resolved them' }),
 });
 
 export const transcriptSchema = obj({

@@ -2,7 +2,20 @@
 import { z } from 'zod';
 import { CONTEXT_SECTIONS, contextSectionSchemas } from '../../../workspaces/context-layer.ts';
 import type { JsonSchema } from '../openapi-document.ts';
-import { arr, date, dateTime, enumOf, int, nullable, num, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  date,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  num,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 function zodSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;

@@ -1,6 +1,18 @@
 /** Response schemas of the deal insight routes, and the insight rows other responses embed. */
 import { INSIGHT_TYPES } from '../../../insights/insight-types.ts';
-import { arr, dateTime, enumOf, int, nullable, num, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  num,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 const insightType = enumOf(INSIGHT_TYPES);
 /** The fields of an insight's value depend on its type (a competitor's name, a budget's amount, …). */

@@ -2,7 +2,19 @@
 import { LIKELY_CAUSES, SEVERITIES } from '../../../linker/conversations-without-deals.ts';
 import { DOMAIN_SOURCES } from '../../../linker/internal-domains.ts';
 import { LINK_METHODS } from '../../../linker/link-conversations.ts';
-import { arr, bool, dateTime, enumOf, int, nullable, num, obj, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  bool,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  num,
+  obj,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 const countsOf = (keys: readonly string[]) => obj(Object.fromEntries(keys.map((k) => [k, int])));
 const domainSource = enumOf(DOMAIN_SOURCES);

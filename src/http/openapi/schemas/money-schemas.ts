@@ -44,7 +44,13 @@ export const stageMappingsSchema = obj({
 });
 export const stageMappingsWriteSchema = obj({ data: arr(stageMapping), deals_updated: int });
 
-const cohortRow = obj({ key: nullable(str), total: int, converted: int, unconverted: int, conversion_rate: num });
+const cohortRow = obj({
+  key: nullable(str),
+  total: int,
+  converted: int,
+  unconverted: int,
+  conversion_rate: num,
+});
 export const leadCohortsSchema = obj({
   by_source: arr(cohortRow),
   by_month: arr(cohortRow),

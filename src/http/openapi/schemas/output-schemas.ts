@@ -1,7 +1,20 @@
 /** Response schemas of the output routes: Slack settings and posts, signing secrets, webhook endpoints. */
 import { INSIGHT_TYPES } from '../../../insights/insight-types.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../outputs/webhooks/webhook-endpoints.ts';
-import { arr, bool, dateTime, enumOf, int, nullable, num, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  bool,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  num,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 export const slackSettingsSchema = obj({
   mode: enumOf(['bot', 'webhook']),

@@ -1,5 +1,18 @@
 /** Response schemas of the skill, compute and LLM routes. */
-import { arr, date, dateTime, enumOf, int, nullable, num, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  date,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  num,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 const runStatus = enumOf(['queued', 'running', 'succeeded', 'failed']);
 
@@ -65,7 +78,12 @@ const runFields = {
 export const skillRunSchema = obj({ ...runFields, result: nullable(skillResultSchema) });
 /** Listings leave the result out: fetch one run for it. */
 export const skillRunListItemSchema = obj(runFields);
-export const skillRunStartedSchema = obj({ id: uuid, skill_id: str, status: runStatus, created_at: dateTime });
+export const skillRunStartedSchema = obj({
+  id: uuid,
+  skill_id: str,
+  status: runStatus,
+  created_at: dateTime,
+});
 
 export const skillsSchema = obj({
   data: arr(

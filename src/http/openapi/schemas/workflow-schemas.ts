@@ -1,5 +1,17 @@
 /** Response schemas of the workflow routes: workflows, runs, templates, pieces and the engine. */
-import { arr, bool, dateTime, enumOf, int, nullable, obj, open, record, str, uuid } from '../schema-builders.ts';
+import {
+  arr,
+  bool,
+  dateTime,
+  enumOf,
+  int,
+  nullable,
+  obj,
+  open,
+  record,
+  str,
+  uuid,
+} from '../schema-builders.ts';
 
 const issue = obj({ path: str, code: str, severity: enumOf(['error', 'warning']), message: str });
 /** A workflow tree as submitted: a trigger and steps whose fields depend on their kind. */
@@ -39,8 +51,12 @@ export const workflowRunSchema = obj({
   trigger: enumOf(['event', 'manual', 'schedule', 'webhook']),
   event_key: nullable(str),
   ap_run_id: nullable(str),
-  status: { type: 'string', description: "the engine's status (QUEUED, RUNNING, SUCCEEDED, FAILED, …); SENT until the engine's run is found" },
-  steps: { description: "per-step results as the engine reports them; null until known" },
+  status: {
+    type: 'string',
+    description:
+      "the engine's status (QUEUED, RUNNING, SUCCEEDED, FAILED, …); SENT until the engine's run is found",
+  },
+  steps: { description: 'per-step results as the engine reports them; null until known' },
   error: nullable(str),
   started_at: nullable(dateTime),
   finished_at: nullable(dateTime),
