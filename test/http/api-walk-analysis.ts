@@ -2,6 +2,7 @@
  * The second half of the operations walk: entities, transcripts and documents, compute, skills, the
  * linker, imports, insights, Slack, webhooks and workflows, then the deletions.
  */
+import assert from 'node:assert/strict';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import type { WalkStep } from './api-walk.ts';
 import type { WalkWorld } from './api-walk-world.ts';
@@ -123,9 +124,12 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
       true,
     ),
     s(`GET ${W}/insights/runs/{runId}`, (ids) => ({ path: `${ws(ids)}/insights/runs/${ids.insightRunId}` })),
-    s(`GET ${W}/deals/{dealId}/insights`, (ids) => ({
-      path: `${ws(ids)}/deals/${world.dealIds[0]}/insights`,
-    })),
+    s(
+      `GET ${W}/deals/{dealId}/insights`,
+      (ids) => ({ path: `${ws(ids)}/deals/${world.dealIds[0]}/insights` }),
+      // The insight schemas are only held to rows that exist.
+      (b) => assert.ok(b.count > 0, 'the seeded call gave insights'),
+    ),
     s(`GET ${W}/deals/{dealId}/insights/history`, (ids) => ({
       path: `${ws(ids)}/deals/${world.dealIds[0]}/insights/history`,
     })),
@@ -136,7 +140,11 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
     s(`GET ${W}/slack/settings`),
     s(`POST ${W}/skill-runs/{runId}/slack/preview`, () => ({ body: {} })),
     s(`POST ${W}/skill-runs/{runId}/slack/post`, () => ({ body: {} })),
-    s(`POST ${W}/insights/slack/preview`, () => ({ body: { since: '2020-01-01T00:00:00Z' } })),
+    s(
+      `POST ${W}/insights/slack/preview`,
+      () => ({ body: { since: '2020-01-01T00:00:00Z' } }),
+      (b) => assert.ok(b.digest.deals.length > 0, 'the digest has a deal'),
+    ),
     s(`POST ${W}/insights/slack/post`, () => ({ body: { since: '2020-01-01T00:00:00Z' } })),
     // webhooks out and in
     s(

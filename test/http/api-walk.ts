@@ -202,7 +202,13 @@ export function walkSteps(world: WalkWorld): WalkStep[] {
         path: `/api/workspaces/${ids.workspaceId}/connectors/gong/tracked-users`,
         body: { user_ids: ['gu1'] },
       }),
-      undefined,
+      // The seeded call is no Gong user's: keep it tracked so the insight steps have a call to read.
+      async (_b, ids) => {
+        await world.app.t.db.query(
+          'UPDATE conversations SET is_tracked = true WHERE workspace_id = $1::uuid AND id = $2::uuid',
+          [ids.workspaceId!, ids.walkCall!],
+        );
+      },
       true,
     ),
     s(
