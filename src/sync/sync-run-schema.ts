@@ -26,11 +26,25 @@ export const syncRunSchema = {
       enum: ['pending', 'running', 'done', 'failed', null],
       description: 'the chain: failed when a step failed (the data is written; status is then succeeded)',
     },
-    counts: { type: 'object', description: 'per entity: inserted, updated, unchanged' },
+    counts: {
+      type: 'object',
+      description: 'per entity: inserted, updated, unchanged',
+      additionalProperties: {
+        type: 'object',
+        required: ['inserted', 'updated', 'unchanged'],
+        properties: {
+          inserted: { type: 'integer' },
+          updated: { type: 'integer' },
+          unchanged: { type: 'integer' },
+        },
+        additionalProperties: false,
+      },
+    },
     progress: {
       type: 'object',
       description:
-        'pages; changed (the entities the run changed, which choose the steps); post_sync: [{name, status, started_at, duration_ms, summary?, error?}]',
+        'pages; changed (the entities the run changed, which choose the steps); post_sync: [{name, status, started_at, duration_ms, summary?, error?}]; http: the source calls made. Connectors add their own keys.',
+      additionalProperties: true,
     },
     error: { type: ['string', 'null'] },
     started_at: { type: ['string', 'null'], format: 'date-time' },

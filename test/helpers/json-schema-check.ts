@@ -1,7 +1,8 @@
 /**
  * A small JSON-schema checker for the OpenAPI response schemas: type (one or a list), enum, required,
- * properties, additionalProperties: false, items, and the formats uuid, date and date-time. Returns the
- * paths that do not match, empty when the value conforms.
+ * properties, additionalProperties (false or a schema), items, anyOf, $ref into the document's
+ * components, and the formats uuid, date and date-time. Returns the JSON paths that do not match, empty
+ * when the value conforms.
  */
 type Schema = Record<string, any>;
 
@@ -18,8 +19,24 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
-export function schemaErrors(schema: Schema, value: unknown, path = '$'): string[] {
+function resolve(schema: Schema, root: Schema | undefined): Schema {
+  if (typeof schema.$ref !== 'string') return schema;
+  const target = schema.$ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce((node: Schema | undefined, key: string) => node?.[key], root);
+  if (!target) throw new Error(`unresolved $ref ${schema.$ref}`);
+  return resolve(target, root);
+}
+
+export function schemaErrors(given: Schema, value: unknown, path = '$', root?: Schema): string[] {
+  const schema = resolve(given, root);
   const errors: string[] = [];
+  if (Array.isArray(schema.anyOf)) {
+    const branches = schema.anyOf.map((s: Schema) => schemaErrors(s, value, path, root));
+    if (!branches.some((b: string[]) => b.length === 0))
+      return branches.reduce((a: string[], b: string[]) => (b.length < a.length ? b : a));
+  }
   const actual = typeOf(value);
   if (schema.type !== undefined) {
     const allowed: string[] = Array.isArray(schema.type) ? schema.type : [schema.type];
@@ -41,13 +58,15 @@ export function schemaErrors(schema: Schema, value: unknown, path = '$'): string
     for (const key of schema.required ?? []) if (!(key in obj)) errors.push(`${path}.${key}: required`);
     for (const [key, v] of Object.entries(obj)) {
       const sub = schema.properties?.[key];
-      if (sub) errors.push(...schemaErrors(sub, v, `${path}.${key}`));
+      if (sub) errors.push(...schemaErrors(sub, v, `${path}.${key}`, root));
       else if (schema.additionalProperties === false) errors.push(`${path}.${key}: not documented`);
+      else if (typeof schema.additionalProperties === 'object')
+        errors.push(...schemaErrors(schema.additionalProperties, v, `${path}.${key}`, root));
     }
   }
   if (actual === 'array' && schema.items) {
     for (const [i, v] of (value as unknown[]).entries())
-      errors.push(...schemaErrors(schema.items, v, `${path}[${i}]`));
+      errors.push(...schemaErrors(schema.items, v, `${path}[${i}]`, root));
   }
   return errors;
 }

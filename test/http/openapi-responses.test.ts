@@ -40,6 +40,24 @@ describe('documented response schemas match real responses', () => {
     assert.deepEqual(schemaErrors(schema, { id: '0b8e6a4e-1111-4222-8333-444455556666', n: null }), []);
     assert.equal(schemaErrors(schema, { id: 'x', n: 1.5, extra: 1 }).length, 3);
     assert.deepEqual(schemaErrors(schema, {}), ['$.id: required']);
+    const root = { components: { schemas: { Id: { type: 'string', format: 'uuid' } } } };
+    const refs = {
+      type: 'object',
+      properties: {
+        id: { $ref: '#/components/schemas/Id' },
+        n: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+      },
+      additionalProperties: { type: 'boolean' },
+    };
+    assert.deepEqual(
+      schemaErrors(refs, { id: '0b8e6a4e-1111-4222-8333-444455556666', n: null, ok: true }, '$', root),
+      [],
+    );
+    assert.deepEqual(schemaErrors(refs, { id: 'x', n: 'y', ok: 1 }, '$', root), [
+      '$.id: "x" is not a uuid',
+      '$.n: expected integer, got string',
+      '$.ok: expected boolean, got integer',
+    ]);
   });
 
   test('every entity list and detail, with scores and the deal detail reasons', async () => {

@@ -53,6 +53,37 @@ describe('OpenAPI document', () => {
     assert.deepEqual(stale, [], 'documented but not mounted');
   });
 
+  test('every JSON success body and request body has a real schema that says whether it is open', async () => {
+    const doc = (await app.request('GET', '/api/openapi.json', { token: '' })).body;
+    const vague: string[] = [];
+    // Every object states its properties or the schema of its free keys, and whether more keys may come.
+    const walk = (schema: any, at: string) => {
+      if (!schema || typeof schema !== 'object' || schema.$ref) return;
+      const types = [schema.type].flat();
+      if (types.includes('object')) {
+        if (!('additionalProperties' in schema)) vague.push(`${at}: additionalProperties not stated`);
+        if (!schema.properties && !schema.additionalProperties)
+          vague.push(`${at}: an object with no properties`);
+      }
+      for (const [k, sub] of Object.entries(schema.properties ?? {})) walk(sub, `${at}.${k}`);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${at}.*`);
+      if (schema.items) walk(schema.items, `${at}[]`);
+      for (const sub of schema.anyOf ?? []) walk(sub, at);
+    };
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const [status, response] = Object.entries(op.responses as Record<string, any>)[0]!;
+        const html = /^\/(console|api\/docs)/.test(path);
+        const schema = response.content?.['application/json']?.schema;
+        if (status !== '204' && !html && !schema) vague.push(`${name}: no ${status} schema`);
+        walk(schema, `${name} ${status}`);
+        walk(op.requestBody?.content?.['application/json']?.schema, `${name} body`);
+      }
+    }
+    assert.deepEqual(vague, []);
+  });
+
   test('entity list parameters come from the filter whitelist', async () => {
     const doc = (await app.request('GET', '/api/openapi.json', { token: '' })).body;
     const op = doc.paths['/api/workspaces/{workspaceId}/deals'].get;

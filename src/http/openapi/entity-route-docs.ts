@@ -5,7 +5,11 @@ import { ENTITY_LISTINGS } from '../../entities/entity-listings.ts';
 import { PIPELINE_GROUPS } from '../../entities/pipeline-summary.ts';
 import { WATERFALL_BUCKETS } from '../../entities/pipeline-waterfall.ts';
 import { waterfallQuery } from '../routes/pipeline-routes.ts';
+import { DEAL_CONTACTS_TABLE, DEAL_STAGE_HISTORY_TABLE } from '../../entities/entity-tables.ts';
 import { dateSchema, fromZod } from './route-doc-builders.ts';
+import { arr, enumOf, int, nullable, num, obj, open, str, uuid } from './schema-builders.ts';
+import { dealInsightSchema } from './schemas/insight-schemas.ts';
+import { notConvertedSchema } from './schemas/money-schemas.ts';
 import { type ColumnKind, DEFAULT_LIMIT, type FilterSpec, MAX_LIMIT } from '../../db/list-query.ts';
 import type { JsonSchema, ParameterDoc, RouteDoc } from './openapi-document.ts';
 
@@ -26,13 +30,35 @@ const KIND_SCHEMA: Record<ColumnKind, JsonSchema> = {
 
 const NOT_NULL = new Set(['id', 'created_at', 'updated_at', 'source', 'source_id', 'custom_fields']);
 
-export function entitySchema(listing: EntityListing, extra: Record<string, JsonSchema> = {}): JsonSchema {
+function columnSchema(name: string, kind: ColumnKind): JsonSchema {
+  const base = KIND_SCHEMA[kind];
+  if (kind === 'jsonb') return { description: 'JSON as stored' };
+  return NOT_NULL.has(name) ? base : { ...base, type: [base.type, 'null'] };
+}
+
+/** A record of the named columns, their types taken from the column definitions. */
+export function columnsSchema(
+  columns: Readonly<Record<string, ColumnKind>>,
+  names: readonly string[] = Object.keys(columns),
+  extra: Record<string, JsonSchema> = {},
+): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const [name, kind] of Object.entries(listing.columns)) {
-    const base = KIND_SCHEMA[kind];
-    properties[name] = NOT_NULL.has(name) || kind === 'jsonb' ? base : { ...base, type: [base.type, 'null'] };
+  for (const name of names) {
+    const kind = columns[name];
+    if (!kind) throw new Error(`no column ${name}`);
+    properties[name] = columnSchema(name, kind);
   }
-  return { type: 'object', properties: { ...properties, ...extra }, required: Object.keys(listing.columns) };
+  if (columns.custom_fields && properties.custom_fields)
+    properties.custom_fields = {
+      type: 'object',
+      additionalProperties: true,
+      description: 'source fields Pandora has no column for',
+    };
+  return obj({ ...properties, ...extra });
+}
+
+export function entitySchema(listing: EntityListing, extra: Record<string, JsonSchema> = {}): JsonSchema {
+  return columnsSchema(listing.columns, Object.keys(listing.columns), extra);
 }
 
 function filterDescription(name: string, f: FilterSpec): string {
@@ -107,49 +133,105 @@ function pageParameters(listing: EntityListing): ParameterDoc[] {
   ];
 }
 
-const EVIDENCE_ROW: JsonSchema = {
-  type: 'object',
-  required: ['entity', 'id'],
-  properties: {
-    entity: {
-      type: 'string',
-      enum: ['deals', 'contacts', 'deal_stage_history', 'activities', 'calls', 'conversations'],
-    },
-    id: { type: 'string', format: 'uuid' },
+// Evidence rows and reasons carry rule-specific fields (close_date, days_past, threshold_days, …).
+const EVIDENCE_ROW = open(
+  {
+    entity: enumOf(['deals', 'contacts', 'deal_stage_history', 'activities', 'calls', 'conversations']),
+    id: uuid,
   },
-};
-const REASON: JsonSchema = {
+  { description: 'a row the reason rests on, with the fields of it that matter' },
+);
+const REASON = open(
+  { rule: str, points: num, evidence: arr(EVIDENCE_ROW) },
+  { optional: ['rule', 'points'], description: 'one reason, with the figures of its rule' },
+);
+
+const sourceData = {
   type: 'object',
-  required: ['evidence'],
-  properties: {
-    rule: { type: 'string' },
-    points: { type: 'number' },
-    evidence: { type: 'array', items: EVIDENCE_ROW },
-  },
+  additionalProperties: true,
+  description: 'the raw record as the source returned it',
 };
 
-const DEAL_DETAIL_EXTRA: Record<string, JsonSchema> = {
-  source_data: { type: 'object', description: 'the raw record as the source returned it' },
-  account: { type: ['object', 'null'] },
-  contacts: { type: 'array', items: { type: 'object' }, description: 'with role, role_source, is_primary' },
-  recent_activities: {
-    type: 'array',
-    items: { type: 'object' },
-    description: `newest ${DETAIL_RECENT_LIMIT}`,
-  },
-  conversations: { type: 'array', items: { type: 'object' }, description: `newest ${DETAIL_RECENT_LIMIT}` },
-  stage_history: { type: 'array', items: { type: 'object' } },
-  reasons: {
-    type: 'object',
-    description: "each score's reasons; every reason has `evidence`, the rows it rests on ({entity, id, …})",
-    required: ['deal_risk', 'velocity', 'engagement'],
-    properties: {
-      deal_risk: { type: ['array', 'null'], items: REASON },
-      velocity: { ...REASON, type: ['object', 'null'] },
-      engagement: { type: ['array', 'null'], items: REASON },
+function dealDetailExtra(): Record<string, JsonSchema> {
+  const L = ENTITY_LISTINGS;
+  const contact = columnsSchema(
+    L.contacts.columns,
+    ['id', 'first_name', 'last_name', 'email', 'title', 'seniority', 'department'],
+    {
+      ...(columnsSchema(DEAL_CONTACTS_TABLE.columns, ['role', 'role_source', 'role_confidence', 'is_primary'])
+        .properties as Record<string, JsonSchema>),
+      association_source: { type: 'string', description: 'the source of the deal-contact association' },
     },
-  },
-};
+  );
+  const stageHistory = columnsSchema({ id: 'uuid', ...DEAL_STAGE_HISTORY_TABLE.columns }, [
+    'id',
+    'from_stage',
+    'to_stage',
+    'from_stage_normalized',
+    'to_stage_normalized',
+    'changed_at',
+    'source',
+  ]);
+  return {
+    source_data: sourceData,
+    account: nullable(
+      columnsSchema(L.accounts.columns, [
+        'id',
+        'name',
+        'domain',
+        'industry',
+        'employee_count',
+        'annual_revenue',
+        'city',
+        'country',
+        'owner_email',
+      ]),
+    ),
+    contacts: { ...arr(contact), description: 'primary first, with role, role_source, is_primary' },
+    recent_activities: {
+      ...arr(
+        columnsSchema(L.activities.columns, [
+          'id',
+          'activity_type',
+          'subject',
+          'direction',
+          'occurred_at',
+          'owner_email',
+          'contact_id',
+        ]),
+      ),
+      description: `newest ${DETAIL_RECENT_LIMIT}`,
+    },
+    conversations: {
+      ...arr(
+        columnsSchema(L.conversations.columns, [
+          'id',
+          'title',
+          'started_at',
+          'duration_seconds',
+          'organizer_email',
+          'is_internal',
+          'link_method',
+          'summary',
+        ]),
+      ),
+      description: `newest ${DETAIL_RECENT_LIMIT}`,
+    },
+    stage_history: arr(stageHistory),
+    reasons: obj(
+      {
+        deal_risk: nullable(arr(REASON)),
+        velocity: nullable(REASON),
+        engagement: nullable(arr(REASON)),
+      },
+      {
+        description:
+          "each score's reasons; every reason has `evidence`, the rows it rests on ({entity, id, …})",
+      },
+    ),
+    insights: { ...arr(dealInsightSchema), description: 'current insights from its calls' },
+  };
+}
 
 export function entityRouteDocs(): RouteDoc[] {
   return Object.entries(ENTITY_LISTINGS).flatMap(([segment, listing]): RouteDoc[] => [
@@ -165,15 +247,14 @@ export function entityRouteDocs(): RouteDoc[] {
       response: {
         status: 200,
         description: `a page of ${segment}`,
-        schema: {
-          type: 'object',
-          required: ['data', 'next_cursor'],
-          properties: {
-            data: { type: 'array', items: entitySchema(listing) },
-            next_cursor: { type: ['string', 'null'] },
+        schema: obj(
+          {
+            data: arr(entitySchema(listing)),
+            next_cursor: nullable(str),
             total: { type: 'integer', description: 'only with include_total=true' },
           },
-        },
+          { optional: ['total'] },
+        ),
       },
     },
     {
@@ -190,10 +271,12 @@ export function entityRouteDocs(): RouteDoc[] {
         description: `the ${listing.singular}, with source_data`,
         schema:
           segment === 'deals'
-            ? entitySchema(listing, DEAL_DETAIL_EXTRA)
+            ? entitySchema(listing, dealDetailExtra())
             : entitySchema(listing, {
-                source_data: DEAL_DETAIL_EXTRA.source_data!,
-                ...Object.fromEntries(Object.keys(listing.detailColumns).map((c) => [c, {}])),
+                source_data: sourceData,
+                ...Object.fromEntries(
+                  Object.keys(listing.detailColumns).map((c) => [c, { description: "the score's reasons" }]),
+                ),
               }),
       },
     },
@@ -201,15 +284,13 @@ export function entityRouteDocs(): RouteDoc[] {
 }
 
 export function pipelineRouteDocs(): RouteDoc[] {
-  const bucket = {
-    type: 'object',
-    properties: {
-      key: { type: ['string', 'null'] },
-      count: { type: 'integer' },
-      amount: { type: 'number' },
-      weighted_amount: { type: 'number', description: 'sum of amount × probability / 100' },
-    },
+  const totals = {
+    count: int,
+    amount: num,
+    weighted_amount: { type: 'number', description: 'sum of amount × probability / 100' },
+    not_converted: { type: 'integer', description: 'deals left out: their currency has no rate' },
   };
+  const bucket = obj({ key: nullable(str), ...totals });
   return [
     {
       method: 'get',
@@ -229,14 +310,13 @@ export function pipelineRouteDocs(): RouteDoc[] {
       response: {
         status: 200,
         description: 'one bucket per group',
-        schema: {
-          type: 'object',
-          properties: {
-            group_by: { type: 'string' },
-            data: { type: 'array', items: bucket },
-            totals: bucket,
-          },
-        },
+        schema: obj({
+          group_by: enumOf(PIPELINE_GROUPS),
+          currency: { type: 'string', description: 'the base currency of every amount' },
+          data: arr(bucket),
+          totals: obj(totals),
+          not_converted: notConvertedSchema,
+        }),
       },
     },
     {

@@ -1,17 +1,29 @@
 /** Route docs for the foundation routes: health, workspaces, API keys, context layer, quotas, the docs. */
 import type { RouteDoc } from './openapi-document.ts';
 import {
-  anyObject as any,
-  createdResponse,
   dateSchema as date,
-  listSchema as list,
   objectSchema as obj,
   routeDoc as doc,
   stringSchema as str,
   WS,
 } from './route-doc-builders.ts';
+import { created, dataList, ok } from './schema-builders.ts';
+import {
+  activeQuotaSchema,
+  anyContextSection,
+  apiKeySchema,
+  contextLayerBody,
+  contextLayerSchema,
+  createdApiKeySchema,
+  openApiDocumentSchema,
+  quotaPeriodDetailSchema,
+  quotaPeriodSchema,
+  repQuotaSchema,
+  sessionSchema,
+  workspaceSchema,
+} from './schemas/foundation-schemas.ts';
 
-const workspaceBody = obj({ name: str, settings: any });
+const workspaceBody = obj({ name: str, settings: { type: 'object', additionalProperties: true } });
 const periodBody = obj({
   name: str,
   period_type: { type: 'string', enum: ['month', 'quarter', 'half', 'year', 'custom'] },
@@ -21,11 +33,14 @@ const periodBody = obj({
 });
 
 export function foundationRouteDocs(): RouteDoc[] {
-  const created = createdResponse;
   return [
     doc('get', '/healthz', 'system', 'Liveness with a database round trip', {
       auth: 'none',
-      response: { status: 200, description: 'the database answers', schema: obj({ status: str, db: str }) },
+      response: {
+        status: 200,
+        description: 'the database answers',
+        schema: obj({ status: str, db: str }, ['status', 'db']),
+      },
     }),
     doc('get', '/', 'system', 'Where the API reference is', {
       auth: 'none',
@@ -52,17 +67,7 @@ export function foundationRouteDocs(): RouteDoc[] {
         response: {
           status: 200,
           description: 'the key is live',
-          schema: obj(
-            {
-              workspace: obj({ id: str, name: str }, ['id', 'name']),
-              key: obj({ id: str, name: str, scopes: { type: 'array', items: str } }, [
-                'id',
-                'name',
-                'scopes',
-              ]),
-            },
-            ['workspace', 'key'],
-          ),
+          schema: sessionSchema,
         },
       },
     ),
@@ -74,7 +79,10 @@ export function foundationRouteDocs(): RouteDoc[] {
       auth: 'none',
       response: { status: 200, description: 'text/javascript or text/css' },
     }),
-    doc('get', '/api/openapi.json', 'system', 'This OpenAPI document', { auth: 'none' }),
+    doc('get', '/api/openapi.json', 'system', 'This OpenAPI document', {
+      auth: 'none',
+      response: ok(openApiDocumentSchema),
+    }),
     doc('get', '/api/docs', 'system', 'The API reference as an HTML page', {
       auth: 'none',
       response: { status: 200, description: 'text/html' },
@@ -82,56 +90,72 @@ export function foundationRouteDocs(): RouteDoc[] {
     doc('post', '/api/workspaces', 'workspaces', 'Create a workspace', {
       auth: 'admin',
       requestBody: { ...workspaceBody, required: ['name'] },
-      response: created,
+      response: created(workspaceSchema),
     }),
     doc('get', '/api/workspaces', 'workspaces', 'List workspaces', {
       auth: 'admin',
-      response: { status: 200, description: 'ok', schema: list },
+      response: ok(dataList(workspaceSchema)),
     }),
-    doc('get', WS, 'workspaces', 'Get the workspace'),
-    doc('patch', WS, 'workspaces', 'Update the workspace', { requestBody: workspaceBody }),
+    doc('get', WS, 'workspaces', 'Get the workspace', { response: ok(workspaceSchema) }),
+    doc('patch', WS, 'workspaces', 'Update the workspace', {
+      requestBody: workspaceBody,
+      response: ok(workspaceSchema),
+    }),
     doc('delete', WS, 'workspaces', 'Delete the workspace and all its data (admin token only)'),
     doc('post', `${WS}/api-keys`, 'api-keys', 'Create an API key (the key is shown once)', {
       requestBody: obj({
         name: str,
         scopes: { type: 'array', items: { type: 'string', enum: ['read', 'write'] } },
       }),
-      response: created,
+      response: created(createdApiKeySchema),
     }),
     doc('get', `${WS}/api-keys`, 'api-keys', 'List API keys (prefixes only)', {
-      response: { status: 200, description: 'ok', schema: list },
+      response: ok(dataList(apiKeySchema)),
     }),
     doc('delete', `${WS}/api-keys/:keyId`, 'api-keys', 'Revoke an API key', {
-      response: { status: 200, description: 'revoked', schema: any },
+      response: ok(apiKeySchema, 'revoked'),
     }),
-    doc('get', `${WS}/context`, 'context', 'Get the context layer'),
-    doc('put', `${WS}/context`, 'context', 'Replace sections of the context layer', { requestBody: any }),
-    doc('get', `${WS}/context/:section`, 'context', 'Get one context section'),
-    doc('put', `${WS}/context/:section`, 'context', 'Replace one context section', { requestBody: any }),
+    doc('get', `${WS}/context`, 'context', 'Get the context layer', { response: ok(contextLayerSchema) }),
+    doc('put', `${WS}/context`, 'context', 'Replace sections of the context layer', {
+      requestBody: contextLayerBody,
+      response: ok(contextLayerSchema),
+    }),
+    doc('get', `${WS}/context/:section`, 'context', 'Get one context section', {
+      response: ok(anyContextSection('output')),
+    }),
+    doc('put', `${WS}/context/:section`, 'context', 'Replace one context section', {
+      requestBody: anyContextSection('input'),
+      response: ok(anyContextSection('output')),
+    }),
     doc('get', `${WS}/quota-periods`, 'quotas', 'List quota periods', {
-      response: { status: 200, description: 'ok', schema: list },
+      response: ok(dataList(quotaPeriodSchema)),
     }),
     doc('post', `${WS}/quota-periods`, 'quotas', 'Create a quota period', {
       requestBody: { ...periodBody, required: ['name', 'period_type', 'start_date', 'end_date'] },
-      response: created,
+      response: created(quotaPeriodSchema),
     }),
-    doc('get', `${WS}/quota-periods/:periodId`, 'quotas', 'Get a quota period'),
+    doc('get', `${WS}/quota-periods/:periodId`, 'quotas', 'Get a quota period', {
+      response: ok(quotaPeriodDetailSchema),
+    }),
     doc('patch', `${WS}/quota-periods/:periodId`, 'quotas', 'Update a quota period', {
       requestBody: periodBody,
+      response: ok(quotaPeriodSchema),
     }),
     doc('delete', `${WS}/quota-periods/:periodId`, 'quotas', 'Delete a quota period'),
     doc('get', `${WS}/quota-periods/:periodId/rep-quotas`, 'quotas', 'List rep quotas of a period', {
-      response: { status: 200, description: 'ok', schema: list },
+      response: ok(dataList(repQuotaSchema)),
     }),
     doc('put', `${WS}/quota-periods/:periodId/rep-quotas`, 'quotas', 'Set a rep quota', {
       requestBody: obj(
         { rep_email: { type: 'string', format: 'email' }, quota_amount: { type: 'number', minimum: 0 } },
         ['rep_email', 'quota_amount'],
       ),
+      response: ok(repQuotaSchema),
     }),
     doc('delete', `${WS}/quota-periods/:periodId/rep-quotas/:repQuotaId`, 'quotas', 'Delete a rep quota'),
     doc('get', `${WS}/quota/active`, 'quotas', 'The quota configuration in force on a date', {
       parameters: [{ name: 'date', in: 'query', schema: date, description: 'default today' }],
+      response: ok(activeQuotaSchema),
     }),
   ];
 }

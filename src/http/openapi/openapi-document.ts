@@ -35,9 +35,15 @@ export const errorSchema: JsonSchema = {
     error: {
       type: 'object',
       required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { description: 'validation issues and other context, when there are any' },
+      },
+      additionalProperties: false,
     },
   },
+  additionalProperties: false,
 };
 
 /** `:name` segments → `{name}`. */
@@ -54,16 +60,39 @@ function pathParameters(path: string): ParameterDoc[] {
   }));
 }
 
+/**
+ * The document's convention: an object schema lists all its keys unless it says otherwise
+ * (`additionalProperties: true` or a schema for free keys), so a generated client can rely on the shape.
+ * The operations walk (test/http/openapi-operations.test.ts) holds every response to it.
+ */
+export function closeObjects(schema: JsonSchema): JsonSchema {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const out: JsonSchema = { ...schema };
+  if (out.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties as Record<string, JsonSchema>).map(([k, v]) => [k, closeObjects(v)]),
+    );
+    if (!('additionalProperties' in out)) out.additionalProperties = false;
+  }
+  if (out.items) out.items = closeObjects(out.items as JsonSchema);
+  if (typeof out.additionalProperties === 'object')
+    out.additionalProperties = closeObjects(out.additionalProperties as JsonSchema);
+  for (const key of ['anyOf', 'oneOf'] as const)
+    if (Array.isArray(out[key])) out[key] = (out[key] as JsonSchema[]).map(closeObjects);
+  return out;
+}
+
 function operation(doc: RouteDoc): JsonSchema {
+  const schema = doc.response.schema ? closeObjects(doc.response.schema) : undefined;
   const responses: Record<string, JsonSchema> = {
     [String(doc.response.status)]: {
       description: doc.response.description,
-      ...(doc.response.schema ? { content: { 'application/json': { schema: doc.response.schema } } } : {}),
+      ...(schema ? { content: { 'application/json': { schema } } } : {}),
     },
   };
   const err = (description: string) => ({
     description,
-    content: { 'application/json': { schema: errorSchema } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   });
   if (doc.parameters?.some((p) => p.in === 'query') || doc.requestBody)
     responses['400'] = err('invalid input');
@@ -112,7 +141,10 @@ export function buildOpenApiDocument(docs: readonly RouteDoc[]): JsonSchema {
         'gets 401 `invalid_api_key`, a live key used on another workspace 404. Errors are ' +
         '`{"error": {"code", "message"}}`.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: errorSchema },
+    },
     tags: [...new Set(docs.map((d) => d.tag))].map((name) => ({ name })),
     paths,
   };

@@ -4,13 +4,8 @@ import type { JsonSchema, RouteDoc } from './openapi-document.ts';
 
 export const WS = '/api/workspaces/:workspaceId';
 
-export const anyObject: JsonSchema = { type: 'object' };
 export const stringSchema: JsonSchema = { type: 'string' };
 export const dateSchema: JsonSchema = { type: 'string', format: 'date' };
-export const listSchema: JsonSchema = {
-  type: 'object',
-  properties: { data: { type: 'array', items: { type: 'object' } } },
-};
 
 export function objectSchema(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', properties, required, additionalProperties: false };
@@ -36,18 +31,9 @@ export function routeDoc(
     tag,
     summary,
     auth: 'workspace',
+    // Without a response given the doc has no schema, which test/http/openapi.test.ts refuses.
     response:
-      method === 'delete'
-        ? { status: 204, description: 'deleted' }
-        : { status: 200, description: 'ok', schema: anyObject },
+      method === 'delete' ? { status: 204, description: 'deleted' } : { status: 200, description: 'ok' },
     ...extra,
   };
 }
-
-export const createdResponse = { status: 201, description: 'created', schema: anyObject };
-export const acceptedResponse = {
-  status: 202,
-  description: 'accepted; runs in the background',
-  schema: anyObject,
-};
-export const listResponse = { status: 200, description: 'ok', schema: listSchema };

@@ -2,6 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { runComputedFields } from '../../compute/compute-engine.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import { computeRunSchema } from '../openapi/schemas/skill-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, workspaceOf } from '../deps.ts';
@@ -27,6 +29,7 @@ export function computeRouteDocs(): RouteDoc[] {
       'Recompute velocity, risk, engagement and health scores now',
       {
         requestBody: fromZod(runBody),
+        response: ok(computeRunSchema),
       },
     ),
   ];

@@ -26,15 +26,16 @@ import { getSyncLog, listSyncLogs } from '../../sync/sync-log.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
 import { syncRunSchema } from '../../sync/sync-run-schema.ts';
 import { runSync } from '../../sync/orchestrator.ts';
-import type { RouteDoc } from '../openapi/openapi-document.ts';
+import { accepted, created, dataList, ok } from '../openapi/schema-builders.ts';
 import {
-  acceptedResponse,
-  createdResponse,
-  fromZod,
-  listResponse,
-  routeDoc,
-  WS,
-} from '../openapi/route-doc-builders.ts';
+  connectedSchema,
+  connectionsSchema,
+  disconnectedSchema,
+  populatedDealContactsSchema,
+  syncStartedSchema,
+} from '../openapi/schemas/connector-schemas.ts';
+import type { RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -228,9 +229,7 @@ export function connectorRouteDocs(): RouteDoc[] {
       `${WS}/connectors`,
       'connectors',
       'Connections with status, last sync and counts (never credentials)',
-      {
-        response: listResponse,
-      },
+      { response: ok(connectionsSchema) },
     ),
     routeDoc(
       'post',
@@ -240,7 +239,7 @@ export function connectorRouteDocs(): RouteDoc[] {
       {
         parameters: name,
         requestBody: fromZod(connectBody),
-        response: createdResponse,
+        response: created(connectedSchema),
       },
     ),
     routeDoc('delete', `${WS}/connectors/:name`, 'connectors', 'Disconnect; data is kept unless purge=true', {
@@ -248,6 +247,7 @@ export function connectorRouteDocs(): RouteDoc[] {
         ...name,
         { name: 'purge', in: 'query', schema: { type: 'string', enum: ['true', 'false'] } },
       ],
+      response: ok(disconnectedSchema, 'disconnected'),
     }),
     routeDoc(
       'post',
@@ -257,7 +257,7 @@ export function connectorRouteDocs(): RouteDoc[] {
       {
         parameters: name,
         requestBody: fromZod(syncBody),
-        response: acceptedResponse,
+        response: accepted(syncStartedSchema),
       },
     ),
     routeDoc(
@@ -265,17 +265,14 @@ export function connectorRouteDocs(): RouteDoc[] {
       `${WS}/connectors/hubspot/populate-deal-contacts`,
       'connectors',
       'Backfill deal_contacts from stored HubSpot associations',
+      { response: ok(populatedDealContactsSchema) },
     ),
     routeDoc('get', `${WS}/sync-log`, 'connectors', 'Sync runs, newest first', {
       parameters: [
         { name: 'connector', in: 'query', schema: { type: 'string' } },
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
       ],
-      response: {
-        status: 200,
-        description: 'ok',
-        schema: { type: 'object', properties: { data: { type: 'array', items: syncRunSchema } } },
-      },
+      response: ok(dataList(syncRunSchema)),
     }),
     routeDoc(
       'get',

@@ -21,8 +21,17 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import { getDocumentContent } from '../../documents/document-content.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import {
+  documentContentSchema,
+  salesRosterSchema,
+  selectionSchema,
+  trackedUsersSchema,
+  transcriptSchema,
+  userDirectorySchema,
+} from '../openapi/schemas/connector-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 import { startSync } from './connector-routes.ts';
 
@@ -153,7 +162,7 @@ export function conversationSourcesRouteDocs(): RouteDoc[] {
       "A recorder's user directory, with tracked flags",
       {
         parameters: [...name, refresh],
-        response: listResponse,
+        response: ok(userDirectorySchema),
       },
     ),
     routeDoc(
@@ -161,7 +170,7 @@ export function conversationSourcesRouteDocs(): RouteDoc[] {
       `${WS}/connectors/:name/tracked-users`,
       'conversations',
       'Choose the users whose recordings are synced; newly tracked users sync from the start',
-      { parameters: name, requestBody: fromZod(trackedBody) },
+      { parameters: name, requestBody: fromZod(trackedBody), response: ok(trackedUsersSchema) },
     ),
     routeDoc(
       'put',
@@ -171,6 +180,7 @@ export function conversationSourcesRouteDocs(): RouteDoc[] {
       {
         parameters: name,
         requestBody: fromZod(selectionBody),
+        response: ok(selectionSchema),
       },
     ),
     routeDoc(
@@ -178,23 +188,21 @@ export function conversationSourcesRouteDocs(): RouteDoc[] {
       `${WS}/conversations/:id/transcript`,
       'conversations',
       'The transcript, fetched from the recorder on first request and cached (410 when the source lost it)',
-      { parameters: [...id, refresh] },
+      { parameters: [...id, refresh], response: ok(transcriptSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/documents/:id/content`,
       'documents',
       'The document as text, exported on first request and cached (410 when the source lost it)',
-      { parameters: [...id, refresh] },
+      { parameters: [...id, refresh], response: ok(documentContentSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/sales-roster`,
       'conversations',
       'Tracked reps merged across recorders by email, with CRM owners',
-      {
-        response: listResponse,
-      },
+      { response: ok(salesRosterSchema) },
     ),
   ];
 }

@@ -8,6 +8,12 @@ import {
   exchangeRateInput,
   putExchangeRates,
 } from '../../money/exchange-rates.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import {
+  currencyDeleteSchema,
+  currencyStateSchema,
+  currencyWriteSchema,
+} from '../openapi/schemas/money-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
@@ -49,60 +55,21 @@ export function currencyRoutes(deps: AppDeps): Router {
   return r;
 }
 
-const rateSchema = {
-  type: 'object',
-  properties: {
-    currency: { type: 'string' },
-    base_currency: { type: 'string' },
-    effective_date: { type: 'string', format: 'date' },
-    rate: { type: 'number' },
-    updated_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
-const stateSchema = {
-  type: 'object',
-  properties: {
-    base_currency: { type: 'string', description: "the context layer's business_model.currency (USD unset)" },
-    rates: { type: 'array', items: rateSchema },
-    deals_by_currency: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          currency: { type: ['string', 'null'] },
-          deals: { type: 'integer' },
-          converted: { type: 'integer' },
-        },
-      },
-    },
-    not_converted: {
-      type: 'object',
-      properties: {
-        deals: { type: 'integer' },
-        by_currency: { type: 'object', additionalProperties: { type: 'integer' } },
-        note: { type: ['string', 'null'] },
-      },
-    },
-    reconverted_deals: { type: 'integer', description: 'deals whose base amount changed (writes only)' },
-  },
-};
-
 export function currencyRouteDocs(): RouteDoc[] {
-  const ok = { status: 200, description: 'ok', schema: stateSchema };
   return [
     routeDoc(
       'get',
       `${WS}/exchange-rates`,
       'money',
       'Base currency, dated exchange rates, and the deals they convert',
-      { response: ok },
+      { response: ok(currencyStateSchema) },
     ),
     routeDoc(
       'put',
       `${WS}/exchange-rates`,
       'money',
       'Set dated rates into the base currency (rate = base units per unit); re-converts the affected deals',
-      { requestBody: fromZod(putRatesBody), response: ok },
+      { requestBody: fromZod(putRatesBody), response: ok(currencyWriteSchema) },
     ),
     routeDoc(
       'delete',
@@ -111,7 +78,7 @@ export function currencyRouteDocs(): RouteDoc[] {
       "Remove a currency's rates (or one date's); its deals are re-converted or left unconverted",
       {
         parameters: [{ name: 'effective_date', in: 'query', schema: { type: 'string', format: 'date' } }],
-        response: ok,
+        response: ok(currencyDeleteSchema),
       },
     ),
   ];

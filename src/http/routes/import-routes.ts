@@ -42,14 +42,16 @@ import { receiveUpload } from '../../connectors/file-import/upload-intake.ts';
 import { UnprocessableError, ValidationError } from '../../errors.ts';
 import type { Principal } from '../auth.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { accepted, created, dataList, ok } from '../openapi/schema-builders.ts';
 import {
-  acceptedResponse,
-  createdResponse,
-  fromZod,
-  listResponse,
-  routeDoc,
-  WS,
-} from '../openapi/route-doc-builders.ts';
+  importBatchDetailSchema,
+  importBatchOnlySchema,
+  importBatchSchema,
+  importRelinkSchema,
+  importRollbackSchema,
+  importUploadSchema,
+} from '../openapi/schemas/import-schemas.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -335,7 +337,7 @@ export function importRouteDocs(): RouteDoc[] {
       'Upload a CSV or .xlsx file (multipart, field "file"); returns the preview',
       {
         description: `Form fields besides the file: ${Object.keys((fromZod(uploadFields).properties as object) ?? {}).join(', ')}.`,
-        response: createdResponse,
+        response: created(importUploadSchema),
       },
     ),
     routeDoc(
@@ -345,7 +347,7 @@ export function importRouteDocs(): RouteDoc[] {
       'Confirm mapping and strategy; the batch is applied as a job',
       {
         requestBody: fromZod(confirmBody),
-        response: acceptedResponse,
+        response: accepted(importBatchOnlySchema),
       },
     ),
     routeDoc(
@@ -353,12 +355,14 @@ export function importRouteDocs(): RouteDoc[] {
       `${WS}/import/:batchId/rollback`,
       'import',
       'Restore the workspace to its state before the batch',
+      { response: ok(importRollbackSchema) },
     ),
     routeDoc(
       'post',
       `${WS}/import/cancel/:batchId`,
       'import',
       'Cancel a pending or confirmed batch and delete its file',
+      { response: ok(importBatchOnlySchema) },
     ),
     routeDoc(
       'get',
@@ -381,6 +385,7 @@ export function importRouteDocs(): RouteDoc[] {
                     type: 'object',
                     required: ['name', 'kind'],
                     properties: { name: { type: 'string' }, kind: { type: 'string' } },
+                    additionalProperties: false,
                   },
                 },
               },
@@ -390,14 +395,17 @@ export function importRouteDocs(): RouteDoc[] {
       },
     ),
     routeDoc('get', `${WS}/import/batches`, 'import', 'Import batches, newest first', {
-      response: listResponse,
+      response: ok(dataList(importBatchSchema)),
     }),
-    routeDoc('get', batch, 'import', 'One batch: status, mapping, counts, warnings, progress'),
+    routeDoc('get', batch, 'import', 'One batch: status, mapping, counts, warnings, progress', {
+      response: ok(importBatchDetailSchema),
+    }),
     routeDoc(
       'post',
       `${WS}/import/relink`,
       'import',
       'Infer account and deal links across the whole workspace',
+      { response: ok(importRelinkSchema) },
     ),
   ];
 }

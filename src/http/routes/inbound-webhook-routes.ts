@@ -16,7 +16,13 @@ import type { SkillResult } from '../../skills/skill-types.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
 import type { AppDeps } from '../deps.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { acceptedResponse, fromZod } from '../openapi/route-doc-builders.ts';
+import { fromZod } from '../openapi/route-doc-builders.ts';
+import { accepted, ok } from '../openapi/schema-builders.ts';
+import {
+  inboundEventsSchema,
+  triggeredRunSchema,
+  triggeredRunStatusSchema,
+} from '../openapi/schemas/output-schemas.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
 const skillIdParam = z.string().regex(/^[a-z0-9-]{1,64}$/, 'not a skill id');
@@ -148,7 +154,7 @@ export function inboundWebhookRouteDocs(): RouteDoc[] {
     summary,
     description: signedNote,
     auth: 'none',
-    response: { status: 200, description: 'ok', schema: { type: 'object' } },
+    response: ok(triggeredRunStatusSchema),
     ...extra,
   });
   return [
@@ -158,7 +164,7 @@ export function inboundWebhookRouteDocs(): RouteDoc[] {
       'Start a skill run (202 with its id and status URL)',
       {
         requestBody: fromZod(triggerBody),
-        response: acceptedResponse,
+        response: accepted(triggeredRunSchema),
       },
     ),
     doc('get', '/webhooks/:workspaceId/runs/:runId', "A run's status and headline"),
@@ -168,7 +174,7 @@ export function inboundWebhookRouteDocs(): RouteDoc[] {
       'A CRM change notice: starts or joins an incremental sync of that connector',
       {
         requestBody: { oneOf: [fromZod(genericEvent), { type: 'array', items: fromZod(hubspotEvent) }] },
-        response: acceptedResponse,
+        response: accepted(inboundEventsSchema),
       },
     ),
   ];

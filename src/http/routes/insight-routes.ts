@@ -7,8 +7,15 @@ import { INSIGHT_TYPES } from '../../insights/insight-types.ts';
 import { currentDealInsights, dealInsightHistory, groupByType } from '../../insights/insight-store.ts';
 import { getInsightRun, insightStatus, startInsightRun } from '../../insights/insight-runs.ts';
 import { detectMethodology, frameworkView } from '../../insights/sales-methodology.ts';
+import { accepted, dataList, ok } from '../openapi/schema-builders.ts';
+import {
+  dealInsightsSchema,
+  insightRowSchema,
+  insightRunSchema,
+  insightStatusSchema,
+} from '../openapi/schemas/insight-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { acceptedResponse, fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -113,6 +120,7 @@ export function insightRouteDocs(): RouteDoc[] {
       `${WS}/insights/status`,
       'insights',
       'Insight coverage: conversations extracted, pending, failed; last run; tokens',
+      { response: ok(insightStatusSchema) },
     ),
     routeDoc(
       'post',
@@ -121,7 +129,7 @@ export function insightRouteDocs(): RouteDoc[] {
       'Extract deal insights for a deal, a conversation or everything pending',
       {
         requestBody: fromZod(extractBody),
-        response: acceptedResponse,
+        response: accepted(insightRunSchema),
       },
     ),
     routeDoc(
@@ -129,12 +137,14 @@ export function insightRouteDocs(): RouteDoc[] {
       `${WS}/insights/runs/:runId`,
       'insights',
       'An extraction run: status, progress and totals',
+      { response: ok(insightRunSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/deals/:dealId/insights`,
       'insights',
       "A deal's current insights by type, with the sales-methodology view",
+      { response: ok(dealInsightsSchema) },
     ),
     routeDoc(
       'get',
@@ -146,6 +156,7 @@ export function insightRouteDocs(): RouteDoc[] {
           { name: 'type', in: 'query', schema: { type: 'string', enum: [...INSIGHT_TYPES] } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
         ],
+        response: ok(dataList(insightRowSchema)),
       },
     ),
   ];

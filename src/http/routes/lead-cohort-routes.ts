@@ -2,6 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { leadCohorts } from '../../compute/lead-cohorts.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import { leadCohortsSchema } from '../openapi/schemas/money-schemas.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
@@ -35,6 +37,7 @@ export function leadCohortRouteDocs(): RouteDoc[] {
             schema,
           }),
         ),
+        response: ok(leadCohortsSchema),
       },
     ),
   ];

@@ -14,8 +14,18 @@ import { putInternalDomains, resolveInternalDomains } from '../../linker/interna
 import { linkerCoverage, linkerCoverageByMonth, runLinkerInChunks } from '../../linker/linker-run.ts';
 import { withLinkerStatistics } from '../../linker/linker-statistics.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import {
+  conversationLinkSchema,
+  cwdPageSchema,
+  cwdSummarySchema,
+  internalDomainsSchema,
+  internalDomainsWriteSchema,
+  linkerRunSchema,
+  linkerStatusSchema,
+} from '../openapi/schemas/linker-schemas.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
-import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { isoDate, parseInput, uuidParam } from '../request-validation.ts';
 
@@ -148,6 +158,7 @@ export function linkerRouteDocs(): RouteDoc[] {
       `${WS}/config/internal-domains`,
       'linker',
       'The resolved internal domains, with the source that decided each',
+      { response: ok(internalDomainsSchema) },
     ),
     routeDoc(
       'put',
@@ -156,6 +167,7 @@ export function linkerRouteDocs(): RouteDoc[] {
       'Set the internal domains; conversations are re-classified and re-linked',
       {
         requestBody: fromZod(putDomainsBody),
+        response: ok(internalDomainsWriteSchema),
       },
     ),
     routeDoc(
@@ -163,12 +175,14 @@ export function linkerRouteDocs(): RouteDoc[] {
       `${WS}/linker/run`,
       'linker',
       'Run the internal-meeting filter and the linker now; per-tier counts',
+      { response: ok(linkerRunSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/linker/status`,
       'linker',
       'Link coverage: linked to a deal, to an account only, unlinked',
+      { response: ok(linkerStatusSchema) },
     ),
     routeDoc(
       'get',
@@ -218,6 +232,7 @@ export function linkerRouteDocs(): RouteDoc[] {
       'Set manual links (never overwritten by the linker)',
       {
         requestBody: fromZod(linksBody),
+        response: ok(conversationLinkSchema),
       },
     ),
     routeDoc(
@@ -227,7 +242,7 @@ export function linkerRouteDocs(): RouteDoc[] {
       'External conversations at an account but on no deal',
       {
         parameters: cwdParams,
-        response: listResponse,
+        response: ok(cwdPageSchema),
       },
     ),
     routeDoc(
@@ -235,6 +250,7 @@ export function linkerRouteDocs(): RouteDoc[] {
       `${WS}/conversations-without-deals/summary`,
       'linker',
       'Counts by severity and likely cause',
+      { response: ok(cwdSummarySchema) },
     ),
   ];
 }

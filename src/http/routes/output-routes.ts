@@ -28,7 +28,20 @@ import {
 import { getSkillRun } from '../../skills/skill-runs.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { createdResponse, fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { created, dataList, ok } from '../openapi/schema-builders.ts';
+import {
+  digestPostOutcomeSchema,
+  digestPreviewSchema,
+  newSigningSecretSchema,
+  newWebhookEndpointSchema,
+  signingSecretsSchema,
+  slackMessagesSchema,
+  slackPostOutcomeSchema,
+  slackSettingsSchema,
+  webhookDeliveriesSchema,
+  webhookEndpointSchema,
+} from '../openapi/schemas/output-schemas.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 import { checkTenantUrl } from '../../outputs/tenant-url.ts';
 
@@ -157,6 +170,7 @@ export function outputRouteDocs(): RouteDoc[] {
       `${WS}/slack/settings`,
       'outputs',
       'Slack settings: mode, channels per skill, on/off (never the token)',
+      { response: ok(slackSettingsSchema) },
     ),
     routeDoc(
       'put',
@@ -165,6 +179,7 @@ export function outputRouteDocs(): RouteDoc[] {
       'Set the Slack bot token or webhook URL (write-only), channels and skills',
       {
         requestBody: fromZod(slackSettingsBody),
+        response: ok(slackSettingsSchema),
       },
     ),
     routeDoc('delete', `${WS}/slack/settings`, 'outputs', 'Remove the Slack settings'),
@@ -173,35 +188,35 @@ export function outputRouteDocs(): RouteDoc[] {
       `${WS}/skill-runs/:runId/slack/preview`,
       'outputs',
       'The Block Kit messages a run would post, without posting',
+      { response: ok(slackMessagesSchema) },
     ),
     routeDoc(
       'post',
       `${WS}/skill-runs/:runId/slack/post`,
       'outputs',
       'Post a run to Slack now; the outcome is recorded on the run',
+      { response: ok(slackPostOutcomeSchema) },
     ),
     routeDoc(
       'post',
       `${WS}/insights/slack/preview`,
       'outputs',
       'The deal-insights digest (insights written since a time, by deal, with quotes) and the Block Kit messages it would post, without posting',
-      { requestBody: fromZod(digestBody) },
+      { requestBody: fromZod(digestBody), response: ok(digestPreviewSchema) },
     ),
     routeDoc(
       'post',
       `${WS}/insights/slack/post`,
       'outputs',
       'Post the deal-insights digest to the channel set for deal-insights (or the default); 409 when Slack is not configured or has no channel for it',
-      { requestBody: fromZod(digestBody) },
+      { requestBody: fromZod(digestBody), response: ok(digestPostOutcomeSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/webhooks/signing-secrets`,
       'outputs',
       'The live inbound signing secrets (ids and dates only)',
-      {
-        response: listResponse,
-      },
+      { response: ok(signingSecretsSchema) },
     ),
     routeDoc(
       'post',
@@ -210,11 +225,11 @@ export function outputRouteDocs(): RouteDoc[] {
       'Create or rotate the inbound signing secret (shown once); the previous one stays valid for grace_seconds',
       {
         requestBody: fromZod(rotateBody),
-        response: createdResponse,
+        response: created(newSigningSecretSchema),
       },
     ),
     routeDoc('get', `${WS}/webhook-endpoints`, 'outputs', 'Outbound webhook endpoints', {
-      response: listResponse,
+      response: ok(dataList(webhookEndpointSchema)),
     }),
     routeDoc(
       'post',
@@ -223,12 +238,15 @@ export function outputRouteDocs(): RouteDoc[] {
       'Register an endpoint for skill_run.completed, sync.completed, sync.failed, insights.written (its secret is shown once)',
       {
         requestBody: fromZod(createEndpointBody),
-        response: createdResponse,
+        response: created(newWebhookEndpointSchema),
       },
     ),
-    routeDoc('get', endpointPath, 'outputs', 'One endpoint, with why it was turned off'),
+    routeDoc('get', endpointPath, 'outputs', 'One endpoint, with why it was turned off', {
+      response: ok(webhookEndpointSchema),
+    }),
     routeDoc('patch', endpointPath, 'outputs', 'Change the URL or events; enabled: true turns it back on', {
       requestBody: fromZod(updateEndpointBody),
+      response: ok(webhookEndpointSchema),
     }),
     routeDoc('delete', endpointPath, 'outputs', 'Remove an endpoint and its delivery log'),
     routeDoc(
@@ -238,7 +256,7 @@ export function outputRouteDocs(): RouteDoc[] {
       'Delivery log, newest first: status, attempts, last HTTP status',
       {
         parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } }],
-        response: listResponse,
+        response: ok(webhookDeliveriesSchema),
       },
     ),
   ];

@@ -13,8 +13,17 @@ import { startSkillRun } from '../../skills/skill-dispatch.ts';
 import { listSkills } from '../../skills/skill-registry.ts';
 import { getSkillRun, listSkillRuns } from '../../skills/skill-runs.ts';
 import { listSkillSchedules, putSkillSchedule, scheduleBody } from '../../skills/skill-schedules.ts';
+import { accepted, dataList, ok } from '../openapi/schema-builders.ts';
+import {
+  llmConfigSchema,
+  llmUsageSchema,
+  skillRunListItemSchema,
+  skillRunSchema,
+  skillRunStartedSchema,
+  skillsSchema,
+} from '../openapi/schemas/skill-schemas.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
-import { acceptedResponse, fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -100,12 +109,23 @@ const scheduleSchema: JsonSchema = {
     cron: { type: 'string', description: 'five fields: minute hour day month weekday' },
     timezone: { type: 'string', description: 'IANA time zone the cron is read in' },
     enabled: { type: 'boolean' },
-    inputs: { type: 'object' },
+    inputs: { type: 'object', additionalProperties: true },
     is_default: { type: 'boolean', description: "the skill's built-in schedule, unchanged" },
     next_run_at: { type: ['string', 'null'], format: 'date-time' },
     last_run_at: { type: ['string', 'null'], format: 'date-time' },
-    last_run_id: { type: ['string', 'null'] },
+    last_run_id: { type: ['string', 'null'], format: 'uuid' },
   },
+  required: [
+    'skill_id',
+    'cron',
+    'timezone',
+    'enabled',
+    'inputs',
+    'is_default',
+    'next_run_at',
+    'last_run_at',
+    'last_run_id',
+  ],
 };
 
 export function skillRouteDocs(): RouteDoc[] {
@@ -117,11 +137,11 @@ export function skillRouteDocs(): RouteDoc[] {
     }));
   return [
     routeDoc('get', `${WS}/skills`, 'skills', 'The registered skills with their phases and inputs', {
-      response: listResponse,
+      response: ok(skillsSchema),
     }),
     routeDoc('post', `${WS}/skills/:skillId/run`, 'skills', 'Start a skill run', {
       requestBody: fromZod(runBody),
-      response: acceptedResponse,
+      response: accepted(skillRunStartedSchema),
     }),
     routeDoc(
       'get',
@@ -129,11 +149,7 @@ export function skillRouteDocs(): RouteDoc[] {
       'skills',
       "Each skill's schedule here: cron, time zone, on/off, next run",
       {
-        response: {
-          status: 200,
-          description: 'ok',
-          schema: { type: 'object', properties: { data: { type: 'array', items: scheduleSchema } } },
-        },
+        response: ok(dataList(scheduleSchema)),
       },
     ),
     routeDoc(
@@ -148,16 +164,18 @@ export function skillRouteDocs(): RouteDoc[] {
     ),
     routeDoc('get', `${WS}/skill-runs`, 'skills', 'Skill runs, newest first', {
       parameters: query(runsQuery),
-      response: listResponse,
+      response: ok(dataList(skillRunListItemSchema)),
     }),
     routeDoc(
       'get',
       `${WS}/skill-runs/:runId`,
       'skills',
       'One skill run: status, phase timings, tokens, result with evidence',
+      { response: ok(skillRunSchema) },
     ),
     routeDoc('get', `${WS}/llm/usage`, 'llm', 'Token usage per day, tier and model', {
       parameters: query(usageQuery),
+      response: ok(llmUsageSchema),
     }),
     routeDoc(
       'put',
@@ -166,6 +184,7 @@ export function skillRouteDocs(): RouteDoc[] {
       'Workspace model settings and API keys (stored encrypted, never returned)',
       {
         requestBody: fromZod(llmConfigBody),
+        response: ok(llmConfigSchema),
       },
     ),
   ];

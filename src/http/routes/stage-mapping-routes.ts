@@ -3,8 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { applyStageMappings, listObservedStages, listStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
+import { ok } from '../openapi/schema-builders.ts';
+import { stageMappingsSchema, stageMappingsWriteSchema } from '../openapi/schemas/money-schemas.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
 import { type AppDeps, inRequestWorkspace } from '../deps.ts';
 import { parseInput } from '../request-validation.ts';
 
@@ -55,7 +57,7 @@ export function stageMappingRouteDocs(): RouteDoc[] {
       'stages',
       'Workspace stage mappings (overrides of the built-in rules)',
       {
-        response: listResponse,
+        response: ok(stageMappingsSchema),
       },
     ),
     routeDoc(
@@ -65,6 +67,7 @@ export function stageMappingRouteDocs(): RouteDoc[] {
       'Set stage mappings; affected deals are re-normalised',
       {
         requestBody: fromZod(putBody),
+        response: ok(stageMappingsWriteSchema),
       },
     ),
   ];

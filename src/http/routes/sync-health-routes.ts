@@ -122,7 +122,16 @@ export const reconciliationSchema: JsonSchema = {
     counts: {
       type: 'object',
       description: 'Per association kind what the pass checked and corrected; http: the source calls made',
-      properties: { deal_contact: kindCounts, deal_account: kindCounts, contact_account: kindCounts },
+      properties: {
+        deal_contact: kindCounts,
+        deal_account: kindCounts,
+        contact_account: kindCounts,
+        http: {
+          type: 'object',
+          properties: { requests: count, rate_limited: count, server_errors: count },
+          required: ['requests', 'rate_limited', 'server_errors'],
+        },
+      },
     },
     error: nullable({ type: 'string' }),
     started_at: time,
@@ -199,7 +208,7 @@ const healthSchema: JsonSchema = {
     associations: {
       type: 'object',
       properties: {
-        last_reconciliation: nullable({ type: 'object' }),
+        last_reconciliation: nullable(reconciliationSchema),
         last_success_at: nullable(time),
       },
       required: ['last_reconciliation', 'last_success_at'],

@@ -29,7 +29,19 @@ import {
 } from '../../workflows/workflow-store.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { createdResponse, fromZod, listResponse, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { created, dataList, ok } from '../openapi/schema-builders.ts';
+import {
+  consentSchema,
+  engineStatusSchema,
+  pieceRegistrySchema,
+  pieceStatusSchema,
+  treeCompileSchema,
+  treeValidationSchema,
+  workflowRunSchema,
+  workflowSchema,
+  workflowTemplatesSchema,
+} from '../openapi/schemas/workflow-schemas.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
 const name = z.string().trim().min(1).max(200);
@@ -225,7 +237,7 @@ export function workflowRouteDocs(): RouteDoc[] {
   ];
   return [
     routeDoc('get', `${WS}/workflows`, 'workflows', 'Workflows with their tree, issues and compiled flow', {
-      response: listResponse,
+      response: ok(dataList(workflowSchema)),
     }),
     routeDoc(
       'post',
@@ -234,7 +246,7 @@ export function workflowRouteDocs(): RouteDoc[] {
       'Create a workflow from a tree (kept as a draft while it has errors)',
       {
         requestBody: fromZod(createBody),
-        response: createdResponse,
+        response: created(workflowSchema),
       },
     ),
     routeDoc(
@@ -244,6 +256,7 @@ export function workflowRouteDocs(): RouteDoc[] {
       'Validate a tree: every problem with its path',
       {
         requestBody: fromZod(treeBody),
+        response: ok(treeValidationSchema),
       },
     ),
     routeDoc(
@@ -253,11 +266,13 @@ export function workflowRouteDocs(): RouteDoc[] {
       'Dry-run compile: the ActivePieces flow version a tree becomes',
       {
         requestBody: fromZod(treeBody),
+        response: ok(treeCompileSchema),
       },
     ),
-    routeDoc('get', one, 'workflows', 'One workflow'),
+    routeDoc('get', one, 'workflows', 'One workflow', { response: ok(workflowSchema) }),
     routeDoc('put', one, 'workflows', 'Change the name, description or tree (a new version)', {
       requestBody: fromZod(updateBody),
+      response: ok(workflowSchema),
     }),
     routeDoc('delete', one, 'workflows', 'Delete a workflow and its flow in the engine'),
     routeDoc(
@@ -265,29 +280,32 @@ export function workflowRouteDocs(): RouteDoc[] {
       `${one}/activate`,
       'workflows',
       'Compile, import, publish and enable in the engine (409 without one)',
+      { response: ok(workflowSchema) },
     ),
-    routeDoc('post', `${one}/pause`, 'workflows', 'Disable the flow in the engine'),
+    routeDoc('post', `${one}/pause`, 'workflows', 'Disable the flow in the engine', {
+      response: ok(workflowSchema),
+    }),
     routeDoc('post', `${one}/execute`, 'workflows', 'Start a run now through the flow webhook trigger', {
       requestBody: fromZod(executeBody),
       response: {
         status: 202,
         description: 'run recorded; the monitor fills in its result',
-        schema: { type: 'object' },
+        schema: workflowRunSchema,
       },
     }),
     routeDoc('get', `${one}/runs`, 'workflows', 'Runs mirrored from the engine, newest first', {
       parameters: limit,
-      response: listResponse,
+      response: ok(dataList(workflowRunSchema)),
     }),
-    routeDoc('get', `${one}/runs/:runId`, 'workflows', 'One run with its per-step results'),
+    routeDoc('get', `${one}/runs/:runId`, 'workflows', 'One run with its per-step results', {
+      response: ok(workflowRunSchema),
+    }),
     routeDoc(
       'get',
       `${WS}/workflow-templates`,
       'workflows',
       'Built-in workflow templates and their parameters',
-      {
-        response: listResponse,
-      },
+      { response: ok(workflowTemplatesSchema) },
     ),
     routeDoc(
       'post',
@@ -296,7 +314,7 @@ export function workflowRouteDocs(): RouteDoc[] {
       'Create a workflow from a template',
       {
         requestBody: fromZod(instantiateBody),
-        response: createdResponse,
+        response: created(workflowSchema),
       },
     ),
     routeDoc(
@@ -304,18 +322,14 @@ export function workflowRouteDocs(): RouteDoc[] {
       `${WS}/workflow-connectors`,
       'workflows',
       'The piece registry: packages, pinned versions, actions, unconfirmed names',
-      {
-        response: listResponse,
-      },
+      { response: ok(pieceRegistrySchema) },
     ),
     routeDoc(
       'get',
       `${WS}/workflow-connectors/status`,
       'workflows',
       'Which pieces this workspace can use, and their engine connections',
-      {
-        response: listResponse,
-      },
+      { response: ok(pieceStatusSchema) },
     ),
     routeDoc(
       'post',
@@ -324,6 +338,7 @@ export function workflowRouteDocs(): RouteDoc[] {
       'Complete an OAuth consent: the engine exchanges the code',
       {
         requestBody: fromZod(consentBody),
+        response: ok(consentSchema),
       },
     ),
     routeDoc(
@@ -331,6 +346,7 @@ export function workflowRouteDocs(): RouteDoc[] {
       `${WS}/workflow-engine`,
       'workflows',
       'Whether an engine is connected, the project, the app connections',
+      { response: ok(engineStatusSchema) },
     ),
   ];
 }
