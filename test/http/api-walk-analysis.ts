@@ -133,6 +133,27 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
     s(`GET ${W}/deals/{dealId}/insights/history`, (ids) => ({
       path: `${ws(ids)}/deals/${world.dealIds[0]}/insights/history`,
     })),
+    // closed-deal enrichment (no Apollo or Serper key: those steps report not_configured)
+    s(`PUT ${W}/config/enrichment`, () => ({ body: { signals_per_account: 3 } })),
+    s(`GET ${W}/config/enrichment`),
+    s(`POST ${W}/enrichment/deal/{dealId}`, (ids) => ({
+      path: `${ws(ids)}/enrichment/deal/${world.closedDealId}`,
+    })),
+    s(
+      `POST ${W}/enrichment/batch`,
+      () => ({ body: { deal_ids: [world.closedDealId] } }),
+      (b, ids) => {
+        ids.enrichmentRunId = b.id;
+      },
+      true,
+    ),
+    s(`GET ${W}/enrichment/runs/{runId}`, (ids) => ({
+      path: `${ws(ids)}/enrichment/runs/${ids.enrichmentRunId}`,
+    })),
+    s(`GET ${W}/enrichment/status`),
+    s(`GET ${W}/deals/{dealId}/buying-committee`, (ids) => ({
+      path: `${ws(ids)}/deals/${world.closedDealId}/buying-committee`,
+    })),
     // Slack
     s(`PUT ${W}/slack/settings`, () => ({
       body: { bot_token: SLACK_TOKEN, default_channel: 'C0SALES01' },

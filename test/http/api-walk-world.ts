@@ -4,6 +4,7 @@
  * reaches (HubSpot, Gong, Google Drive, Slack, the workflow engine) a loopback fake.
  */
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
+import { registerEnrichmentWorker, settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
 import { settleInsightRuns } from '../../src/insights/insight-runs.ts';
 import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
 import { registerInsightWorker } from '../../src/insights/insight-runs.ts';
@@ -24,6 +25,8 @@ export interface WalkWorld {
   adminToken: string;
   workspaceId: string;
   dealIds: string[];
+  /** A closed deal (enrichment runs on closed deals only). */
+  closedDealId: string;
   /** A call on the first deal, with a transcript. */
   callId: string;
   hubspot: FakeServer & { data: HubspotDataset };
@@ -74,6 +77,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
   await registerSkillRunWorker(app.deps.queue, app.deps);
   await registerWebhookDeliveryWorker(app.deps.queue, app.deps);
   await registerInsightWorker(app.deps.queue, app.deps);
+  await registerEnrichmentWorker(app.deps.queue, app.deps);
   const stopImport = await startFileImport(app.deps);
   const ws = app.workspaceId;
   const world = await seedGtmWorld(app.t.db, ws, { deals: 16, seed: 7 });
@@ -96,10 +100,15 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     [ws, world.accountIds[0]!],
   );
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });
+  const closed = await app.t.db.query<{ id: string }>(
+    `SELECT id FROM deals WHERE workspace_id = $1::uuid AND is_closed ORDER BY id LIMIT 1`,
+    [ws],
+  );
   const settle = async () => {
     await app.deps.queue.idle();
     await settleSkillRuns();
     await settleInsightRuns();
+    await settleEnrichmentRuns();
     await app.deps.queue.idle();
   };
   return {
@@ -107,6 +116,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     adminToken: ADMIN_TOKEN,
     workspaceId: ws,
     dealIds: world.dealIds,
+    closedDealId: closed.rows[0]!.id,
     callId,
     hubspot,
     gong,

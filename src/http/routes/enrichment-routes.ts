@@ -19,7 +19,14 @@ import {
   saveEnrichmentSettings,
 } from '../../enrichment/enrichment-settings.ts';
 import type { RouteDoc } from '../openapi/openapi-document.ts';
-import { acceptedResponse, fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { accepted, ok } from '../openapi/schema-builders.ts';
+import {
+  buyingCommitteeSchema,
+  enrichmentRunSchema,
+  enrichmentSettingsSchema,
+  enrichmentStatusSchema,
+} from '../openapi/schemas/enrichment-schemas.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -91,44 +98,49 @@ export function enrichmentRouteDocs(): RouteDoc[] {
       `${WS}/enrichment/deal/:dealId`,
       'enrichment',
       'Enrich one closed deal now: roles, Apollo, signals, LinkedIn, features; returns the run with its steps',
+      { response: ok(enrichmentRunSchema) },
     ),
     routeDoc(
       'post',
       `${WS}/enrichment/batch`,
       'enrichment',
       'Enrich closed deals in the background (the given ids, or every closed deal not yet enriched)',
-      { requestBody: fromZod(batchBody), response: acceptedResponse },
+      { requestBody: fromZod(batchBody), response: accepted(enrichmentRunSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/enrichment/status`,
       'enrichment',
       'Enrichment status: providers configured, deals enriched and pending, contacts, signals, committee coverage, last run',
+      { response: ok(enrichmentStatusSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/enrichment/runs/:runId`,
       'enrichment',
       'An enrichment run: status, steps and totals',
+      { response: ok(enrichmentRunSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/deals/:dealId/buying-committee`,
       'enrichment',
       "A deal's buying committee: each contact's role, its source and confidence, Apollo-verified seniority and department, tenure",
+      { response: ok(buyingCommitteeSchema) },
     ),
     routeDoc(
       'get',
       `${WS}/config/enrichment`,
       'enrichment',
       'Enrichment settings: which keys are set (never their values), rate limits, TTL, per-step switches',
+      { response: ok(enrichmentSettingsSchema) },
     ),
     routeDoc(
       'put',
       `${WS}/config/enrichment`,
       'enrichment',
       'Set enrichment keys (write-only, stored encrypted; null removes one), rate limits, TTL and per-step switches',
-      { requestBody: fromZod(configBody) },
+      { requestBody: fromZod(configBody), response: ok(enrichmentSettingsSchema) },
     ),
   ];
 }
