@@ -25,9 +25,15 @@ import {
   retractConversation,
   storeExtraction,
 } from './insight-store.ts';
+import {
+  EXTRACT_CHUNK_CONVERSATIONS,
+  extractChunkOffline,
+  extractionInput,
+  isCached,
+} from './extract-in-chunks.ts';
 import { extractWithModel, PROMPT_VERSION } from './model-extractor.ts';
 import { extractOffline, OFFLINE_EXTRACTOR } from './offline-extractor.ts';
-import { type Participant, transcriptHash, transcriptLines } from './transcript-lines.ts';
+import { type Participant, transcriptHash } from './transcript-lines.ts';
 
 export interface InsightDeps {
   db: Db;
@@ -164,10 +170,10 @@ export async function extractInsights(
     notes: [],
     skipped_no_source: {},
   };
-  const sourceContext = transcriptSources(deps, workspaceId);
-  for (const [n, id] of setup.ids.entries()) {
+  const run = { identity, llm, sourceContext: transcriptSources(deps, workspaceId), ...setup };
+  const perCall = async (id: string) => {
     try {
-      await extractOne(deps, workspaceId, id, { identity, llm, sourceContext, ...setup }, totals);
+      await extractOne(deps, workspaceId, id, run, totals);
     } catch (err) {
       totals.failed++;
       const message = err instanceof Error ? err.message : String(err);
@@ -186,7 +192,14 @@ export async function extractInsights(
         }),
       ).catch(() => undefined);
     }
-    onProgress?.(n + 1, setup.ids.length);
+  };
+  // A model answers one call at a time; the offline rules take a chunk of calls per transaction.
+  const step = llm ? 1 : EXTRACT_CHUNK_CONVERSATIONS;
+  for (let at = 0; at < setup.ids.length; at += step) {
+    const chunk = setup.ids.slice(at, at + step);
+    if (llm) await perCall(chunk[0]!);
+    else await extractChunkOffline(deps.db, workspaceId, chunk, run, totals, perCall);
+    onProgress?.(at + chunk.length, setup.ids.length);
   }
   const skipped = Object.values(totals.skipped_no_source).reduce((a, b) => a + b, 0);
   if (skipped > 0)
@@ -279,22 +292,11 @@ async function extractOne(
     }
   }
   const hash = transcriptHash(transcript);
-  if (
-    previous?.status === 'extracted' &&
-    previous.transcript_hash === hash &&
-    previous.deal_id === conv.deal_id &&
-    previous.extractor === run.identity.extractor &&
-    previous.extractor_version === run.identity.version
-  ) {
+  if (isCached(previous, hash, conv.deal_id, run.identity)) {
     totals.cached++;
     return;
   }
-  const lines = transcriptLines(transcript, conv.participants ?? [], run.internal);
-  const ctx = {
-    callDate: conv.started_at ? new Date(conv.started_at) : new Date(),
-    knownCompetitors: run.competitors,
-    dealName: conv.deal_name,
-  };
+  const { lines, ctx } = extractionInput(conv, transcript, run);
   let out: ExtractionOutput;
   if (run.llm) {
     const model = await extractWithModel(run.llm, lines, ctx);
@@ -312,13 +314,7 @@ async function extractOne(
   } else out = extractOffline(lines, ctx);
   const dealId = conv.deal_id;
   const stored = await withWorkspace(deps.db, workspaceId, (tx) =>
-    storeExtraction(
-      tx,
-      workspaceId,
-      { conversation_id: conv.id, deal_id: dealId, previous_deal_id: previous?.deal_id ?? null },
-      hash,
-      out,
-    ),
+    storeExtraction(tx, workspaceId, { conversation_id: conv.id, deal_id: dealId }, hash, out),
   );
   totals.extracted++;
   totals.insights_written += stored.written;

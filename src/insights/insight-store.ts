@@ -33,47 +33,52 @@ export async function getExtractionRecord(
   return rows[0];
 }
 
-/** Rows of the previous extraction of a conversation that nothing replaces: no longer current. */
-async function supersedeConversation(
+/**
+ * Rows of the previous extractions of these conversations that nothing replaces: no longer current. A row
+ * is replaced by a new row of its own conversation, deal and type (the same value first).
+ */
+async function supersedeConversations(
   q: Queryable,
   workspaceId: string,
-  conversationId: string,
+  conversationIds: string[],
   newIds: string[],
 ) {
   await q.query(
     /* sql */ `UPDATE deal_insights o SET is_current = false, superseded_at = now(),
        superseded_by = (
          SELECT n.id FROM deal_insights n
-         WHERE n.workspace_id = $1::uuid AND n.id = ANY($3::uuid[]) AND n.deal_id = o.deal_id
-           AND n.insight_type = o.insight_type AND (n.value_key = o.value_key OR n.insight_type = ANY($4::text[]))
+         WHERE n.workspace_id = $1::uuid AND n.id = ANY($3::uuid[]) AND n.conversation_id = o.conversation_id
+           AND n.deal_id = o.deal_id AND n.insight_type = o.insight_type
+           AND (n.value_key = o.value_key OR n.insight_type = ANY($4::text[]))
          ORDER BY (n.value_key = o.value_key) DESC, n.id LIMIT 1)
-     WHERE o.workspace_id = $1::uuid AND o.conversation_id = $2::uuid AND o.is_current
+     WHERE o.workspace_id = $1::uuid AND o.conversation_id = ANY($2::uuid[]) AND o.is_current
        AND NOT (o.id = ANY($3::uuid[]))`,
-    [workspaceId, conversationId, newIds, LATEST],
+    [workspaceId, conversationIds, newIds, LATEST],
   );
 }
 
 /** Per deal, only the newest call's rows stay current in each group (type, or type and value). */
-async function supersedeAcrossCalls(q: Queryable, workspaceId: string, dealId: string) {
+async function supersedeAcrossCalls(q: Queryable, workspaceId: string, dealIds: string[]) {
   await q.query(
     /* sql */ `WITH g AS (
-       SELECT i.id, i.conversation_id, i.insight_type,
+       SELECT i.id, i.deal_id, i.conversation_id, i.insight_type,
               CASE WHEN i.insight_type = ANY($3::text[]) THEN '' ELSE i.value_key END AS group_key,
               c.started_at
        FROM deal_insights i
        JOIN conversations c ON c.workspace_id = i.workspace_id AND c.id = i.conversation_id
-       WHERE i.workspace_id = $1::uuid AND i.deal_id = $2::uuid AND i.is_current
+       WHERE i.workspace_id = $1::uuid AND i.deal_id = ANY($2::uuid[]) AND i.is_current
      ), ranked AS (
        SELECT id, conversation_id,
               first_value(conversation_id) OVER w AS newest_conversation,
               first_value(id) OVER w AS newest_id
        FROM g
-       WINDOW w AS (PARTITION BY insight_type, group_key ORDER BY started_at DESC NULLS LAST, conversation_id DESC, id)
+       WINDOW w AS (PARTITION BY deal_id, insight_type, group_key
+                    ORDER BY started_at DESC NULLS LAST, conversation_id DESC, id)
      )
      UPDATE deal_insights d SET is_current = false, superseded_by = r.newest_id, superseded_at = now()
      FROM ranked r
      WHERE d.workspace_id = $1::uuid AND d.id = r.id AND r.conversation_id <> r.newest_conversation`,
-    [workspaceId, dealId, LATEST],
+    [workspaceId, dealIds, LATEST],
   );
 }
 
@@ -81,103 +86,146 @@ export interface StoredExtraction {
   written: number;
 }
 
+export interface ExtractionToStore {
+  conversation_id: string;
+  deal_id: string;
+  transcript_hash: string;
+  out: ExtractionOutput;
+}
+
 /**
- * Stores one conversation's extraction in the caller's transaction: new rows, supersession, and the
- * extraction record that makes the next run on the same transcript a no-op.
+ * Stores the extractions of any number of conversations in the caller's transaction, set-based: the new
+ * rows in one insert, supersession of what they replace (per conversation, then per deal across calls),
+ * and the extraction records that make the next run on the same transcripts a no-op. Returns the rows
+ * written per conversation.
  */
-export async function storeExtraction(
+export async function storeExtractions(
   q: Queryable,
   workspaceId: string,
-  target: { conversation_id: string; deal_id: string; previous_deal_id: string | null },
-  transcriptHash: string,
-  out: ExtractionOutput,
-): Promise<StoredExtraction> {
-  const ins = out.insights;
-  const { rows } = await q.query<{ id: string }>(
+  items: readonly ExtractionToStore[],
+): Promise<Map<string, number>> {
+  const written = new Map(items.map((it) => [it.conversation_id, 0]));
+  if (items.length === 0) return written;
+  const rowsJson = items.flatMap((it) =>
+    it.out.insights.map((i) => ({
+      ord: 0,
+      conversation_id: it.conversation_id,
+      deal_id: it.deal_id,
+      insight_type: i.type,
+      value: i.value,
+      value_key: i.value_key,
+      quote: i.quote.slice(0, 2000),
+      speaker: i.speaker,
+      speaker_role: i.speaker_role,
+      segment_index: i.segment_index,
+      quote_offset: i.quote_offset,
+      start_seconds: i.start_seconds,
+      confidence: i.confidence,
+      extractor: it.out.identity.extractor,
+      extractor_version: it.out.identity.version,
+      prompt_version: it.out.identity.prompt_version,
+      transcript_hash: it.transcript_hash,
+    })),
+  );
+  for (const [ord, row] of rowsJson.entries()) row.ord = ord;
+  const { rows } = await q.query<{ id: string; conversation_id: string }>(
     /* sql */ `INSERT INTO deal_insights (workspace_id, deal_id, conversation_id, insight_type, value, value_key, quote,
        speaker, speaker_role, segment_index, quote_offset, start_seconds, confidence, extractor, extractor_version,
        prompt_version, transcript_hash)
-     SELECT $1::uuid, $2::uuid, $3::uuid, x.insight_type, x.value, x.value_key, x.quote, x.speaker, x.speaker_role,
-            x.segment_index, x.quote_offset, x.start_seconds, x.confidence, $5, $6, $7, $8
-     FROM jsonb_to_recordset($4::jsonb) AS x(insight_type text, value jsonb, value_key text, quote text, speaker text,
-            speaker_role text, segment_index int, quote_offset int, start_seconds float8, confidence real, ord int)
+     SELECT $1::uuid, x.deal_id, x.conversation_id, x.insight_type, x.value, x.value_key, x.quote, x.speaker,
+            x.speaker_role, x.segment_index, x.quote_offset, x.start_seconds, x.confidence, x.extractor,
+            x.extractor_version, x.prompt_version, x.transcript_hash
+     FROM jsonb_to_recordset($2::jsonb) AS x(deal_id uuid, conversation_id uuid, insight_type text,
+            value jsonb, value_key text, quote text, speaker text, speaker_role text, segment_index int,
+            quote_offset int, start_seconds float8, confidence real, extractor text, extractor_version text,
+            prompt_version text, transcript_hash text, ord int)
      ORDER BY x.ord
-     RETURNING id`,
-    [
-      workspaceId,
-      target.deal_id,
-      target.conversation_id,
-      JSON.stringify(
-        ins.map((i, ord) => ({
-          insight_type: i.type,
-          value: i.value,
-          value_key: i.value_key,
-          quote: i.quote.slice(0, 2000),
-          speaker: i.speaker,
-          speaker_role: i.speaker_role,
-          segment_index: i.segment_index,
-          quote_offset: i.quote_offset,
-          start_seconds: i.start_seconds,
-          confidence: i.confidence,
-          ord,
-        })),
-      ),
-      out.identity.extractor,
-      out.identity.version,
-      out.identity.prompt_version,
-      transcriptHash,
-    ],
+     RETURNING id, conversation_id`,
+    [workspaceId, JSON.stringify(rowsJson)],
   );
-  await supersedeConversation(
+  for (const r of rows) written.set(r.conversation_id, (written.get(r.conversation_id) ?? 0) + 1);
+  await supersedeConversations(
     q,
     workspaceId,
-    target.conversation_id,
+    items.map((it) => it.conversation_id),
     rows.map((r) => r.id),
   );
-  await supersedeAcrossCalls(q, workspaceId, target.deal_id);
-  await recordExtraction(q, workspaceId, target.conversation_id, {
-    deal_id: target.deal_id,
-    status: 'extracted',
-    transcript_hash: transcriptHash,
-    identity: out.identity,
-    insights_written: rows.length,
-    quotes_rejected: out.quotes_rejected,
-    input_tokens: out.input_tokens,
-    output_tokens: out.output_tokens,
-    error: null,
-  });
-  return { written: rows.length };
+  await supersedeAcrossCalls(q, workspaceId, [...new Set(items.map((it) => it.deal_id))]);
+  await recordExtractions(
+    q,
+    workspaceId,
+    items.map((it) => ({
+      conversation_id: it.conversation_id,
+      deal_id: it.deal_id,
+      status: 'extracted',
+      transcript_hash: it.transcript_hash,
+      identity: it.out.identity,
+      insights_written: written.get(it.conversation_id) ?? 0,
+      quotes_rejected: it.out.quotes_rejected,
+      input_tokens: it.out.input_tokens,
+      output_tokens: it.out.output_tokens,
+      error: null,
+    })),
+  );
+  return written;
+}
+
+/** Stores one conversation's extraction in the caller's transaction (see storeExtractions). */
+export async function storeExtraction(
+  q: Queryable,
+  workspaceId: string,
+  target: { conversation_id: string; deal_id: string },
+  transcriptHash: string,
+  out: ExtractionOutput,
+): Promise<StoredExtraction> {
+  const written = await storeExtractions(q, workspaceId, [
+    {
+      conversation_id: target.conversation_id,
+      deal_id: target.deal_id,
+      transcript_hash: transcriptHash,
+      out,
+    },
+  ]);
+  return { written: written.get(target.conversation_id) ?? 0 };
 }
 
 /** A conversation no longer on a deal (or now internal): its current rows stop being current. */
 export async function retractConversation(q: Queryable, workspaceId: string, conversationId: string) {
-  await supersedeConversation(q, workspaceId, conversationId, []);
+  await supersedeConversations(q, workspaceId, [conversationId], []);
   await q.query(
     'DELETE FROM insight_extractions WHERE workspace_id = $1::uuid AND conversation_id = $2::uuid',
     [workspaceId, conversationId],
   );
 }
 
-export async function recordExtraction(
+export interface ExtractionRecordInput {
+  conversation_id: string;
+  deal_id: string | null;
+  status: ExtractionRecord['status'];
+  transcript_hash: string | null;
+  identity: ExtractionOutput['identity'];
+  insights_written: number;
+  quotes_rejected: number;
+  input_tokens: number;
+  output_tokens: number;
+  error: string | null;
+}
+
+/** Upserts the extraction records of any number of conversations in one statement. */
+export async function recordExtractions(
   q: Queryable,
   workspaceId: string,
-  conversationId: string,
-  r: {
-    deal_id: string | null;
-    status: ExtractionRecord['status'];
-    transcript_hash: string | null;
-    identity: ExtractionOutput['identity'];
-    insights_written: number;
-    quotes_rejected: number;
-    input_tokens: number;
-    output_tokens: number;
-    error: string | null;
-  },
+  records: readonly ExtractionRecordInput[],
 ) {
+  if (records.length === 0) return;
   await q.query(
     /* sql */ `INSERT INTO insight_extractions (workspace_id, conversation_id, deal_id, status, transcript_hash, extractor,
        extractor_version, prompt_version, insights_written, quotes_rejected, input_tokens, output_tokens, error, extracted_at)
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8, $9::int, $10::int, $11::int, $12::int, $13, now())
+     SELECT $1::uuid, x.conversation_id, x.deal_id, x.status, x.transcript_hash, x.extractor, x.extractor_version,
+            x.prompt_version, x.insights_written, x.quotes_rejected, x.input_tokens, x.output_tokens, x.error, now()
+     FROM jsonb_to_recordset($2::jsonb) AS x(conversation_id uuid, deal_id uuid, status text, transcript_hash text,
+            extractor text, extractor_version text, prompt_version text, insights_written int, quotes_rejected int,
+            input_tokens int, output_tokens int, error text)
      ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET deal_id = EXCLUDED.deal_id, status = EXCLUDED.status,
        transcript_hash = EXCLUDED.transcript_hash, extractor = EXCLUDED.extractor,
        extractor_version = EXCLUDED.extractor_version, prompt_version = EXCLUDED.prompt_version,
@@ -186,20 +234,27 @@ export async function recordExtraction(
        extracted_at = now()`,
     [
       workspaceId,
-      conversationId,
-      r.deal_id,
-      r.status,
-      r.transcript_hash,
-      r.identity.extractor,
-      r.identity.version,
-      r.identity.prompt_version,
-      r.insights_written,
-      r.quotes_rejected,
-      r.input_tokens,
-      r.output_tokens,
-      r.error?.slice(0, 1000) ?? null,
+      JSON.stringify(
+        records.map(({ identity, error, ...r }) => ({
+          ...r,
+          extractor: identity.extractor,
+          extractor_version: identity.version,
+          prompt_version: identity.prompt_version,
+          error: error?.slice(0, 1000) ?? null,
+        })),
+      ),
     ],
   );
+}
+
+/** One conversation's extraction record (see recordExtractions). */
+export function recordExtraction(
+  q: Queryable,
+  workspaceId: string,
+  conversationId: string,
+  r: Omit<ExtractionRecordInput, 'conversation_id'>,
+) {
+  return recordExtractions(q, workspaceId, [{ conversation_id: conversationId, ...r }]);
 }
 
 export interface InsightRow {
