@@ -26,9 +26,9 @@ const PREVIEW_ONLY = args.includes('--preview-only');
 const MB_AT = args.indexOf('--mb');
 const TARGET_MB = MB_AT >= 0 ? Number(args[MB_AT + 1]) : null;
 const positional = args.filter((a, i) => !a.startsWith('--') && (MB_AT < 0 || i !== MB_AT + 1));
-// A generated row is about 150 bytes.
+// A generated row is about 124 bytes.
 const ROWS =
-  TARGET_MB !== null ? Math.round((TARGET_MB * 1024 ** 2) / 150) : Number(positional[0] ?? 1_000_000);
+  TARGET_MB !== null ? Math.round((TARGET_MB * 1024 ** 2) / 124) : Number(positional[0] ?? 1_000_000);
 const STAGES = [
   'Prospecting',
   'Qualification',
