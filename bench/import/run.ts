@@ -3,6 +3,8 @@
  * PostgreSQL server at DATABASE_URL (scratch database), against the limit: COPY of the same file into a
  * bare table. Peak RSS is sampled over the whole run (client and server share this process). Prints one
  * JSON line. Usage: DATABASE_URL=… npm run bench:import [-- rows]
+ * `--preview-only`: upload → preview alone (wall time and peak RSS), on the server with DATABASE_URL or
+ * on in-memory PGlite without it; `--mb N` sizes the generated file in MB instead of rows.
  */
 import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
@@ -15,9 +17,18 @@ import { startFileImport } from '../../src/connectors/file-import/file-import-jo
 import { openJobQueue } from '../../src/jobs/open-queue.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createPgliteDb } from '../../src/db/pglite-driver.ts';
 import { createScratchDb, serverUrlOrExit } from '../support/scratch-db.ts';
 
-const ROWS = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const PREVIEW_ONLY = args.includes('--preview-only');
+const MB_AT = args.indexOf('--mb');
+const TARGET_MB = MB_AT >= 0 ? Number(args[MB_AT + 1]) : null;
+const positional = args.filter((a, i) => !a.startsWith('--') && (MB_AT < 0 || i !== MB_AT + 1));
+// A generated row is about 124 bytes.
+const ROWS =
+  TARGET_MB !== null ? Math.round((TARGET_MB * 1024 ** 2) / 124) : Number(positional[0] ?? 1_000_000);
 const STAGES = [
   'Prospecting',
   'Qualification',
@@ -45,6 +56,79 @@ async function generate(path: string): Promise<void> {
   }
   out.end(chunk);
   await once(out, 'finish');
+}
+
+async function uploadForPreview(base: string, file: string, authorization: string): Promise<any> {
+  const form = new FormData();
+  form.append('file', await openAsBlob(file), 'deals.csv');
+  const up = await fetch(`${base}/import/upload`, { method: 'POST', headers: { authorization }, body: form });
+  const uploaded = (await up.json()) as any;
+  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${JSON.stringify(uploaded)}`);
+  return uploaded;
+}
+
+/** Upload → preview alone, on the server (DATABASE_URL) or in-memory PGlite. */
+async function previewOnly() {
+  const serverUrl = process.env.DATABASE_URL;
+  const scratch = serverUrl ? await createScratchDb(serverUrl, 'bench_import') : null;
+  const db = scratch ? scratch.db : await createPgliteDb();
+  if (!scratch) await migrate(db);
+  const dir = mkdtempSync(join(tmpdir(), 'pandora-bench-import-'));
+  const file = join(dir, 'deals.csv');
+  try {
+    await generate(file);
+    const bytes = statSync(file).size;
+    const adminToken = randomBytes(24).toString('hex');
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+      PANDORA_ADMIN_TOKEN: adminToken,
+      PANDORA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      PANDORA_IMPORT_DIR: join(dir, 'uploads'),
+      PANDORA_IMPORT_MAX_BYTES: String(4 * 1024 ** 3),
+    });
+    const deps = await buildDeps(config, db, createLogger('silent'), { ephemeral: true });
+    const { server, url } = await listen(deps, 0, '127.0.0.1');
+    const authorization = `Bearer ${adminToken}`;
+    const ws = (await (
+      await fetch(`${url}/api/workspaces`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: '{"name":"bench"}',
+      })
+    ).json()) as { id: string };
+    // Peak RSS from here: the file is generated and the app is up; what the preview adds is what counts.
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    const t0 = performance.now();
+    const uploaded = await uploadForPreview(`${url}/api/workspaces/${ws.id}`, file, authorization);
+    const previewMs = performance.now() - t0;
+    clearInterval(sampler);
+    server.closeAllConnections();
+    server.close();
+    const p = uploaded.preview;
+    console.log(
+      JSON.stringify({
+        bench: 'import-preview',
+        backend: scratch ? 'postgres' : 'pglite',
+        rows: ROWS,
+        file_mb: +(bytes / 1024 ** 2).toFixed(1),
+        upload_preview_s: +(previewMs / 1000).toFixed(2),
+        row_count: p.row_count,
+        valid_rows: p.valid_rows,
+        error_rows: p.error_rows,
+        stage_values: p.stage_values.length,
+        duplicate_keys_in_file: p.dedup.duplicate_keys_in_file,
+        peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (scratch) await scratch.drop();
+    else await db.close();
+  }
 }
 
 async function main() {
@@ -99,15 +183,7 @@ async function main() {
     const base = `${url}/api/workspaces/${ws.id}`;
 
     const t1 = performance.now();
-    const form = new FormData();
-    form.append('file', await openAsBlob(file), 'deals.csv');
-    const up = await fetch(`${base}/import/upload`, {
-      method: 'POST',
-      headers: { authorization: admin.authorization },
-      body: form,
-    });
-    const uploaded = (await up.json()) as any;
-    if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${JSON.stringify(uploaded)}`);
+    const uploaded = await uploadForPreview(base, file, admin.authorization);
     const previewMs = performance.now() - t1;
     const batchId = uploaded.batch.id as string;
     const t2 = performance.now();
@@ -159,4 +235,4 @@ async function main() {
   }
 }
 
-await main();
+await (PREVIEW_ONLY ? previewOnly() : main());
