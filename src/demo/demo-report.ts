@@ -83,6 +83,7 @@ export function formatDemoReport(url: string, demo: DemoSummary): string {
         ]
       : []),
     `  API reference: ${url}/api/docs`,
+    `  Web console: ${url}/console/ (sign in with the demo API key)`,
     '',
     `Full reports: pandora skill show <skill> --workspace ${demo.workspaceId}`,
   );
