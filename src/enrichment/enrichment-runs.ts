@@ -4,7 +4,8 @@
  * of this process; a single deal and the post-sync step run it in place. "Pending" deals are the closed,
  * live deals never enriched, or enriched under the other outcome (reopened and closed the other way).
  */
-import type { Queryable, SqlParam } from '../db/db.ts';
+import { claimQueuedRun, updateRunRow } from '../jobs/run-rows.ts';
+import type { Db, Queryable, SqlParam } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -123,21 +124,8 @@ export async function settleEnrichmentRuns(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-async function setRun(
-  deps: EnrichmentDeps,
-  workspaceId: string,
-  runId: string,
-  sets: string,
-  params: SqlParam[],
-) {
-  await withWorkspace(deps.db, workspaceId, (tx) =>
-    tx.query(`UPDATE enrichment_runs SET ${sets} WHERE workspace_id = $1::uuid AND id = $2::uuid`, [
-      workspaceId,
-      runId,
-      ...params,
-    ]),
-  );
-}
+const setRun = (deps: { db: Db }, workspaceId: string, runId: string, sets: string, params: SqlParam[]) =>
+  updateRunRow(deps.db, 'enrichment_runs', workspaceId, runId, sets, params);
 
 /** Runs a recorded run once: a run no longer queued (another worker took it) is left alone. */
 export async function executeEnrichmentRun(
@@ -145,14 +133,13 @@ export async function executeEnrichmentRun(
   workspaceId: string,
   runId: string,
 ): Promise<EnrichmentRun> {
-  const claimed = await withWorkspace(deps.db, workspaceId, async (tx) => {
-    const { rows } = await tx.query<EnrichmentRun>(
-      `UPDATE enrichment_runs SET status = 'running', started_at = now()
-       WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'queued' RETURNING ${RUN_COLUMNS}`,
-      [workspaceId, runId],
-    );
-    return rows[0];
-  });
+  const claimed = await claimQueuedRun<EnrichmentRun>(
+    deps.db,
+    'enrichment_runs',
+    RUN_COLUMNS,
+    workspaceId,
+    runId,
+  );
   if (claimed) {
     try {
       const scope = claimed.scope;

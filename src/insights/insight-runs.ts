@@ -4,8 +4,9 @@
  * is announced (the Slack digest, a webhook event) and what Slack said is kept on the run. The status
  * report counts what is extracted, pending and failed, with the last run and the tokens spent.
  */
+import { claimQueuedRun, updateRunRow } from '../jobs/run-rows.ts';
 import { connectionContexts } from '../conversations/connection-context.ts';
-import type { Queryable, SqlParam } from '../db/db.ts';
+import type { Db, Queryable, SqlParam } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { NotFoundError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -104,15 +105,8 @@ export async function settleInsightRuns(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 }
 
-async function setRun(deps: RunDeps, workspaceId: string, runId: string, sets: string, params: SqlParam[]) {
-  await withWorkspace(deps.db, workspaceId, (tx) =>
-    tx.query(`UPDATE insight_runs SET ${sets} WHERE workspace_id = $1::uuid AND id = $2::uuid`, [
-      workspaceId,
-      runId,
-      ...params,
-    ]),
-  );
-}
+const setRun = (deps: { db: Db }, workspaceId: string, runId: string, sets: string, params: SqlParam[]) =>
+  updateRunRow(deps.db, 'insight_runs', workspaceId, runId, sets, params);
 
 /** Runs a recorded run once: a run that is no longer queued (another worker took it) is left alone. */
 export async function executeInsightRun(
@@ -120,14 +114,7 @@ export async function executeInsightRun(
   workspaceId: string,
   runId: string,
 ): Promise<InsightRun> {
-  const claimed = await withWorkspace(deps.db, workspaceId, async (tx) => {
-    const { rows } = await tx.query<InsightRun>(
-      `UPDATE insight_runs SET status = 'running', started_at = now()
-       WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'queued' RETURNING ${RUN_COLUMNS}`,
-      [workspaceId, runId],
-    );
-    return rows[0];
-  });
+  const claimed = await claimQueuedRun<InsightRun>(deps.db, 'insight_runs', RUN_COLUMNS, workspaceId, runId);
   if (claimed) {
     try {
       let lastWrite = 0;

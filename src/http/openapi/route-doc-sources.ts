@@ -10,7 +10,7 @@ import { conversationSourcesRouteDocs } from '../routes/conversation-sources-rou
 import { linkerRouteDocs } from '../routes/linker-routes.ts';
 import { insightRouteDocs } from '../routes/insight-routes.ts';
 import { enrichmentRouteDocs } from '../routes/enrichment-routes.ts';
-import { importRouteDocs } from '../routes/import-routes.ts';
+import { importRouteDocs } from '../routes/import-route-docs.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { inboundWebhookRouteDocs } from '../routes/inbound-webhook-routes.ts';
