@@ -18,8 +18,8 @@ import type { ScoringConfig } from './scoring-config.ts';
 export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decision', 'negotiation'] as const;
 
 // Band of a base-currency amount, given the cfg row's edges; NULL amounts (none, or no rate) fall in the lowest band.
-const BAND = (col: string) =>
-  `CASE WHEN ${col} IS NULL OR ${col} < cfg.e1 THEN 0 WHEN ${col} < cfg.e2 THEN 1 WHEN ${col} < cfg.e3 THEN 2 ELSE 3 END`;
+const AMOUNT_BAND = `CASE WHEN d.amount_base IS NULL OR d.amount_base < cfg.e1 THEN 0
+  WHEN d.amount_base < cfg.e2 THEN 1 WHEN d.amount_base < cfg.e3 THEN 2 ELSE 3 END`;
 
 export const DEAL_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -63,7 +63,7 @@ stage_order (stage, ord) AS (
          ('closed_won', 6), ('closed_lost', 6)
 ),
 won_visits AS (
-  SELECT h.to_stage_normalized AS stage, ${BAND('d.amount_base')} AS band,
+  SELECT h.to_stage_normalized AS stage, ${AMOUNT_BAND} AS band,
          date_part('epoch', lead(h.changed_at) OVER (PARTITION BY h.deal_id ORDER BY h.changed_at, h.id) - h.changed_at) / 86400.0 AS days
   FROM deal_stage_history h
   JOIN deals d ON d.workspace_id = h.workspace_id AND d.id = h.deal_id
@@ -81,7 +81,7 @@ cycle_stats AS (
   SELECT CASE WHEN grouping(band) = 1 THEN -1 ELSE band END AS band, count(*)::int AS n,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days
   FROM (
-    SELECT ${BAND('d.amount_base')} AS band,
+    SELECT ${AMOUNT_BAND} AS band,
            date_part('epoch', coalesce(d.closed_at, d.close_date::timestamptz) - coalesce(d.source_created_at, d.created_at)) / 86400.0 AS days
     FROM deals d CROSS JOIN cfg
     WHERE d.workspace_id = $1::uuid AND d.is_won
@@ -137,7 +137,7 @@ close_slips AS (
 facts AS MATERIALIZED (
   SELECT d.id, d.is_closed, d.stage_normalized AS stage, d.amount, d.close_date, d.next_step,
          coalesce(d.amount_baseline, d.amount) AS baseline,
-         ${BAND('d.amount_base')} AS band,
+         ${AMOUNT_BAND} AS band,
          CASE WHEN coalesce(d.source_data->>'close_date_slip_count', d.custom_fields->>'close_date_slip_count') ~ '^[0-9]{1,6}$'
               THEN coalesce(d.source_data->>'close_date_slip_count', d.custom_fields->>'close_date_slip_count')::int
               ELSE cs.slips END AS slips,
@@ -163,10 +163,10 @@ facts AS MATERIALIZED (
   LEFT JOIN attendees a ON a.deal_id = d.id
   LEFT JOIN history h ON h.deal_id = d.id
   LEFT JOIN close_slips cs ON cs.deal_id = d.id
-  LEFT JOIN stage_stats sc ON sc.stage = d.stage_normalized AND sc.band = ${BAND('d.amount_base')} AND sc.n >= cfg.v_min_n
+  LEFT JOIN stage_stats sc ON sc.stage = d.stage_normalized AND sc.band = ${AMOUNT_BAND} AND sc.n >= cfg.v_min_n
   LEFT JOIN stage_stats sa ON sa.stage = d.stage_normalized AND sa.band = -1
   LEFT JOIN stage_stats sp ON sp.stage = d.stage_normalized AND sp.band = -1
-  LEFT JOIN cycle_stats cc ON cc.band = ${BAND('d.amount_base')} AND cc.n >= cfg.v_min_n
+  LEFT JOIN cycle_stats cc ON cc.band = ${AMOUNT_BAND} AND cc.n >= cfg.v_min_n
   LEFT JOIN cycle_stats ca ON ca.band = -1
   LEFT JOIN insight_facts ins ON ins.deal_id = d.id
   LEFT JOIN last_calls lc ON lc.deal_id = d.id
