@@ -49,6 +49,9 @@ function windowFigures(started: number, processes: number) {
     budget_per_window: BUDGET,
     most_in_window: most,
     ratio_to_budget: round(most / BUDGET),
+    // Refusing to crowd must not cost throughput: the sustained rate should stay near the refill rate.
+    sent_per_second: round(sent.length / ((sent.at(-1)!.at - sent[0]!.at) / 1000), 1),
+    refill_per_second: PER_SECOND,
   };
 }
 

@@ -155,10 +155,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const url = urlFor(path, o.query);
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
+      // Credentials first (a refresh is a request of its own), so the request leaves as soon as its slot comes.
+      const auth = options.auth ? await options.auth.headers() : {};
       await bucket?.take(options.signal);
       let outcome: { res: Response; text: string } | undefined;
       let networkError: unknown;
-      const auth = options.auth ? await options.auth.headers() : {};
       try {
         outcome = await attemptOnce(method, url, o, auth);
       } catch (err) {

@@ -44,16 +44,30 @@ const BOOK_SLOT = /* sql */ `
   RETURNING greatest(0, extract(epoch FROM b.booked_until - clock_timestamp())::float8 - $3::float8) * 1000
     AS wait_ms`;
 
+// A request that leaves later than this share of an interval after its slot books a new slot instead:
+// several late wakers leaving together would crowd the window after them. Below one interval, every
+// request leaves within its own slot's interval, so the departures keep the bucket's bound.
+const LATE_SHARE_OF_INTERVAL = 0.5;
+// A process too busy to keep any slot still sends after this many tries rather than never.
+const MAX_BOOKINGS = 4;
+
 /** The deployment-wide bucket of one account, kept in the `upstream_request_budgets` row `key`. */
 export function createSharedTokenBucket(db: Db, key: string, limit: RateLimit): TokenBucket {
   const interval = 1 / limit.refillPerSecond;
   const burst = limit.capacity * interval;
+  const lateAfterMs = interval * 1000 * LATE_SHARE_OF_INTERVAL;
   return {
     async take(signal) {
-      signal?.throwIfAborted();
-      const { rows } = await db.query<{ wait_ms: number }>(BOOK_SLOT, [key, interval, burst]);
-      // A booked slot is spent even if the request is then aborted: the budget errs on the safe side.
-      await sleep(Math.ceil(Number(rows[0]!.wait_ms)), signal);
+      for (let booking = 1; ; booking++) {
+        signal?.throwIfAborted();
+        const askedAt = performance.now();
+        const { rows } = await db.query<{ wait_ms: number }>(BOOK_SLOT, [key, interval, burst]);
+        const waitMs = Number(rows[0]!.wait_ms);
+        // A booked slot is spent even if the request is then aborted or late: the budget errs on the safe side.
+        await sleep(Math.ceil(waitMs), signal);
+        const late = performance.now() - (askedAt + waitMs);
+        if (late <= lateAfterMs || booking === MAX_BOOKINGS) return;
+      }
     },
   };
 }

@@ -121,3 +121,21 @@ test('an aborted wait rejects and books nothing more', async () => {
   // Two slots booked (the first request and the aborted one), none for the call made already aborted.
   assert.equal(rows[0]!.slots, 2);
 });
+
+test('requests that wake long after their slots book new ones instead of leaving together', async () => {
+  const bucket = createSharedTokenBucket(t.db, 'late-wakers', LIMIT);
+  // Block the event loop for most of a second once the clients are paced: every slot due meanwhile is
+  // missed, and sending those requests at once would crowd the window that follows.
+  const blocked = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      const until = performance.now() + 900;
+      while (performance.now() < until);
+      resolve();
+    }, 600),
+  );
+  await Promise.all([sendFromThreeClients(() => bucket, 5, '/late'), blocked]);
+  const sent = fake.requests.filter((r) => r.path === '/late');
+  assert.equal(sent.length, 15);
+  const most = mostRequestsInWindow(sent, WINDOW_MS);
+  assert.ok(most <= BOUND, `${most} requests within one second; the budget allows ${BOUND}`);
+});
