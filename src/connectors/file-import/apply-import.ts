@@ -55,8 +55,16 @@ class NothingImportedError extends Error {
   }
 }
 
-/** In-memory progress for the embedded backend, whose single session cannot write while the apply runs. */
-export const liveProgress = new Map<string, Record<string, unknown>>();
+/**
+ * The applies running in this process: the batch as it was confirmed and its latest progress. The embedded
+ * backend's one session is held by the apply's transaction, so status polls are answered from here.
+ */
+export interface LiveApply {
+  workspaceId: string;
+  batch: ImportBatchRow;
+  progress: Record<string, unknown>;
+}
+export const liveApplies = new Map<string, LiveApply>();
 
 export async function applyImportBatch(
   db: Db,
@@ -69,7 +77,7 @@ export async function applyImportBatch(
   if (batch.status !== 'confirmed') return; // a retried or duplicate job: nothing to do
   let lastReport = 0;
   const report = async (progress: Record<string, unknown>, force = false) => {
-    liveProgress.set(batchId, progress);
+    liveApplies.set(batchId, { workspaceId, batch, progress });
     // On the server a second connection records progress while the apply transaction is open.
     if (db.kind === 'postgres' && (force || Date.now() - lastReport > 1000)) {
       lastReport = Date.now();
@@ -128,7 +136,7 @@ export async function applyImportBatch(
     );
     await removeTempFile(batch.temp_path);
   } finally {
-    liveProgress.delete(batchId);
+    liveApplies.delete(batchId);
   }
 }
 

@@ -38,8 +38,9 @@ export function foundationRouteDocs(): RouteDoc[] {
       auth: 'none',
       response: {
         status: 200,
-        description: 'the database answers',
-        schema: obj({ status: str, db: str }, ['status', 'db']),
+        description:
+          'the database answers; on the embedded backend, `database: "busy"` when a long job holds it past 200 ms',
+        schema: obj({ status: str, db: str, database: { type: 'string', enum: ['busy'] } }, ['status', 'db']),
       },
     }),
     doc('get', '/', 'system', 'Where the API reference is', {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { applyStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
-import { liveProgress } from '../../connectors/file-import/apply-import.ts';
+import { liveApplies } from '../../connectors/file-import/apply-import.ts';
 import { relinkAll } from '../../connectors/file-import/association-inference.ts';
 import {
   buildPreview,
@@ -41,7 +41,7 @@ import { removeTempFile } from '../../connectors/file-import/temp-files.ts';
 import { receiveUpload } from '../../connectors/file-import/upload-intake.ts';
 import { UnprocessableError, ValidationError } from '../../errors.ts';
 import type { Principal } from '../auth.ts';
-import { type AppDeps, inRequestWorkspace } from '../deps.ts';
+import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
 export const uploadFields = z
@@ -240,6 +240,16 @@ export function importRoutes(deps: AppDeps): Router {
 
   r.get('/import/batches/:batchId', async (req, res) => {
     const { batchId } = parseInput(batchPath, req.params, 'path');
+    // On the embedded backend a running apply holds the one database session for its whole transaction;
+    // the poll that waits for it is answered from the apply's own record instead of queueing behind it.
+    const live = liveApplies.get(batchId);
+    if (deps.db.kind === 'pglite' && live?.workspaceId === workspaceOf(res)) {
+      res.json({
+        batch: { ...batchToApi(live.batch), progress: live.progress },
+        preview: live.batch.preview,
+      });
+      return;
+    }
     const b = await inRequestWorkspace(deps, res, (tx, ws) => getBatch(tx, ws, batchId));
     res.json({ batch: withLiveProgress(batchToApi(b)), preview: b.preview });
   });
@@ -301,8 +311,8 @@ async function requireImportableRows(
 }
 
 function withLiveProgress<T extends { id: string; progress: Record<string, unknown> }>(b: T): T {
-  const live = liveProgress.get(b.id);
-  return live ? { ...b, progress: live } : b;
+  const live = liveApplies.get(b.id);
+  return live ? { ...b, progress: live.progress } : b;
 }
 
 function classificationOf(p: Preview): Record<string, unknown> {
