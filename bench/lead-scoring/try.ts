@@ -16,13 +16,19 @@ const ws = (await db.transaction((tx) => createWorkspace(tx, { name: 'x' }))).id
 let t = performance.now();
 await generateWorld(db, ws, { deals: Number(process.argv[2] ?? 1500) });
 console.log('gen', Math.round(performance.now() - t));
-const deps = { db, config: loadConfig({}), vault: createCredentialVault(randomBytes(32)), log: createLogger('silent') };
+const deps = {
+  db,
+  config: loadConfig({}),
+  vault: createCredentialVault(randomBytes(32)),
+  log: createLogger('silent'),
+};
 t = performance.now();
 const run = await runSkillNow(deps, ws, 'icp-discovery', { closed_before: '2026-05-01' });
 console.log('skill', Math.round(performance.now() - t), run.status, run.error);
 const r = run.result as any;
 console.log(JSON.stringify(r.facts.learned_from), JSON.stringify(r.facts.scoring));
-for (const s of r.facts.signals) console.log(s.factor, s.value, s.deals, s.won, s.lift, s.p_value?.toExponential(2), s.weight);
+for (const s of r.facts.signals)
+  console.log(s.factor, s.value, s.deals, s.won, s.lift, s.p_value?.toExponential(2), s.weight);
 console.log(r.narrative);
 const leads = await withWorkspace(db, ws, (tx) => heldOutLeads(tx, ws, '2026-05-01'));
 console.log('auc', auc(leads), JSON.stringify(cohorts(leads)));

@@ -36,7 +36,11 @@ export interface IcpFeature {
 export interface IcpModel {
   firmographic_weights: IcpFeature[];
   personas: { seniority: IcpFeature[]; departments: IcpFeature[]; titles: IcpFeature[] };
-  committee_patterns: { buying_roles: IcpFeature[]; won_committee_size: number | null; lost_committee_size: number | null };
+  committee_patterns: {
+    buying_roles: IcpFeature[];
+    won_committee_size: number | null;
+    lost_committee_size: number | null;
+  };
   features: IcpFeature[];
   learned_from: {
     deals: number;
@@ -62,14 +66,11 @@ export function judgeFeatures(set: TrainingSet, opts: IcpOptions): IcpFeature[] 
     .map((c): IcpFeature => {
       const winRate = c.deals === 0 ? 0 : c.won / c.deals;
       const supported = c.deals >= opts.min_deals && c.accounts >= opts.min_accounts && c.deals < N;
-      const p = supported
-        ? fisherExactP(c.won, c.deals - c.won, W - c.won, N - c.deals - (W - c.won))
-        : null;
+      const p = supported ? fisherExactP(c.won, c.deals - c.won, W - c.won, N - c.deals - (W - c.won)) : null;
       const verdict = p === null ? 'too_little_data' : p < opts.alpha ? 'signal' : 'no_signal';
       // Log odds ratio with and without the feature, half a deal added to each cell (no infinities).
       const or =
-        ((c.won + 0.5) / (c.deals - c.won + 0.5)) /
-        ((W - c.won + 0.5) / (N - c.deals - (W - c.won) + 0.5));
+        (c.won + 0.5) / (c.deals - c.won + 0.5) / ((W - c.won + 0.5) / (N - c.deals - (W - c.won) + 0.5));
       const weight = verdict === 'signal' ? Math.max(-WEIGHT_CAP, Math.min(WEIGHT_CAP, Math.log(or))) : null;
       return {
         factor: c.factor,
@@ -103,7 +104,14 @@ export function buildModel(
 ): IcpModel {
   const of = (...factors: Factor[]) => features.filter((f) => factors.includes(f.factor));
   return {
-    firmographic_weights: of('industry', 'employee_band', 'revenue_band', 'country', 'signal', 'custom_field'),
+    firmographic_weights: of(
+      'industry',
+      'employee_band',
+      'revenue_band',
+      'country',
+      'signal',
+      'custom_field',
+    ),
     personas: { seniority: of('seniority'), departments: of('department'), titles: of('title') },
     committee_patterns: {
       buying_roles: of('buying_role'),

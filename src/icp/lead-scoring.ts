@@ -7,7 +7,7 @@
  * list filters and sorts (migration 110); lead_scores keeps every version.
  */
 import type { Queryable } from '../db/db.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import { entityFeaturesSql, type ScoredEntity } from './icp-features.ts';
 import type { IcpFeature } from './icp-profile.ts';
 
@@ -147,10 +147,4 @@ export async function readLeadScores(
     [workspaceId, query.entity_type, version, query.grade ?? null, query.limit],
   );
   return rows;
-}
-
-export function assertScoredEntity(value: string): ScoredEntity {
-  if (!(SCORED_ENTITIES as readonly string[]).includes(value))
-    throw new ValidationError(`entity_type must be one of ${SCORED_ENTITIES.join(', ')}`);
-  return value as ScoredEntity;
 }

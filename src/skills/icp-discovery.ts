@@ -145,7 +145,11 @@ registerSkill({
         .slice(0, 20),
       committee: { won_committee_size: committee.won, lost_committee_size: committee.lost },
       scoring,
-      min_support: { deals: input.min_deals, accounts: input.min_accounts, closed_deals: input.min_closed_deals },
+      min_support: {
+        deals: input.min_deals,
+        accounts: input.min_accounts,
+        closed_deals: input.min_closed_deals,
+      },
       coverage: coverage({ what: 'closed deals', count: set.deals }, [
         gap('no_outcome', rows[0]!.open, rows[0]!.all, 'open: no outcome to learn from yet', {
           material: false,
@@ -155,10 +159,16 @@ registerSkill({
         ...(enough
           ? []
           : [
-              gap('too_little_data', set.deals, set.deals, `no profile written: needs ${input.min_closed_deals} closed deals, a fifth of them of each outcome`, {
-                material: true,
-                subject: 'closed deals',
-              }),
+              gap(
+                'too_little_data',
+                set.deals,
+                set.deals,
+                `no profile written: needs ${input.min_closed_deals} closed deals, a fifth of them of each outcome`,
+                {
+                  material: true,
+                  subject: 'closed deals',
+                },
+              ),
             ]),
         gap('too_little_data', thinAll.length, judged, 'no verdict: below the minimum support', {
           material: enough && judged > 0 && thinAll.length === judged,
@@ -184,24 +194,33 @@ registerSkill({
         accounts: x.accounts,
         p_value: x.p_value,
       })),
-      too_little_data: f.too_little_data.slice(0, 10).map((x) => ({ feature: describeFeature(x), deals: x.deals })),
-      grades: f.scoring
-        ? Object.entries(f.scoring.grades).map(([entity, g]) => ({ entity, ...g }))
-        : [],
+      too_little_data: f.too_little_data
+        .slice(0, 10)
+        .map((x) => ({ feature: describeFeature(x), deals: x.deals })),
+      grades: f.scoring ? Object.entries(f.scoring.grades).map(([entity, g]) => ({ entity, ...g })) : [],
     }),
     offline(d) {
       const p = (d.profile?.[0] ?? {}) as { version?: number; won?: number; lost?: number; deals?: number };
-      const signals = (d.signals ?? []) as Array<{ feature: string; lift: number; deals: number; p_value: number | null }>;
+      const signals = (d.signals ?? []) as Array<{
+        feature: string;
+        lift: number;
+        deals: number;
+        p_value: number | null;
+      }>;
       const up = signals.filter((s) => s.lift > 1).slice(0, 4);
       const down = signals.filter((s) => s.lift < 1).slice(0, 3);
       const thin = (d.too_little_data ?? []) as Array<{ feature: string }>;
       const grades = (d.grades ?? []) as Array<Record<string, string | number>>;
-      const offlineNote = 'Offline summary: no model was asked; this text is a template over the computed figures.';
+      const offlineNote =
+        'Offline summary: no model was asked; this text is a template over the computed figures.';
       if (!p.version)
         return {
           headline: `No ICP profile: too little data (${p.deals ?? 0} closed deals: ${p.won ?? 0} won, ${p.lost ?? 0} lost)`,
           summary: `${offlineNote} The profile needs more closed deals of both outcomes before any feature can be judged; leads keep their previous scores.`,
-          actions: ['Close out stale deals as won or lost', 'Run icp-discovery again once more deals have closed'],
+          actions: [
+            'Close out stale deals as won or lost',
+            'Run icp-discovery again once more deals have closed',
+          ],
         };
       const line = (s: (typeof signals)[number]) =>
         `${s.feature} (lift ${s.lift.toFixed(2)}x, ${s.deals} deals, ${describeP(s.p_value)})`;
@@ -213,10 +232,22 @@ registerSkill({
         summary:
           `${offlineNote} Wins concentrate in ${up.map(line).join('; ') || 'no feature that passes the significance test'}.` +
           (down.length ? ` Losses concentrate in ${down.map(line).join('; ')}.` : '') +
-          (thin.length ? ` Too little data to judge: ${thin.slice(0, 5).map((t) => t.feature).join(', ')}.` : '') +
+          (thin.length
+            ? ` Too little data to judge: ${thin
+                .slice(0, 5)
+                .map((t) => t.feature)
+                .join(', ')}.`
+            : '') +
           (ab ? ` Rescored: ${ab}.` : ''),
         actions: [
-          ...(up.length ? [`Prioritise leads graded A or B (fit: ${up.slice(0, 2).map((s) => s.feature).join(', ')})`] : []),
+          ...(up.length
+            ? [
+                `Prioritise leads graded A or B (fit: ${up
+                  .slice(0, 2)
+                  .map((s) => s.feature)
+                  .join(', ')})`,
+              ]
+            : []),
           'Review the lowest-graded open pipeline for fit',
         ],
       };

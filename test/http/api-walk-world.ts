@@ -4,6 +4,17 @@
  * reaches (HubSpot, Gong, Google Drive, Slack, the workflow engine) a loopback fake.
  */
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
+import type { Db } from '../../src/db/db.ts';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { trainingSet } from '../../src/icp/icp-features.ts';
+import {
+  buildModel,
+  committeeSizes,
+  judgeFeatures,
+  scoringWeights,
+  writeProfile,
+} from '../../src/icp/icp-profile.ts';
+import { scoreEntities } from '../../src/icp/lead-scoring.ts';
 import { registerEnrichmentWorker, settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
 import { settleInsightRuns } from '../../src/insights/insight-runs.ts';
 import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
@@ -29,6 +40,8 @@ export interface WalkWorld {
   closedDealId: string;
   /** A call on the first deal, with a transcript. */
   callId: string;
+  /** An account scored against the ICP profile learned at the start. */
+  scoredAccountId: string;
   hubspot: FakeServer & { data: HubspotDataset };
   gong: GongFake;
   drive: DriveFake;
@@ -100,6 +113,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     [ws, world.accountIds[0]!],
   );
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });
+  await learnIcpProfile(app.t.db, ws);
   const closed = await app.t.db.query<{ id: string }>(
     `SELECT id FROM deals WHERE workspace_id = $1::uuid AND is_closed ORDER BY id LIMIT 1`,
     [ws],
@@ -118,6 +132,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     dealIds: world.dealIds,
     closedDealId: closed.rows[0]!.id,
     callId,
+    scoredAccountId: world.accountIds[0]!,
     hubspot,
     gong,
     drive,
@@ -131,4 +146,19 @@ export async function startWalkWorld(): Promise<WalkWorld> {
       await Promise.all([hubspot.close(), gong.close(), drive.close(), slack.close(), engine.close()]);
     },
   };
+}
+
+/**
+ * An ICP profile from the seeded deals, and every lead, contact and account scored against it. The world
+ * has too few deals for the skill's defaults, so every supported feature is taken as a weight here.
+ */
+async function learnIcpProfile(db: Db, ws: string): Promise<void> {
+  const opts = { min_deals: 1, min_accounts: 1, alpha: 1.01, min_closed_deals: 1 };
+  await withWorkspace(db, ws, async (tx) => {
+    const set = await trainingSet(tx, ws, null);
+    const features = judgeFeatures(set, opts);
+    const model = buildModel(set, features, await committeeSizes(tx, ws, null), null, opts);
+    const profile = await writeProfile(tx, ws, model, 'walk profile');
+    await scoreEntities(tx, ws, profile, scoringWeights(model));
+  });
 }
