@@ -4,6 +4,8 @@
  * converted vs unconverted).
  */
 import type { Queryable } from '../../src/db/db.ts';
+import { companyFit, leadFit } from '../../src/generator/planted-icp.ts';
+import { JOB_TITLES } from '../../src/generator/vocabulary.ts';
 
 export interface ScoredLead {
   score: number;
@@ -48,4 +50,27 @@ export async function heldOutLeads(q: Queryable, workspaceId: string, from: stri
     [workspaceId, from],
   );
   return rows;
+}
+
+/**
+ * The same held-out leads ranked by the fit the generator planted (0–3): the best a score learned from
+ * deals could hope for, printed beside the learned scores' AUC as its ceiling.
+ */
+export async function plantedFitLeads(
+  q: Queryable,
+  workspaceId: string,
+  from: string,
+): Promise<ScoredLead[]> {
+  const { rows } = await q.query<{ industry: string; employees: number; title: string; converted: boolean }>(
+    /* sql */ `SELECT custom_fields->>'industry' AS industry, (custom_fields->>'employee_count')::int AS employees,
+       title, is_converted AS converted FROM leads
+     WHERE workspace_id = $1::uuid AND deleted_at IS NULL AND coalesce(source_created_at, created_at) >= $2::date`,
+    [workspaceId, from],
+  );
+  const seniority = new Map(JOB_TITLES.map((j) => [j.title, j.seniority as string]));
+  return rows.map((r) => ({
+    score: leadFit(companyFit(r.industry, r.employees), seniority.get(r.title) ?? ''),
+    grade: '',
+    converted: r.converted,
+  }));
 }

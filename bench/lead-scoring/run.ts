@@ -28,7 +28,7 @@ import { startFakeApollo } from '../../test/fakes/fake-apollo.ts';
 import { maxRequestsPerSecond, startFakeSerper } from '../../test/fakes/fake-serper.ts';
 import { apolloPeopleOfWorld, serperResultsOfWorld } from '../../test/fakes/world-enrichment.ts';
 import { createScratchDb } from '../support/scratch-db.ts';
-import { auc, cohorts, heldOutLeads } from './lead-auc.ts';
+import { auc, cohorts, heldOutLeads, plantedFitLeads } from './lead-auc.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -99,6 +99,7 @@ async function benchBackend(backend: 'pglite' | 'server', db: Db) {
     const facts = (run.result as { facts: IcpDiscoveryFacts }).facts;
     const leads = await withWorkspace(db, ws, (tx) => heldOutLeads(tx, ws, CUT));
     const a = auc(leads);
+    const ceiling = auc(await withWorkspace(db, ws, (tx) => plantedFitLeads(tx, ws, CUT)));
     return {
       backend,
       deals: DEALS,
@@ -119,6 +120,7 @@ async function benchBackend(backend: 'pglite' | 'server', db: Db) {
       held_out_leads: leads.length,
       auc: a === null ? null : Math.round(a * 1000) / 1000,
       auc_goal: 0.8,
+      planted_fit_auc: ceiling === null ? null : Math.round(ceiling * 1000) / 1000,
       cohorts: cohorts(leads),
       enrichment: {
         deals: sample.length,

@@ -28,8 +28,8 @@ export function winChance(fit: 0 | 1 | 2): number {
 
 // Chance an account yields a converted lead, and that a lead at a new company is kept unconverted, by fit
 // plus one when the person is VP-level or higher: ICP-fit leads convert, the rest mostly do not.
-const CONVERTED_LEAD_BY_FIT = [0.05, 0.25, 0.6, 0.85] as const;
-const STAYS_UNCONVERTED_BY_FIT = [1, 0.55, 0.2, 0.08] as const;
+const CONVERTED_LEAD_BY_FIT = [0.03, 0.2, 0.6, 0.9] as const;
+const STAYS_UNCONVERTED_BY_FIT = [1, 0.4, 0.1, 0.03] as const;
 
 export function leadFit(fit: 0 | 1 | 2, seniority: string): 0 | 1 | 2 | 3 {
   return (fit + (PLANTED_ICP.seniorities.includes(seniority) ? 1 : 0)) as 0 | 1 | 2 | 3;

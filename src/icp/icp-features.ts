@@ -59,6 +59,9 @@ const departmentFromTitle = (col: string) => /* sql */ `CASE
   WHEN ${col} ~* '\\m(sales|cro|account executive|revenue)\\M' THEN 'sales'
   ELSE NULL END`;
 
+const SENIORITY_RANK = (col: string) =>
+  `CASE ${col} WHEN 'c_level' THEN 1 WHEN 'vp' THEN 2 WHEN 'director' THEN 3 WHEN 'manager' THEN 4 WHEN 'individual_contributor' THEN 5 ELSE 6 END`;
+
 export const seniorityOf = (seniority: string, title: string) =>
   `coalesce(nullif(lower(btrim(${seniority})), ''), ${seniorityFromTitle(title)})`;
 export const departmentOf = (department: string, title: string) =>
@@ -105,11 +108,18 @@ committee AS (
          ${lowerText('coalesce(dc.buying_role, dc.role)')} AS buying_role, ${lowerText('c.title')} AS title
   FROM deal_contacts dc JOIN contacts c ON c.workspace_id = dc.workspace_id AND c.id = dc.contact_id
   WHERE dc.workspace_id = $1::uuid AND dc.deal_id IN (SELECT id FROM closed)
+),
+-- The committee's most senior person stands for its seniority and department: one value per deal, so a
+-- larger committee does not lift every seniority at once (won deals have larger committees).
+top AS (
+  SELECT DISTINCT ON (deal_id) deal_id, seniority, department FROM committee
+  ORDER BY deal_id, ${SENIORITY_RANK('seniority')}, department NULLS LAST
 )
 SELECT x.id AS deal_id, x.account_id, x.won, f.factor, f.value FROM closed x JOIN firmographics f ON f.id = x.account_id
+UNION ALL SELECT x.id, x.account_id, x.won, v.factor, v.value FROM closed x JOIN top t ON t.deal_id = x.id
+  CROSS JOIN LATERAL (VALUES ('seniority', t.seniority), ('department', t.department)) v(factor, value)
 UNION ALL SELECT x.id, x.account_id, x.won, v.factor, v.value FROM closed x JOIN committee m ON m.deal_id = x.id
-  CROSS JOIN LATERAL (VALUES ('seniority', m.seniority), ('department', m.department),
-                             ('buying_role', m.buying_role), ('title', m.title)) v(factor, value)
+  CROSS JOIN LATERAL (VALUES ('buying_role', m.buying_role), ('title', m.title)) v(factor, value)
 UNION ALL SELECT x.id, x.account_id, x.won, 'signal', s.signal_type FROM closed x
   JOIN account_signals s ON s.workspace_id = $1::uuid AND s.account_id = x.account_id
    AND coalesce(s.published_at, s.found_at::date) <= x.closed_on`;
