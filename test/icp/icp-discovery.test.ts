@@ -73,7 +73,10 @@ describe('icp-discovery and lead scores', () => {
       assert.ok(top.score >= 0 && top.score <= 100 && 'ABCDF'.includes(top.grade));
       assert.ok(top.breakdown.length > 0 && top.is_current);
       const total = top.breakdown.reduce((s: number, b: { points: number }) => s + b.points, 0);
-      assert.ok(Math.abs(total - top.score) <= 1.5, `breakdown adds up to the score: ${total} vs ${top.score}`);
+      assert.ok(
+        Math.abs(total - top.score) <= 1.5,
+        `breakdown adds up to the score: ${total} vs ${top.score}`,
+      );
       assert.ok(top.breakdown.some((b: { evidence: unknown }) => b.evidence !== null));
     }
   });
@@ -98,7 +101,9 @@ describe('icp-discovery and lead scores', () => {
     assert.ok(high.body.data.length > 0);
     for (const a of high.body.data) assert.ok(a.icp_score >= 60);
     const graded = await get('/contacts?icp_grade=A,B&limit=200');
-    assert.ok(graded.body.data.every((c: { icp_grade: string }) => c.icp_grade === 'A' || c.icp_grade === 'B'));
+    assert.ok(
+      graded.body.data.every((c: { icp_grade: string }) => c.icp_grade === 'A' || c.icp_grade === 'B'),
+    );
     assert.equal((await get('/leads?sort=-icp_grade')).status, 400);
   });
 
@@ -109,7 +114,9 @@ describe('icp-discovery and lead scores', () => {
     const profile = await get('/icp/profile');
     assert.equal(profile.status, 200);
     assert.equal(profile.body.version, 2);
-    assert.ok(profile.body.personas.seniority.length > 0 && profile.body.learned_from.won_deal_ids.length > 0);
+    assert.ok(
+      profile.body.personas.seniority.length > 0 && profile.body.learned_from.won_deal_ids.length > 0,
+    );
     const versions = await get('/icp/profiles');
     assert.deepEqual(
       versions.body.data.map((v: { version: number; is_current: boolean }) => [v.version, v.is_current]),
