@@ -4,17 +4,6 @@
  * reaches (HubSpot, Gong, Google Drive, Slack, the workflow engine) a loopback fake.
  */
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
-import type { Db } from '../../src/db/db.ts';
-import { withWorkspace } from '../../src/db/tenant-scope.ts';
-import { trainingSet } from '../../src/icp/icp-features.ts';
-import {
-  buildModel,
-  committeeSizes,
-  judgeFeatures,
-  scoringWeights,
-  writeProfile,
-} from '../../src/icp/icp-profile.ts';
-import { scoreEntities } from '../../src/icp/lead-scoring.ts';
 import { registerEnrichmentWorker, settleEnrichmentRuns } from '../../src/enrichment/enrichment-runs.ts';
 import { settleInsightRuns } from '../../src/insights/insight-runs.ts';
 import { startFileImport } from '../../src/connectors/file-import/file-import-jobs.ts';
@@ -28,6 +17,7 @@ import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
 import { type DriveFake, startDriveFake } from '../fakes/gdrive-fake.ts';
 import { type GongFake, makeGongData, startGongFake } from '../fakes/gong-fake.ts';
 import { ADMIN_TOKEN, type ConnectorApp, startConnectorApp } from '../helpers/connector-app.ts';
+import { learnIcpProfile } from '../helpers/icp-profile.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
 import { addCall, transcriptOf } from '../insights/insight-seed.ts';
 
@@ -113,6 +103,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     [ws, world.accountIds[0]!],
   );
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });
+  // An ICP profile, so the ICP routes have a profile and scores to answer with.
   await learnIcpProfile(app.t.db, ws);
   const closed = await app.t.db.query<{ id: string }>(
     `SELECT id FROM deals WHERE workspace_id = $1::uuid AND is_closed ORDER BY id LIMIT 1`,
@@ -146,19 +137,4 @@ export async function startWalkWorld(): Promise<WalkWorld> {
       await Promise.all([hubspot.close(), gong.close(), drive.close(), slack.close(), engine.close()]);
     },
   };
-}
-
-/**
- * An ICP profile from the seeded deals, and every lead, contact and account scored against it. The world
- * has too few deals for the skill's defaults, so every supported feature is taken as a weight here.
- */
-async function learnIcpProfile(db: Db, ws: string): Promise<void> {
-  const opts = { min_deals: 1, min_accounts: 1, alpha: 1.01, min_closed_deals: 1 };
-  await withWorkspace(db, ws, async (tx) => {
-    const set = await trainingSet(tx, ws, null);
-    const features = judgeFeatures(set, opts);
-    const model = buildModel(set, features, await committeeSizes(tx, ws, null), null, opts);
-    const profile = await writeProfile(tx, ws, model, 'walk profile');
-    await scoreEntities(tx, ws, profile, scoringWeights(model));
-  });
 }
