@@ -21,6 +21,7 @@ import { type ScoringResult, scoreEntities } from '../icp/lead-scoring.ts';
 import { type Coverage, coverage, gap } from './skill-coverage.ts';
 import { pct } from './skill-format.ts';
 import { isoDate } from '../validation/input-values.ts';
+import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import type { Finding } from './skill-types.ts';
 
@@ -33,6 +34,8 @@ const inputs = z
     min_closed_deals: z.number().int().min(2).max(1_000_000).default(30),
     /** Learn only from deals closed before this date (a training cut); default: every closed deal. */
     closed_before: isoDate.optional(),
+    /** The run's "today": without closed_before, deals closed after it are not learned from. */
+    as_of: asOfInput.optional(),
   })
   .strict();
 
@@ -48,6 +51,9 @@ export interface IcpDiscoveryFacts {
   min_support: { deals: number; accounts: number; closed_deals: number };
   coverage: Coverage;
 }
+
+const nextDay = (date: string) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 const LABEL: Record<string, string> = {
   industry: 'industry',
@@ -97,7 +103,7 @@ registerSkill({
     'Learns the ideal customer profile from won vs lost deals (firmographics, buying-committee personas, account signals, custom fields) with lift, support and significance, writes a new ICP profile version and rescores leads, contacts and accounts against it.',
   inputs,
   async compute(tx, ctx, input) {
-    const closedBefore = input.closed_before ?? null;
+    const closedBefore = input.closed_before ?? (input.as_of ? nextDay(input.as_of) : null);
     const set = await trainingSet(tx, ctx.workspaceId, closedBefore);
     const opts = { ...input };
     const features = judgeFeatures(set, opts);

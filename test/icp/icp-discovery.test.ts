@@ -7,6 +7,7 @@ import { PLANTED_ICP } from '../../src/generator/planted-icp.ts';
 import { generateWorld } from '../../src/generator/world.ts';
 import type { IcpDiscoveryFacts } from '../../src/skills/icp-discovery.ts';
 import { runSkillNow } from '../../src/skills/run-all-skills.ts';
+import { formatSkillReport } from '../../src/skills/skill-report.ts';
 import type { SkillResult } from '../../src/skills/skill-types.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -16,9 +17,11 @@ describe('icp-discovery and lead scores', () => {
   let app: TestApp;
   let ws: string;
   const get = (path: string, workspace = ws) => app.request('GET', `/api/workspaces/${workspace}${path}`);
+  let lastReport = '';
   async function run(workspace: string, inputs: Record<string, unknown> = {}) {
     const r = await runSkillNow(app.deps, workspace, 'icp-discovery', inputs);
     assert.equal(r.status, 'succeeded', r.error ?? '');
+    lastReport = formatSkillReport(r);
     return r.result as SkillResult<IcpDiscoveryFacts>;
   }
   let first: SkillResult<IcpDiscoveryFacts>;
@@ -108,8 +111,9 @@ describe('icp-discovery and lead scores', () => {
   });
 
   test('a second run writes version 2; version 1 stays, no longer current; GET routes read them', async () => {
-    const second = await run(ws);
+    const second = await run(ws, { as_of: '2026-11-01' });
     assert.equal(second.facts.profile?.version, 2);
+    assert.match(lastReport, /ICP profile v2 \(\d+ won, \d+ lost deals\)/);
     assert.equal(second.facts.profile?.previous_version, 1);
     const profile = await get('/icp/profile');
     assert.equal(profile.status, 200);
