@@ -74,14 +74,13 @@ const customFieldValues = (alias: string) => /* sql */ `
   SELECT ${alias}.id, 'custom_field' AS factor, ${NORMALISED_KEY} || '=' || lower(k.value #>> '{}') AS value
   FROM ${EACH_KEY(`${alias}.custom_fields`)} WHERE jsonb_typeof(k.value) IN ('string', 'boolean')`;
 
-/** Per account: firmographics, signals of the past year, custom fields. `$1` is the workspace. */
+/** Per account: firmographics, the signals found for it, custom fields. `$1` is the workspace. */
 const ACCOUNT_FIRMOGRAPHICS = /* sql */ `
   SELECT a.id, 'industry' AS factor, ${lowerText('a.industry')} AS value FROM accounts a WHERE a.workspace_id = $1::uuid
   UNION ALL SELECT a.id, 'employee_band', ${employeeBand('a.employee_count')} FROM accounts a WHERE a.workspace_id = $1::uuid
   UNION ALL SELECT a.id, 'revenue_band', ${revenueBand('a.annual_revenue')} FROM accounts a WHERE a.workspace_id = $1::uuid
   UNION ALL SELECT a.id, 'country', ${lowerText('a.country')} FROM accounts a WHERE a.workspace_id = $1::uuid
   UNION ALL SELECT s.account_id, 'signal', s.signal_type FROM account_signals s WHERE s.workspace_id = $1::uuid
-    AND coalesce(s.published_at, s.found_at::date) >= current_date - 365
   UNION ALL SELECT f.* FROM accounts a CROSS JOIN LATERAL (${customFieldValues('a')}) f WHERE a.workspace_id = $1::uuid`;
 
 /**
