@@ -5,14 +5,21 @@ import { defineListing, getEntity, listEntity } from './entity-listing.ts';
 export const accountListing = defineListing('accounts', {
   singular: 'account',
   // Written by src/compute after the deal scores; the reasons name the rows behind each score.
-  extraColumns: { engagement_score: 'numeric', health_score: 'numeric', computed_at: 'timestamptz' },
-  scores: ['health_score', 'engagement_score'],
+  // icp_score / icp_grade: against the current ICP profile (src/icp), null before the first icp-discovery run.
+  extraColumns: {
+    engagement_score: 'numeric',
+    health_score: 'numeric',
+    computed_at: 'timestamptz',
+    icp_score: 'integer',
+    icp_grade: 'text',
+  },
+  scores: ['health_score', 'engagement_score', 'icp_score'],
   scaledKeys: {
     health_score: { column: 'health_score_tenths', scale: 1 },
     engagement_score: { column: 'engagement_score_tenths', scale: 1 },
   },
   detailColumns: { health_reasons: 'jsonb', engagement_reasons: 'jsonb' },
-  equals: ['owner_email', 'industry', 'country', 'city', 'domain'],
+  equals: ['owner_email', 'industry', 'country', 'city', 'domain', 'icp_grade'],
   ranges: { employee_count: 'employee_count', annual_revenue: 'annual_revenue' },
   search: ['name', 'domain'],
   sorts: ['name', 'employee_count', 'annual_revenue'],

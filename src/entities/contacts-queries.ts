@@ -4,7 +4,10 @@ import { defineListing, getEntity, listEntity } from './entity-listing.ts';
 
 export const contactListing = defineListing('contacts', {
   singular: 'contact',
-  equals: ['owner_email', 'account_id', 'seniority', 'department', 'lifecycle_stage', 'email'],
+  // Score and grade against the current ICP profile (src/icp): null before the first icp-discovery run.
+  extraColumns: { icp_score: 'integer', icp_grade: 'text' },
+  scores: ['icp_score'],
+  equals: ['owner_email', 'account_id', 'seniority', 'department', 'lifecycle_stage', 'email', 'icp_grade'],
   presence: { account: 'account_id' },
   search: ['first_name', 'last_name', 'email'],
   sorts: ['last_name', 'email'],

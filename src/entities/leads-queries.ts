@@ -4,7 +4,18 @@ import { defineListing, getEntity, listEntity } from './entity-listing.ts';
 
 export const leadListing = defineListing('leads', {
   singular: 'lead',
-  equals: ['status', 'lead_source', 'owner_email', 'email', 'converted_deal_id', 'converted_account_id'],
+  // Score and grade against the current ICP profile (src/icp): null before the first icp-discovery run.
+  extraColumns: { icp_score: 'integer', icp_grade: 'text' },
+  scores: ['icp_score'],
+  equals: [
+    'status',
+    'lead_source',
+    'owner_email',
+    'email',
+    'converted_deal_id',
+    'converted_account_id',
+    'icp_grade',
+  ],
   booleans: ['is_converted'],
   ranges: { converted: 'converted_at' },
   search: ['first_name', 'last_name', 'email', 'company'],

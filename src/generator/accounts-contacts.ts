@@ -116,6 +116,7 @@ export function generateAccount(
     name,
     domain,
     place,
+    industry,
     employees,
     owner,
     createdAt,
@@ -232,7 +233,17 @@ function generateContact(
     refs: companyless ? [] : [ref('account_id', 'accounts', crm, account.sourceId)],
   });
   return {
-    model: { sourceId, first, last, email, title: job.title, phone, freeMail, companyless },
+    model: {
+      sourceId,
+      first,
+      last,
+      email,
+      title: job.title,
+      seniority: job.seniority,
+      phone,
+      freeMail,
+      companyless,
+    },
     movedTo,
   };
 }

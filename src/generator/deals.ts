@@ -7,6 +7,7 @@ import { type Crm, type Pipeline, type StageDef, forecastCategory, pipelineFor }
 import {
   type AccountModel,
   type ChunkPlan,
+  type ContactModel,
   DAY_MS,
   type DealModel,
   type Outcome,
@@ -18,9 +19,10 @@ import {
 } from './world-model.ts';
 import { CONTACT_ROLES, DEAL_NAME_SUFFIXES, LEAD_SOURCES, NEXT_STEPS } from './vocabulary.ts';
 import { dealSourceData } from './deal-source-data.ts';
+import { PLANTED_ICP, companyFit, winChance } from './planted-icp.ts';
 
-const WON_SHARE = 0.25;
-const LOST_SHARE = 0.3;
+// Share of deals closed; of those, the planted ICP decides which are won (planted-icp.ts).
+const CLOSED_SHARE = 0.55;
 
 export interface DealFacts {
   crm: Crm;
@@ -52,8 +54,9 @@ export function generateDeal(ctx: WorldContext, plan: ChunkPlan, account: Accoun
   const pipeline = pipelineFor(crm);
   const n = nextNumber(ctx, `${crm}:deal`);
   const sourceId = crm === 'hubspot' ? ids.hubspot('deal', n) : ids.salesforce('opportunity', n);
-  const r = rng.next();
-  const outcome: Outcome = r < WON_SHARE ? 'won' : r < WON_SHARE + LOST_SHARE ? 'lost' : 'open';
+  const closed = rng.next() < CLOSED_SHARE;
+  const fit = companyFit(account.industry, account.employees);
+  const outcome: Outcome = !closed ? 'open' : rng.chance(winChance(fit)) ? 'won' : 'lost';
   const ownerIndex = rng.int(0, team.reps.length - 1);
   const owner = team.reps[ownerIndex]!;
 
@@ -208,7 +211,22 @@ function pickDealContacts(
   const singleThreaded = rng.chance(outcome === 'won' ? 0.1 : outcome === 'lost' ? 0.35 : 0.25);
   const count = singleThreaded ? 1 : rng.int(2, 4);
   const chosen = rng.sample(account.contacts, count);
-  const roles = rng.sample(CONTACT_ROLES, chosen.length);
+  // The planted committee: won deals mostly hold an economic buyer who is VP-level or higher.
+  const strong = rng.chance(outcome === 'won' ? 0.75 : outcome === 'lost' ? 0.15 : 0.4);
+  const isSenior = (c: ContactModel) => PLANTED_ICP.seniorities.includes(c.seniority);
+  const senior = account.contacts.find(isSenior);
+  if (strong && senior && !chosen.includes(senior)) chosen[chosen.length - 1] = senior;
+  if (!strong) {
+    // A weak committee has no one VP-level or higher when the account has anyone else to offer.
+    const others = account.contacts.filter((c) => !isSenior(c) && !chosen.includes(c));
+    for (let i = 0; i < chosen.length && others.length > 0; i++)
+      if (isSenior(chosen[i]!)) chosen[i] = others.pop()!;
+  }
+  const roles = rng.sample(
+    CONTACT_ROLES.filter((r) => r !== PLANTED_ICP.role),
+    chosen.length,
+  );
+  if (strong && senior) roles[chosen.indexOf(senior)] = PLANTED_ICP.role;
   chosen.forEach((c, i) => {
     plan.deal_contacts.push({
       row: {

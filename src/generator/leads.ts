@@ -1,4 +1,8 @@
-/** Leads: converted ones pointing at the contact, account and deal they became; open ones at new companies. */
+/**
+ * Leads: converted ones pointing at the contact, account and deal they became; open ones at new companies.
+ * Each carries its company's firmographics (industry, employees, country) as a CRM lead does, and converts
+ * according to the planted ICP (planted-icp.ts): fit companies and VP-level people convert, others stay.
+ */
 import { companyIdentity, personEmail } from './naming.ts';
 import {
   type AccountModel,
@@ -12,7 +16,16 @@ import {
   nextNumber,
   ref,
 } from './world-model.ts';
-import { FIRST_NAMES, JOB_TITLES, LAST_NAMES, LEAD_SOURCES } from './vocabulary.ts';
+import { companyFit, convertedLeadChance, leadFit, staysUnconvertedChance } from './planted-icp.ts';
+import {
+  FIRST_NAMES,
+  INDUSTRIES,
+  JOB_TITLES,
+  JOB_TITLE_WEIGHTS,
+  LAST_NAMES,
+  LEAD_SOURCES,
+  PLACES,
+} from './vocabulary.ts';
 
 // Lead companies are named from a range of indexes accounts never reach, so they are new companies.
 const LEAD_COMPANY_OFFSET = 50_000_000;
@@ -25,8 +38,9 @@ export function generateLeads(
 ): void {
   const { rng } = ctx;
   const crm = account.crm;
-  if (rng.chance(0.3)) {
-    const contact = account.contacts[0]!;
+  const contact = rng.pick(account.contacts);
+  const accountFit = companyFit(account.industry, account.employees);
+  if (rng.chance(convertedLeadChance(leadFit(accountFit, contact.seniority)))) {
     const deal = deals[0];
     const convertedAt = between(
       ctx,
@@ -44,12 +58,23 @@ export function generateLeads(
       email: contact.email,
       title: contact.title,
       company: account.name,
+      firmographics: {
+        industry: account.industry,
+        employee_count: account.employees,
+        country: account.place.country,
+      },
       status: crm === 'salesforce' ? 'Closed - Converted' : 'CONVERTED',
       convertedAt,
       refs,
     });
   }
-  if (rng.chance(0.35)) {
+  if (rng.chance(0.6)) {
+    const industry = rng.pick(INDUSTRIES);
+    const employees = Math.max(5, Math.round(Math.exp(5 + 1.6 * rng.normal())));
+    const job = rng.weighted(JOB_TITLES, JOB_TITLE_WEIGHTS);
+    const country = rng.pick(PLACES).country;
+    // A lead that fits the ICP seldom stays unconverted.
+    if (!rng.chance(staysUnconvertedChance(leadFit(companyFit(industry, employees), job.seniority)))) return;
     const n = nextNumber(ctx, 'lead-company');
     const company = companyIdentity(ctx.seed, LEAD_COMPANY_OFFSET + n);
     const first = rng.pick(FIRST_NAMES);
@@ -58,8 +83,9 @@ export function generateLeads(
       first,
       last,
       email: personEmail(first, last, company.domain),
-      title: rng.pick(JOB_TITLES).title,
+      title: job.title,
       company: company.name,
+      firmographics: { industry, employee_count: employees, country },
       status: rng.pick(
         crm === 'salesforce'
           ? ['Open - Not Contacted', 'Working - Contacted', 'Closed - Not Converted']
@@ -77,6 +103,7 @@ interface LeadFacts {
   email: string;
   title: string;
   company: string;
+  firmographics: { industry: string; employee_count: number; country: string };
   status: string;
   convertedAt: number | null;
   refs: Ref[];
@@ -101,6 +128,9 @@ function pushLead(ctx: WorldContext, plan: ChunkPlan, account: AccountModel, f: 
             email: f.email,
             jobtitle: f.title,
             company: f.company,
+            industry: f.firmographics.industry,
+            numberofemployees: String(f.firmographics.employee_count),
+            country: f.firmographics.country,
             hs_lead_status: f.status,
             hs_analytics_source: leadSource,
             hubspot_owner_id: owner.hubspotOwnerId,
@@ -115,6 +145,9 @@ function pushLead(ctx: WorldContext, plan: ChunkPlan, account: AccountModel, f: 
           Email: f.email,
           Title: f.title,
           Company: f.company,
+          Industry: f.firmographics.industry,
+          NumberOfEmployees: f.firmographics.employee_count,
+          Country: f.firmographics.country,
           Status: f.status,
           LeadSource: leadSource,
           OwnerId: owner.salesforceUserId,
@@ -127,7 +160,7 @@ function pushLead(ctx: WorldContext, plan: ChunkPlan, account: AccountModel, f: 
       source: crm,
       source_id: id,
       source_data: sourceData,
-      custom_fields: {},
+      custom_fields: f.firmographics,
       source_created_at: iso(createdAt),
       source_updated_at: iso(f.convertedAt ?? createdAt),
       first_name: f.first,

@@ -94,6 +94,7 @@ export interface ContactModel {
   last: string;
   email: string;
   title: string;
+  seniority: string;
   phone: string | null;
   freeMail: boolean;
   /** The CRM associates this contact with no company. */
@@ -106,6 +107,7 @@ export interface AccountModel {
   name: string;
   domain: string;
   place: Place;
+  industry: string;
   employees: number;
   owner: TeamMember;
   createdAt: number;

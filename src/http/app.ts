@@ -19,6 +19,7 @@ import { currencyRoutes } from './routes/currency-routes.ts';
 import { conversationSourcesRoutes } from './routes/conversation-sources-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { icpRoutes } from './routes/icp-routes.ts';
 import { leadCohortRoutes } from './routes/lead-cohort-routes.ts';
 import { pipelineRoutes } from './routes/pipeline-routes.ts';
 import { linkerRoutes } from './routes/linker-routes.ts';
@@ -44,6 +45,7 @@ const workspaceCapabilities: Array<(deps: AppDeps) => Router> = [
   skillRoutes,
   // Before entityRoutes: /leads/cohorts would otherwise be read as /leads/:entityId.
   leadCohortRoutes,
+  icpRoutes,
   entityRoutes,
   pipelineRoutes,
   stageMappingRoutes,

@@ -62,8 +62,8 @@ export interface DiscoveryFacts {
 
 // Case, punctuation and a Salesforce custom suffix do not make a different field.
 // One pass: the alternation tries the suffix first, so "Fit_Score__c" loses "__c" before its underscores.
-const NORMALISED_KEY = `lower(regexp_replace(k.key, '(__[cC]$)|[^A-Za-z0-9]', '', 'g'))`;
-const EACH_KEY = (doc: string) =>
+export const NORMALISED_KEY = `lower(regexp_replace(k.key, '(__[cC]$)|[^A-Za-z0-9]', '', 'g'))`;
+export const EACH_KEY = (doc: string) =>
   `jsonb_each(CASE WHEN jsonb_typeof(${doc}) = 'object' THEN ${doc} ELSE '{}' END) k`;
 
 // Outcome rows per entity that has one: the record, its account, its fields and the outcome.

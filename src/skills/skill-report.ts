@@ -2,6 +2,7 @@
 import { type DiscoveryFacts, describeSignificance } from './custom-field-discovery.ts';
 import { describeGap } from './skill-coverage.ts';
 import type { ForecastFacts } from './forecast.ts';
+import { describeFeature, type IcpDiscoveryFacts } from './icp-discovery.ts';
 import type { HygieneFacts } from './pipeline-hygiene.ts';
 import { money as formatMoney, pct } from './skill-format.ts';
 import type { SkillRun } from './skill-runs.ts';
@@ -108,6 +109,28 @@ function highlights(result: SkillResult): string[] {
               x.support ? `${x.support.deals}/${x.support.accounts ?? '—'}` : '—',
               x.relevance === null ? '—' : describeSignificance(x),
               x.score.toFixed(3),
+            ]),
+        ]),
+      ];
+    }
+    case 'icp-discovery': {
+      const f = result.facts as IcpDiscoveryFacts;
+      if (!f.profile) return ['No ICP profile written: too little data.'];
+      return [
+        `ICP profile v${f.profile.version} (${f.learned_from.won} won, ${f.learned_from.lost} lost deals):`,
+        ...table([
+          ['feature', 'win rate', 'lift', 'deals', 'accounts', 'significance'],
+          ...f.signals
+            .slice(0, 12)
+            .map((x) => [
+              describeFeature(x),
+              pct(x.win_rate),
+              `${x.lift.toFixed(2)}x`,
+              String(x.deals),
+              String(x.accounts),
+              x.p_value === null
+                ? 'too little data'
+                : `p ${x.p_value < 0.001 ? '< 0.001' : `= ${x.p_value.toFixed(3)}`}`,
             ]),
         ]),
       ];

@@ -5,6 +5,7 @@ import type { FilterSpec } from '../../src/db/list-query.ts';
 import type { ApiRecord, EntityListing } from '../../src/entities/entity-listing.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
+import { learnIcpProfile } from '../helpers/icp-profile.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 import { walkAll } from './list-walk.ts';
@@ -99,6 +100,7 @@ describe('entity list filters match a recomputation in JavaScript', () => {
     await seedGtmWorld(t.db, other, { deals: 40, seed: 8 });
     // Scores, so the score filters have values to bound.
     await runComputedFields(t.db, ws, { asOf: '2025-06-30' });
+    await learnIcpProfile(t.db, ws);
   });
   after(() => t.close());
 

@@ -154,6 +154,14 @@ export function analysisSteps(world: WalkWorld, s: Step): WalkStep[] {
     s(`GET ${W}/deals/{dealId}/buying-committee`, (ids) => ({
       path: `${ws(ids)}/deals/${world.closedDealId}/buying-committee`,
     })),
+    // the ICP profile learned when the world was seeded, and lead scores against it
+    s(`GET ${W}/icp/profile`, undefined, (b) => assert.ok(b.features.length > 0, 'the profile has features')),
+    s(`GET ${W}/icp/profiles`),
+    s(
+      `GET ${W}/lead-scores`,
+      (ids) => ({ path: `${ws(ids)}/lead-scores?entity_type=account&entity_id=${world.scoredAccountId}` }),
+      (b) => assert.ok(b.data[0].breakdown.length > 0, 'the score has a breakdown'),
+    ),
     // Slack
     s(`PUT ${W}/slack/settings`, () => ({
       body: { bot_token: SLACK_TOKEN, default_channel: 'C0SALES01' },

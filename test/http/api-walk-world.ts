@@ -17,6 +17,7 @@ import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.ts';
 import { type DriveFake, startDriveFake } from '../fakes/gdrive-fake.ts';
 import { type GongFake, makeGongData, startGongFake } from '../fakes/gong-fake.ts';
 import { ADMIN_TOKEN, type ConnectorApp, startConnectorApp } from '../helpers/connector-app.ts';
+import { learnIcpProfile } from '../helpers/icp-profile.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
 import { addCall, transcriptOf } from '../insights/insight-seed.ts';
 
@@ -29,6 +30,8 @@ export interface WalkWorld {
   closedDealId: string;
   /** A call on the first deal, with a transcript. */
   callId: string;
+  /** An account scored against the ICP profile learned at the start. */
+  scoredAccountId: string;
   hubspot: FakeServer & { data: HubspotDataset };
   gong: GongFake;
   drive: DriveFake;
@@ -100,6 +103,8 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     [ws, world.accountIds[0]!],
   );
   await runComputedFields(app.t.db, ws, { asOf: '2026-03-01' });
+  // An ICP profile, so the ICP routes have a profile and scores to answer with.
+  await learnIcpProfile(app.t.db, ws);
   const closed = await app.t.db.query<{ id: string }>(
     `SELECT id FROM deals WHERE workspace_id = $1::uuid AND is_closed ORDER BY id LIMIT 1`,
     [ws],
@@ -118,6 +123,7 @@ export async function startWalkWorld(): Promise<WalkWorld> {
     dealIds: world.dealIds,
     closedDealId: closed.rows[0]!.id,
     callId,
+    scoredAccountId: world.accountIds[0]!,
     hubspot,
     gong,
     drive,

@@ -33,7 +33,7 @@ describe('skill and compute routes', () => {
     assert.equal(bad.status, 400);
   });
 
-  test('GET /skills lists the four skills with their phases', async () => {
+  test('GET /skills lists the five skills with their phases', async () => {
     const res = await app.request('GET', `${base}/skills`);
     assert.equal(res.status, 200);
     const byId = Object.fromEntries(res.body.data.map((s: any) => [s.id, s]));
@@ -41,10 +41,12 @@ describe('skill and compute routes', () => {
       'custom-field-discovery',
       'data-quality-audit',
       'forecast',
+      'icp-discovery',
       'pipeline-hygiene',
     ]);
     assert.deepEqual(byId['data-quality-audit'].phases, ['compute', 'classify', 'synthesize']);
     assert.deepEqual(byId['custom-field-discovery'].phases, ['compute']);
+    assert.deepEqual(byId['icp-discovery'].phases, ['compute', 'synthesize']);
   });
 
   test('POST /skills/:id/run answers 202 with a run id; the run finishes in the background', async () => {

@@ -12,6 +12,7 @@ import { insightRouteDocs } from '../routes/insight-routes.ts';
 import { enrichmentRouteDocs } from '../routes/enrichment-routes.ts';
 import { importRouteDocs } from '../routes/import-route-docs.ts';
 import { leadCohortRouteDocs } from '../routes/lead-cohort-routes.ts';
+import { icpRouteDocs } from '../routes/icp-routes.ts';
 import { stageMappingRouteDocs } from '../routes/stage-mapping-routes.ts';
 import { inboundWebhookRouteDocs } from '../routes/inbound-webhook-routes.ts';
 import { outputRouteDocs } from '../routes/output-routes.ts';
@@ -36,6 +37,7 @@ export const ROUTE_DOC_SOURCES: ReadonlyArray<() => RouteDoc[]> = [
   inboundWebhookRouteDocs,
   insightRouteDocs,
   enrichmentRouteDocs,
+  icpRouteDocs,
   workflowRouteDocs,
 ];
 
