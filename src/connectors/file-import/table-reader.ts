@@ -1,15 +1,15 @@
 /**
  * Streams an uploaded file as a header plus rows of cells, CSV or xlsx alike, holding one row at a time:
- * csv-parse over a decoding stream, exceljs' streaming WorkbookReader for workbooks. Structural problems
+ * csv-parse over a decoding stream, the sheet XML inflated and scanned as it streams for workbooks. Structural problems
  * of the whole file (empty, header only, duplicate headers, too many columns) are 400s; a malformed row is
  * yielded with an error and the rest of the file goes on.
  */
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import { ValidationError } from '../../errors.ts';
 import { type SniffResult, sniffFile } from './file-sniffing.ts';
+import { readSheetRows, type SheetRow } from './xlsx-reader.ts';
 import { inspectXlsx } from './zip-guard.ts';
 
 export type Cell = string | number | boolean | Date | null;
@@ -185,26 +185,21 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
       `the workbook has no sheet "${wanted}" (sheets: ${inspected.sheets.join(', ')})`,
     );
   }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
   const target = wanted ?? inspected.sheets[0] ?? null;
-  const iterator = sheetRows(reader, target);
-  let first: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+  if (target === null) throw new ValidationError('the workbook has no sheets');
+  const iterator = readSheetRows(path, inspected, target);
+  let first: IteratorResult<SheetRow>;
   try {
     first = await iterator.next();
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
   }
   if (first.done) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
   const headers = checkHeaders(first.value.cells, limits);
   async function* rows(): AsyncGenerator<RawRow> {
     for (;;) {
-      let next: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+      let next: IteratorResult<SheetRow>;
       try {
         next = await iterator.next();
       } catch (err) {
@@ -228,56 +223,4 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
       await iterator.return(undefined);
     },
   };
-}
-
-async function* sheetRows(
-  reader: ExcelJS.stream.xlsx.WorkbookReader,
-  target: string | null,
-): AsyncGenerator<{ row: number; cells: Cell[]; formulas?: number[] }> {
-  let index = 0;
-  for await (const ws of reader) {
-    index++;
-    const name = (ws as unknown as { name?: string }).name ?? `Sheet${index}`;
-    const chosen = target === null ? index === 1 : name === target;
-    // Other sheets are read through (the zip is one stream) but nothing of them is kept.
-    for await (const row of ws) {
-      if (!chosen) continue;
-      const values = (row as ExcelJS.Row).values as unknown[];
-      const cells: Cell[] = [];
-      const formulas: number[] = [];
-      for (let i = 1; i < values.length; i++) {
-        const { value, formula } = cellValue(values[i]);
-        cells.push(value);
-        if (formula) formulas.push(i - 1);
-      }
-      yield formulas.length
-        ? { row: (row as ExcelJS.Row).number, cells, formulas }
-        : {
-            row: (row as ExcelJS.Row).number,
-            cells,
-          };
-    }
-  }
-}
-
-/** Formula cells yield their cached result when it is a plain value; the formula itself is never run. */
-function cellValue(v: unknown): { value: Cell; formula?: boolean } {
-  if (v === null || v === undefined) return { value: null };
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) {
-    return { value: v };
-  }
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('formula' in o || 'sharedFormula' in o) {
-      const r = o.result;
-      const plain =
-        typeof r === 'string' || typeof r === 'number' || typeof r === 'boolean' || r instanceof Date;
-      return { value: plain ? (r as Cell) : `=${String(o.formula ?? o.sharedFormula ?? '')}`, formula: true };
-    }
-    if (Array.isArray(o.richText))
-      return { value: o.richText.map((t: { text?: string }) => t.text ?? '').join('') };
-    if (typeof o.text === 'string') return { value: o.text };
-    if ('error' in o) return { value: null };
-  }
-  return { value: String(v) };
 }
