@@ -113,9 +113,13 @@ async function readEntry(handle: Awaited<ReturnType<typeof open>>, e: ZipEntry):
   const start = e.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   const data = Buffer.alloc(e.compressedSize);
   await handle.read(data, 0, e.compressedSize, start);
-  const raw =
-    e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1024, e.uncompressedSize) });
-  return raw.toString('utf8');
+  try {
+    const raw =
+      e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1024, e.uncompressedSize) });
+    return raw.toString('utf8');
+  } catch (err) {
+    throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
+  }
 }
 
 function readWorkbook(xml: string): Pick<XlsxInspection, 'sheets' | 'sheetRelIds' | 'date1904'> {
