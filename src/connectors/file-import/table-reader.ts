@@ -1,13 +1,12 @@
 /**
  * Streams an uploaded file as a header plus rows of cells, CSV or xlsx alike, holding one row at a time:
- * csv-parse over a decoding stream, the sheet XML inflated and scanned as it streams for workbooks. Structural problems
+ * our own CSV record splitter over the decoded file, the sheet XML inflated and scanned as it streams for workbooks. Structural problems
  * of the whole file (empty, header only, duplicate headers, too many columns) are 400s; a malformed row is
  * yielded with an error and the rest of the file goes on.
  */
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { parse } from 'csv-parse';
 import { ValidationError } from '../../errors.ts';
+import { csvRecords } from './csv-records.ts';
 import { type SniffResult, sniffFile } from './file-sniffing.ts';
 import { readSheetRows, type SheetRow } from './xlsx-reader.ts';
 import { inspectXlsx } from './zip-guard.ts';
@@ -43,7 +42,7 @@ export interface TableLimits {
 }
 
 // One CSV record may not exceed this: a runaway quote must not swallow the whole file into memory.
-const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 
 export async function openTable(
   path: string,
@@ -54,17 +53,20 @@ export async function openTable(
   return sniff.format === 'xlsx' ? openXlsx(path, limits, sheet ?? null) : openCsv(path, limits, sniff);
 }
 
-function decoder(encoding: string): Transform {
-  const td = new TextDecoder(encoding);
-  return new Transform({
-    decodeStrings: true,
-    transform(chunk: Buffer, _enc, done) {
-      done(null, td.decode(chunk, { stream: true }));
-    },
-    flush(done) {
-      done(null, td.decode());
-    },
-  });
+/** The file as text chunks; TextDecoder also drops a byte order mark. */
+async function* decodedChunks(path: string, encoding: string): AsyncGenerator<string> {
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const decoder = new TextDecoder(encoding);
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text !== '') yield text;
+    }
+    const tail = decoder.decode();
+    if (tail !== '') yield tail;
+  } finally {
+    file.destroy();
+  }
 }
 
 async function openCsv(
@@ -72,20 +74,9 @@ async function openCsv(
   limits: TableLimits,
   sniff: Extract<SniffResult, { format: 'csv' }>,
 ): Promise<OpenedTable> {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const parser = parse({
-    delimiter: sniff.delimiter,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
-    bom: true,
-  });
-  file.pipe(decoder(sniff.encoding)).pipe(parser);
-  const iterator: AsyncIterator<string[]> = parser[Symbol.asyncIterator]();
+  const iterator = csvRecords(decodedChunks(path, sniff.encoding), sniff.delimiter, MAX_RECORD_CHARS);
   const close = async () => {
-    file.destroy();
-    parser.destroy();
+    await iterator.return(undefined);
   };
   let first: IteratorResult<string[]>;
   try {
