@@ -4,7 +4,7 @@
  * of the whole file (empty, header only, duplicate headers, too many columns) are 400s; a malformed row is
  * yielded with an error and the rest of the file goes on.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { ValidationError } from '../../errors.ts';
 import { csvRecords } from './csv-records.ts';
 import { type SniffResult, sniffFile } from './file-sniffing.ts';
@@ -53,19 +53,26 @@ export async function openTable(
   return sniff.format === 'xlsx' ? openXlsx(path, limits, sheet ?? null) : openCsv(path, limits, sniff);
 }
 
-/** The file as text chunks; TextDecoder also drops a byte order mark. */
+/**
+ * The file as text chunks; TextDecoder also drops a byte order mark. One read buffer serves the whole
+ * file: the decoder copies each chunk into a string, and a fresh buffer per chunk would leave the file's
+ * size in garbage outside the JS heap until the next full collection.
+ */
 async function* decodedChunks(path: string, encoding: string): AsyncGenerator<string> {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const file = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(256 * 1024);
   const decoder = new TextDecoder(encoding);
   try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      const text = decoder.decode(chunk, { stream: true });
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const text = decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
       if (text !== '') yield text;
     }
     const tail = decoder.decode();
     if (tail !== '') yield tail;
   } finally {
-    file.destroy();
+    await file.close();
   }
 }
 
