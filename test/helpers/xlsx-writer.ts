@@ -143,7 +143,8 @@ function cellXml(
   const c = (attrs: string, body: string) => `<${x}c${ref}${attrs}>${body}</${x}c>`;
   const v = (text: string | number) => `<${x}v>${text}</${x}v>`;
   if (typeof cell === 'string') {
-    if (options.strings === 'inline') return c(' t="inlineStr"', `<${x}is><${x}t>${esc(cell)}</${x}t></${x}is>`);
+    if (options.strings === 'inline')
+      return c(' t="inlineStr"', `<${x}is><${x}t>${esc(cell)}</${x}t></${x}is>`);
     let index = shared.get(cell);
     if (index === undefined) {
       index = shared.size;

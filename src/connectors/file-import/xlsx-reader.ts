@@ -211,8 +211,8 @@ function serialDate(serial: number, date1904: boolean): Date {
 
 /** Built-in number formats that show a date or time (ECMA-376 18.8.30 and the East Asian variants). */
 const BUILT_IN_DATE_FORMATS = new Set([
-  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53,
-  54, 55, 56, 57, 58,
+  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54,
+  55, 56, 57, 58,
 ]);
 
 /** A custom format is a date when, with literal text and [colour]/[$locale] sections removed, it has a date part. */
@@ -323,7 +323,11 @@ async function* entryText(path: string, entry: ZipEntry): AsyncGenerator<string>
   }
   const start = await dataStart(path, entry);
   if (entry.compressedSize === 0) return;
-  const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 256 * 1024 });
+  const raw = createReadStream(path, {
+    start,
+    end: start + entry.compressedSize - 1,
+    highWaterMark: 256 * 1024,
+  });
   const source = entry.method === 8 ? raw.pipe(createInflateRaw({ chunkSize: 256 * 1024 })) : raw;
   raw.on('error', (err) => source.destroy(err));
   const decoder = new TextDecoder('utf-8');
@@ -332,7 +336,9 @@ async function* entryText(path: string, entry: ZipEntry): AsyncGenerator<string>
     for await (const chunk of source as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       if (bytes > entry.uncompressedSize) {
-        throw new ValidationError(`the workbook part ${entry.name} is larger than its zip directory declares`);
+        throw new ValidationError(
+          `the workbook part ${entry.name} is larger than its zip directory declares`,
+        );
       }
       const text = decoder.decode(chunk, { stream: true });
       if (text !== '') yield text;

@@ -28,7 +28,15 @@ const DEALS: FixtureSheet = {
   name: 'Deals & <more>',
   rows: [
     ['Name', 'Amount', 'Won', 'Closed', 'Booked', 'Share', 'Note'],
-    ['Alpha & "Co" <x>', 1200.5, true, new Date(Date.UTC(2026, 0, 15)), { value: 46054, style: 2 }, { value: 12.5, style: 3 }, 'ü 😀'],
+    [
+      'Alpha & "Co" <x>',
+      1200.5,
+      true,
+      new Date(Date.UTC(2026, 0, 15)),
+      { value: 46054, style: 2 },
+      { value: 12.5, style: 3 },
+      'ü 😀',
+    ],
     ['Beta', -3, false, new Date(Date.UTC(1999, 11, 31)), null, null, { formula: 'A3&"!"', result: 'Beta!' }],
     ['Gamma', { formula: 'B3*2', result: -6 }, null, null, null, null, { formula: 'NOW()' }],
     [],
@@ -49,7 +57,11 @@ const EXPECTED = [
       'ü 😀',
     ],
   },
-  { row: 3, cells: ['Beta', -3, false, new Date(Date.UTC(1999, 11, 31)), null, null, 'Beta!'], formulas: [6] },
+  {
+    row: 3,
+    cells: ['Beta', -3, false, new Date(Date.UTC(1999, 11, 31)), null, null, 'Beta!'],
+    formulas: [6],
+  },
   { row: 4, cells: ['Gamma', -6, null, null, null, null, '=NOW()'], formulas: [1, 6] },
   { row: 6, cells: ['Delta', null, null, null, null, null, null] },
 ];
@@ -142,7 +154,14 @@ describe('xlsx reader', () => {
   });
 
   test('date formats are told from other number formats', () => {
-    for (const code of ['yyyy-mm-dd', 'd/m/yy', '[$-409]mmmm d, yyyy', 'h:mm AM/PM', '[h]:mm:ss', 'dd"."mm"."yyyy'])
+    for (const code of [
+      'yyyy-mm-dd',
+      'd/m/yy',
+      '[$-409]mmmm d, yyyy',
+      'h:mm AM/PM',
+      '[h]:mm:ss',
+      'dd"."mm"."yyyy',
+    ])
       assert.equal(isDateFormat(code), true, code);
     for (const code of ['General', '0.00', '#,##0 [$€-407]', '0.0"%"', '[Red]0.00', '"days" 0'])
       assert.equal(isDateFormat(code), false, code);
