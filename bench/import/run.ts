@@ -98,7 +98,8 @@ async function previewOnly() {
       })
     ).json()) as { id: string };
     // Peak RSS from here: the file is generated and the app is up; what the preview adds is what counts.
-    let peakRss = process.memoryUsage().rss;
+    const startRss = process.memoryUsage().rss;
+    let peakRss = startRss;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 20);
@@ -122,6 +123,8 @@ async function previewOnly() {
         stage_values: p.stage_values.length,
         duplicate_keys_in_file: p.dedup.duplicate_keys_in_file,
         peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+        // What the process held before the upload (the app, and on PGlite the embedded database).
+        start_rss_mb: Math.round(startRss / 1024 ** 2),
       }),
     );
   } finally {

@@ -28,6 +28,7 @@ import { collectWarnings, recommend } from './preview-advice.ts';
 import { loadOwnerDirectory, type OwnerReport } from './owner-directory.ts';
 import { DECISION_CONFIDENCE } from './stage-proposals.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
+import { CompactKeySet } from './compact-key-set.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
 import { type DateOrder, detectDateOrder } from './value-parsing.ts';
 
@@ -162,7 +163,8 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     const errors: RowError[] = [];
     const shown: Record<string, unknown>[] = [];
     const stageCounts = new Map<string, { rows: number; probabilitySum: number; probabilities: number }>();
-    const keys = new Set<string>();
+    // Every key of the file is remembered to count repeats exactly; compactly, as a file may hold millions.
+    const keys = new CompactKeySet();
     let duplicates = 0;
     let pendingKeys: string[] = [];
     const { rows: existing } = await q.query<{ n: number }>(
@@ -212,9 +214,8 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
         }
         stageCounts.set(r.stage, c);
       }
-      if (keys.has(r.key)) duplicates++;
+      if (!keys.add(r.key)) duplicates++;
       else {
-        keys.add(r.key);
         pendingKeys.push(r.key);
         if (pendingKeys.length >= KEY_CHUNK) await flushKeys();
       }

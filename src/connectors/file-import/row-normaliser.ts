@@ -72,6 +72,16 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     return { header, field: name ? (fieldOf(setup.entity, name) ?? null) : null };
   });
   const required = REQUIRED_ANY[setup.entity];
+  // A file names the same few companies over and over; their keys are worth remembering (up to a bound).
+  const companyKeys = new Map<string, string | null>();
+  const companyKeyOf = (name: string): string | null => {
+    let key = companyKeys.get(name);
+    if (key === undefined) {
+      key = companyKey(name);
+      if (companyKeys.size < 20_000) companyKeys.set(name, key);
+    }
+    return key;
+  };
   return (raw) => {
     if (raw.error)
       return { ok: false, row: raw.row, errors: [{ row: raw.row, message: raw.error }], formulas: 0 };
@@ -178,9 +188,9 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     }
     splitFullName(refs, record, setup.entity);
     // The key the account link joins on, computed here rather than once per row in SQL.
-    if (typeof refs.account_name === 'string') refs.account_key = companyKey(refs.account_name);
+    if (typeof refs.account_name === 'string') refs.account_key = companyKeyOf(refs.account_name);
     if (typeof refs.parent_account_name === 'string')
-      refs.parent_account_key = companyKey(refs.parent_account_name);
+      refs.parent_account_key = companyKeyOf(refs.parent_account_name);
     if (record.name === undefined && setup.nameFrom && setup.nameFrom.length > 0) {
       const made = composeName(setup.nameFrom, values);
       if (made !== '') record.name = made;

@@ -1,15 +1,14 @@
 /**
  * Streams an uploaded file as a header plus rows of cells, CSV or xlsx alike, holding one row at a time:
- * csv-parse over a decoding stream, exceljs' streaming WorkbookReader for workbooks. Structural problems
+ * our own CSV record splitter over the decoded file, the sheet XML inflated and scanned as it streams for workbooks. Structural problems
  * of the whole file (empty, header only, duplicate headers, too many columns) are 400s; a malformed row is
  * yielded with an error and the rest of the file goes on.
  */
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import { open } from 'node:fs/promises';
 import { ValidationError } from '../../errors.ts';
+import { csvRecords } from './csv-records.ts';
 import { type SniffResult, sniffFile } from './file-sniffing.ts';
+import { readSheetRows, type SheetRow } from './xlsx-reader.ts';
 import { inspectXlsx } from './zip-guard.ts';
 
 export type Cell = string | number | boolean | Date | null;
@@ -43,7 +42,7 @@ export interface TableLimits {
 }
 
 // One CSV record may not exceed this: a runaway quote must not swallow the whole file into memory.
-const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+const MAX_RECORD_CHARS = 4 * 1024 * 1024;
 
 export async function openTable(
   path: string,
@@ -54,17 +53,27 @@ export async function openTable(
   return sniff.format === 'xlsx' ? openXlsx(path, limits, sheet ?? null) : openCsv(path, limits, sniff);
 }
 
-function decoder(encoding: string): Transform {
-  const td = new TextDecoder(encoding);
-  return new Transform({
-    decodeStrings: true,
-    transform(chunk: Buffer, _enc, done) {
-      done(null, td.decode(chunk, { stream: true }));
-    },
-    flush(done) {
-      done(null, td.decode());
-    },
-  });
+/**
+ * The file as text chunks; TextDecoder also drops a byte order mark. One read buffer serves the whole
+ * file: the decoder copies each chunk into a string, and a fresh buffer per chunk would leave the file's
+ * size in garbage outside the JS heap until the next full collection.
+ */
+async function* decodedChunks(path: string, encoding: string): AsyncGenerator<string> {
+  const file = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  const decoder = new TextDecoder(encoding);
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const text = decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
+      if (text !== '') yield text;
+    }
+    const tail = decoder.decode();
+    if (tail !== '') yield tail;
+  } finally {
+    await file.close();
+  }
 }
 
 async function openCsv(
@@ -72,20 +81,9 @@ async function openCsv(
   limits: TableLimits,
   sniff: Extract<SniffResult, { format: 'csv' }>,
 ): Promise<OpenedTable> {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const parser = parse({
-    delimiter: sniff.delimiter,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
-    bom: true,
-  });
-  file.pipe(decoder(sniff.encoding)).pipe(parser);
-  const iterator: AsyncIterator<string[]> = parser[Symbol.asyncIterator]();
+  const iterator = csvRecords(decodedChunks(path, sniff.encoding), sniff.delimiter, MAX_RECORD_CHARS);
   const close = async () => {
-    file.destroy();
-    parser.destroy();
+    await iterator.return(undefined);
   };
   let first: IteratorResult<string[]>;
   try {
@@ -185,26 +183,21 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
       `the workbook has no sheet "${wanted}" (sheets: ${inspected.sheets.join(', ')})`,
     );
   }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
   const target = wanted ?? inspected.sheets[0] ?? null;
-  const iterator = sheetRows(reader, target);
-  let first: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+  if (target === null) throw new ValidationError('the workbook has no sheets');
+  const iterator = readSheetRows(path, inspected, target);
+  let first: IteratorResult<SheetRow>;
   try {
     first = await iterator.next();
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
   }
   if (first.done) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
   const headers = checkHeaders(first.value.cells, limits);
   async function* rows(): AsyncGenerator<RawRow> {
     for (;;) {
-      let next: IteratorResult<{ row: number; cells: Cell[]; formulas?: number[] }>;
+      let next: IteratorResult<SheetRow>;
       try {
         next = await iterator.next();
       } catch (err) {
@@ -228,56 +221,4 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
       await iterator.return(undefined);
     },
   };
-}
-
-async function* sheetRows(
-  reader: ExcelJS.stream.xlsx.WorkbookReader,
-  target: string | null,
-): AsyncGenerator<{ row: number; cells: Cell[]; formulas?: number[] }> {
-  let index = 0;
-  for await (const ws of reader) {
-    index++;
-    const name = (ws as unknown as { name?: string }).name ?? `Sheet${index}`;
-    const chosen = target === null ? index === 1 : name === target;
-    // Other sheets are read through (the zip is one stream) but nothing of them is kept.
-    for await (const row of ws) {
-      if (!chosen) continue;
-      const values = (row as ExcelJS.Row).values as unknown[];
-      const cells: Cell[] = [];
-      const formulas: number[] = [];
-      for (let i = 1; i < values.length; i++) {
-        const { value, formula } = cellValue(values[i]);
-        cells.push(value);
-        if (formula) formulas.push(i - 1);
-      }
-      yield formulas.length
-        ? { row: (row as ExcelJS.Row).number, cells, formulas }
-        : {
-            row: (row as ExcelJS.Row).number,
-            cells,
-          };
-    }
-  }
-}
-
-/** Formula cells yield their cached result when it is a plain value; the formula itself is never run. */
-function cellValue(v: unknown): { value: Cell; formula?: boolean } {
-  if (v === null || v === undefined) return { value: null };
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) {
-    return { value: v };
-  }
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('formula' in o || 'sharedFormula' in o) {
-      const r = o.result;
-      const plain =
-        typeof r === 'string' || typeof r === 'number' || typeof r === 'boolean' || r instanceof Date;
-      return { value: plain ? (r as Cell) : `=${String(o.formula ?? o.sharedFormula ?? '')}`, formula: true };
-    }
-    if (Array.isArray(o.richText))
-      return { value: o.richText.map((t: { text?: string }) => t.text ?? '').join('') };
-    if (typeof o.text === 'string') return { value: o.text };
-    if ('error' in o) return { value: null };
-  }
-  return { value: String(v) };
 }

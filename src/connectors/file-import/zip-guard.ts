@@ -1,11 +1,13 @@
 /**
  * Zip bomb guard for .xlsx: reads the zip central directory (never the compressed data) and refuses
  * files whose declared uncompressed size, entry count or compression ratio is beyond the limits, before
- * exceljs inflates anything. Also lists the workbook's sheet names from xl/workbook.xml.
+ * anything else is inflated. Also lists the workbook's sheet names from xl/workbook.xml and hands the
+ * directory on, so the reader finds each part without scanning the archive again.
  */
 import { open } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ValidationError } from '../../errors.ts';
+import { XmlScanner, attr } from './xml-scanner.ts';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
@@ -13,7 +15,7 @@ const MAX_ENTRIES = 10_000;
 // Real spreadsheets compress 5–20×; 200× is far past any of them and typical of crafted zips.
 const MAX_RATIO = 200;
 
-interface ZipEntry {
+export interface ZipEntry {
   name: string;
   method: number;
   compressedSize: number;
@@ -25,6 +27,12 @@ export interface XlsxInspection {
   sheets: string[];
   uncompressedBytes: number;
   entries: number;
+  /** The zip directory: every part's name, sizes and offset. */
+  parts: ZipEntry[];
+  /** Each sheet's relationship id (same order as `sheets`), naming its part in xl/_rels/workbook.xml.rels. */
+  sheetRelIds: string[];
+  /** Serial dates count from 1904 instead of 1900 (old Mac workbooks). */
+  date1904: boolean;
 }
 
 export async function inspectXlsx(path: string, maxUnzippedBytes: number): Promise<XlsxInspection> {
@@ -72,8 +80,7 @@ export async function inspectXlsx(path: string, maxUnzippedBytes: number): Promi
     const workbook = entries.find((e) => e.name === 'xl/workbook.xml');
     if (!workbook) throw new ValidationError('the file is a zip archive but not an .xlsx workbook');
     const xml = await readEntry(handle, workbook);
-    const sheets = [...xml.matchAll(/<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => decodeXml(m[1]!));
-    return { sheets, uncompressedBytes: total, entries: entries.length };
+    return { ...readWorkbook(xml), uncompressedBytes: total, entries: entries.length, parts: entries };
   } finally {
     await handle.close();
   }
@@ -106,16 +113,35 @@ async function readEntry(handle: Awaited<ReturnType<typeof open>>, e: ZipEntry):
   const start = e.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   const data = Buffer.alloc(e.compressedSize);
   await handle.read(data, 0, e.compressedSize, start);
-  const raw =
-    e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1024, e.uncompressedSize) });
-  return raw.toString('utf8');
+  try {
+    const raw =
+      e.method === 0 ? data : inflateRawSync(data, { maxOutputLength: Math.max(1024, e.uncompressedSize) });
+    return raw.toString('utf8');
+  } catch (err) {
+    throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
+  }
 }
 
-function decodeXml(s: string): string {
-  return s
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&apos;', "'")
-    .replaceAll('&amp;', '&');
+function readWorkbook(xml: string): Pick<XlsxInspection, 'sheets' | 'sheetRelIds' | 'date1904'> {
+  const book = { sheets: [] as string[], sheetRelIds: [] as string[], date1904: false };
+  const scanner = new XmlScanner({
+    open(name, attrs) {
+      if (name === 'sheet') {
+        book.sheets.push(attr(attrs, 'name') ?? `Sheet${book.sheets.length + 1}`);
+        book.sheetRelIds.push(attr(attrs, 'id') ?? '');
+      } else if (name === 'workbookPr') {
+        const v = attr(attrs, 'date1904');
+        book.date1904 = v === '1' || v === 'true';
+      }
+    },
+    close() {},
+    text() {},
+  });
+  try {
+    scanner.feed(xml);
+    scanner.end();
+  } catch (err) {
+    throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
+  }
+  return book;
 }

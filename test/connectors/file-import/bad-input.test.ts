@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import ExcelJS from 'exceljs';
 import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { xlsxBuffer } from '../../helpers/xlsx-writer.ts';
 import { confirmAndWait, upload } from './import-client.ts';
 
 /** A one-entry zip whose entry inflates to `bytes` zeros. */
@@ -35,21 +35,24 @@ function zipBomb(bytes: number): Buffer {
   return Buffer.concat([local, name, data, central, name, eocd]);
 }
 
-async function workbook(): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const notes = wb.addWorksheet('Notes');
-  notes.addRow(['This sheet is not data']);
-  const deals = wb.addWorksheet('Q1 deals');
-  deals.addRow(['Deal Name', 'Amount', 'Stage', 'Close Date', 'Link']);
-  deals.addRow([
-    'Xlsx one',
-    1000,
-    'Closed Won',
-    new Date(Date.UTC(2026, 0, 15)),
-    { formula: 'HYPERLINK("http://evil")', result: 'click' },
+function workbook(): Buffer {
+  return xlsxBuffer([
+    { name: 'Notes', rows: [['This sheet is not data']] },
+    {
+      name: 'Q1 deals',
+      rows: [
+        ['Deal Name', 'Amount', 'Stage', 'Close Date', 'Link'],
+        [
+          'Xlsx one',
+          1000,
+          'Closed Won',
+          new Date(Date.UTC(2026, 0, 15)),
+          { formula: 'HYPERLINK("http://evil")', result: 'click' },
+        ],
+        ['Xlsx two', 2500.5, 'Negotiation', new Date(Date.UTC(2026, 1, 1)), 'x'],
+      ],
+    },
   ]);
-  deals.addRow(['Xlsx two', 2500.5, 'Negotiation', new Date(Date.UTC(2026, 1, 1)), 'x']);
-  return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 describe('file import: bad input and limits', () => {
@@ -188,7 +191,7 @@ describe('file import: bad input and limits', () => {
   });
 
   test('xlsx: sheets listed, sheet chosen at upload, formula cells flagged and never evaluated', async () => {
-    const book = await workbook();
+    const book = workbook();
     const first = await upload(app, ws, 'book.xlsx', book);
     assert.equal(first.status, 400);
     assert.match(first.body.error.message, /header row but no data rows/);

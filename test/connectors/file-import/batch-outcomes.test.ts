@@ -3,21 +3,25 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import ExcelJS from 'exceljs';
 import { applyImportBatch } from '../../../src/connectors/file-import/apply-import.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { startTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { xlsxBuffer } from '../../helpers/xlsx-writer.ts';
 import { confirmAndWait, upload } from './import-client.ts';
 
 /** A workbook whose rows end early where their trailing cells are blank (spreadsheets store no blank cell). */
-async function sparseWorkbook(): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('Deals');
-  ws.addRow(['Deal ID', 'Deal Name', 'Stage', 'Amount', 'Close Date', 'Next Step']);
-  ws.addRow(['X-1', 'Full row', 'Proposal', 1000, '2026-01-31', 'Call back']);
-  ws.addRow(['X-2', 'No next step', 'Proposal', 2000, '2026-02-28']);
-  ws.addRow(['X-3', 'Only a name']);
-  return Buffer.from(await wb.xlsx.writeBuffer());
+function sparseWorkbook(): Buffer {
+  return xlsxBuffer([
+    {
+      name: 'Deals',
+      rows: [
+        ['Deal ID', 'Deal Name', 'Stage', 'Amount', 'Close Date', 'Next Step'],
+        ['X-1', 'Full row', 'Proposal', 1000, '2026-01-31', 'Call back'],
+        ['X-2', 'No next step', 'Proposal', 2000, '2026-02-28'],
+        ['X-3', 'Only a name'],
+      ],
+    },
+  ]);
 }
 
 const ALL_FAILING = `Deal Name,Amount,Close Date
@@ -51,7 +55,7 @@ describe('file import batches: short xlsx rows, all-failing files, non-entity fi
   after(() => app.close());
 
   test('xlsx rows missing trailing cells import with those values empty', async () => {
-    const up = await upload(app, ws, 'deals.xlsx', await sparseWorkbook());
+    const up = await upload(app, ws, 'deals.xlsx', sparseWorkbook());
     assert.equal(up.status, 201, JSON.stringify(up.body));
     assert.equal(up.body.preview.row_count, 3);
     assert.equal(up.body.preview.error_rows, 0, JSON.stringify(up.body.preview.errors));

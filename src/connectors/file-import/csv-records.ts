@@ -1,0 +1,164 @@
+/**
+ * CSV records from decoded text chunks, one record at a time (RFC 4180 with the leniency real exports
+ * need): fields may be quoted with `"` and a quote inside doubled; a quote inside an unquoted field is
+ * plain text; a closing quote followed by more text keeps both as text; records end at LF, CRLF or CR;
+ * lines with no characters at all are skipped; records may have any number of fields. Only an unfinished
+ * record is held between chunks, and one beyond `maxRecordChars` is an error, so a runaway quote cannot
+ * swallow the file into memory. Written for the import's one streamed pass: fields are sliced out with
+ * indexOf scans rather than built character by character.
+ */
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+export class CsvSyntaxError extends Error {}
+
+export async function* csvRecords(
+  chunks: AsyncIterable<string>,
+  delimiter: string,
+  maxRecordChars: number,
+): AsyncGenerator<string[], void, undefined> {
+  const delim = delimiter.charCodeAt(0);
+  let rest = '';
+  let line = 1;
+  const out: string[][] = [];
+  for await (const chunk of chunks) {
+    const text = rest === '' ? chunk : rest + chunk;
+    const consumed = parseRecords(text, delim, false, out, line);
+    line = consumed.line;
+    rest = text.slice(consumed.end);
+    for (const r of out) yield r;
+    out.length = 0;
+    if (rest.length > maxRecordChars) {
+      throw new CsvSyntaxError(
+        `a record is longer than ${maxRecordChars} characters at line ${line} (an unclosed quote?)`,
+      );
+    }
+  }
+  if (rest !== '') {
+    parseRecords(rest, delim, true, out, line);
+    for (const r of out) yield r;
+  }
+}
+
+/**
+ * Parses whole records of `s` into `out`; returns where the first unfinished record starts (all of `s`
+ * when `final`) and the line number reached.
+ */
+function parseRecords(
+  s: string,
+  delim: number,
+  final: boolean,
+  out: string[][],
+  startLine: number,
+): { end: number; line: number } {
+  const n = s.length;
+  let p = 0;
+  let line = startLine;
+  let done = 0;
+  outer: while (p < n) {
+    const recordStart = p;
+    const recordLine = line;
+    // An empty line is no record.
+    const first = s.charCodeAt(p);
+    if (first === LF || first === CR) {
+      if (first === CR && p + 1 >= n && !final) break;
+      p += first === CR && s.charCodeAt(p + 1) === LF ? 2 : 1;
+      line++;
+      done = p;
+      continue;
+    }
+    const fields: string[] = [];
+    for (;;) {
+      let value: string;
+      if (s.charCodeAt(p) === QUOTE) {
+        let from = p + 1;
+        value = '';
+        for (;;) {
+          const q = s.indexOf('"', from);
+          if (q < 0 || (q + 1 >= n && !final)) {
+            if (!final) {
+              line = recordLine;
+              break outer;
+            }
+            if (q < 0) {
+              throw new CsvSyntaxError(`a quoted field opened at line ${recordLine} is never closed`);
+            }
+          }
+          value += s.slice(from, q);
+          for (let i = from; i < q; i++) if (s.charCodeAt(i) === LF) line++;
+          if (s.charCodeAt(q + 1) === QUOTE) {
+            value += '"';
+            from = q + 2;
+            continue;
+          }
+          p = q + 1;
+          break;
+        }
+        const next = s.charCodeAt(p);
+        if (p < n && next !== delim && next !== LF && next !== CR) {
+          // Text after a closing quote: the quotes were part of the value after all.
+          const end = fieldEnd(s, p, delim);
+          value = `"${value}"${s.slice(p, end)}`;
+          p = end;
+        }
+      } else {
+        const end = fieldEnd(s, p, delim);
+        value = s.slice(p, end);
+        p = end;
+      }
+      fields.push(value);
+      if (p >= n) {
+        if (!final) {
+          line = recordLine;
+          p = recordStart;
+          break outer;
+        }
+        out.push(fields);
+        done = n;
+        break outer;
+      }
+      const c = s.charCodeAt(p);
+      if (c === delim) {
+        p++;
+        if (p >= n && !final) {
+          line = recordLine;
+          p = recordStart;
+          break outer;
+        }
+        if (p >= n) {
+          fields.push('');
+          out.push(fields);
+          done = n;
+          break outer;
+        }
+        continue;
+      }
+      // LF, CR or CRLF ends the record; a CR at the chunk's end may be the first half of a CRLF.
+      if (c === CR && p + 1 >= n && !final) {
+        line = recordLine;
+        p = recordStart;
+        break outer;
+      }
+      p += c === CR && s.charCodeAt(p + 1) === LF ? 2 : 1;
+      line++;
+      out.push(fields);
+      done = p;
+      continue outer;
+    }
+  }
+  return { end: final ? n : done, line };
+}
+
+/** The index of the delimiter, CR or LF ending an unquoted field that starts at `p` (or the end). */
+function fieldEnd(s: string, p: number, delim: number): number {
+  const n = s.length;
+  let i = p;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === delim || c === LF || c === CR) return i;
+    i++;
+  }
+  return n;
+}

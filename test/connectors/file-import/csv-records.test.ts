@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { csvRecords } from '../../../src/connectors/file-import/csv-records.ts';
+
+async function records(text: string, cuts: number[] = [], delimiter = ',', max = 1 << 20) {
+  const chunks: string[] = [];
+  let p = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) {
+    const q = Math.min(c, text.length);
+    if (q > p) chunks.push(text.slice(p, q));
+    p = Math.max(p, q);
+  }
+  if (p < text.length) chunks.push(text.slice(p));
+  async function* source() {
+    yield* chunks;
+  }
+  const out: string[][] = [];
+  for await (const r of csvRecords(source(), delimiter, max)) out.push(r);
+  return out;
+}
+
+describe('CSV records', () => {
+  test('quoting, doubled quotes, stray quotes, line ends, empty lines', async () => {
+    const cases: Array<[string, string[][]]> = [
+      [
+        'a,b\n1,2\n',
+        [
+          ['a', 'b'],
+          ['1', '2'],
+        ],
+      ],
+      [
+        'a,b\r\n1,2',
+        [
+          ['a', 'b'],
+          ['1', '2'],
+        ],
+      ],
+      ['a\rb\r', [['a'], ['b']]],
+      ['"x, y","say ""hi""",\n', [['x, y', 'say "hi"', '']]],
+      ['"multi\nline",2\n', [['multi\nline', '2']]],
+      ['\n\na\n\n\nb\n', [['a'], ['b']]],
+      ['""\n', [['']]],
+      [' "q",5 inch"es\n', [[' "q"', '5 inch"es']]],
+      ['"a""b"c,d\n', [['"a"b"c', 'd']]],
+      [
+        'a,,\n,\n',
+        [
+          ['a', '', ''],
+          ['', ''],
+        ],
+      ],
+      ['é,ü\n', [['é', 'ü']]],
+    ];
+    for (const [text, expected] of cases)
+      assert.deepEqual(await records(text), expected, JSON.stringify(text));
+    assert.deepEqual(await records('a;"b;c"\n', [], ';'), [['a', 'b;c']]);
+  });
+
+  test('chunk boundaries never change the records', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(fc.constantFrom('a', ',', '"', '\n', '\r\n', '\r', ' '), { maxLength: 40 })
+          .map((a) => a.join('')),
+        fc.array(fc.nat(45), { maxLength: 6 }),
+        async (text, cuts) => {
+          let whole: string[][] | string;
+          let cut: string[][] | string;
+          try {
+            whole = await records(text);
+          } catch (err) {
+            whole = (err as Error).message;
+          }
+          try {
+            cut = await records(text, cuts);
+          } catch (err) {
+            cut = (err as Error).message;
+          }
+          assert.deepEqual(cut, whole);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('an unclosed quote is an error: at the end, or once a record outgrows the limit', async () => {
+    await assert.rejects(records('a,b\n"open,2\n3,4\n'), /quoted field opened at line 2 is never closed/);
+    const long = `a\n"${'x'.repeat(5000)}`;
+    await assert.rejects(
+      records(
+        long,
+        Array.from({ length: 50 }, (_, i) => i * 100),
+        ',',
+        1000,
+      ),
+      /longer than 1000 characters at line 2/,
+    );
+  });
+});
