@@ -1,23 +1,35 @@
 /**
  * Reads while heavy work runs in the same `pandora serve`: `/healthz` and `deals?limit=50&sort=-amount`,
  * each polled back to back, for a few seconds idle, then during a linker run on a never-linked generated
- * world, a second (no-op) linker run and a computed-fields run. Prints each read's p50/p99/max per
- * phase and the ratio of its p99 during the work to its idle p99; the embedded backend first, then the
- * server with DATABASE_URL. Goal (issue 13 §2): `/healthz` p99 < 500 ms while any job runs on PGlite.
- *   [DATABASE_URL=…] node --import tsx bench/responsiveness/run.ts [--deals 2000]
+ * world, a second (no-op) linker run, a computed-fields run and the apply of a 50,000-deal import (with a
+ * poll of its batch). Prints each read's p50/p99/max per phase and the ratio of its p99 during the work
+ * to its idle p99; the embedded backend first, then the server with DATABASE_URL. Goal: `/healthz` and
+ * status polls p99 < 500 ms while any job runs on PGlite.
+ *   [DATABASE_URL=…] node --import tsx bench/responsiveness/run.ts [--deals 2000] [--import-rows 50000]
  *     [--data-dir <a data folder with a generated, unlinked world, copied before use>]
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { apiRequest, type PandoraEnv, runPandora, servePandora } from '../support/pandora-process.ts';
+import {
+  apiRequest,
+  benchAdminToken,
+  type PandoraEnv,
+  runPandora,
+  servePandora,
+} from '../support/pandora-process.ts';
 import { createScratchDb } from '../support/scratch-db.ts';
 
 const { values } = parseArgs({
-  options: { deals: { type: 'string', default: '2000' }, 'data-dir': { type: 'string' } },
+  options: {
+    deals: { type: 'string', default: '2000' },
+    'import-rows': { type: 'string', default: '50000' },
+    'data-dir': { type: 'string' },
+  },
 });
 const log = (...parts: unknown[]) => console.error('[bench:responsiveness]', ...parts);
+const IMPORT_ROWS = Number(values['import-rows']);
 
 function percentile(xs: number[], p: number): number | null {
   if (xs.length === 0) return null;
@@ -99,10 +111,58 @@ async function measure(e: PandoraEnv) {
       );
       out[name] = { job_ms: jobMs, ...phase, p99_ratio_to_idle: ratio };
     }
+    log('import_apply');
+    out.import_apply = await duringImportApply(server.url, base, reads, idle);
     return out;
   } finally {
     await server.terminate();
   }
+}
+
+/**
+ * An import of IMPORT_ROWS new deals, uploaded and confirmed through the API; the reads, and a poll of
+ * the batch, run while it applies (until the batch leaves `confirmed`).
+ */
+async function duringImportApply(url: string, base: string, reads: Record<string, string>, idle: Phase) {
+  const lines = ['Deal ID,Deal Name,Amount,Stage,Close Date'];
+  for (let i = 0; i < IMPORT_ROWS; i++)
+    lines.push(`IMP-${i},Imported ${i},${(i * 37) % 90_000},Proposal,2026-03-15`);
+  const form = new FormData();
+  form.append('file', new Blob([`${lines.join('\n')}\n`]), 'responsiveness.csv');
+  const uploaded = await fetch(`${url}${base}/import/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${benchAdminToken}` },
+    body: form,
+  });
+  const { batch } = (await uploaded.json()) as { batch: { id: string } };
+  const statusPath = `${base}/import/batches/${batch.id}`;
+  const started = performance.now();
+  const confirmed = await apiRequest(url, 'POST', `${base}/import/${batch.id}/confirm`, {
+    strategy: 'merge',
+    accept_proposed_stages: true,
+  });
+  if (confirmed.status !== 202) throw new Error(`confirm answered ${confirmed.status}`);
+  const applied = (async () => {
+    for (;;) {
+      const got = await apiRequest<{ batch: { status: string } }>(url, 'GET', statusPath);
+      if (got.body.batch.status !== 'confirmed') return got.body.batch.status;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const phase = await readsDuring(url, { ...reads, batch_status: statusPath }, applied);
+  const ratio = Object.fromEntries(
+    Object.entries(phase).map(([read, f]) => [
+      read,
+      f.p99 && idle[read]?.p99 ? Math.round((f.p99 / idle[read]!.p99!) * 10) / 10 : null,
+    ]),
+  );
+  return {
+    rows: IMPORT_ROWS,
+    status: await applied,
+    job_ms: Math.round(performance.now() - started),
+    ...phase,
+    p99_ratio_to_idle: ratio,
+  };
 }
 
 const out: Record<string, unknown> = { bench: 'responsiveness', deals: Number(values.deals) };
