@@ -52,6 +52,10 @@ export async function startConnectorApp(
     await registerSyncWorkers(deps);
   }
   const { server, url } = (await listen(deps, 0, '127.0.0.1')) as { server: Server; url: string };
+  // Client and server share this process, whose event loop the embedded database blocks at times: a
+  // server that closes an idle connection when its timer fires after such a block would race the
+  // client's next request on it. Idle connections are left for the client to close.
+  server.keepAliveTimeout = 0;
   const ws = await t.db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('Acme') RETURNING id`);
   const workspaceId = ws.rows[0]!.id;
   const app: ConnectorApp = {

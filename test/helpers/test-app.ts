@@ -37,6 +37,10 @@ export async function startTestApp(
     ephemeral: true,
   });
   const { server, url } = await listen(deps, 0, '127.0.0.1');
+  // Client and server share this process, whose event loop the embedded database blocks at times: a
+  // server that closes an idle connection when its timer fires after such a block would race the
+  // client's next request on it. Idle connections are left for the client to close.
+  server.keepAliveTimeout = 0;
   const adminToken = deps.adminToken.generated!;
 
   async function request<T>(
