@@ -23,8 +23,10 @@ import { openStagedWriter, type StagedChunk, type StagedWriter } from './staged-
 import { removeTempFile } from './temp-files.ts';
 
 // Rows per write: large enough to amortise the statements, small enough to keep memory flat and a staged
-// chunk of deals (about 6 MB) inside the session's default 8 MB of temp buffers.
-const CHUNK = 10_000;
+// chunk of deals (about 6 MB) inside the session's default 8 MB of temp buffers. The embedded database
+// runs each statement on the server's own thread, so there a write is kept short enough for the requests
+// waiting behind it (status polls, /healthz) to be answered between two writes.
+const ROWS_PER_WRITE = { postgres: 10_000, pglite: 2_000 } as const;
 // Rows parsed between two turns of the event loop (see the parse loop).
 const YIELD_EVERY = 200;
 
@@ -91,7 +93,14 @@ export async function applyImportBatch(
       // that lands during the apply is caught by the status check of the final update.
       const locked = await getBatch(tx, workspaceId, batchId);
       requireStatus(locked, ['confirmed'], 'apply');
-      const { counts, result, errors } = await writeBatch(tx, limits, workspaceId, locked, report);
+      const { counts, result, errors } = await writeBatch(
+        tx,
+        limits,
+        workspaceId,
+        locked,
+        ROWS_PER_WRITE[db.kind],
+        report,
+      );
       if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
       const connectionId = await recordConnection(tx, workspaceId, locked, counts);
       // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
@@ -164,6 +173,7 @@ async function writeBatch(
   limits: TableLimits,
   workspaceId: string,
   batch: ImportBatchRow,
+  rowsPerWrite: number,
   report: (p: Record<string, unknown>) => Promise<void>,
 ): Promise<{ counts: ApplyCounts; result: Record<string, unknown>; errors: RowError[] }> {
   if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
@@ -229,7 +239,7 @@ async function writeBatch(
         counts.errored++;
         for (const e of r.errors) if (errors.length < KEPT_ERRORS) errors.push(e);
       } else chunk.add(r.key, r.record);
-      if (chunk.added >= CHUNK) await flush();
+      if (chunk.added >= rowsPerWrite) await flush();
       // Parsed rows arrive as microtasks, which starve I/O callbacks: without a turn of the event loop now
       // and then, the chunk being written waits on this loop to feed its COPY and read its results.
       else if (counts.rows % YIELD_EVERY === 0) await new Promise(setImmediate);
