@@ -8,7 +8,7 @@ import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
 import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
-import { resolveInternalDomains } from './internal-domains.ts';
+import { storedInternalDomains } from './internal-domains.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
@@ -59,20 +59,32 @@ function scoredSql(page = ''): string {
     ) AS c ${page}
   ),
   parts AS (
-    SELECT c.id, lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
-           CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
+    SELECT c.id, lower(p->>'affiliation') AS affiliation,
+           CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom,
+           lower(p->>'email') AS email
       FROM cand c
       CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
                                                    THEN c.participants ELSE '[]'::jsonb END) AS p
   ),
+  -- A participant with an address counts once per contact of that address (at least once), its
+  -- seniority the highest of them: one probe of contacts_by_email_key each, whatever the statistics say.
+  matched AS (
+    SELECT x.id, x.affiliation, x.dom, greatest(m.n, 1) AS weight, m.seniority
+      FROM parts x
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n,
+               max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
+                                     WHEN 'manager' THEN 1 ELSE 0 END) AS seniority
+          FROM contacts ct
+         WHERE x.dom IS NOT NULL AND ct.workspace_id = $1::uuid AND ct.email_key = x.email
+      ) AS m
+  ),
   px AS (
     SELECT x.id,
-           count(*) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
-                               OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
-           max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
-                                 WHEN 'manager' THEN 1 ELSE 0 END) AS top_seniority
-      FROM parts x
-      LEFT JOIN contacts ct ON ct.workspace_id = $1::uuid AND x.dom IS NOT NULL AND lower(ct.email) = x.email
+           sum(x.weight) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
+                                    OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
+           max(x.seniority) AS top_seniority
+      FROM matched x
      GROUP BY x.id
   ),
   open_deals AS (
@@ -229,7 +241,7 @@ const KEY_CAST: Record<string, string> = {
 };
 
 export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
-  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const domains = await storedInternalDomains(q, workspaceId);
   const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
   const own: string[] = []; // conditions on the conversation's own columns
   const scoredOnly: string[] = []; // conditions on its score
@@ -295,7 +307,7 @@ export async function conversationsWithoutDealsSummary(
   workspaceId: string,
   asOf: Date = new Date(),
 ): Promise<CwdSummary> {
-  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const domains = await storedInternalDomains(q, workspaceId);
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
     /* sql */ `WITH ${scoredSql()}
       SELECT severity, likely_cause, count(*)::int AS n,
