@@ -40,9 +40,10 @@ export interface CwdQuery {
 /**
  * The conversations without a deal that a request scores ($1 workspace, $2 internal domains): all of
  * them, or, when every filter and the sort are the conversation's own columns, only the page asked for
- * (the caller appends the conditions, order and limit). Scoring is set-based: participants of every
- * candidate are matched to contacts in one hash join, deal and contact counts are one aggregate per
- * account, never a lookup per conversation (which went quadratic: 5 s for a page at 2,000 deals).
+ * (the caller appends the conditions, order and limit). Each candidate is scored by index probes of its
+ * own: its participants against contacts_by_email_key, its account's open deals and contacts. The cost
+ * grows with the candidates, whatever the planner's statistics say; joins between aggregated sets were
+ * planned as nested loops on a never-analysed database (PGlite) and went quadratic.
  */
 function scoredSql(page = ''): string {
   return /* sql */ `
@@ -58,62 +59,44 @@ function scoredSql(page = ''): string {
          AND c.account_id IS NOT NULL AND c.deal_id IS NULL
     ) AS c ${page}
   ),
-  parts AS (
-    SELECT c.id, lower(p->>'affiliation') AS affiliation,
-           CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom,
-           lower(p->>'email') AS email
-      FROM cand c
-      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
-                                                   THEN c.participants ELSE '[]'::jsonb END) AS p
-  ),
-  -- A participant with an address counts once per contact of that address (at least once), its
-  -- seniority the highest of them: one probe of contacts_by_email_key each, whatever the statistics say.
-  matched AS (
-    SELECT x.id, x.affiliation, x.dom, greatest(m.n, 1) AS weight, m.seniority
-      FROM parts x
-      CROSS JOIN LATERAL (
-        SELECT count(*)::int AS n,
-               max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
-                                     WHEN 'manager' THEN 1 ELSE 0 END) AS seniority
-          FROM contacts ct
-         WHERE x.dom IS NOT NULL AND ct.workspace_id = $1::uuid AND ct.email_key = x.email
-      ) AS m
-  ),
-  px AS (
-    SELECT x.id,
-           sum(x.weight) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
-                                    OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
-           max(x.seniority) AS top_seniority
-      FROM matched x
-     GROUP BY x.id
-  ),
-  open_deals AS (
-    SELECT d.account_id, count(*)::int AS n FROM deals d
-     WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
-       AND d.account_id IN (SELECT account_id FROM cand)
-     GROUP BY 1
-  ),
-  account_contacts AS (
-    SELECT ct.account_id, count(*)::int AS n FROM contacts ct
-     WHERE ct.workspace_id = $1::uuid AND ct.account_id IN (SELECT account_id FROM cand)
-     GROUP BY 1
-  ),
   base AS (
     SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
            c.source, c.source_url, a.name AS account_name, a.domain AS account_domain,
            c.rep_email, ${repNameSql()} AS rep_name,
            coalesce(px.n_external, 0) AS external_participants, coalesce(px.top_seniority, 0) AS seniority_rank,
-           coalesce(od.n, 0) AS open_deals_at_account,
-           coalesce(ac.n, 0) AS total_contacts_at_account,
+           od.n AS open_deals_at_account,
+           ac.n AS total_contacts_at_account,
            floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
            coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
            c.sort_ts, c.sort_duration
       FROM cand c
       JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
       CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
-      LEFT JOIN px ON px.id = c.id
-      LEFT JOIN open_deals od ON od.account_id = c.account_id
-      LEFT JOIN account_contacts ac ON ac.account_id = c.account_id
+      -- A participant with an address counts once per contact of that address (at least once), its
+      -- seniority the highest of them.
+      CROSS JOIN LATERAL (
+        SELECT sum(greatest(m.n, 1)) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
+                                               OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
+               max(m.seniority) AS top_seniority
+          FROM (SELECT lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
+                       CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
+                                                 THEN c.participants ELSE '[]'::jsonb END) AS p) AS x
+          CROSS JOIN LATERAL (
+            SELECT count(*)::int AS n,
+                   max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
+                                         WHEN 'manager' THEN 1 ELSE 0 END) AS seniority
+              FROM contacts ct
+             WHERE x.dom IS NOT NULL AND ct.workspace_id = $1::uuid AND ct.email_key = x.email
+          ) AS m
+      ) AS px
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n FROM deals d
+         WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
+      ) AS od
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
+      ) AS ac
   ),
   pointed AS (
     SELECT b.*,
