@@ -81,7 +81,11 @@ function scoredSql(page = ''): string {
           FROM (SELECT lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
                        CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
                   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
-                                                 THEN c.participants ELSE '[]'::jsonb END) AS p) AS x
+                                                 THEN c.participants ELSE '[]'::jsonb END) AS p
+                -- OFFSET 0 keeps this a subquery: flattened, the probe below would compare email_key with
+                -- lower(...) of the participant, and row-level security refuses an index for a qual holding
+                -- a function that is not leakproof (a scan of contacts per participant instead).
+                OFFSET 0) AS x
           CROSS JOIN LATERAL (
             SELECT count(*)::int AS n,
                    max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
