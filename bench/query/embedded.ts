@@ -6,6 +6,9 @@
  * the process exited. Goals on the embedded demo: list p99 < 100 ms, conversations-without-deals p99
  * < 150 ms, stopped within 5 s. Baseline (embedded, 2,000 deals): list p50 267 / p99 620 ms (115 req/s),
  * summary p99 103 ms, conversations-without-deals p50 5 s (0.3 req/s), not stopped within 7 s.
+ * Stored internal domains and per-candidate index probes, back to back on one loaded machine (load 4–5):
+ * conversations-without-deals p50 972 → 647 ms, p99 8,941 → 6,954 ms, 13 → 32 req/s, 17 → 8 timeouts;
+ * the p99 goal is not met (one request still costs PGlite some 25 ms).
  *   [DATABASE_URL=…] node --import tsx bench/query/embedded.ts [--deals 2000] [--duration 20]
  *     [--data-dir <a data folder with the demo already built, copied before use>]
  */

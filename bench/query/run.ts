@@ -1,8 +1,9 @@
 /**
  * Query benchmark: a large deal world on the PostgreSQL server (one big workspace plus several smaller
- * ones), then the deals list and pipeline summary over HTTP with autocannon at concurrency 1 and 32,
- * EXPLAIN plans, database-side time, and the cost of row-level security on the same SQL (per statement,
- * and per request transaction: settings, query, commit).
+ * ones), then the deals list, pipeline summary and conversations without deals (list and summary, after
+ * one linker run per world) over HTTP with autocannon at concurrency 1 and 32, EXPLAIN plans,
+ * database-side time, and the cost of row-level security on the same SQL (per statement, and per request
+ * transaction: settings, query, commit).
  *
  *   npm run bench:query -- [--deals 1000000] [--others 9] [--other-deals 100000] [--duration 10]
  *                          [--samples 200] [--world generator|plain]
@@ -22,6 +23,11 @@ import { createPgDb } from '../../src/db/pg-driver.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { dealListing } from '../../src/entities/deals-queries.ts';
 import { buildPipelineSummaryQuery } from '../../src/entities/pipeline-summary.ts';
+import {
+  conversationsWithoutDealsSummary,
+  listConversationsWithoutDeals,
+} from '../../src/linker/conversations-without-deals.ts';
+import { runLinkerInChunks } from '../../src/linker/linker-run.ts';
 import { createApiKey } from '../../src/workspaces/api-keys.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { generateBenchWorld, type WorldKind } from './bench-world.ts';
@@ -221,6 +227,19 @@ async function main() {
       `computed scores of ${scored.deals_updated} deals in ${round((performance.now() - started) / 1000, 1)} s`,
     );
   }
+  // Conversations without deals need linked conversations: what the post-sync chain's linker does.
+  const { rows: linkedRows } = await db.query(
+    'SELECT 1 FROM conversations WHERE workspace_id = $1::uuid AND is_internal IS NOT NULL LIMIT 1',
+    [ws],
+  );
+  if (linkedRows.length === 0) {
+    const started = performance.now();
+    const run = await runLinkerInChunks(db, ws);
+    await db.exec('ANALYZE conversations');
+    log(
+      `linked ${run.coverage.external} external conversations (${run.coverage.account_only} without a deal) in ${round((performance.now() - started) / 1000, 1)} s`,
+    );
+  }
   const key = (await db.transaction((tx) => createApiKey(tx, ws, { name: 'bench' }))).plaintext;
 
   const lists: Record<string, Record<string, string>> = {
@@ -272,6 +291,32 @@ async function main() {
       Math.min(SAMPLES, 30),
     );
   }
+  // Conversations without deals: several statements per request, timed as the route runs them.
+  const cwdCalls: Record<string, (q: Queryable) => Promise<unknown>> = {
+    cwd_list: (q) => listConversationsWithoutDeals(q, ws, { sort: '-started_at', limit: 50 }),
+    cwd_list_by_severity: (q) => listConversationsWithoutDeals(q, ws, { sort: '-severity', limit: 50 }),
+    cwd_summary: (q) => conversationsWithoutDealsSummary(q, ws),
+  };
+  const cwdMs: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(cwdCalls)) {
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(SAMPLES, 50); i++) {
+      const started = performance.now();
+      await withWorkspace(db, ws, call);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    cwdMs[name] = {
+      p50: round(percentile(times, 50), 3),
+      p95: round(percentile(times, 95), 3),
+      p99: round(percentile(times, 99), 3),
+    };
+  }
+  const { rows: cwdRows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM conversations WHERE workspace_id = $1::uuid
+        AND is_internal = FALSE AND account_id IS NOT NULL AND deal_id IS NULL`,
+    [ws],
+  );
   const { rows: rollupRows } = await db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM deal_pipeline_rollups WHERE workspace_id = $1::uuid',
     [ws],
@@ -295,6 +340,9 @@ async function main() {
       ...Object.fromEntries(
         Object.entries(summaries).map(([n, q]) => [n, `${base}/pipeline/summary?${new URLSearchParams(q)}`]),
       ),
+      cwd_list: `${base}/conversations-without-deals?limit=50`,
+      cwd_list_by_severity: `${base}/conversations-without-deals?limit=50&sort=-severity`,
+      cwd_summary: `${base}/conversations-without-deals/summary`,
     };
     for (const [name, path] of Object.entries(targets)) {
       httpFigures[name] = {};
@@ -330,6 +378,7 @@ async function main() {
     indexes_used: indexes,
     summary_sources: summarySources,
     pipeline_rollup_rows: rollupRows[0]!.n,
+    conversations_without_deals: { rows: cwdRows[0]!.n, request_ms: cwdMs },
     headline: {
       list_http_p99_ms_c32: listP99c32,
       list_db_p99_ms: listDbP99,
@@ -337,6 +386,7 @@ async function main() {
       summary_http_p99_ms_c32: Math.max(
         ...Object.keys(summaries).map((n) => (httpFigures[n]!.c32 as Timing).p99),
       ),
+      cwd_http_p99_ms_c32: Math.max(...Object.keys(cwdCalls).map((n) => (httpFigures[n]!.c32 as Timing).p99)),
       max_rls_overhead_pct: rlsOverhead,
       max_rls_overhead_pct_per_request_transaction: Math.max(
         ...Object.values(requestTransactions).map(

@@ -8,7 +8,7 @@ import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
 import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
-import { resolveInternalDomains } from './internal-domains.ts';
+import { storedInternalDomains } from './internal-domains.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
@@ -40,9 +40,10 @@ export interface CwdQuery {
 /**
  * The conversations without a deal that a request scores ($1 workspace, $2 internal domains): all of
  * them, or, when every filter and the sort are the conversation's own columns, only the page asked for
- * (the caller appends the conditions, order and limit). Scoring is set-based: participants of every
- * candidate are matched to contacts in one hash join, deal and contact counts are one aggregate per
- * account, never a lookup per conversation (which went quadratic: 5 s for a page at 2,000 deals).
+ * (the caller appends the conditions, order and limit). Each candidate is scored by index probes of its
+ * own: its participants against contacts_by_email_key, its account's open deals and contacts. The cost
+ * grows with the candidates, whatever the planner's statistics say; joins between aggregated sets were
+ * planned as nested loops on a never-analysed database (PGlite) and went quadratic.
  */
 function scoredSql(page = ''): string {
   return /* sql */ `
@@ -58,50 +59,48 @@ function scoredSql(page = ''): string {
          AND c.account_id IS NOT NULL AND c.deal_id IS NULL
     ) AS c ${page}
   ),
-  parts AS (
-    SELECT c.id, lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
-           CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
-      FROM cand c
-      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
-                                                   THEN c.participants ELSE '[]'::jsonb END) AS p
-  ),
-  px AS (
-    SELECT x.id,
-           count(*) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
-                               OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
-           max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
-                                 WHEN 'manager' THEN 1 ELSE 0 END) AS top_seniority
-      FROM parts x
-      LEFT JOIN contacts ct ON ct.workspace_id = $1::uuid AND x.dom IS NOT NULL AND lower(ct.email) = x.email
-     GROUP BY x.id
-  ),
-  open_deals AS (
-    SELECT d.account_id, count(*)::int AS n FROM deals d
-     WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL
-       AND d.account_id IN (SELECT account_id FROM cand)
-     GROUP BY 1
-  ),
-  account_contacts AS (
-    SELECT ct.account_id, count(*)::int AS n FROM contacts ct
-     WHERE ct.workspace_id = $1::uuid AND ct.account_id IN (SELECT account_id FROM cand)
-     GROUP BY 1
-  ),
   base AS (
     SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
            c.source, c.source_url, a.name AS account_name, a.domain AS account_domain,
            c.rep_email, ${repNameSql()} AS rep_name,
            coalesce(px.n_external, 0) AS external_participants, coalesce(px.top_seniority, 0) AS seniority_rank,
-           coalesce(od.n, 0) AS open_deals_at_account,
-           coalesce(ac.n, 0) AS total_contacts_at_account,
+           od.n AS open_deals_at_account,
+           ac.n AS total_contacts_at_account,
            floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
            coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
            c.sort_ts, c.sort_duration
       FROM cand c
       JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
       CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
-      LEFT JOIN px ON px.id = c.id
-      LEFT JOIN open_deals od ON od.account_id = c.account_id
-      LEFT JOIN account_contacts ac ON ac.account_id = c.account_id
+      -- A participant with an address counts once per contact of that address (at least once), its
+      -- seniority the highest of them.
+      CROSS JOIN LATERAL (
+        SELECT sum(greatest(m.n, 1)) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
+                                               OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
+               max(m.seniority) AS top_seniority
+          FROM (SELECT lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
+                       CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
+                                                 THEN c.participants ELSE '[]'::jsonb END) AS p
+                -- OFFSET 0 keeps this a subquery: flattened, the probe below would compare email_key with
+                -- lower(...) of the participant, and row-level security refuses an index for a qual holding
+                -- a function that is not leakproof (a scan of contacts per participant instead).
+                OFFSET 0) AS x
+          CROSS JOIN LATERAL (
+            SELECT count(*)::int AS n,
+                   max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
+                                         WHEN 'manager' THEN 1 ELSE 0 END) AS seniority
+              FROM contacts ct
+             WHERE x.dom IS NOT NULL AND ct.workspace_id = $1::uuid AND ct.email_key = x.email
+          ) AS m
+      ) AS px
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n FROM deals d
+         WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
+      ) AS od
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
+      ) AS ac
   ),
   pointed AS (
     SELECT b.*,
@@ -229,7 +228,7 @@ const KEY_CAST: Record<string, string> = {
 };
 
 export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
-  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const domains = await storedInternalDomains(q, workspaceId);
   const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
   const own: string[] = []; // conditions on the conversation's own columns
   const scoredOnly: string[] = []; // conditions on its score
@@ -295,7 +294,7 @@ export async function conversationsWithoutDealsSummary(
   workspaceId: string,
   asOf: Date = new Date(),
 ): Promise<CwdSummary> {
-  const { domains } = await resolveInternalDomains(q, workspaceId);
+  const domains = await storedInternalDomains(q, workspaceId);
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
     /* sql */ `WITH ${scoredSql()}
       SELECT severity, likely_cause, count(*)::int AS n,

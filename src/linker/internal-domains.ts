@@ -112,6 +112,36 @@ export async function resolveInternalDomains(
   };
 }
 
+/** Keeps a resolution as the workspace's current answer (what storedInternalDomains reads). */
+export async function storeInternalDomains(
+  q: Queryable,
+  workspaceId: string,
+  resolved: Pick<ResolvedInternalDomains, 'domains' | 'decided_by'>,
+): Promise<void> {
+  await q.query(
+    /* sql */ `INSERT INTO internal_domains_resolved (workspace_id, domains, decided_by)
+     VALUES ($1::uuid, $2::text[], $3::text)
+     ON CONFLICT (workspace_id) DO UPDATE
+       SET domains = EXCLUDED.domains, decided_by = EXCLUDED.decided_by, resolved_at = now()`,
+    [workspaceId, resolved.domains, resolved.decided_by],
+  );
+}
+
+/**
+ * The internal domains as the last linker run (or the last reader after a change to the explicit
+ * sources) resolved them: one primary-key read on the hot path; resolved and stored when none is kept.
+ */
+export async function storedInternalDomains(q: Queryable, workspaceId: string): Promise<string[]> {
+  const { rows } = await q.query<{ domains: string[] }>(
+    'SELECT domains FROM internal_domains_resolved WHERE workspace_id = $1::uuid',
+    [workspaceId],
+  );
+  if (rows[0]) return rows[0].domains;
+  const resolved = await resolveInternalDomains(q, workspaceId);
+  await storeInternalDomains(q, workspaceId, resolved);
+  return resolved.domains;
+}
+
 /** Stores the manual list in the context layer; an empty list hands the decision back to the other sources. */
 export async function putInternalDomains(
   q: Queryable,

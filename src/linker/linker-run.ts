@@ -3,7 +3,11 @@ import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { EVERY_ROW, type IdRange, idRanges } from '../db/id-ranges.ts';
 import { withHashJoins } from './hash-join-plan.ts';
-import { type ResolvedInternalDomains, resolveInternalDomains } from './internal-domains.ts';
+import {
+  type ResolvedInternalDomains,
+  resolveInternalDomains,
+  storeInternalDomains,
+} from './internal-domains.ts';
 import {
   type ClassificationResult,
   classifyConversations,
@@ -46,7 +50,12 @@ type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
 export const LINKER_CHUNK_CONVERSATIONS = 500;
 
 async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly IdRange[]) {
-  const resolved = await inChunk((q) => resolveInternalDomains(q, workspaceId));
+  // Stored for the readers that need the answer on every request (conversations without deals).
+  const resolved = await inChunk(async (q) => {
+    const r = await resolveInternalDomains(q, workspaceId);
+    await storeInternalDomains(q, workspaceId, r);
+    return r;
+  });
   let classification: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };
   for (const range of ranges) {
     const part = await inChunk((q) =>
