@@ -67,6 +67,16 @@ async function readsDuring(url: string, paths: Record<string, string>, until: Pr
   return phase;
 }
 
+/** Each read's p99 during the work over its idle p99 (null where either has no figure). */
+function ratioToIdle(phase: Phase, idle: Phase): Record<string, number | null> {
+  return Object.fromEntries(
+    Object.entries(phase).map(([read, f]) => [
+      read,
+      f.p99 && idle[read]?.p99 ? Math.round((f.p99 / idle[read]!.p99!) * 10) / 10 : null,
+    ]),
+  );
+}
+
 async function prepare(e: PandoraEnv): Promise<void> {
   if (values['data-dir'] && e.dataDir) {
     await cp(values['data-dir'], e.dataDir, { recursive: true });
@@ -103,13 +113,7 @@ async function measure(e: PandoraEnv) {
         jobMs = r.ms;
       });
       const phase = await readsDuring(server.url, reads, job);
-      const ratio = Object.fromEntries(
-        Object.entries(phase).map(([read, f]) => [
-          read,
-          f.p99 && idle[read]?.p99 ? Math.round((f.p99 / idle[read]!.p99!) * 10) / 10 : null,
-        ]),
-      );
-      out[name] = { job_ms: jobMs, ...phase, p99_ratio_to_idle: ratio };
+      out[name] = { job_ms: jobMs, ...phase, p99_ratio_to_idle: ratioToIdle(phase, idle) };
     }
     log('import_apply');
     out.import_apply = await duringImportApply(server.url, base, reads, idle);
@@ -150,18 +154,12 @@ async function duringImportApply(url: string, base: string, reads: Record<string
     }
   })();
   const phase = await readsDuring(url, { ...reads, batch_status: statusPath }, applied);
-  const ratio = Object.fromEntries(
-    Object.entries(phase).map(([read, f]) => [
-      read,
-      f.p99 && idle[read]?.p99 ? Math.round((f.p99 / idle[read]!.p99!) * 10) / 10 : null,
-    ]),
-  );
   return {
     rows: IMPORT_ROWS,
     status: await applied,
     job_ms: Math.round(performance.now() - started),
     ...phase,
-    p99_ratio_to_idle: ratio,
+    p99_ratio_to_idle: ratioToIdle(phase, idle),
   };
 }
 

@@ -12,7 +12,6 @@ import type {
   ConnectorContext,
   DealContactLink,
   NormalisedRecord,
-  SoftDeletableEntity,
   SourceMerge,
   SourceRejection,
   SyncPage,
@@ -21,6 +20,7 @@ import { postRefreshGrant } from '../oauth-tokens.ts';
 import { countHubspotObjects, readHubspotAssociations } from './hubspot-associations.ts';
 import { readDealHistory } from './hubspot-deal-history.ts';
 import { type ListWalker, startListWalker } from './hubspot-list-walker.ts';
+import { ARCHIVABLE, type NormalisedPage, normalisePage } from './hubspot-pages.ts';
 import {
   fetchCustomProperties,
   fetchDealStages,
@@ -31,19 +31,11 @@ import {
   type HubspotPage,
   type HubspotRecord,
   listObjects,
-  modifiedProperty,
   readAssociations,
   SEARCH_CAP,
   searchModifiedSince,
 } from './hubspot-api.ts';
-import {
-  ASSOCIATIONS,
-  BASE_PROPERTIES,
-  type HubspotLookups,
-  mergedIds,
-  normaliseRecord,
-  TARGET_ENTITY,
-} from './hubspot-normalise.ts';
+import { ASSOCIATIONS, BASE_PROPERTIES, type HubspotLookups, TARGET_ENTITY } from './hubspot-normalise.ts';
 
 // A private-app token, or an OAuth token set (refreshed with the deployment's PANDORA_HUBSPOT_CLIENT_ID).
 const credentialsSchema = z
@@ -78,8 +70,6 @@ interface HubspotCursor {
   started_ms?: number;
 }
 
-const ARCHIVABLE = new Set<HubspotObject>(['companies', 'contacts', 'deals']);
-
 function nextPhase(cursor: HubspotCursor): HubspotCursor {
   return {
     ...cursor,
@@ -109,46 +99,6 @@ async function loadLookups(ctx: ConnectorContext<HubspotCredentials>): Promise<H
     customProperties,
     normaliseStage: ctx.normaliseStage,
   };
-}
-
-function modifiedMs(object: HubspotObject, r: HubspotRecord): number | null {
-  const raw = r.properties[modifiedProperty(object)] ?? r.updatedAt;
-  if (!raw) return null;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-/** One API page normalised: its rows, deal↔contact links and the newest last-modified time in it. */
-interface NormalisedPage {
-  records: NormalisedRecord[];
-  dealContacts: DealContactLink[];
-  merges: SourceMerge[];
-  rejections: SourceRejection[];
-  newestMs: number | null;
-  after: string | undefined;
-}
-
-function normalisePage(object: HubspotObject, page: HubspotPage, lookups: HubspotLookups): NormalisedPage {
-  const records: NormalisedRecord[] = [];
-  const dealContacts: DealContactLink[] = [];
-  const merges: SourceMerge[] = [];
-  let newestMs: number | null = null;
-  for (const r of page.results) {
-    const out = normaliseRecord(object, r, lookups);
-    records.push(out.record);
-    if (out.dealContacts) for (const link of out.dealContacts) dealContacts.push(link);
-    if (ARCHIVABLE.has(object) && !r.archived) {
-      const entity = TARGET_ENTITY[object] as SoftDeletableEntity;
-      const at = r.updatedAt ?? new Date().toISOString();
-      for (const id of mergedIds(r))
-        merges.push({ entity, source_id: id, into_source_id: r.id, merged_at: at });
-    }
-    const ms = modifiedMs(object, r);
-    if (ms !== null && (newestMs === null || ms > newestMs)) newestMs = ms;
-  }
-  const entity = TARGET_ENTITY[object];
-  const rejections = (page.rejected ?? []).map((r) => ({ entity, ...r }));
-  return { records, dealContacts, merges, rejections, newestMs, after: page.paging?.next?.after };
 }
 
 class PageBuffer {
