@@ -4,6 +4,8 @@
  * and fails when a mounted route has no doc.
  */
 
+import { componentOf } from './schema-builders.ts';
+
 export type JsonSchema = Record<string, unknown>;
 
 export interface ParameterDoc {
@@ -60,30 +62,58 @@ function pathParameters(path: string): ParameterDoc[] {
   }));
 }
 
+/** components.schemas as the document's schemas reach them, by name. */
+type Components = Map<string, { source: JsonSchema; schema: JsonSchema }>;
+
 /**
  * The document's convention: an object schema lists all its keys unless it says otherwise
  * (`additionalProperties: true` or a schema for free keys), so a generated client can rely on the shape.
  * The operations walk (test/http/openapi-operations.test.ts) holds every response to it.
+ * A `named` schema becomes a plain `$ref` here, and its schema (closed the same way) an entry of
+ * `components`; a name given to two different schemas is refused.
  */
-export function closeObjects(schema: JsonSchema): JsonSchema {
+export function closeObjects(schema: JsonSchema, components: Components = new Map()): JsonSchema {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const component = componentOf(schema);
+  if (component) {
+    register(component.name, component.schema, components);
+    return Object.fromEntries(Object.entries(schema)); // the $ref and its siblings, without the symbol
+  }
   const out: JsonSchema = { ...schema };
   if (out.properties) {
     out.properties = Object.fromEntries(
-      Object.entries(out.properties as Record<string, JsonSchema>).map(([k, v]) => [k, closeObjects(v)]),
+      Object.entries(out.properties as Record<string, JsonSchema>).map(([k, v]) => [
+        k,
+        closeObjects(v, components),
+      ]),
     );
     if (!('additionalProperties' in out)) out.additionalProperties = false;
   }
-  if (out.items) out.items = closeObjects(out.items as JsonSchema);
+  if (out.items) out.items = closeObjects(out.items as JsonSchema, components);
   if (typeof out.additionalProperties === 'object')
-    out.additionalProperties = closeObjects(out.additionalProperties as JsonSchema);
+    out.additionalProperties = closeObjects(out.additionalProperties as JsonSchema, components);
   for (const key of ['anyOf', 'oneOf'] as const)
-    if (Array.isArray(out[key])) out[key] = (out[key] as JsonSchema[]).map(closeObjects);
+    if (Array.isArray(out[key])) out[key] = (out[key] as JsonSchema[]).map((s) => closeObjects(s, components));
   return out;
 }
 
-function operation(doc: RouteDoc): JsonSchema {
-  const schema = doc.response.schema ? closeObjects(doc.response.schema) : undefined;
+function register(name: string, source: JsonSchema, components: Components): void {
+  const known = components.get(name);
+  if (known?.source === source) return;
+  if (name === 'Error') throw new Error('the Error component is the error envelope; pick another name');
+  // Reserve the name before descending, so a schema that reaches itself ends in a $ref, not a loop.
+  if (!known) components.set(name, { source, schema: {} });
+  const schema = closeObjects(source, components);
+  if (known && JSON.stringify(known.schema) !== JSON.stringify(schema))
+    throw new Error(`component ${name} is defined twice, differently`);
+  if (!known) components.set(name, { source, schema });
+}
+
+function operation(doc: RouteDoc, components: Components): JsonSchema {
+  const schema = doc.response.schema ? closeObjects(doc.response.schema, components) : undefined;
+  // Request bodies already state whether they are open (test/http/openapi.test.ts); this turns the
+  // named schemas in them into references.
+  const requestBody = doc.requestBody ? closeObjects(doc.requestBody, components) : undefined;
   const responses: Record<string, JsonSchema> = {
     [String(doc.response.status)]: {
       description: doc.response.description,
@@ -114,8 +144,8 @@ function operation(doc: RouteDoc): JsonSchema {
     ...(doc.description ? { description: doc.description } : {}),
     security: doc.auth === 'none' ? [] : [{ bearer: [] }],
     parameters: [...pathParameters(doc.path), ...(doc.parameters ?? [])],
-    ...(doc.requestBody
-      ? { requestBody: { required: true, content: { 'application/json': { schema: doc.requestBody } } } }
+    ...(requestBody
+      ? { requestBody: { required: true, content: { 'application/json': { schema: requestBody } } } }
       : {}),
     responses,
   };
@@ -123,12 +153,13 @@ function operation(doc: RouteDoc): JsonSchema {
 
 export function buildOpenApiDocument(docs: readonly RouteDoc[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const components: Components = new Map();
   for (const doc of docs) {
     const p = openApiPath(doc.path);
     paths[p] ??= {};
     if (paths[p][doc.method])
       throw new Error(`route documented twice: ${doc.method.toUpperCase()} ${doc.path}`);
-    paths[p][doc.method] = operation(doc);
+    paths[p][doc.method] = operation(doc, components);
   }
   return {
     openapi: '3.1.0',
@@ -143,7 +174,12 @@ export function buildOpenApiDocument(docs: readonly RouteDoc[]): JsonSchema {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Error: errorSchema },
+      schemas: {
+        Error: errorSchema,
+        ...Object.fromEntries(
+          [...components].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, c.schema]),
+        ),
+      },
     },
     tags: [...new Set(docs.map((d) => d.tag))].map((name) => ({ name })),
     paths,

@@ -74,6 +74,24 @@ export function ref(name: string): JsonSchema {
   return { $ref: `#/components/schemas/${name}` };
 }
 
+const COMPONENT = Symbol('component');
+
+/**
+ * A shared schema with a name: every use is a `$ref`, and the document lists the schema once under
+ * components.schemas, under that name. The schema travels with the reference (a symbol key, which JSON
+ * leaves out), so the document holds exactly the components its operations reach and a component cannot
+ * drift from its uses.
+ */
+export function named(name: string, schema: JsonSchema): JsonSchema {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new Error(`component name ${name} is not PascalCase`);
+  return Object.assign(ref(name), { [COMPONENT]: { name, schema } });
+}
+
+/** The name and schema behind a `named` reference (or a copy of one with siblings such as description). */
+export function componentOf(schema: JsonSchema): { name: string; schema: JsonSchema } | undefined {
+  return (schema as { [COMPONENT]?: { name: string; schema: JsonSchema } })[COMPONENT];
+}
+
 export function ok(schema: JsonSchema, description = 'ok') {
   return { status: 200, description, schema };
 }

@@ -8,6 +8,7 @@ import {
   dateTime,
   enumOf,
   int,
+  named,
   nullable,
   num,
   obj,
@@ -23,13 +24,16 @@ function zodSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return json;
 }
 
-export const workspaceSchema = obj({
-  id: uuid,
-  name: str,
-  settings: open({}, { description: 'free-form workspace settings' }),
-  created_at: dateTime,
-  updated_at: dateTime,
-});
+export const workspaceSchema = named(
+  'Workspace',
+  obj({
+    id: uuid,
+    name: str,
+    settings: open({}, { description: 'free-form workspace settings' }),
+    created_at: dateTime,
+    updated_at: dateTime,
+  }),
+);
 
 const apiKeyFields = {
   id: uuid,
@@ -41,22 +45,31 @@ const apiKeyFields = {
   last_used_at: nullable(dateTime),
   revoked_at: nullable(dateTime),
 };
-export const apiKeySchema = obj(apiKeyFields);
-export const createdApiKeySchema = obj({
-  ...apiKeyFields,
-  key: { type: 'string', description: 'the key itself, shown only in this answer' },
-});
+export const apiKeySchema = named('ApiKey', obj(apiKeyFields));
+export const createdApiKeySchema = named(
+  'NewApiKey',
+  obj({
+    ...apiKeyFields,
+    key: { type: 'string', description: 'the key itself, shown only in this answer' },
+  }),
+);
 
-/** Each context section as the routes accept it (request) and answer it (response). */
+const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+
+/**
+ * Each context section as the routes accept it (request) and answer it (response); the answered form is
+ * a component named after the section (BusinessModel, …).
+ */
 export function contextSectionSchema(section: (typeof CONTEXT_SECTIONS)[number], io: 'input' | 'output') {
-  return zodSchema(contextSectionSchemas[section], io);
+  const schema = zodSchema(contextSectionSchemas[section], io);
+  return io === 'output' ? named(pascal(section), schema) : schema;
 }
 
 function contextLayer(io: 'input' | 'output'): JsonSchema {
   const sections = Object.fromEntries(CONTEXT_SECTIONS.map((s) => [s, contextSectionSchema(s, io)]));
   return io === 'input'
     ? obj(sections, { optional: [...CONTEXT_SECTIONS] })
-    : obj({ version: int, updated_at: dateTime, ...sections });
+    : named('ContextLayer', obj({ version: int, updated_at: dateTime, ...sections }));
 }
 export const contextLayerBody = contextLayer('input');
 export const contextLayerSchema = contextLayer('output');
@@ -78,28 +91,40 @@ const periodFields = {
   created_at: dateTime,
   updated_at: dateTime,
 };
-export const quotaPeriodSchema = obj(periodFields);
-export const repQuotaSchema = obj({ id: uuid, period_id: uuid, rep_email: str, quota_amount: num });
-export const quotaPeriodDetailSchema = obj({ ...periodFields, rep_quotas: arr(repQuotaSchema) });
-export const activeQuotaSchema = obj({
-  date,
-  source: enumOf(['quota_period', 'context_layer', 'none']),
-  period: {
-    description: 'the quota period; for the context layer the calendar period its goals cover',
-    anyOf: [
-      quotaPeriodSchema,
-      obj({ period_type: enumOf(['month', 'quarter', 'year']), start_date: date, end_date: date }),
-      { type: 'null' },
-    ],
-  },
-  team_quota: nullable(num),
-  rep_quotas: arr(obj({ rep_email: str, quota_amount: num })),
-});
+export const quotaPeriodSchema = named('QuotaPeriod', obj(periodFields));
+export const repQuotaSchema = named(
+  'RepQuota',
+  obj({ id: uuid, period_id: uuid, rep_email: str, quota_amount: num }),
+);
+export const quotaPeriodDetailSchema = named(
+  'QuotaPeriodDetail',
+  obj({ ...periodFields, rep_quotas: arr(repQuotaSchema) }),
+);
+export const activeQuotaSchema = named(
+  'ActiveQuota',
+  obj({
+    date,
+    source: enumOf(['quota_period', 'context_layer', 'none']),
+    period: {
+      description: 'the quota period; for the context layer the calendar period its goals cover',
+      anyOf: [
+        quotaPeriodSchema,
+        obj({ period_type: enumOf(['month', 'quarter', 'year']), start_date: date, end_date: date }),
+        { type: 'null' },
+      ],
+    },
+    team_quota: nullable(num),
+    rep_quotas: arr(obj({ rep_email: str, quota_amount: num })),
+  }),
+);
 
-export const sessionSchema = obj({
-  workspace: obj({ id: uuid, name: str }),
-  key: obj({ id: uuid, name: str, scopes: arr(str) }),
-});
+export const sessionSchema = named(
+  'Session',
+  obj({
+    workspace: obj({ id: uuid, name: str }),
+    key: obj({ id: uuid, name: str, scopes: arr(str) }),
+  }),
+);
 
 /** The OpenAPI document itself: a few named top-level keys, the rest as OpenAPI defines them. */
 export const openApiDocumentSchema = open({
