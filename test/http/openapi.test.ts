@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
+import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
+import { entityComponentName } from '../../src/http/openapi/entity-route-docs.ts';
 import { openApiPath } from '../../src/http/openapi/openapi-document.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -81,7 +83,91 @@ describe('OpenAPI document', () => {
         walk(op.requestBody?.content?.['application/json']?.schema, `${name} body`);
       }
     }
+    for (const [name, schema] of Object.entries(doc.components.schemas)) walk(schema, `#/${name}`);
     assert.deepEqual(vague, []);
+  });
+
+  test('shared schemas are components: every $ref resolves, every component is used, none is inlined', async () => {
+    const doc = (await app.request('GET', '/api/openapi.json', { token: '' })).body;
+    const schemas = doc.components.schemas as Record<string, object>;
+    const PREFIX = '#/components/schemas/';
+    const refsIn = (node: unknown, out: string[] = []): string[] => {
+      if (Array.isArray(node)) for (const n of node) refsIn(n, out);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === '$ref' && typeof v === 'string') out.push(v);
+          else refsIn(v, out);
+        }
+      }
+      return out;
+    };
+    const unresolved = [...refsIn(doc.paths), ...refsIn(schemas)].filter(
+      (r) => !r.startsWith(PREFIX) || !(r.slice(PREFIX.length) in schemas),
+    );
+    assert.deepEqual([...new Set(unresolved)], [], 'references to no component');
+
+    // Used: reached from an operation, directly or through other components.
+    const reached = new Set<string>();
+    const queue = refsIn(doc.paths).map((r) => r.slice(PREFIX.length));
+    while (queue.length) {
+      const name = queue.pop()!;
+      if (reached.has(name)) continue;
+      reached.add(name);
+      queue.push(...refsIn(schemas[name]).map((r) => r.slice(PREFIX.length)));
+    }
+    assert.deepEqual(
+      Object.keys(schemas).filter((n) => !reached.has(n)),
+      [],
+      'components no operation uses',
+    );
+
+    // A component's schema written out again in place of its $ref is a copy that can drift.
+    const byShape = new Map(Object.entries(schemas).map(([name, s]) => [JSON.stringify(s), name]));
+    const copies: string[] = [];
+    const findCopies = (node: unknown, at: string, root: boolean) => {
+      if (Array.isArray(node)) node.forEach((n, i) => findCopies(n, `${at}[${i}]`, false));
+      else if (node && typeof node === 'object') {
+        const same = root ? undefined : byShape.get(JSON.stringify(node));
+        if (same) copies.push(`${at} is a copy of ${same}`);
+        else for (const [k, v] of Object.entries(node)) findCopies(v, `${at}.${k}`, false);
+      }
+    };
+    findCopies(doc.paths, 'paths', true);
+    for (const [name, s] of Object.entries(schemas)) findCopies(s, `#/${name}`, true);
+    assert.deepEqual(copies, []);
+
+    for (const name of [
+      'PipelineSummary',
+      'SkillRun',
+      'ImportBatch',
+      'ImportPreview',
+      'Connection',
+      'Insight',
+      'WebhookEndpoint',
+      'Workflow',
+      'WorkflowRun',
+      'IcpProfile',
+      'LeadScore',
+    ])
+      assert.ok(name in schemas, `${name} is a component`);
+  });
+
+  test('entity lists and details reference their entity components', async () => {
+    const doc = (await app.request('GET', '/api/openapi.json', { token: '' })).body;
+    const json = (op: any) => op.responses['200'].content['application/json'].schema;
+    for (const [segment, listing] of Object.entries(ENTITY_LISTINGS)) {
+      const name = entityComponentName(listing);
+      const list = json(doc.paths[`/api/workspaces/{workspaceId}/${segment}`].get);
+      assert.equal(list.properties.data.items.$ref, `#/components/schemas/${name}`, segment);
+      const record = doc.components.schemas[name];
+      assert.deepEqual(Object.keys(record.properties), Object.keys(listing.columns), name);
+      const detail = json(doc.paths[`/api/workspaces/{workspaceId}/${segment}/{entityId}`].get);
+      assert.equal(detail.$ref, `#/components/schemas/${name}Detail`, segment);
+    }
+    assert.deepEqual(
+      Object.keys(ENTITY_LISTINGS).map((s) => entityComponentName(ENTITY_LISTINGS[s as 'deals'])),
+      ['Account', 'Contact', 'Deal', 'Activity', 'Call', 'Conversation', 'Task', 'Document', 'Lead'],
+    );
   });
 
   test('entity list parameters come from the filter whitelist', async () => {

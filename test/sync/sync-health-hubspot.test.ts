@@ -33,7 +33,7 @@ describe('the sync health ledger (HubSpot)', () => {
       doc.paths['/api/workspaces/{workspaceId}/connectors/{name}/health'].get.responses['200'].content[
         'application/json'
       ].schema;
-    assert.deepEqual(schemaErrors(schema, res.body), []);
+    assert.deepEqual(schemaErrors(schema, res.body, '$', doc), []);
     return res.body;
   };
   const object = (h: { objects: ObjectHealth[] }, entity: string) =>

@@ -7,7 +7,7 @@ import { WATERFALL_BUCKETS } from '../../entities/pipeline-waterfall.ts';
 import { waterfallQuery } from '../routes/pipeline-routes.ts';
 import { DEAL_CONTACTS_TABLE, DEAL_STAGE_HISTORY_TABLE } from '../../entities/entity-tables.ts';
 import { dateSchema, fromZod } from './route-doc-builders.ts';
-import { arr, enumOf, int, nullable, num, obj, open, str, uuid } from './schema-builders.ts';
+import { arr, enumOf, int, named, nullable, num, obj, open, str, uuid } from './schema-builders.ts';
 import { dealInsightSchema } from './schemas/insight-schemas.ts';
 import { notConvertedSchema } from './schemas/money-schemas.ts';
 import { type ColumnKind, DEFAULT_LIMIT, type FilterSpec, MAX_LIMIT } from '../../db/list-query.ts';
@@ -57,7 +57,12 @@ export function columnsSchema(
   return obj({ ...properties, ...extra });
 }
 
-export function entitySchema(listing: EntityListing, extra: Record<string, JsonSchema> = {}): JsonSchema {
+/** The component name of an entity's record (Deal, Activity, …); its one-record answer is `<name>Detail`. */
+export function entityComponentName(listing: EntityListing): string {
+  return listing.singular[0]!.toUpperCase() + listing.singular.slice(1);
+}
+
+function entitySchema(listing: EntityListing, extra: Record<string, JsonSchema> = {}): JsonSchema {
   return columnsSchema(listing.columns, Object.keys(listing.columns), extra);
 }
 
@@ -134,16 +139,22 @@ function pageParameters(listing: EntityListing): ParameterDoc[] {
 }
 
 // Evidence rows and reasons carry rule-specific fields (close_date, days_past, threshold_days, …).
-const EVIDENCE_ROW = open(
-  {
-    entity: enumOf(['deals', 'contacts', 'deal_stage_history', 'activities', 'calls', 'conversations']),
-    id: uuid,
-  },
-  { description: 'a row the reason rests on, with the fields of it that matter' },
+const EVIDENCE_ROW = named(
+  'ScoreEvidence',
+  open(
+    {
+      entity: enumOf(['deals', 'contacts', 'deal_stage_history', 'activities', 'calls', 'conversations']),
+      id: uuid,
+    },
+    { description: 'a row the reason rests on, with the fields of it that matter' },
+  ),
 );
-const REASON = open(
-  { rule: str, points: num, evidence: arr(EVIDENCE_ROW) },
-  { optional: ['rule', 'points'], description: 'one reason, with the figures of its rule' },
+const REASON = named(
+  'ScoreReason',
+  open(
+    { rule: str, points: num, evidence: arr(EVIDENCE_ROW) },
+    { optional: ['rule', 'points'], description: 'one reason, with the figures of its rule' },
+  ),
 );
 
 const sourceData = {
@@ -154,24 +165,34 @@ const sourceData = {
 
 function dealDetailExtra(): Record<string, JsonSchema> {
   const L = ENTITY_LISTINGS;
-  const contact = columnsSchema(
-    L.contacts.columns,
-    ['id', 'first_name', 'last_name', 'email', 'title', 'seniority', 'department'],
-    {
-      ...(columnsSchema(DEAL_CONTACTS_TABLE.columns, ['role', 'role_source', 'role_confidence', 'is_primary'])
-        .properties as Record<string, JsonSchema>),
-      association_source: { type: 'string', description: 'the source of the deal-contact association' },
-    },
+  const contact = named(
+    'DealContact',
+    columnsSchema(
+      L.contacts.columns,
+      ['id', 'first_name', 'last_name', 'email', 'title', 'seniority', 'department'],
+      {
+        ...(columnsSchema(DEAL_CONTACTS_TABLE.columns, [
+          'role',
+          'role_source',
+          'role_confidence',
+          'is_primary',
+        ]).properties as Record<string, JsonSchema>),
+        association_source: { type: 'string', description: 'the source of the deal-contact association' },
+      },
+    ),
   );
-  const stageHistory = columnsSchema({ id: 'uuid', ...DEAL_STAGE_HISTORY_TABLE.columns }, [
-    'id',
-    'from_stage',
-    'to_stage',
-    'from_stage_normalized',
-    'to_stage_normalized',
-    'changed_at',
-    'source',
-  ]);
+  const stageHistory = named(
+    'StageChange',
+    columnsSchema({ id: 'uuid', ...DEAL_STAGE_HISTORY_TABLE.columns }, [
+      'id',
+      'from_stage',
+      'to_stage',
+      'from_stage_normalized',
+      'to_stage_normalized',
+      'changed_at',
+      'source',
+    ]),
+  );
   return {
     source_data: sourceData,
     account: nullable(
@@ -234,53 +255,61 @@ function dealDetailExtra(): Record<string, JsonSchema> {
 }
 
 export function entityRouteDocs(): RouteDoc[] {
-  return Object.entries(ENTITY_LISTINGS).flatMap(([segment, listing]): RouteDoc[] => [
-    {
-      method: 'get',
-      path: `${WS}/${segment}`,
-      tag: 'entities',
-      summary: `List ${segment}`,
-      description:
-        'Keyset pages of at most `limit` rows; unknown filters or sort fields are rejected with 400.',
-      auth: 'workspace',
-      parameters: [...filterParameters(listing), ...pageParameters(listing)],
-      response: {
-        status: 200,
-        description: `a page of ${segment}`,
-        schema: obj(
-          {
-            data: arr(entitySchema(listing)),
-            next_cursor: nullable(str),
-            total: { type: 'integer', description: 'only with include_total=true' },
-          },
-          { optional: ['total'] },
-        ),
+  return Object.entries(ENTITY_LISTINGS).flatMap(([segment, listing]): RouteDoc[] => {
+    const name = entityComponentName(listing);
+    return [
+      {
+        method: 'get',
+        path: `${WS}/${segment}`,
+        tag: 'entities',
+        summary: `List ${segment}`,
+        description:
+          'Keyset pages of at most `limit` rows; unknown filters or sort fields are rejected with 400.',
+        auth: 'workspace',
+        parameters: [...filterParameters(listing), ...pageParameters(listing)],
+        response: {
+          status: 200,
+          description: `a page of ${segment}`,
+          schema: obj(
+            {
+              data: arr(named(name, entitySchema(listing))),
+              next_cursor: nullable(str),
+              total: { type: 'integer', description: 'only with include_total=true' },
+            },
+            { optional: ['total'] },
+          ),
+        },
       },
-    },
-    {
-      method: 'get',
-      path: `${WS}/${segment}/:entityId`,
-      tag: 'entities',
-      summary:
-        segment === 'deals'
-          ? 'Deal detail with account, contacts, activities, conversations, history'
-          : `Get a ${listing.singular}`,
-      auth: 'workspace',
-      response: {
-        status: 200,
-        description: `the ${listing.singular}, with source_data`,
-        schema:
+      {
+        method: 'get',
+        path: `${WS}/${segment}/:entityId`,
+        tag: 'entities',
+        summary:
           segment === 'deals'
-            ? entitySchema(listing, dealDetailExtra())
-            : entitySchema(listing, {
-                source_data: sourceData,
-                ...Object.fromEntries(
-                  Object.keys(listing.detailColumns).map((c) => [c, { description: "the score's reasons" }]),
-                ),
-              }),
+            ? 'Deal detail with account, contacts, activities, conversations, history'
+            : `Get a ${listing.singular}`,
+        auth: 'workspace',
+        response: {
+          status: 200,
+          description: `the ${listing.singular}, with source_data`,
+          schema: named(
+            `${name}Detail`,
+            segment === 'deals'
+              ? entitySchema(listing, dealDetailExtra())
+              : entitySchema(listing, {
+                  source_data: sourceData,
+                  ...Object.fromEntries(
+                    Object.keys(listing.detailColumns).map((c) => [
+                      c,
+                      { description: "the score's reasons" },
+                    ]),
+                  ),
+                }),
+          ),
+        },
       },
-    },
-  ]);
+    ];
+  });
 }
 
 export function pipelineRouteDocs(): RouteDoc[] {
@@ -290,7 +319,7 @@ export function pipelineRouteDocs(): RouteDoc[] {
     weighted_amount: { type: 'number', description: 'sum of amount × probability / 100' },
     not_converted: { type: 'integer', description: 'deals left out: their currency has no rate' },
   };
-  const bucket = obj({ key: nullable(str), ...totals });
+  const bucket = named('PipelineBucket', obj({ key: nullable(str), ...totals }));
   return [
     {
       method: 'get',
@@ -310,13 +339,16 @@ export function pipelineRouteDocs(): RouteDoc[] {
       response: {
         status: 200,
         description: 'one bucket per group',
-        schema: obj({
-          group_by: enumOf(PIPELINE_GROUPS),
-          currency: { type: 'string', description: 'the base currency of every amount' },
-          data: arr(bucket),
-          totals: obj(totals),
-          not_converted: notConvertedSchema,
-        }),
+        schema: named(
+          'PipelineSummary',
+          obj({
+            group_by: enumOf(PIPELINE_GROUPS),
+            currency: { type: 'string', description: 'the base currency of every amount' },
+            data: arr(bucket),
+            totals: obj(totals),
+            not_converted: notConvertedSchema,
+          }),
+        ),
       },
     },
     {
@@ -334,7 +366,7 @@ export function pipelineRouteDocs(): RouteDoc[] {
       response: {
         status: 200,
         description: 'one bucket per movement',
-        schema: {
+        schema: named('PipelineWaterfall', {
           type: 'object',
           required: ['from', 'to', 'currency', 'data', 'not_converted'],
           properties: {
@@ -355,7 +387,7 @@ export function pipelineRouteDocs(): RouteDoc[] {
             },
             not_converted: { type: 'integer' },
           },
-        },
+        }),
       },
     },
   ];

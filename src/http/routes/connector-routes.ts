@@ -26,7 +26,7 @@ import { getSyncLog, listSyncLogs } from '../../sync/sync-log.ts';
 import { requestSync } from '../../sync/sync-requests.ts';
 import { syncRunSchema } from '../../sync/sync-run-schema.ts';
 import { runSync } from '../../sync/orchestrator.ts';
-import { accepted, created, dataList, ok } from '../openapi/schema-builders.ts';
+import { accepted, created, dataList, named, ok } from '../openapi/schema-builders.ts';
 import {
   connectedSchema,
   connectionsSchema,
@@ -221,6 +221,8 @@ export async function startSync(
   return started;
 }
 
+const syncRun = named('SyncRun', syncRunSchema);
+
 export function connectorRouteDocs(): RouteDoc[] {
   const name = [{ name: 'name', in: 'path' as const, required: true, schema: { type: 'string' } }];
   return [
@@ -272,14 +274,14 @@ export function connectorRouteDocs(): RouteDoc[] {
         { name: 'connector', in: 'query', schema: { type: 'string' } },
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
       ],
-      response: ok(dataList(syncRunSchema)),
+      response: ok(dataList(syncRun)),
     }),
     routeDoc(
       'get',
       `${WS}/sync-log/:id`,
       'connectors',
       'One sync run: counts, progress, and the post-sync chain (status stays running until it is done)',
-      { response: { status: 200, description: 'ok', schema: syncRunSchema } },
+      { response: ok(syncRun) },
     ),
   ];
 }

@@ -1,7 +1,7 @@
 /** The OpenAPI documentation of the /import routes. */
 import type { RouteDoc } from '../openapi/openapi-document.ts';
 import { fromZod, routeDoc, WS } from '../openapi/route-doc-builders.ts';
-import { accepted, created, dataList, ok } from '../openapi/schema-builders.ts';
+import { accepted, created, dataList, named, ok } from '../openapi/schema-builders.ts';
 import {
   importBatchDetailSchema,
   importBatchOnlySchema,
@@ -66,12 +66,12 @@ export function importRouteDocs(): RouteDoc[] {
                 type: 'object',
                 additionalProperties: {
                   type: 'array',
-                  items: {
+                  items: named('ImportField', {
                     type: 'object',
                     required: ['name', 'kind'],
                     properties: { name: { type: 'string' }, kind: { type: 'string' } },
                     additionalProperties: false,
-                  },
+                  }),
                 },
               },
             },

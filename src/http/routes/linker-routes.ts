@@ -14,7 +14,7 @@ import { putInternalDomains, resolveInternalDomains } from '../../linker/interna
 import { linkerCoverage, linkerCoverageByMonth, runLinkerInChunks } from '../../linker/linker-run.ts';
 import { withLinkerStatistics } from '../../linker/linker-statistics.ts';
 import { setManualLinks } from '../../linker/manual-links.ts';
-import { ok } from '../openapi/schema-builders.ts';
+import { named, ok } from '../openapi/schema-builders.ts';
 import {
   conversationLinkSchema,
   cwdPageSchema,
@@ -200,7 +200,7 @@ export function linkerRouteDocs(): RouteDoc[] {
             properties: {
               data: {
                 type: 'array',
-                items: {
+                items: named('LinkerCoverageMonth', {
                   type: 'object',
                   required: [
                     'month',
@@ -218,7 +218,7 @@ export function linkerRouteDocs(): RouteDoc[] {
                     unlinked: { type: 'integer' },
                     deal_link_rate: { type: ['number', 'null'] },
                   },
-                },
+                }),
               },
             },
           },

@@ -13,7 +13,7 @@ import { startSkillRun } from '../../skills/skill-dispatch.ts';
 import { listSkills } from '../../skills/skill-registry.ts';
 import { getSkillRun, listSkillRuns } from '../../skills/skill-runs.ts';
 import { listSkillSchedules, putSkillSchedule, scheduleBody } from '../../skills/skill-schedules.ts';
-import { accepted, dataList, ok } from '../openapi/schema-builders.ts';
+import { accepted, dataList, named, ok } from '../openapi/schema-builders.ts';
 import {
   llmConfigSchema,
   llmUsageSchema,
@@ -102,7 +102,7 @@ export function skillRoutes(deps: AppDeps): Router {
   return r;
 }
 
-const scheduleSchema: JsonSchema = {
+const scheduleSchema: JsonSchema = named('SkillSchedule', {
   type: 'object',
   properties: {
     skill_id: { type: 'string' },
@@ -126,7 +126,7 @@ const scheduleSchema: JsonSchema = {
     'last_run_at',
     'last_run_id',
   ],
-};
+});
 
 export function skillRouteDocs(): RouteDoc[] {
   const query = (schema: z.ZodObject) =>

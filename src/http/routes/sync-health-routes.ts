@@ -16,6 +16,7 @@ import {
 import { getSyncHealth } from '../../sync/sync-health.ts';
 import type { JsonSchema, RouteDoc } from '../openapi/openapi-document.ts';
 import { routeDoc, WS } from '../openapi/route-doc-builders.ts';
+import { named, nullable } from '../openapi/schema-builders.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
@@ -95,7 +96,6 @@ export function syncHealthRoutes(deps: AppDeps): Router {
   return r;
 }
 
-const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, type: [schema.type as string, 'null'] });
 const time: JsonSchema = { type: 'string', format: 'date-time' };
 const count: JsonSchema = { type: 'integer', minimum: 0 };
 
@@ -112,7 +112,7 @@ const kindCounts: JsonSchema = {
   required: ['checked', 'added', 'removed', 'moved', 'updated', 'unresolved'],
 };
 
-export const reconciliationSchema: JsonSchema = {
+export const reconciliationSchema: JsonSchema = named('Reconciliation', {
   type: 'object',
   properties: {
     id: { type: 'string', format: 'uuid' },
@@ -138,9 +138,9 @@ export const reconciliationSchema: JsonSchema = {
     finished_at: nullable(time),
   },
   required: ['id', 'connector_name', 'trigger', 'status', 'counts', 'error', 'started_at', 'finished_at'],
-};
+});
 
-const healthSchema: JsonSchema = {
+const healthSchema: JsonSchema = named('ConnectorHealth', {
   type: 'object',
   properties: {
     connector_name: { type: 'string' },
@@ -252,7 +252,7 @@ const healthSchema: JsonSchema = {
     'associations',
     'rejections',
   ],
-};
+});
 
 export function syncHealthRouteDocs(): RouteDoc[] {
   const name = { name: 'name', in: 'path' as const, required: true, schema: { type: 'string' } };
@@ -281,7 +281,7 @@ export function syncHealthRouteDocs(): RouteDoc[] {
         response: {
           status: 202,
           description: 'accepted; runs in the background',
-          schema: {
+          schema: named('ReconciliationStarted', {
             type: 'object',
             properties: {
               reconciliation_id: { type: 'string', format: 'uuid' },
@@ -289,7 +289,7 @@ export function syncHealthRouteDocs(): RouteDoc[] {
               coalesced: { type: 'boolean' },
             },
             required: ['reconciliation_id', 'status', 'coalesced'],
-          },
+          }),
         },
       },
     ),

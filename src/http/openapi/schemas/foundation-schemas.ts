@@ -57,12 +57,17 @@ export const createdApiKeySchema = named(
 const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 
 /**
- * Each context section as the routes accept it (request) and answer it (response); the answered form is
- * a component named after the section (BusinessModel, …).
+ * Each context section as the routes accept it (request) and answer it (response), as a component named
+ * after the section (BusinessModel, …); a section whose accepted form differs (defaults fill fields in)
+ * has that form as `<name>Input`.
  */
 export function contextSectionSchema(section: (typeof CONTEXT_SECTIONS)[number], io: 'input' | 'output') {
-  const schema = zodSchema(contextSectionSchemas[section], io);
-  return io === 'output' ? named(pascal(section), schema) : schema;
+  const output = zodSchema(contextSectionSchemas[section], 'output');
+  if (io === 'output') return named(pascal(section), output);
+  const input = zodSchema(contextSectionSchemas[section], 'input');
+  return JSON.stringify(input) === JSON.stringify(output)
+    ? named(pascal(section), output)
+    : named(`${pascal(section)}Input`, input);
 }
 
 function contextLayer(io: 'input' | 'output'): JsonSchema {

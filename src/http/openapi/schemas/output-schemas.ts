@@ -7,6 +7,7 @@ import {
   dateTime,
   enumOf,
   int,
+  named,
   nullable,
   num,
   obj,
@@ -16,17 +17,20 @@ import {
   uuid,
 } from '../schema-builders.ts';
 
-export const slackSettingsSchema = obj({
-  mode: enumOf(['bot', 'webhook']),
-  enabled: bool,
-  default_channel: nullable(str),
-  channels: record(str, 'channel per skill id (or deal-insights)'),
-  skills: record(bool, 'skills switched on or off for Slack'),
-  updated_at: dateTime,
-});
+export const slackSettingsSchema = named(
+  'SlackSettings',
+  obj({
+    mode: enumOf(['bot', 'webhook']),
+    enabled: bool,
+    default_channel: nullable(str),
+    channels: record(str, 'channel per skill id (or deal-insights)'),
+    skills: record(bool, 'skills switched on or off for Slack'),
+    updated_at: dateTime,
+  }),
+);
 
 /** Block Kit blocks as Slack defines them: a `type` and that type's fields. */
-const slackMessage = obj({ text: str, blocks: arr(open({ type: str })) });
+const slackMessage = named('SlackMessage', obj({ text: str, blocks: arr(open({ type: str })) }));
 export const slackMessagesSchema = obj({ messages: arr(slackMessage) });
 
 const postOutcome = {
@@ -38,54 +42,69 @@ const postOutcome = {
   at: dateTime,
 };
 const outcomeOptional = ['channel', 'ts', 'messages', 'reason', 'at'];
-export const slackPostOutcomeSchema = obj(postOutcome, { optional: outcomeOptional });
+export const slackPostOutcomeSchema = named(
+  'SlackPostOutcome',
+  obj(postOutcome, { optional: outcomeOptional }),
+);
 export const digestPostOutcomeSchema = nullable(
-  obj({ ...postOutcome, insights: int, deals: int }, { optional: outcomeOptional }),
+  named(
+    'DigestPostOutcome',
+    obj({ ...postOutcome, insights: int, deals: int }, { optional: outcomeOptional }),
+  ),
 );
 
-const digestInsight = obj({
-  id: uuid,
-  type: enumOf(INSIGHT_TYPES),
-  value: open({}, { description: "the insight's fields, by type" }),
-  quote: str,
-  speaker: nullable(str),
-  speaker_role: str,
-  confidence: num,
-  extractor: str,
-  extractor_version: str,
-  created_at: dateTime,
-  amount_base: nullable(num),
-  conversation: obj({ id: uuid, title: nullable(str), started_at: nullable(dateTime) }),
-});
-export const digestPreviewSchema = obj({
-  digest: obj({
-    since: dateTime,
-    as_of: dateTime,
-    currency: str,
-    total_insights: int,
-    deals: arr(
-      obj({
-        deal_id: uuid,
-        name: nullable(str),
-        stage: nullable(str),
-        amount_base: nullable(num),
-        close_date: nullable({ type: 'string', format: 'date' }),
-        owner_email: nullable(str),
-        insights: arr(digestInsight),
-      }),
-    ),
-    extractors: arr(str),
-    offline: bool,
+const digestInsight = named(
+  'DigestInsight',
+  obj({
+    id: uuid,
+    type: enumOf(INSIGHT_TYPES),
+    value: open({}, { description: "the insight's fields, by type" }),
+    quote: str,
+    speaker: nullable(str),
+    speaker_role: str,
+    confidence: num,
+    extractor: str,
+    extractor_version: str,
+    created_at: dateTime,
+    amount_base: nullable(num),
+    conversation: obj({ id: uuid, title: nullable(str), started_at: nullable(dateTime) }),
   }),
-  messages: arr(slackMessage),
-});
+);
+export const digestPreviewSchema = named(
+  'DigestPreview',
+  obj({
+    digest: obj({
+      since: dateTime,
+      as_of: dateTime,
+      currency: str,
+      total_insights: int,
+      deals: arr(
+        obj({
+          deal_id: uuid,
+          name: nullable(str),
+          stage: nullable(str),
+          amount_base: nullable(num),
+          close_date: nullable({ type: 'string', format: 'date' }),
+          owner_email: nullable(str),
+          insights: arr(digestInsight),
+        }),
+      ),
+      extractors: arr(str),
+      offline: bool,
+    }),
+    messages: arr(slackMessage),
+  }),
+);
 
 const signingSecret = { id: uuid, created_at: dateTime, expires_at: nullable(dateTime) };
-export const signingSecretsSchema = obj({ data: arr(obj(signingSecret)) });
-export const newSigningSecretSchema = obj({
-  ...signingSecret,
-  secret: { type: 'string', description: 'shown only in this answer' },
-});
+export const signingSecretsSchema = obj({ data: arr(named('SigningSecret', obj(signingSecret))) });
+export const newSigningSecretSchema = named(
+  'NewSigningSecret',
+  obj({
+    ...signingSecret,
+    secret: { type: 'string', description: 'shown only in this answer' },
+  }),
+);
 
 const endpoint = {
   id: uuid,
@@ -97,38 +116,53 @@ const endpoint = {
   created_at: dateTime,
   updated_at: dateTime,
 };
-export const webhookEndpointSchema = obj(endpoint);
-export const newWebhookEndpointSchema = obj({
-  ...endpoint,
-  secret: { type: 'string', description: 'signs the deliveries; shown only in this answer' },
-});
+export const webhookEndpointSchema = named('WebhookEndpoint', obj(endpoint));
+export const newWebhookEndpointSchema = named(
+  'NewWebhookEndpoint',
+  obj({
+    ...endpoint,
+    secret: { type: 'string', description: 'signs the deliveries; shown only in this answer' },
+  }),
+);
 export const webhookDeliveriesSchema = obj({
   data: arr(
-    obj({
-      id: uuid,
-      event_id: str,
-      event_type: str,
-      status: enumOf(['pending', 'delivered', 'failed']),
-      attempts: int,
-      last_status: nullable(int),
-      last_error: nullable(str),
-      next_attempt_at: nullable(dateTime),
-      created_at: dateTime,
-      delivered_at: nullable(dateTime),
-    }),
+    named(
+      'WebhookDelivery',
+      obj({
+        id: uuid,
+        event_id: str,
+        event_type: str,
+        status: enumOf(['pending', 'delivered', 'failed']),
+        attempts: int,
+        last_status: nullable(int),
+        last_error: nullable(str),
+        next_attempt_at: nullable(dateTime),
+        created_at: dateTime,
+        delivered_at: nullable(dateTime),
+      }),
+    ),
   ),
 });
 
 const runStatus = enumOf(['queued', 'running', 'succeeded', 'failed']);
-export const triggeredRunSchema = obj({ id: uuid, skill_id: str, status: runStatus, status_url: str });
-export const triggeredRunStatusSchema = obj({
-  id: uuid,
-  skill_id: str,
-  status: runStatus,
-  headline: nullable(str),
-  findings: nullable(int),
-  error: nullable(str),
-  created_at: dateTime,
-  finished_at: nullable(dateTime),
-});
-export const inboundEventsSchema = obj({ events: int, new_events: int, sync_log_id: uuid, coalesced: bool });
+export const triggeredRunSchema = named(
+  'TriggeredRun',
+  obj({ id: uuid, skill_id: str, status: runStatus, status_url: str }),
+);
+export const triggeredRunStatusSchema = named(
+  'TriggeredRunStatus',
+  obj({
+    id: uuid,
+    skill_id: str,
+    status: runStatus,
+    headline: nullable(str),
+    findings: nullable(int),
+    error: nullable(str),
+    created_at: dateTime,
+    finished_at: nullable(dateTime),
+  }),
+);
+export const inboundEventsSchema = named(
+  'InboundEvents',
+  obj({ events: int, new_events: int, sync_log_id: uuid, coalesced: bool }),
+);

@@ -5,6 +5,7 @@ import {
   dateTime,
   enumOf,
   int,
+  named,
   nullable,
   num,
   obj,
@@ -16,48 +17,57 @@ import {
 
 const runStatus = enumOf(['queued', 'running', 'succeeded', 'failed']);
 
-const coverageSchema = obj(
-  {
-    population: obj({ what: str, count: int }),
-    gaps: arr(
-      obj(
-        { reason: str, count: int, of: int, effect: str, material: { type: 'boolean' }, subject: str },
-        { optional: ['subject'] },
+const coverageSchema = named(
+  'SkillCoverage',
+  obj(
+    {
+      population: obj({ what: str, count: int }),
+      gaps: arr(
+        obj(
+          { reason: str, count: int, of: int, effect: str, material: { type: 'boolean' }, subject: str },
+          { optional: ['subject'] },
+        ),
       ),
-    ),
-  },
-  { description: 'what the skill counted, and what it could not count and why' },
+    },
+    { description: 'what the skill counted, and what it could not count and why' },
+  ),
 );
 
-const findingSchema = obj(
-  {
-    kind: str,
-    severity: enumOf(['high', 'medium', 'low', 'info']),
-    title: str,
-    evidence: record(arr(str), 'entity ids the finding is about, by entity: {deals: [...]}'),
-    metrics: record({ type: ['number', 'string', 'null'] }, 'the numbers behind the finding'),
-  },
-  { optional: ['metrics'] },
+const findingSchema = named(
+  'Finding',
+  obj(
+    {
+      kind: str,
+      severity: enumOf(['high', 'medium', 'low', 'info']),
+      title: str,
+      evidence: record(arr(str), 'entity ids the finding is about, by entity: {deals: [...]}'),
+      metrics: record({ type: ['number', 'string', 'null'] }, 'the numbers behind the finding'),
+    },
+    { optional: ['metrics'] },
+  ),
 );
 
-export const skillResultSchema = obj(
-  {
-    skill_id: str,
-    as_of: date,
-    facts: open({}, { description: "the skill's computed facts; their fields differ by skill" }),
-    findings: arr(findingSchema),
-    coverage: coverageSchema,
-    labels: record(str),
-    narrative: obj({
-      headline: str,
-      summary: str,
-      actions: arr(str),
-      provider: str,
-      model: str,
-      notes: arr(str),
-    }),
-  },
-  { optional: ['coverage', 'labels', 'narrative'] },
+export const skillResultSchema = named(
+  'SkillResult',
+  obj(
+    {
+      skill_id: str,
+      as_of: date,
+      facts: open({}, { description: "the skill's computed facts; their fields differ by skill" }),
+      findings: arr(findingSchema),
+      coverage: coverageSchema,
+      labels: record(str),
+      narrative: obj({
+        headline: str,
+        summary: str,
+        actions: arr(str),
+        provider: str,
+        model: str,
+        notes: arr(str),
+      }),
+    },
+    { optional: ['coverage', 'labels', 'narrative'] },
+  ),
 );
 
 const runFields = {
@@ -75,55 +85,70 @@ const runFields = {
   started_at: nullable(dateTime),
   finished_at: nullable(dateTime),
 };
-export const skillRunSchema = obj({ ...runFields, result: nullable(skillResultSchema) });
+export const skillRunSchema = named('SkillRun', obj({ ...runFields, result: nullable(skillResultSchema) }));
 /** Listings leave the result out: fetch one run for it. */
-export const skillRunListItemSchema = obj(runFields);
-export const skillRunStartedSchema = obj({
-  id: uuid,
-  skill_id: str,
-  status: runStatus,
-  created_at: dateTime,
-});
+export const skillRunListItemSchema = named('SkillRunSummary', obj(runFields));
+export const skillRunStartedSchema = named(
+  'SkillRunStarted',
+  obj({
+    id: uuid,
+    skill_id: str,
+    status: runStatus,
+    created_at: dateTime,
+  }),
+);
 
 export const skillsSchema = obj({
   data: arr(
-    obj({
-      id: str,
-      description: str,
-      schedule: nullable(str),
-      phases: arr(enumOf(['compute', 'classify', 'synthesize'])),
-      inputs: open({}, { description: 'the inputs as JSON Schema' }),
-    }),
+    named(
+      'Skill',
+      obj({
+        id: str,
+        description: str,
+        schedule: nullable(str),
+        phases: arr(enumOf(['compute', 'classify', 'synthesize'])),
+        inputs: open({}, { description: 'the inputs as JSON Schema' }),
+      }),
+    ),
   ),
 });
 
 export const llmUsageSchema = obj({
   data: arr(
-    obj({
-      day: date,
-      tier: str,
-      provider: str,
-      model: str,
-      calls: int,
-      input_tokens: int,
-      output_tokens: int,
-      cost_usd: num,
-    }),
+    named(
+      'LlmUsage',
+      obj({
+        day: date,
+        tier: str,
+        provider: str,
+        model: str,
+        calls: int,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: num,
+      }),
+    ),
   ),
 });
 
-export const llmConfigSchema = obj({
-  connector_name: str,
-  metadata: nullable(open({}, { description: 'the model settings as stored' })),
-  keys_updated: arr(str),
-});
+export const llmConfigSchema = named(
+  'LlmConfig',
+  obj({
+    connector_name: str,
+    metadata: nullable(open({}, { description: 'the model settings as stored' })),
+    keys_updated: arr(str),
+  }),
+);
 
-export const computeRunSchema = obj({
-  as_of: date,
-  config_version: int,
-  overridden: { ...arr(str), description: 'scoring settings the context layer overrides' },
-  ignored_overrides: arr(str),
-  deals_updated: int,
-  accounts_updated: int,
-  duration_ms: int,
-});
+export const computeRunSchema = named(
+  'ComputeRun',
+  obj({
+    as_of: date,
+    config_version: int,
+    overridden: { ...arr(str), description: 'scoring settings the context layer overrides' },
+    ignored_overrides: arr(str),
+    deals_updated: int,
+    accounts_updated: int,
+    duration_ms: int,
+  }),
+);
