@@ -125,7 +125,7 @@ describe('OpenAPI document', () => {
     const byShape = new Map(Object.entries(schemas).map(([name, s]) => [JSON.stringify(s), name]));
     const copies: string[] = [];
     const findCopies = (node: unknown, at: string, root: boolean) => {
-      if (Array.isArray(node)) node.forEach((n, i) => findCopies(n, `${at}[${i}]`, false));
+      if (Array.isArray(node)) for (const [i, n] of node.entries()) findCopies(n, `${at}[${i}]`, false);
       else if (node && typeof node === 'object') {
         const same = root ? undefined : byShape.get(JSON.stringify(node));
         if (same) copies.push(`${at} is a copy of ${same}`);

@@ -93,7 +93,8 @@ export function closeObjects(schema: JsonSchema, components: Components = new Ma
   if (typeof out.additionalProperties === 'object')
     out.additionalProperties = closeObjects(out.additionalProperties as JsonSchema, components);
   for (const key of ['anyOf', 'oneOf'] as const)
-    if (Array.isArray(out[key])) out[key] = (out[key] as JsonSchema[]).map((s) => closeObjects(s, components));
+    if (Array.isArray(out[key]))
+      out[key] = (out[key] as JsonSchema[]).map((s) => closeObjects(s, components));
   return out;
 }
 
