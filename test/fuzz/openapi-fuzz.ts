@@ -19,7 +19,7 @@ import {
   RAW_BODIES,
   type RawBody,
 } from './hostile-values.ts';
-import { type Schema, schemaValue, type ValueContext } from './schema-values.ts';
+import { inlineRefs, type Schema, schemaValue, type ValueContext } from './schema-values.ts';
 
 interface Parameter {
   name: string;
@@ -69,14 +69,16 @@ export function operationsOf(doc: any): Operation[] {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(item)) {
-      const body = op.requestBody?.content?.['application/json']?.schema as Schema | undefined;
+      const body = inlineRefs(op.requestBody?.content?.['application/json']?.schema, doc) as
+        | Schema
+        | undefined;
       const auth: Operation['auth'] =
         Array.isArray(op.security) && op.security.length === 0
           ? 'none'
           : path.startsWith('/api/workspaces/{workspaceId}')
             ? 'workspace'
             : 'admin';
-      out.push({ method, path, parameters: op.parameters ?? [], body, auth });
+      out.push({ method, path, parameters: inlineRefs(op.parameters ?? [], doc), body, auth });
     }
   }
   return out;

@@ -15,6 +15,25 @@ export interface ValueContext {
 
 const MAX_DEPTH = 4;
 
+/**
+ * The schema with every `$ref` into the document's components replaced by the component, so the
+ * generators and the hostile-field picker see the fields a named request body has. A component that
+ * reaches itself stops at its second visit (as an open schema).
+ */
+export function inlineRefs(schema: Schema | undefined, doc: Schema, seen: readonly string[] = []): any {
+  if (Array.isArray(schema)) return schema.map((s) => inlineRefs(s, doc, seen));
+  if (!schema || typeof schema !== 'object') return schema;
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    const target = doc.components?.schemas?.[name];
+    if (!target) throw new Error(`unresolved $ref ${schema.$ref}`);
+    if (seen.includes(name)) return {};
+    const { $ref: _ref, ...siblings } = schema;
+    return { ...inlineRefs(target, doc, [...seen, name]), ...siblings };
+  }
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inlineRefs(v, doc, seen)]));
+}
+
 function stringValue(schema: Schema, ctx: ValueContext): fc.Arbitrary<string> {
   switch (schema.format) {
     case 'date':

@@ -202,5 +202,8 @@ describe('OpenAPI document', () => {
     assert.match(html, /<h1>Pandora API<\/h1>/);
     assert.match(html, /\/api\/workspaces\/\{workspaceId\}\/pipeline\/summary/);
     assert.doesNotMatch(html, /<script|https?:\/\/(?!127)/i);
+    // Answers name their components, and each component has its entry.
+    assert.match(html, /a page of deals → \{<code>data<\/code>: <a href="#schema-Deal">Deal<\/a>\[\]/);
+    assert.match(html, /<section class="op" id="schema-Deal"><h3><code>Deal<\/code><\/h3>/);
   });
 });

@@ -10,11 +10,37 @@ const ESCAPES: Record<string, string> = {
 };
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
+const componentName = (schema: JsonSchema) =>
+  typeof schema.$ref === 'string' ? schema.$ref.replace('#/components/schemas/', '') : undefined;
+
+/** A schema in a few words, as HTML: its type, enum values, or the component it names (`Deal`, `Deal[]`), linked. */
 function schemaLabel(schema: JsonSchema | undefined): string {
   if (!schema) return '';
-  if (Array.isArray(schema.enum)) return schema.enum.join(' | ');
+  const name = componentName(schema);
+  if (name) return `<a href="#schema-${esc(name)}">${esc(name)}</a>`;
+  if (Array.isArray(schema.enum)) return esc(schema.enum.join(' | '));
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as JsonSchema[]).map(schemaLabel).join(' | ');
+  if (schema.type === 'array' && schema.items) {
+    const item = schemaLabel(schema.items as JsonSchema);
+    return item.includes(' | ') ? `(${item})[]` : `${item}[]`;
+  }
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : String(schema.type ?? 'any');
-  return schema.format ? `${type} (${schema.format})` : type;
+  return esc(schema.format ? `${type} (${schema.format})` : type);
+}
+
+function fieldList(schema: JsonSchema | undefined): string {
+  return schema?.properties
+    ? Object.entries(schema.properties as Record<string, JsonSchema>)
+        .map(([name, s]) => `<code>${esc(name)}</code>: ${schemaLabel(s)}`)
+        .join(', ')
+    : '';
+}
+
+/** What a success answer is: a component, or an object whose fields say which components it holds. */
+function responseLabel(schema: JsonSchema | undefined): string {
+  if (!schema) return '';
+  if (componentName(schema) || !schema.properties) return ` → ${schemaLabel(schema)}`;
+  return ` → {${fieldList(schema)}}`;
 }
 
 interface Operation {
@@ -30,7 +56,10 @@ interface Operation {
     schema?: JsonSchema;
   }>;
   requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
-  responses: Record<string, { description: string }>;
+  responses: Record<
+    string,
+    { description: string; content?: { 'application/json'?: { schema: JsonSchema } } }
+  >;
 }
 
 function renderOperation(method: string, path: string, op: Operation): string {
@@ -39,18 +68,16 @@ function renderOperation(method: string, path: string, op: Operation): string {
     .map(
       (p) =>
         `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}${p.required ? ', required' : ''}</td>` +
-        `<td>${esc(schemaLabel(p.schema))}</td><td>${esc(p.description)}</td></tr>`,
+        `<td>${schemaLabel(p.schema)}</td><td>${esc(p.description)}</td></tr>`,
     )
     .join('');
   const body = op.requestBody?.content['application/json'].schema;
-  const bodyFields = body?.properties
-    ? Object.entries(body.properties as Record<string, JsonSchema>)
-        .map(([name, s]) => `<code>${esc(name)}</code>: ${esc(schemaLabel(s))}`)
-        .join(', ')
-    : '';
+  const bodyFields = body && componentName(body) ? schemaLabel(body) : fieldList(body);
   const responses = Object.entries(op.responses)
     .map(
-      ([status, r]) => `<span class="status s${esc(status[0])}">${esc(status)}</span> ${esc(r.description)}`,
+      ([status, r]) =>
+        `<span class="status s${esc(status[0])}">${esc(status)}</span> ${esc(r.description)}` +
+        (status.startsWith('2') ? responseLabel(r.content?.['application/json']?.schema) : ''),
     )
     .join(' · ');
   return `<section class="op" id="${esc(`${method}-${path}`)}">
@@ -61,6 +88,15 @@ ${rows ? `<table><thead><tr><th>parameter</th><th>in</th><th>type</th><th>meanin
 ${bodyFields ? `<p><strong>Body:</strong> ${bodyFields}</p>` : ''}
 <p class="responses">${responses}</p>
 </section>`;
+}
+
+function renderSchemas(schemas: Record<string, JsonSchema>): string {
+  return Object.entries(schemas)
+    .map(
+      ([name, s]) => `<section class="op" id="schema-${esc(name)}"><h3><code>${esc(name)}</code></h3>
+${s.description ? `<p class="desc">${esc(s.description)}</p>` : ''}<p>${fieldList(s) || schemaLabel(s)}</p></section>`,
+    )
+    .join('');
 }
 
 export function renderApiDocsPage(doc: JsonSchema): string {
@@ -81,10 +117,15 @@ export function renderApiDocsPage(doc: JsonSchema): string {
         );
     }
   }
-  const nav = [...toc].map(([tag, items]) => `<h4>${esc(tag)}</h4><ul>${items.join('')}</ul>`).join('');
-  const main = [...byTag]
-    .map(([tag, ops]) => `<h2 id="tag-${esc(tag)}">${esc(tag)}</h2>${ops.join('')}`)
-    .join('');
+  const schemas = (doc.components as { schemas: Record<string, JsonSchema> }).schemas;
+  const nav =
+    [...toc].map(([tag, items]) => `<h4>${esc(tag)}</h4><ul>${items.join('')}</ul>`).join('') +
+    `<h4>schemas</h4><ul>${Object.keys(schemas)
+      .map((n) => `<li><a href="#schema-${esc(n)}">${esc(n)}</a></li>`)
+      .join('')}</ul>`;
+  const main =
+    [...byTag].map(([tag, ops]) => `<h2 id="tag-${esc(tag)}">${esc(tag)}</h2>${ops.join('')}`).join('') +
+    `<h2 id="schemas">Schemas</h2>${renderSchemas(schemas)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(info.title)} reference</title>
