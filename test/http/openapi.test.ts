@@ -3,7 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { entityComponentName } from '../../src/http/openapi/entity-route-docs.ts';
-import { openApiPath } from '../../src/http/openapi/openapi-document.ts';
+import {
+  buildOpenApiDocument,
+  type JsonSchema,
+  openApiPath,
+  type RouteDoc,
+} from '../../src/http/openapi/openapi-document.ts';
+import { arr, int, named, nullable, obj, ok, str } from '../../src/http/openapi/schema-builders.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 interface Layer {
@@ -28,6 +34,48 @@ function mountedRoutes(stack: Layer[], prefix = ''): string[] {
   }
   return out;
 }
+
+describe('named schemas', () => {
+  const docOf = (...schemas: JsonSchema[]) =>
+    buildOpenApiDocument(
+      schemas.map(
+        (schema, i): RouteDoc => ({
+          method: 'get',
+          path: `/op${i}`,
+          tag: 't',
+          summary: 's',
+          auth: 'none',
+          response: ok(schema),
+        }),
+      ),
+    ) as any;
+
+  test('become one closed component each, referenced wherever they are used', () => {
+    const item = named(
+      'Item',
+      obj({ id: str, parts: arr(named('Part', { type: 'object', properties: { n: int } })) }),
+    );
+    const doc = docOf(obj({ data: arr(item) }), item, nullable(item));
+    assert.deepEqual(Object.keys(doc.components.schemas), ['Error', 'Item', 'Part']);
+    assert.equal(doc.components.schemas.Part.additionalProperties, false);
+    assert.deepEqual(doc.paths['/op1'].get.responses['200'].content['application/json'].schema, {
+      $ref: '#/components/schemas/Item',
+    });
+    assert.deepEqual(doc.paths['/op2'].get.responses['200'].content['application/json'].schema, {
+      anyOf: [{ $ref: '#/components/schemas/Item' }, { type: 'null' }],
+    });
+    // The same shape built twice (route docs build schemas per call) is one component.
+    assert.doesNotThrow(() => docOf(named('Same', obj({ a: str })), named('Same', obj({ a: str }))));
+  });
+
+  test('refuse a name given to two different schemas, and a name that is not PascalCase', () => {
+    assert.throws(
+      () => docOf(named('Thing', obj({ a: str })), named('Thing', obj({ b: str }))),
+      /component Thing is defined twice, differently/,
+    );
+    assert.throws(() => named('thing', obj({})), /PascalCase/);
+  });
+});
 
 describe('OpenAPI document', () => {
   let app: TestApp;

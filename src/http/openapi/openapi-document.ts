@@ -92,7 +92,7 @@ export function closeObjects(schema: JsonSchema, components: Components = new Ma
   if (out.items) out.items = closeObjects(out.items as JsonSchema, components);
   if (typeof out.additionalProperties === 'object')
     out.additionalProperties = closeObjects(out.additionalProperties as JsonSchema, components);
-  for (const key of ['anyOf', 'oneOf'] as const)
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const)
     if (Array.isArray(out[key]))
       out[key] = (out[key] as JsonSchema[]).map((s) => closeObjects(s, components));
   return out;
