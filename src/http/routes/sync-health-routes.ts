@@ -99,7 +99,7 @@ export function syncHealthRoutes(deps: AppDeps): Router {
 const time: JsonSchema = { type: 'string', format: 'date-time' };
 const count: JsonSchema = { type: 'integer', minimum: 0 };
 
-const kindCounts: JsonSchema = {
+const kindCounts: JsonSchema = named('AssociationCheckCounts', {
   type: 'object',
   properties: {
     checked: count,
@@ -110,7 +110,7 @@ const kindCounts: JsonSchema = {
     unresolved: count,
   },
   required: ['checked', 'added', 'removed', 'moved', 'updated', 'unresolved'],
-};
+});
 
 export const reconciliationSchema: JsonSchema = named('Reconciliation', {
   type: 'object',

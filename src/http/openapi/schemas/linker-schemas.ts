@@ -25,9 +25,12 @@ const internalDomains = {
   domains: arr(str),
   decided_by: nullable(domainSource),
   entries: arr(obj({ domain: str, source: domainSource })),
-  candidates: obj(Object.fromEntries(DOMAIN_SOURCES.map((s) => [s, arr(str)])), {
-    description: 'the domains each source proposes; the first source with any decides',
-  }),
+  candidates: named(
+    'InternalDomainCandidates',
+    obj(Object.fromEntries(DOMAIN_SOURCES.map((s) => [s, arr(str)])), {
+      description: 'the domains each source proposes; the first source with any decides',
+    }),
+  ),
 };
 
 export const linkerCoverageSchema = named(

@@ -40,7 +40,9 @@ const rateSchema = named(
 const currencyState = {
   base_currency: { type: 'string', description: "the context layer's business_model.currency (USD unset)" },
   rates: arr(rateSchema),
-  deals_by_currency: arr(obj({ currency: nullable(str), deals: int, converted: int })),
+  deals_by_currency: arr(
+    named('CurrencyDealCount', obj({ currency: nullable(str), deals: int, converted: int })),
+  ),
   not_converted: notConvertedSchema,
 };
 export const currencyStateSchema = named('CurrencyState', obj(currencyState));

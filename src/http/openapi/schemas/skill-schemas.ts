@@ -116,7 +116,7 @@ export const skillsSchema = obj({
 export const llmUsageSchema = obj({
   data: arr(
     named(
-      'LlmUsage',
+      'LlmUsageDay',
       obj({
         day: date,
         tier: str,
