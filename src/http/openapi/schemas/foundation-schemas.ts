@@ -54,20 +54,21 @@ export const createdApiKeySchema = named(
   }),
 );
 
-const pascal = (snake: string) => snake.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+const componentName = (section: string) =>
+  `Context${section.replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())}`;
 
 /**
- * Each context section as the routes accept it (request) and answer it (response), as a component named
- * after the section (BusinessModel, …); a section whose accepted form differs (defaults fill fields in)
- * has that form as `<name>Input`.
+ * Each context section as the routes accept it (request) and answer it (response), as a component
+ * named after the section (ContextBusinessModel, …); a section whose accepted form differs (defaults
+ * fill fields in) has that form as `<name>Input`.
  */
 export function contextSectionSchema(section: (typeof CONTEXT_SECTIONS)[number], io: 'input' | 'output') {
   const output = zodSchema(contextSectionSchemas[section], 'output');
-  if (io === 'output') return named(pascal(section), output);
+  if (io === 'output') return named(componentName(section), output);
   const input = zodSchema(contextSectionSchemas[section], 'input');
   return JSON.stringify(input) === JSON.stringify(output)
-    ? named(pascal(section), output)
-    : named(`${pascal(section)}Input`, input);
+    ? named(componentName(section), output)
+    : named(`${componentName(section)}Input`, input);
 }
 
 function contextLayer(io: 'input' | 'output'): JsonSchema {
