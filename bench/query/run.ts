@@ -27,6 +27,8 @@ import {
   conversationsWithoutDealsSummary,
   listConversationsWithoutDeals,
 } from '../../src/linker/conversations-without-deals.ts';
+import { storeCallFacts } from '../../src/linker/call-facts.ts';
+import { storedInternalDomains } from '../../src/linker/internal-domains.ts';
 import { runLinkerInChunks } from '../../src/linker/linker-run.ts';
 import { createApiKey } from '../../src/workspaces/api-keys.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
@@ -228,8 +230,9 @@ async function main() {
     );
   }
   // Conversations without deals need linked conversations: what the post-sync chain's linker does.
+  // A world linked before the call facts existed is linked again (idempotent) to store them.
   const { rows: linkedRows } = await db.query(
-    'SELECT 1 FROM conversations WHERE workspace_id = $1::uuid AND is_internal IS NOT NULL LIMIT 1',
+    'SELECT 1 FROM conversation_call_facts WHERE workspace_id = $1::uuid LIMIT 1',
     [ws],
   );
   if (linkedRows.length === 0) {
@@ -297,21 +300,37 @@ async function main() {
     cwd_list_by_severity: (q) => listConversationsWithoutDeals(q, ws, { sort: '-severity', limit: 50 }),
     cwd_summary: (q) => conversationsWithoutDealsSummary(q, ws),
   };
-  const cwdMs: Record<string, unknown> = {};
-  for (const [name, call] of Object.entries(cwdCalls)) {
-    const times: number[] = [];
-    for (let i = 0; i < Math.min(SAMPLES, 50); i++) {
-      const started = performance.now();
-      await withWorkspace(db, ws, call);
-      times.push(performance.now() - started);
+  const timeCwdCalls = async () => {
+    const out: Record<string, unknown> = {};
+    for (const [name, call] of Object.entries(cwdCalls)) {
+      const times: number[] = [];
+      for (let i = 0; i < Math.min(SAMPLES, 50); i++) {
+        const started = performance.now();
+        await withWorkspace(db, ws, call);
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      out[name] = {
+        p50: round(percentile(times, 50), 3),
+        p95: round(percentile(times, 95), 3),
+        p99: round(percentile(times, 99), 3),
+      };
     }
-    times.sort((a, b) => a - b);
-    cwdMs[name] = {
-      p50: round(percentile(times, 50), 3),
-      p95: round(percentile(times, 95), 3),
-      p99: round(percentile(times, 99), 3),
-    };
-  }
+    return out;
+  };
+  const cwdMs = await timeCwdCalls();
+  // The same requests without the call facts the linker stores (each call's participants probed per
+  // request, as before they were stored), then the cost of storing them all once: what a linker run
+  // adds when every call without a deal changed.
+  await db.query('DELETE FROM conversation_call_facts WHERE workspace_id = $1::uuid', [ws]);
+  await db.exec('ANALYZE conversation_call_facts');
+  const cwdMsWithoutFacts = await timeCwdCalls();
+  const factsStarted = performance.now();
+  const factsStored = await withWorkspace(db, ws, async (q) =>
+    storeCallFacts(q, ws, await storedInternalDomains(q, ws)),
+  );
+  const callFactsStore = { ...factsStored, ms: round(performance.now() - factsStarted, 1) };
+  await db.exec('ANALYZE conversation_call_facts');
   const { rows: cwdRows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM conversations WHERE workspace_id = $1::uuid
         AND is_internal = FALSE AND account_id IS NOT NULL AND deal_id IS NULL`,
@@ -378,7 +397,12 @@ async function main() {
     indexes_used: indexes,
     summary_sources: summarySources,
     pipeline_rollup_rows: rollupRows[0]!.n,
-    conversations_without_deals: { rows: cwdRows[0]!.n, request_ms: cwdMs },
+    conversations_without_deals: {
+      rows: cwdRows[0]!.n,
+      request_ms: cwdMs,
+      request_ms_without_call_facts: cwdMsWithoutFacts,
+      call_facts_store: callFactsStore,
+    },
     headline: {
       list_http_p99_ms_c32: listP99c32,
       list_db_p99_ms: listDbP99,

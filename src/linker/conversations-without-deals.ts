@@ -9,6 +9,7 @@ import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
 import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
 import { storedInternalDomains } from './internal-domains.ts';
+import { SENIORITY_RANKS, participantFactsSql } from './call-facts.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
 export const SEVERITIES = ['high', 'medium', 'low'] as const;
@@ -38,92 +39,89 @@ export interface CwdQuery {
 }
 
 /**
- * The conversations without a deal that a request scores ($1 workspace, $2 internal domains): all of
- * them, or, when every filter and the sort are the conversation's own columns, only the page asked for
- * (the caller appends the conditions, order and limit). Each candidate is scored by index probes of its
- * own: its participants against contacts_by_email_key, its account's open deals and contacts. The cost
- * grows with the candidates, whatever the planner's statistics say; joins between aggregated sets were
- * planned as nested loops on a never-analysed database (PGlite) and went quadratic.
+ * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
+ * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
+ * caller appends the conditions, order and limit to `cand`). A call's participant facts come from the
+ * row the last linker run stored (call-facts.ts) while it matches the current internal domains; a call
+ * without one is probed as the linker would. Each candidate's account is then read by index probes of
+ * its own, so the cost grows with the candidates whatever the planner's statistics say (joins between
+ * aggregated sets were planned as nested loops on a never-analysed database and went quadratic).
+ * `detail: false` leaves out what only a listed item shows (the account's name and contact count, the
+ * rep's name).
  */
-function scoredSql(page = ''): string {
+function scoredSql(page = '', detail = true): string {
   return /* sql */ `
   cand AS MATERIALIZED (
     SELECT * FROM (
-      SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
-             c.source, c.source_url, c.participants, rep.rep_email,
-             coalesce(c.started_at, 'epoch'::timestamptz) AS sort_ts,
-             coalesce(c.duration_seconds, 0) AS sort_duration
-        FROM conversations c
-        CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
-       WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-         AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+      SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
+        FROM (
+          SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
+                 c.source, c.source_url, ${detail ? 'c.participants,' : ''}
+                 CASE WHEN f.conversation_id IS NULL THEN rep.rep_email ELSE f.rep_email END AS rep_email,
+                 coalesce(f.external_participants, px.n_external, 0) AS external_participants,
+                 coalesce(f.top_seniority, px.top_seniority, 0) AS seniority_rank,
+                 floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
+                 coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
+                 coalesce(c.started_at, 'epoch'::timestamptz) AS sort_ts,
+                 coalesce(c.duration_seconds, 0) AS sort_duration
+            FROM conversations c
+            LEFT JOIN conversation_call_facts f
+                   ON f.workspace_id = $1::uuid AND f.conversation_id = c.id AND f.domains = $2::text[]
+            LEFT JOIN LATERAL (SELECT r.rep_email FROM ${repAttributionSql('$2::text[]')} AS r
+                                WHERE f.conversation_id IS NULL) AS rep ON TRUE
+            LEFT JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]', 'f.conversation_id IS NULL')} AS px
+                   ON TRUE
+           WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
+             AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+        ) AS c
+        CROSS JOIN LATERAL (
+          SELECT (CASE WHEN c.days_ago <= 14 THEN 3 WHEN c.days_ago <= 30 THEN 2 WHEN c.days_ago <= 90 THEN 1 ELSE 0 END
+                  + CASE WHEN c.minutes >= 45 THEN 2 WHEN c.minutes >= 20 THEN 1 ELSE 0 END
+                  + CASE WHEN c.external_participants >= 3 THEN 2 WHEN c.external_participants = 2 THEN 1 ELSE 0 END
+                  + CASE WHEN c.seniority_rank >= 3 THEN 2 WHEN c.seniority_rank = 2 THEN 1 ELSE 0 END)
+                    AS severity_points
+        ) AS pts
+        CROSS JOIN LATERAL (
+          SELECT pts.severity_points,
+                 CASE WHEN pts.severity_points >= 6 THEN 'high' WHEN pts.severity_points >= 3 THEN 'medium'
+                      ELSE 'low' END AS severity,
+                 CASE WHEN pts.severity_points >= 6 THEN 3 WHEN pts.severity_points >= 3 THEN 2 ELSE 1 END
+                   AS severity_rank
+        ) AS sev
     ) AS c ${page}
   ),
   base AS (
-    SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
-           c.source, c.source_url, a.name AS account_name, a.domain AS account_domain,
-           c.rep_email, ${repNameSql()} AS rep_name,
-           coalesce(px.n_external, 0) AS external_participants, coalesce(px.top_seniority, 0) AS seniority_rank,
-           od.n AS open_deals_at_account,
-           ac.n AS total_contacts_at_account,
-           floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
-           coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
-           c.sort_ts, c.sort_duration
+    SELECT c.*, od.n AS open_deals_at_account
+           ${detail ? `, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
       FROM cand c
-      JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
-      CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
-      -- A participant with an address counts once per contact of that address (at least once), its
-      -- seniority the highest of them.
-      CROSS JOIN LATERAL (
-        SELECT sum(greatest(m.n, 1)) FILTER (WHERE (x.dom IS NOT NULL AND x.dom <> ALL($2::text[]))
-                                               OR (x.dom IS NULL AND x.affiliation = 'external'))::int AS n_external,
-               max(m.seniority) AS top_seniority
-          FROM (SELECT lower(p->>'affiliation') AS affiliation, lower(p->>'email') AS email,
-                       CASE WHEN p->>'email' LIKE '%_@_%' THEN lower(split_part(p->>'email', '@', 2)) END AS dom
-                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.participants) = 'array'
-                                                 THEN c.participants ELSE '[]'::jsonb END) AS p
-                -- OFFSET 0 keeps this a subquery: flattened, the probe below would compare email_key with
-                -- lower(...) of the participant, and row-level security refuses an index for a qual holding
-                -- a function that is not leakproof (a scan of contacts per participant instead).
-                OFFSET 0) AS x
-          CROSS JOIN LATERAL (
-            SELECT count(*)::int AS n,
-                   max(CASE ct.seniority WHEN 'c_level' THEN 4 WHEN 'vp' THEN 3 WHEN 'director' THEN 2
-                                         WHEN 'manager' THEN 1 ELSE 0 END) AS seniority
-              FROM contacts ct
-             WHERE x.dom IS NOT NULL AND ct.workspace_id = $1::uuid AND ct.email_key = x.email
-          ) AS m
-      ) AS px
       CROSS JOIN LATERAL (
         SELECT count(*)::int AS n FROM deals d
          WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
       ) AS od
-      CROSS JOIN LATERAL (
-        SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
-      ) AS ac
-  ),
-  pointed AS (
-    SELECT b.*,
-           (CASE WHEN days_ago <= 14 THEN 3 WHEN days_ago <= 30 THEN 2 WHEN days_ago <= 90 THEN 1 ELSE 0 END
-            + CASE WHEN minutes >= 45 THEN 2 WHEN minutes >= 20 THEN 1 ELSE 0 END
-            + CASE WHEN external_participants >= 3 THEN 2 WHEN external_participants = 2 THEN 1 ELSE 0 END
-            + CASE WHEN seniority_rank >= 3 THEN 2 WHEN seniority_rank = 2 THEN 1 ELSE 0 END) AS severity_points,
-           CASE WHEN open_deals_at_account > 0 THEN 'account_has_open_deals'
-                WHEN minutes < 15 THEN 'short_call'
-                WHEN days_ago <= 45 AND minutes >= 20 THEN 'recent_substantive_call'
-                WHEN days_ago > 90 AND minutes >= 30 THEN 'old_long_call'
-                ELSE 'no_strong_signal' END AS cause_rule
-      FROM base b
+      ${
+        detail
+          ? `JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
+             CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
+             CROSS JOIN LATERAL (
+               SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
+             ) AS ac`
+          : ''
+      }
   ),
   scored AS (
-    SELECT p.*,
-           CASE WHEN severity_points >= 6 THEN 'high' WHEN severity_points >= 3 THEN 'medium' ELSE 'low' END AS severity,
-           CASE WHEN severity_points >= 6 THEN 3 WHEN severity_points >= 3 THEN 2 ELSE 1 END AS severity_rank,
-           CASE cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
-                           WHEN 'recent_substantive_call' THEN 'deal_not_created'
-                           WHEN 'old_long_call' THEN 'disqualified_not_logged'
-                           ELSE 'early_stage' END AS likely_cause
-      FROM pointed p
+    SELECT b.*, cause.cause_rule,
+           CASE cause.cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
+                                 WHEN 'recent_substantive_call' THEN 'deal_not_created'
+                                 WHEN 'old_long_call' THEN 'disqualified_not_logged'
+                                 ELSE 'early_stage' END AS likely_cause
+      FROM base b
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN b.open_deals_at_account > 0 THEN 'account_has_open_deals'
+                    WHEN b.minutes < 15 THEN 'short_call'
+                    WHEN b.days_ago <= 45 AND b.minutes >= 20 THEN 'recent_substantive_call'
+                    WHEN b.days_ago > 90 AND b.minutes >= 30 THEN 'old_long_call'
+                    ELSE 'no_strong_signal' END AS cause_rule
+      ) AS cause
   )`;
 }
 
@@ -155,8 +153,6 @@ interface CwdRow {
   sort_duration: number;
 }
 
-const SENIORITY = ['none', 'manager', 'director', 'vp', 'c_level'];
-
 function toItem(r: CwdRow, candidates: DealCandidate[]) {
   return {
     conversation_id: r.id,
@@ -169,7 +165,7 @@ function toItem(r: CwdRow, candidates: DealCandidate[]) {
     contact_id: r.contact_id,
     link_method: r.link_method,
     external_participants: Number(r.external_participants),
-    top_seniority: SENIORITY[Number(r.seniority_rank)] ?? 'none',
+    top_seniority: SENIORITY_RANKS[Number(r.seniority_rank)] ?? 'none',
     open_deals_at_account: Number(r.open_deals_at_account),
     total_contacts_at_account: Number(r.total_contacts_at_account),
     rep: r.rep_email ? { email: r.rep_email, name: r.rep_name } : null,
@@ -227,16 +223,26 @@ const KEY_CAST: Record<string, string> = {
   sort_duration: 'int',
 };
 
+/**
+ * The internal domains, with JIT off for the rest of the request's transaction: the per-call LATERAL
+ * probes inflate the plan's cost estimate past the JIT thresholds, and compiling took a server 2 of the
+ * 3 seconds of a severity-sorted page at 100k deals.
+ */
+async function prepareScoring(q: Queryable, workspaceId: string): Promise<string[]> {
+  await q.query(`SELECT set_config('jit', 'off', true)`);
+  return storedInternalDomains(q, workspaceId);
+}
+
 export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
-  const domains = await storedInternalDomains(q, workspaceId);
+  const domains = await prepareScoring(q, workspaceId);
   const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
-  const own: string[] = []; // conditions on the conversation's own columns
-  const scoredOnly: string[] = []; // conditions on its score
+  const own: string[] = []; // conditions on the call's own columns and its severity
+  const scoredOnly: string[] = []; // conditions on what its account adds (the likely cause)
   const add = (v: SqlParam) => {
     params.push(v);
     return `$${params.length}`;
   };
-  if (query.severity?.length) scoredOnly.push(`severity = ANY(${add(query.severity)}::text[])`);
+  if (query.severity?.length) own.push(`severity = ANY(${add(query.severity)}::text[])`);
   if (query.likely_cause?.length) scoredOnly.push(`likely_cause = ANY(${add(query.likely_cause)}::text[])`);
   if (query.rep_email) own.push(`rep_email = lower(${add(query.rep_email)}::text)`);
   if (query.account_id) own.push(`account_id = ${add(query.account_id)}::uuid`);
@@ -250,13 +256,14 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
     const c = decodeCursor(query.cursor, query.sort);
     const left = [...keys, 'id'].join(', ');
     const right = [...keys.map((k, i) => `${add(c.values[i]!)}::${KEY_CAST[k]}`), `${add(c.id)}::uuid`];
-    (keys.includes('severity_rank') ? scoredOnly : own).push(`(${left}) ${cmp} (${right.join(', ')})`);
+    own.push(`(${left}) ${cmp} (${right.join(', ')})`);
   }
   const order = [...keys, 'id'].map((k) => `${k} ${dir}`).join(', ');
   const limit = `LIMIT ${add(query.limit + 1)}::int`;
   const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
-  // Nothing about the score decides which rows are on the page: pick the page, then score those rows.
-  const pageFirst = scoredOnly.length === 0 && !keys.includes('severity_rank');
+  // Nothing about the account decides which rows are on the page: pick the page, then read those rows'
+  // accounts.
+  const pageFirst = scoredOnly.length === 0;
   const { rows } = await q.query<CwdRow>(
     pageFirst
       ? /* sql */ `WITH ${scoredSql(`${where(own)} ORDER BY ${order} ${limit}`)}
@@ -294,9 +301,9 @@ export async function conversationsWithoutDealsSummary(
   workspaceId: string,
   asOf: Date = new Date(),
 ): Promise<CwdSummary> {
-  const domains = await storedInternalDomains(q, workspaceId);
+  const domains = await prepareScoring(q, workspaceId);
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH ${scoredSql()}
+    /* sql */ `WITH ${scoredSql('', false)}
       SELECT severity, likely_cause, count(*)::int AS n,
              (SELECT count(DISTINCT account_id) FROM scored)::int AS accounts
         FROM scored GROUP BY 1, 2`,

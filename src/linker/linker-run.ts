@@ -2,6 +2,7 @@
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { EVERY_ROW, type IdRange, idRanges } from '../db/id-ranges.ts';
+import { storeCallFacts } from './call-facts.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import {
   type ResolvedInternalDomains,
@@ -83,9 +84,14 @@ async function linkerPass(
     single_deal_inference: 0,
   };
   for (const range of ranges) {
-    const part = await inChunk((q) =>
-      withHashJoins(q, () => linkConversations(q, workspaceId, resolved.domains, options, range)),
-    );
+    const part = await inChunk(async (q) => {
+      const result = await withHashJoins(q, () =>
+        linkConversations(q, workspaceId, resolved.domains, options, range),
+      );
+      // The calls this range leaves without a deal keep what conversations-without-deals scores them on.
+      await storeCallFacts(q, workspaceId, resolved.domains, range);
+      return result;
+    });
     for (const [method, n] of Object.entries(part.changed)) changed[method as AutoLinkMethod] += n;
   }
   const linked = performance.now();

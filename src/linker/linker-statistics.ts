@@ -31,7 +31,8 @@ export function withLinkerStatistics<T>(
     run,
     (result) => {
       const r = runOf(result);
-      return { conversations: r.links_changed + r.classification.changed };
+      // The call facts: 0 lets the statistics views decide (a run rewrites only the facts that changed).
+      return { conversations: r.links_changed + r.classification.changed, conversation_call_facts: 0 };
     },
     log,
   );
