@@ -43,6 +43,7 @@ const envSchema = z.object({
     .min(1)
     .default(1024 * 1024 * 1024),
   PANDORA_API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  PANDORA_READ_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   PANDORA_IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(100_000).default(500),
   PANDORA_IMPORT_DIR: z.string().optional(),
   PANDORA_PUBLIC_URL: z.string().url().optional(),
@@ -80,6 +81,8 @@ export type Config = Readonly<{
   bodyLimit: string;
   /** How long a verified API key is trusted without asking the database again; 0 = every request. */
   apiKeyCacheSeconds: number;
+  /** How long the embedded backend may answer a hot read from memory while no write commits; 0 = never. */
+  readCacheSeconds: number;
   /** Deals in the demo workspace `pandora start` creates once; 0 skips the demo. */
   demoDeals: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -205,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
     bodyLimit: e.PANDORA_BODY_LIMIT,
     apiKeyCacheSeconds: e.PANDORA_API_KEY_CACHE_SECONDS,
+    readCacheSeconds: e.PANDORA_READ_CACHE_SECONDS,
     demoDeals: e.PANDORA_DEMO_DEALS,
     logLevel: e.LOG_LEVEL,
     llm: Object.freeze({

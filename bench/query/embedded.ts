@@ -9,6 +9,8 @@
  * Stored internal domains and per-candidate index probes, back to back on one loaded machine (load 4–5):
  * conversations-without-deals p50 972 → 647 ms, p99 8,941 → 6,954 ms, 13 → 32 req/s, 17 → 8 timeouts;
  * the p99 goal is not met (one request still costs PGlite some 25 ms).
+ * The embedded run is made twice, with the read cache off (every request reaches PGlite) and on (the
+ * default: a repeated read is answered from memory until the next committed write).
  *   [DATABASE_URL=…] node --import tsx bench/query/embedded.ts [--deals 2000] [--duration 20]
  *     [--data-dir <a data folder with the demo already built, copied before use>]
  */
@@ -72,8 +74,7 @@ async function prepare(e: PandoraEnv): Promise<void> {
   }
 }
 
-async function measure(e: PandoraEnv) {
-  await prepare(e);
+async function loadEndpoints(e: PandoraEnv) {
   const server = await servePandora(e);
   const { body } = await apiRequest<{ data: { id: string }[] }>(server.url, 'GET', '/api/workspaces');
   const base = `/api/workspaces/${body.data[0]!.id}`;
@@ -84,9 +85,26 @@ async function measure(e: PandoraEnv) {
   };
   const out: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(targets)) {
-    log(name);
+    log(name, e.extra ?? '');
     out[name] = await load(server.url, path);
   }
+  return { server, out, targets };
+}
+
+/**
+ * The embedded backend twice: every request to the database (read cache off), then as configured by
+ * default (repeated reads answered from memory until a write commits). A server has no read cache.
+ */
+async function measure(e: PandoraEnv) {
+  await prepare(e);
+  const out: Record<string, unknown> = {};
+  if (e.dataDir) {
+    const uncached = await loadEndpoints({ ...e, extra: { PANDORA_READ_CACHE_SECONDS: '0' } });
+    await uncached.server.terminate();
+    out.read_cache_off = uncached.out;
+  }
+  const { server, out: figures, targets } = await loadEndpoints(e);
+  Object.assign(out, figures);
   log('SIGTERM under load');
   const loading = load(server.url, targets.deals_list, 10).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 2000));

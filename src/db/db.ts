@@ -30,6 +30,12 @@ export interface Db extends Queryable {
    * the outer handle waits for the transaction to finish, so using it inside would deadlock.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * A number that grows with every committed change to the data, where this process sees them all (the
+   * embedded database, which no other process opens): what a read cache keys on. Absent on a server,
+   * which other processes write to.
+   */
+  changeCount?(): number;
   close(): Promise<void>;
 }
 

@@ -55,26 +55,52 @@ function createTurns() {
   };
 }
 
+// A statement on the outer handle that only reads: a plain SELECT naming no data-changing keyword.
+// Anything else counts as a change (scripts, WITH … UPDATE, SELECT … FOR UPDATE): a needless count only
+// costs a read cache a miss.
+const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
+
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   const turns = createTurns();
   const outer = handle(pglite);
+  let changes = 0;
+  const counted = async <T>(work: () => Promise<T>, changed: boolean): Promise<T> => {
+    try {
+      return await work();
+    } finally {
+      if (changed) changes++;
+    }
+  };
   return {
     kind: 'pglite',
-    query: (sql, params) => turns.foreground(() => outer.query(sql, params)),
-    exec: (script) => turns.foreground(() => outer.exec(script)),
+    query: (sql, params) =>
+      turns.foreground(() => counted(() => outer.query(sql, params), !READ_ONLY_STATEMENT.test(sql))),
+    exec: (script) => turns.foreground(() => counted(() => outer.exec(script), true)),
     async transaction(fn, options) {
       // PGlite has one session; its transaction() serialises with every other query on the instance.
-      const run = () =>
-        pglite.transaction(async (tx) => {
+      const run = async () => {
+        let wrote = false;
+        const result = await pglite.transaction(async (tx) => {
           for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
             await tx.query('SELECT set_config($1, $2, true)', [name, value]);
           }
-          return fn(handle(tx));
+          const out = await fn(handle(tx));
+          // A transaction that changed a row has a transaction id; one that only read has none.
+          const { rows } = await tx.query<{ wrote: boolean }>(
+            'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
+          );
+          wrote = rows[0]!.wrote;
+          return out;
         });
+        // Counted once committed: a reader that saw the old count cached what was true before it.
+        if (wrote) changes++;
+        return result;
+      };
       return options?.background ? turns.background(run) : turns.foreground(run);
     },
+    changeCount: () => changes,
     async close() {
       await pglite.close();
     },

@@ -7,6 +7,7 @@ import { ApiKeyCache } from './api-key-cache.ts';
 import { requireWorkspaceAccess } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { errorMapper } from './error-mapper.ts';
+import { readCache } from './read-cache.ts';
 import { rejectUnstorableInput, verifyJsonDepth } from './input-guards.ts';
 import { consoleRoutes } from '../console/console-routes.ts';
 import { apiDocsRoutes } from './routes/api-docs-routes.ts';
@@ -104,6 +105,7 @@ export function createApp(given: AppDeps): Express {
 
   const scoped = Router({ mergeParams: true });
   scoped.use(requireWorkspaceAccess(deps.db, deps.adminToken, apiKeys));
+  scoped.use(readCache(deps.db, { seconds: deps.config.readCacheSeconds }));
   for (const capability of workspaceCapabilities) scoped.use(capability(deps));
   app.use('/api/workspaces/:workspaceId', scoped);
 

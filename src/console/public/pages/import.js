@@ -2,16 +2,8 @@
 // open questions, pick a strategy (the preview recommends one), confirm, watch it apply, roll it back.
 import { api } from '../api.js';
 import { ago, badge, card, errorBox, h, replace, section, table } from '../ui.js';
+import { STAGES } from '../stages.js';
 
-const STAGES = [
-  'awareness',
-  'qualification',
-  'evaluation',
-  'decision',
-  'negotiation',
-  'closed_won',
-  'closed_lost',
-];
 const ENTITY_TYPES = ['deals', 'accounts', 'contacts', 'activities', 'leads'];
 const DONE = new Set(['applied', 'failed', 'rolled_back', 'cancelled']);
 

@@ -3,6 +3,7 @@
 // without freezing.
 import { api, query } from '../api.js';
 import { badge, date, errorBox, h, money, replace } from '../ui.js';
+import { STAGES } from '../stages.js';
 
 const ROW_HEIGHT = 36;
 const PAGE = 200;
@@ -50,16 +51,6 @@ function riskBadge(risk) {
 function score(v) {
   return v === null || v === undefined ? '—' : Number(v).toFixed(0);
 }
-
-const STAGES = [
-  'awareness',
-  'qualification',
-  'evaluation',
-  'decision',
-  'negotiation',
-  'closed_won',
-  'closed_lost',
-];
 
 export async function render(el) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { seedGtmWorld } from '../helpers/seed-gtm.ts';
+import { type TestApp, startTestApp } from '../helpers/test-app.ts';
+import { serverUrl } from '../helpers/test-db.ts';
+
+describe('read cache', () => {
+  let app: TestApp;
+  let ws: { id: string; key: string };
+  let other: { id: string; key: string };
+  before(async () => {
+    app = await startTestApp({ PANDORA_READ_CACHE_SECONDS: '60' });
+    ws = await app.createWorkspace('Cached');
+    other = await app.createWorkspace('Neighbour');
+    await seedGtmWorld(app.db, ws.id, { deals: 12 });
+  });
+  after(() => app.close());
+
+  const deals = (query = 'limit=5&sort=-amount', key = ws.key, id = ws.id) =>
+    app.request('GET', `/api/workspaces/${id}/deals?${query}`, { token: key });
+  const cacheHeader = (r: { headers: Headers }) => r.headers.get('x-pandora-cache');
+
+  test('a repeated read is answered from memory until a write commits, on the embedded backend only', async () => {
+    const first = await deals();
+    assert.equal(first.status, 200);
+    const second = await deals();
+    assert.deepEqual(second.body, first.body);
+    if (serverUrl) {
+      assert.equal(cacheHeader(second), null, 'a server has other writers: no cache');
+      return;
+    }
+    assert.equal(cacheHeader(first), 'miss');
+    assert.equal(cacheHeader(second), 'hit');
+    assert.equal(cacheHeader(await deals('limit=5&sort=amount')), 'miss', 'each question has its own answer');
+
+    // A write through any path (here straight SQL, as a sync or a job would) is seen by the next read.
+    const top = first.body.data[0];
+    await withWorkspace(app.db, ws.id, (tx) =>
+      tx.query('UPDATE deals SET amount = amount * 10 WHERE workspace_id = $1::uuid AND id = $2::uuid', [
+        ws.id,
+        top.id,
+      ]),
+    );
+    const after = await deals();
+    assert.equal(cacheHeader(after), 'miss');
+    assert.equal(after.body.data[0].id, top.id);
+    assert.equal(Number(after.body.data[0].amount), Number(top.amount) * 10);
+
+    // A read-only transaction and a rolled-back one change nothing.
+    await withWorkspace(app.db, ws.id, (tx) => tx.query('SELECT count(*) FROM deals'));
+    await assert.rejects(
+      withWorkspace(app.db, ws.id, async (tx) => {
+        await tx.query('UPDATE deals SET amount = 0 WHERE workspace_id = $1::uuid', [ws.id]);
+        throw new Error('rolled back');
+      }),
+    );
+    assert.equal(cacheHeader(await deals()), 'hit');
+  });
+
+  test('a cached answer is never given to another workspace or to a caller without access', async () => {
+    await deals();
+    const neighbour = await deals('limit=5&sort=-amount', other.key, other.id);
+    assert.equal(neighbour.status, 200);
+    assert.deepEqual(neighbour.body.data, [], 'the neighbour has no deals');
+    const stranger = await deals('limit=5&sort=-amount', other.key);
+    assert.equal(stranger.status, 404, 'another workspace is not found for this key');
+    assert.equal(cacheHeader(stranger), null);
+  });
+
+  test('writes and routes outside the list are not cached', async () => {
+    const status = await app.request('GET', `/api/workspaces/${ws.id}/linker/status`, { token: ws.key });
+    assert.equal(status.status, 200);
+    assert.equal(cacheHeader(status), null);
+    const path = `/api/workspaces/${ws.id}/deals/${crypto.randomUUID()}`;
+    assert.equal((await app.request('GET', path, { token: ws.key })).status, 404);
+    const again = await app.request('GET', path, { token: ws.key });
+    assert.equal(again.status, 404);
+    assert.notEqual(cacheHeader(again), 'hit', 'errors are not kept');
+  });
+});
