@@ -53,6 +53,9 @@ export async function storeCallFacts(
   internalDomains: readonly string[],
   range: IdRange = EVERY_ROW,
 ): Promise<{ stored: number; dropped: number }> {
+  // JIT off for the rest of the transaction: the per-call probes inflate the estimated cost past the
+  // JIT thresholds, and compiling costs a server about a second per statement, more than the work.
+  await q.query(`SELECT set_config('jit', 'off', true)`);
   const inRange = (after: string, upTo: string) =>
     `(${after}::uuid IS NULL OR c.id > ${after}::uuid) AND (${upTo}::uuid IS NULL OR c.id <= ${upTo}::uuid)`;
   const stored = await q.query(
