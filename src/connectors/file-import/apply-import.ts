@@ -60,8 +60,9 @@ class NothingImportedError extends Error {
 }
 
 /**
- * The applies running in this process: the batch as it was confirmed and its latest progress. The embedded
- * backend's one session is held by the apply's transaction, so status polls are answered from here.
+ * The applies running in this process, until their transaction commits: the batch as it was confirmed and
+ * its latest progress. The embedded backend's one session is held by the apply's transaction, so status
+ * polls are answered from here.
  */
 export interface LiveApply {
   workspaceId: string;
@@ -122,6 +123,9 @@ export async function applyImportBatch(
       if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
       return { counts, result, syncLogId: result.sync_log_id as string };
     });
+    // Committed: polls read the applied batch from the database from here on, as on the server, while the
+    // post-sync chain runs (its run is named in the batch's result).
+    liveApplies.delete(batchId);
     await removeTempFile(batch.temp_path);
     // Fresh statistics first: the chain's set-based steps plan on them.
     await refreshStatistics(db, importedTables(batch.entity_type, applied.counts, applied.result), log);
