@@ -5,7 +5,7 @@
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import {
   INSIGHT_FACTS_CTES,
@@ -21,11 +21,10 @@ export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decisio
 const AMOUNT_BAND = `CASE WHEN d.amount_base IS NULL OR d.amount_base < cfg.e1 THEN 0
   WHEN d.amount_base < cfg.e2 THEN 1 WHEN d.amount_base < cfg.e3 THEN 2 ELSE 3 END`;
 
-// The chunk's deals ($5 < id <= $6, a null bound open). The per-deal aggregates below keep to it: grouped
-// over the whole workspace, each chunk re-read every touch and stage change (after a 50k-deal import, a
-// 500-deal chunk grouped all 50k stage-history rows), so a chunk's time grew with the workspace.
-const inChunk = (col: string) =>
-  `($5::uuid IS NULL OR ${col} > $5::uuid) AND ($6::uuid IS NULL OR ${col} <= $6::uuid)`;
+// The chunk's deals ($5 < id <= $6). The per-deal aggregates below keep to it: grouped over the whole
+// workspace, each chunk re-read every touch and stage change (after a 50k-deal import, a 500-deal chunk
+// grouped all 50k stage-history rows), so a chunk's time grew with the workspace.
+const inChunk = (column: string) => inIdRange(column, 5, 6);
 
 export const DEAL_SCORES_SQL = /* sql */ `
 WITH cfg AS (
