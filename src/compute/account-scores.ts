@@ -4,9 +4,13 @@
  * open deals), each with reasons naming the rows behind them. Unchanged rows are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import type { ScoringConfig } from './scoring-config.ts';
+
+// The chunk's accounts ($5 < id <= $6); the per-account aggregates keep to it, so no chunk groups the
+// workspace's touches, contacts and deals.
+const inChunk = (column: string) => inIdRange(column, 5, 6);
 
 export const ACCOUNT_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -38,13 +42,13 @@ touches AS (
          ${DECAYED_TOUCHES} AS decayed,
          ${LAST_TOUCH} AS last_touch
   FROM ${touchesOf('account_id')} t CROSS JOIN cfg
-  WHERE t.at <= cfg.as_of
+  WHERE t.at <= cfg.as_of AND ${inChunk('t.account_id')}
   GROUP BY t.account_id
 ),
 people AS (
   SELECT account_id, count(*)::int AS contacts,
          count(*) FILTER (WHERE seniority IN ('c_level', 'vp', 'director'))::int AS senior
-  FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NOT NULL
+  FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NOT NULL AND ${inChunk('account_id')}
   GROUP BY account_id
 ),
 deal_rollup AS (
@@ -55,7 +59,7 @@ deal_rollup AS (
          avg(deal_risk) FILTER (WHERE NOT is_closed) AS avg_risk,
          (array_agg(id ORDER BY deal_risk DESC NULLS LAST, id) FILTER (WHERE NOT is_closed))[1] AS riskiest_deal_id,
          (array_agg(id ORDER BY amount_base DESC NULLS LAST, id) FILTER (WHERE NOT is_closed))[1:5] AS open_deal_ids
-  FROM deals WHERE workspace_id = $1::uuid AND account_id IS NOT NULL
+  FROM deals WHERE workspace_id = $1::uuid AND account_id IS NOT NULL AND ${inChunk('account_id')}
   GROUP BY account_id
 ),
 facts AS (
@@ -68,8 +72,7 @@ facts AS (
   LEFT JOIN touches t ON t.account_id = a.id
   LEFT JOIN people p ON p.account_id = a.id
   LEFT JOIN deal_rollup r ON r.account_id = a.id
-  WHERE a.workspace_id = $1::uuid
-    AND ($5::uuid IS NULL OR a.id > $5::uuid) AND ($6::uuid IS NULL OR a.id <= $6::uuid)
+  WHERE a.workspace_id = $1::uuid AND ${inChunk('a.id')}
 ),
 parts AS (
   SELECT f.*,

@@ -5,7 +5,7 @@
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import {
   INSIGHT_FACTS_CTES,
@@ -20,6 +20,11 @@ export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decisio
 // Band of a base-currency amount, given the cfg row's edges; NULL amounts (none, or no rate) fall in the lowest band.
 const AMOUNT_BAND = `CASE WHEN d.amount_base IS NULL OR d.amount_base < cfg.e1 THEN 0
   WHEN d.amount_base < cfg.e2 THEN 1 WHEN d.amount_base < cfg.e3 THEN 2 ELSE 3 END`;
+
+// The chunk's deals ($5 < id <= $6). The per-deal aggregates below keep to it: grouped over the whole
+// workspace, each chunk re-read every touch and stage change (after a 50k-deal import, a 500-deal chunk
+// grouped all 50k stage-history rows), so a chunk's time grew with the workspace.
+const inChunk = (column: string) => inIdRange(column, 5, 6);
 
 export const DEAL_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -98,7 +103,7 @@ touches AS (
          max(t.at) AS last_at,
          ${LAST_TOUCH} AS last_touch
   FROM ${touchesOf('deal_id')} t CROSS JOIN cfg
-  WHERE t.at <= cfg.as_of
+  WHERE t.at <= cfg.as_of AND ${inChunk('t.deal_id')}
   GROUP BY t.deal_id
 ),
 people AS (
@@ -107,13 +112,13 @@ people AS (
          (array_agg(DISTINCT dc.contact_id))[1:5] AS contact_ids
   FROM deal_contacts dc
   JOIN contacts c ON c.workspace_id = dc.workspace_id AND c.id = dc.contact_id
-  WHERE dc.workspace_id = $1::uuid
+  WHERE dc.workspace_id = $1::uuid AND ${inChunk('dc.deal_id')}
   GROUP BY dc.deal_id
 ),
 attendees AS (
   SELECT cv.deal_id, count(DISTINCT lower(p->>'email'))::int AS external_participants
   FROM conversations cv CROSS JOIN LATERAL jsonb_array_elements(cv.participants) p
-  WHERE cv.workspace_id = $1::uuid AND cv.deal_id IS NOT NULL AND cv.is_internal IS NOT TRUE
+  WHERE cv.workspace_id = $1::uuid AND cv.deal_id IS NOT NULL AND ${inChunk('cv.deal_id')} AND cv.is_internal IS NOT TRUE
     AND jsonb_typeof(cv.participants) = 'array' AND p->>'affiliation' = 'external' AND p->>'email' IS NOT NULL
   GROUP BY cv.deal_id
 ),
@@ -124,14 +129,14 @@ history AS (
   FROM deal_stage_history h
   LEFT JOIN stage_order ofr ON ofr.stage = h.from_stage_normalized
   LEFT JOIN stage_order ot ON ot.stage = h.to_stage_normalized
-  WHERE h.workspace_id = $1::uuid
+  WHERE h.workspace_id = $1::uuid AND ${inChunk('h.deal_id')}
   GROUP BY h.deal_id
 ),
 ${INSIGHT_FACTS_CTES},
 -- Close dates the source reports as moved later (deal_field_history), when the deal has no count of its own.
 close_slips AS (
   SELECT deal_id, count(*)::int AS slips FROM deal_field_history
-  WHERE workspace_id = $1::uuid AND field = 'close_date' AND new_value > old_value
+  WHERE workspace_id = $1::uuid AND field = 'close_date' AND new_value > old_value AND ${inChunk('deal_id')}
   GROUP BY deal_id
 ),
 facts AS MATERIALIZED (
@@ -170,8 +175,7 @@ facts AS MATERIALIZED (
   LEFT JOIN cycle_stats ca ON ca.band = -1
   LEFT JOIN insight_facts ins ON ins.deal_id = d.id
   LEFT JOIN last_calls lc ON lc.deal_id = d.id
-  WHERE d.workspace_id = $1::uuid
-    AND ($5::uuid IS NULL OR d.id > $5::uuid) AND ($6::uuid IS NULL OR d.id <= $6::uuid)
+  WHERE d.workspace_id = $1::uuid AND ${inChunk('d.id')}
 ),
 flags AS (
   SELECT f.*,

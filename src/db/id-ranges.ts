@@ -18,6 +18,14 @@ export function rangeParams(range: IdRange): [string | null, string | null] {
   return [range.after, range.upTo];
 }
 
+/**
+ * SQL keeping `column` to the range bound as parameters `$after` and `$upTo` (rangeParams' order). A chunked
+ * statement applies it to its rows and to every per-row aggregate it joins, so no chunk groups the workspace.
+ */
+export function inIdRange(column: string, after: number, upTo: number): string {
+  return `($${after}::uuid IS NULL OR ${column} > $${after}::uuid) AND ($${upTo}::uuid IS NULL OR ${column} <= $${upTo}::uuid)`;
+}
+
 // The tables jobs chunk over; the name is spliced into SQL, so it comes from this list only.
 export type ChunkedTable = 'conversations' | 'deals' | 'accounts';
 

@@ -19,13 +19,15 @@ import { loadOwnerDirectory } from './owner-directory.ts';
 import { deleteMissingRecords } from './replace-missing.ts';
 import { createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { openTable, type TableLimits } from './table-reader.ts';
+import { writeStageHistory } from './stage-history-diff.ts';
 import { openStagedWriter, type StagedChunk, type StagedWriter } from './staged-write.ts';
 import { removeTempFile } from './temp-files.ts';
 
 // Rows per write: large enough to amortise the statements, small enough to keep memory flat and a staged
 // chunk of deals (about 6 MB) inside the session's default 8 MB of temp buffers. The embedded database
 // runs each statement on the server's own thread, so there a write is kept short enough for the requests
-// waiting behind it (status polls, /healthz) to be answered between two writes.
+// waiting behind it (status polls, /healthz) to be answered between two writes. The stage history that
+// follows the writes goes in chunks of the same size.
 const ROWS_PER_WRITE = { postgres: 10_000, pglite: 2_000 } as const;
 // Rows parsed between two turns of the event loop (see the parse loop).
 const YIELD_EVERY = 200;
@@ -58,8 +60,9 @@ class NothingImportedError extends Error {
 }
 
 /**
- * The applies running in this process: the batch as it was confirmed and its latest progress. The embedded
- * backend's one session is held by the apply's transaction, so status polls are answered from here.
+ * The applies running in this process, until their transaction commits: the batch as it was confirmed and
+ * its latest progress. The embedded backend's one session is held by the apply's transaction, so status
+ * polls are answered from here.
  */
 export interface LiveApply {
   workspaceId: string;
@@ -120,6 +123,9 @@ export async function applyImportBatch(
       if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
       return { counts, result, syncLogId: result.sync_log_id as string };
     });
+    // Committed: polls read the applied batch from the database from here on, as on the server, while the
+    // post-sync chain runs (its run is named in the batch's result).
+    liveApplies.delete(batchId);
     await removeTempFile(batch.temp_path);
     // Fresh statistics first: the chain's set-based steps plan on them.
     await refreshStatistics(db, importedTables(batch.entity_type, applied.counts, applied.result), log);
@@ -260,7 +266,7 @@ async function writeBatch(
     result.missing = missing;
   }
   if (entity === 'deals') {
-    result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt);
+    result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt, rowsPerWrite);
   }
   const relink = await relinkAll(tx, workspaceId, batch.id);
   result.relink = relink;
@@ -278,43 +284,6 @@ async function writeChunk(writer: StagedWriter, chunk: StagedChunk, counts: Appl
   counts.updated += written.updated;
   counts.unchanged += written.unchanged;
   counts.skipped += written.skipped;
-}
-
-/**
- * Stage snapshot diff: the previous images hold the stages before the batch, the table holds them after;
- * deals created in this transaction (created_at = its start) are new. Deals go in id order so the history
- * indexes led by deal_id and the foreign key checks walk the deals index page after page.
- */
-async function writeStageHistory(tx: Queryable, workspaceId: string, batchId: string, txAt: string) {
-  const insert = /* sql */ `INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage,
-      from_stage_normalized, to_stage_normalized, changed_at, source, import_batch_id)`;
-  const diff = await tx.query(
-    /* sql */ `${insert}
-      SELECT $1::uuid, d.id, c.previous ->> 'stage', d.stage, c.previous ->> 'stage_normalized', d.stage_normalized,
-             $3::timestamptz, 'file_import_diff', $2::uuid
-      FROM import_batch_changes c
-      JOIN deals d ON d.workspace_id = $1::uuid AND d.id = c.row_id
-      WHERE c.workspace_id = $1::uuid AND c.batch_id = $2::uuid AND c.entity_type = 'deals' AND c.action = 'update'
-        AND d.stage IS NOT NULL AND d.stage IS DISTINCT FROM c.previous ->> 'stage'
-      ORDER BY d.id
-      ON CONFLICT DO NOTHING`,
-    [workspaceId, batchId, txAt],
-  );
-  // Deals this transaction created have no history yet (no other transaction can see them to write one),
-  // so these rows need no conflict check.
-  const created = await tx.query(
-    /* sql */ `${insert}
-      SELECT $1::uuid, d.id, NULL, d.stage, NULL, d.stage_normalized, $3::timestamptz, 'file_import_new', $2::uuid
-      FROM deals d
-      WHERE d.workspace_id = $1::uuid AND d.source = '${IMPORT_SOURCE}' AND d.created_at = $3::timestamptz
-        AND d.stage IS NOT NULL
-      ORDER BY d.id`,
-    [workspaceId, batchId, txAt],
-  );
-  const transitions: Record<string, number> = {};
-  if (diff.rowCount > 0) transitions.file_import_diff = diff.rowCount;
-  if (created.rowCount > 0) transitions.file_import_new = created.rowCount;
-  return transitions;
 }
 
 async function recordConnection(
