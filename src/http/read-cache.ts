@@ -4,8 +4,10 @@
  * statement at a time on the server's own thread, so thirty dashboards asking the same question queue
  * behind each other; the second asker gets the first one's answer instead. An answer is served only while
  * no write has committed since it was computed (the database's change count) and for a few seconds at
- * most, which bounds what "now" means in answers that depend on the time. A server backend has no
- * change count (other processes write to it) and skips the cache.
+ * most, which bounds what "now" means in answers that depend on the time. While a long job holds the
+ * one embedded session, a request that waited 200 ms gets the expired answer instead, when nothing has
+ * committed since it was computed: the job's writes are not visible before its commit anyway. A server
+ * backend has no change count (other processes write to it) and skips the cache.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/db.ts';
@@ -26,12 +28,20 @@ interface Entry {
 
 export interface ReadCacheOptions {
   seconds: number;
+  /**
+   * While the database holds a request this long (a long job's transaction on the one embedded session),
+   * an expired answer with no commit since is given instead, at most `staleSeconds` past its expiry.
+   */
+  busyAfterMs?: number;
+  staleSeconds?: number;
   maxEntries?: number;
   maxBytes?: number;
 }
 
 export function readCache(db: Db, options: ReadCacheOptions) {
   const changeCount = db.changeCount?.bind(db);
+  const busyAfterMs = options.busyAfterMs ?? 200;
+  const staleMs = (options.staleSeconds ?? 60) * 1000;
   const maxEntries = options.maxEntries ?? 500;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const entries = new Map<string, Entry>();
@@ -42,6 +52,17 @@ export function readCache(db: Db, options: ReadCacheOptions) {
     bytes -= old.body.length;
     entries.delete(key);
   };
+  const keep = (key: string, entry: Entry) => {
+    forget(key);
+    entries.set(key, entry);
+    bytes += entry.body.length;
+    // Insertion order is age order: past the caps, the oldest entries go.
+    while (entries.size > maxEntries || bytes > maxBytes) forget(entries.keys().next().value!);
+  };
+  const answer = (res: Response, how: 'hit' | 'stale-while-busy', body: string) => {
+    res.set('x-pandora-cache', how);
+    res.type('application/json').send(body);
+  };
 
   return (req: Request, res: Response, next: NextFunction) => {
     if (!changeCount || options.seconds <= 0 || req.method !== 'GET') return next();
@@ -51,25 +72,31 @@ export function readCache(db: Db, options: ReadCacheOptions) {
     const key = req.originalUrl;
     const now = Date.now();
     const seen = changeCount();
-    const hit = entries.get(key);
-    if (hit && hit.changeCount === seen && hit.expires > now) {
-      // Refreshed as most recently used: insertion order is eviction order.
-      entries.delete(key);
-      entries.set(key, hit);
-      res.set('x-pandora-cache', 'hit');
-      res.type('application/json').send(hit.body);
+    const known = entries.get(key);
+    const unchanged = known && known.changeCount === seen ? known : undefined;
+    if (unchanged && unchanged.expires > now) {
+      keep(key, unchanged); // most recently used
+      answer(res, 'hit', unchanged.body);
       return;
     }
-    forget(key);
+    // Expired but true of the committed data: the answer to give if the database stays held.
+    const fallback = unchanged && unchanged.expires + staleMs > now ? unchanged : undefined;
+    const busy = fallback
+      ? setTimeout(() => {
+          if (!res.headersSent) answer(res, 'stale-while-busy', fallback.body);
+        }, busyAfterMs)
+      : undefined;
+    res.on('close', () => clearTimeout(busy));
     res.set('x-pandora-cache', 'miss');
     res.json = (value: unknown) => {
+      clearTimeout(busy);
       const body = JSON.stringify(value);
       // Kept only if nothing committed while it was computed.
       if (res.statusCode === 200 && changeCount() === seen && body.length <= maxBytes / 8) {
-        entries.set(key, { changeCount: seen, expires: now + options.seconds * 1000, body });
-        bytes += body.length;
-        while (entries.size > maxEntries || bytes > maxBytes) forget(entries.keys().next().value!);
+        keep(key, { changeCount: seen, expires: Date.now() + options.seconds * 1000, body });
       }
+      // Answered already from the fallback: this answer only refreshes the cache.
+      if (res.headersSent) return res;
       return res.type('application/json').send(body);
     };
     next();

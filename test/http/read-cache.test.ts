@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Queryable } from '../../src/db/db.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
 import { type TestApp, startTestApp } from '../helpers/test-app.ts';
@@ -77,5 +78,63 @@ describe('read cache', () => {
     const again = await app.request('GET', path, { token: ws.key });
     assert.equal(again.status, 404);
     assert.notEqual(cacheHeader(again), 'hit', 'errors are not kept');
+  });
+});
+
+describe('read cache while a job holds the embedded session', {
+  skip: serverUrl ? 'a server has no read cache' : false,
+}, () => {
+  let app: TestApp;
+  let ws: { id: string; key: string };
+  before(async () => {
+    app = await startTestApp({ PANDORA_READ_CACHE_SECONDS: '1' });
+    ws = await app.createWorkspace('Busy');
+    await seedGtmWorld(app.db, ws.id, { deals: 6 });
+  });
+  after(() => app.close());
+
+  const deals = () => app.request('GET', `/api/workspaces/${ws.id}/deals?limit=5`, { token: ws.key });
+  /** A transaction that holds the one session until released, as a long job's does between its statements. */
+  function holdSession(work: (tx: Queryable) => Promise<unknown> = async () => {}) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done = app.db.transaction(async (tx) => {
+      await work(tx);
+      await released;
+    });
+    return { release, done };
+  }
+
+  // Without the fallback a read would wait for the held session, which is only released after it.
+  test('an expired answer is given when nothing committed since; once the job commits, the data is read again', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await deals();
+    assert.equal(first.headers.get('x-pandora-cache'), 'miss');
+    const expire = () => new Promise((resolve) => setTimeout(resolve, 1100));
+    await expire();
+
+    const reading = holdSession();
+    const during = await deals();
+    assert.equal(during.headers.get('x-pandora-cache'), 'stale-while-busy');
+    assert.deepEqual(during.body, first.body);
+    reading.release();
+    await reading.done;
+    await expire(); // the request's own answer, stored once the session was free, expires too
+
+    // A job's writes are not visible before it commits: the earlier answer is still the true one.
+    const writing = holdSession((tx) =>
+      tx.query('UPDATE deals SET amount = coalesce(amount, 0) + 1 WHERE workspace_id = $1::uuid', [ws.id]),
+    );
+    const uncommitted = await deals();
+    assert.equal(uncommitted.headers.get('x-pandora-cache'), 'stale-while-busy');
+    assert.deepEqual(uncommitted.body, first.body);
+    writing.release();
+    await writing.done;
+    const committed = await deals();
+    assert.notEqual(committed.headers.get('x-pandora-cache'), 'stale-while-busy');
+    assert.notDeepEqual(committed.body, first.body, 'the committed amounts are read');
   });
 });
