@@ -1,4 +1,5 @@
 /** The database port: everything above src/db/ talks to this interface and never to a driver. */
+import type { ChangeTracker } from './change-tracking.ts';
 
 export type SqlParam = string | number | boolean | null | Date | Buffer | readonly unknown[] | object;
 
@@ -31,11 +32,11 @@ export interface Db extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
-   * A number that grows with every committed change to the data, where this process sees them all (the
+   * Committed changes per table and the tables work read, where this process sees every change (the
    * embedded database, which no other process opens): what a read cache keys on. Absent on a server,
    * which other processes write to.
    */
-  changeCount?(): number;
+  readonly changes?: ChangeTracker;
   close(): Promise<void>;
 }
 

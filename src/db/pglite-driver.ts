@@ -2,6 +2,7 @@
 import { PGlite, type Transaction, types } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { ChangeTracker, UNATTRIBUTED_READ } from './change-tracking.ts';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
 
 type PGliteHandle = PGlite | Transaction;
@@ -56,51 +57,69 @@ function createTurns() {
 }
 
 // A statement on the outer handle that only reads: a plain SELECT naming no data-changing keyword.
-// Anything else counts as a change (scripts, WITH … UPDATE, SELECT … FOR UPDATE): a needless count only
-// costs a read cache a miss.
+// Anything else counts as a change to any table (scripts, WITH … UPDATE, SELECT … FOR UPDATE): a
+// needless count only costs a read cache a miss.
 const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
+
+// At the end of a transaction: whether it changed rows (it has a transaction id), which tables it
+// changed, and, when the work asks ($1), which it read. The subqueries run only in the branch taken.
+const TRANSACTION_FOOTPRINT = /* sql */ `
+  SELECT txid_current_if_assigned() IS NOT NULL AS wrote,
+         CASE WHEN txid_current_if_assigned() IS NOT NULL THEN
+           (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
+             WHERE n_tup_ins + n_tup_upd + n_tup_del > 0) END AS written,
+         CASE WHEN $1::boolean THEN
+           (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
+             WHERE seq_scan + coalesce(idx_scan, 0) > 0) END AS read`;
 
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   const turns = createTurns();
   const outer = handle(pglite);
-  let changes = 0;
-  const counted = async <T>(work: () => Promise<T>, changed: boolean): Promise<T> => {
+  const changes = new ChangeTracker();
+  /** An outer statement: a change to any table unless it only reads, and a read no table list covers. */
+  const outside = async <T>(work: () => Promise<T>, readOnly: boolean): Promise<T> => {
+    changes.readRecorder()?.add(UNATTRIBUTED_READ);
     try {
       return await work();
     } finally {
-      if (changed) changes++;
+      if (!readOnly) changes.changed([]);
     }
   };
   return {
     kind: 'pglite',
     query: (sql, params) =>
-      turns.foreground(() => counted(() => outer.query(sql, params), !READ_ONLY_STATEMENT.test(sql))),
-    exec: (script) => turns.foreground(() => counted(() => outer.exec(script), true)),
+      turns.foreground(() => outside(() => outer.query(sql, params), READ_ONLY_STATEMENT.test(sql))),
+    exec: (script) => turns.foreground(() => outside(() => outer.exec(script), false)),
     async transaction(fn, options) {
+      const reads = changes.readRecorder();
       // PGlite has one session; its transaction() serialises with every other query on the instance.
       const run = async () => {
-        let wrote = false;
+        let written: string[] | null = null;
         const result = await pglite.transaction(async (tx) => {
           for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
             await tx.query('SELECT set_config($1, $2, true)', [name, value]);
           }
           const out = await fn(handle(tx));
-          // A transaction that changed a row has a transaction id; one that only read has none.
-          const { rows } = await tx.query<{ wrote: boolean }>(
-            'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
-          );
-          wrote = rows[0]!.wrote;
+          const { rows } = await tx.query<{
+            wrote: boolean;
+            written: string[] | null;
+            read: string[] | null;
+          }>(TRANSACTION_FOOTPRINT, [reads !== undefined]);
+          const footprint = rows[0]!;
+          // A write that no table counter shows (TRUNCATE) counts as a change to any table.
+          if (footprint.wrote) written = footprint.written ?? [];
+          for (const t of footprint.read ?? []) reads?.add(t);
           return out;
         });
-        // Counted once committed: a reader that saw the old count cached what was true before it.
-        if (wrote) changes++;
+        // Counted once committed: a reader that saw the old counts cached what was true before.
+        if (written) changes.changed(written);
         return result;
       };
       return options?.background ? turns.background(run) : turns.foreground(run);
     },
-    changeCount: () => changes,
+    changes,
     async close() {
       await pglite.close();
     },

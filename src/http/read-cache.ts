@@ -1,15 +1,16 @@
 /**
  * Answers of the hot read routes (entity lists and records, the pipeline summary, conversations without
- * deals), kept by the embedded backend until the next committed change to the data. PGlite runs one
- * statement at a time on the server's own thread, so thirty dashboards asking the same question queue
- * behind each other; the second asker gets the first one's answer instead. An answer is served only while
- * no write has committed since it was computed (the database's change count) and for a few seconds at
- * most, which bounds what "now" means in answers that depend on the time. While a long job holds the
- * one embedded session, a request that waited 200 ms gets the expired answer instead, when nothing has
- * committed since it was computed: the job's writes are not visible before its commit anyway. A server
- * backend has no change count (other processes write to it) and skips the cache.
+ * deals), kept by the embedded backend until a table they read changes. PGlite runs one statement at
+ * a time on the server's own thread, so thirty dashboards asking the same question queue behind each
+ * other; the second asker gets the first one's answer instead. An answer is served only while no write
+ * to a table its transactions read has committed since (the driver's change tracking), and for a few
+ * seconds at most, which bounds what "now" means in answers that depend on the time. While a long job
+ * holds the one embedded session, a request that waited 200 ms gets the expired answer instead when
+ * none of its tables changed since: the job's writes are not visible before its commit anyway. A server
+ * backend has no change tracking (other processes write to it) and skips the cache.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { type ChangeStamp, UNATTRIBUTED_READ } from '../db/change-tracking.ts';
 import type { Db } from '../db/db.ts';
 
 // Paths under /api/workspaces/:id whose GET answers come from the database alone (no in-memory job
@@ -21,7 +22,7 @@ const CACHEABLE = [
 ];
 
 interface Entry {
-  changeCount: number;
+  stamp: ChangeStamp;
   expires: number;
   body: string;
 }
@@ -39,7 +40,7 @@ export interface ReadCacheOptions {
 }
 
 export function readCache(db: Db, options: ReadCacheOptions) {
-  const changeCount = db.changeCount?.bind(db);
+  const changes = db.changes;
   const busyAfterMs = options.busyAfterMs ?? 200;
   const staleMs = (options.staleSeconds ?? 60) * 1000;
   const maxEntries = options.maxEntries ?? 500;
@@ -65,15 +66,14 @@ export function readCache(db: Db, options: ReadCacheOptions) {
   };
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!changeCount || options.seconds <= 0 || req.method !== 'GET') return next();
+    if (!changes || options.seconds <= 0 || req.method !== 'GET') return next();
     const path = req.path;
     if (!CACHEABLE.some((p) => p.test(path))) return next();
     // The full URL: the workspace and every query parameter are part of the question.
     const key = req.originalUrl;
     const now = Date.now();
-    const seen = changeCount();
     const known = entries.get(key);
-    const unchanged = known && known.changeCount === seen ? known : undefined;
+    const unchanged = known && changes.isCurrent(known.stamp) ? known : undefined;
     if (unchanged && unchanged.expires > now) {
       keep(key, unchanged); // most recently used
       answer(res, 'hit', unchanged.body);
@@ -88,17 +88,26 @@ export function readCache(db: Db, options: ReadCacheOptions) {
       : undefined;
     res.on('close', () => clearTimeout(busy));
     res.set('x-pandora-cache', 'miss');
+    // The counts before the handler reads: a change committed after its reads makes the answer stale.
+    const before = changes.snapshot();
+    const read = new Set<string>();
     res.json = (value: unknown) => {
       clearTimeout(busy);
       const body = JSON.stringify(value);
-      // Kept only if nothing committed while it was computed.
-      if (res.statusCode === 200 && changeCount() === seen && body.length <= maxBytes / 8) {
-        keep(key, { changeCount: seen, expires: Date.now() + options.seconds * 1000, body });
+      const stamp = changes.stampOf(before, read);
+      if (
+        res.statusCode === 200 &&
+        read.size > 0 &&
+        !read.has(UNATTRIBUTED_READ) &&
+        changes.isCurrent(stamp) &&
+        body.length <= maxBytes / 8
+      ) {
+        keep(key, { stamp, expires: Date.now() + options.seconds * 1000, body });
       }
       // Answered already from the fallback: this answer only refreshes the cache.
       if (res.headersSent) return res;
       return res.type('application/json').send(body);
     };
-    next();
+    changes.recordingReads(read, next);
   };
 }

@@ -59,6 +59,19 @@ describe('read cache', () => {
     assert.equal(cacheHeader(await deals()), 'hit');
   });
 
+  test('a write to a table the answer did not read keeps it; a write to one it read does not', async () => {
+    if (serverUrl) return;
+    await app.db.exec('CREATE TABLE cache_probe (id int)'); // a script: any table may have changed
+    assert.equal(cacheHeader(await deals()), 'miss');
+    assert.equal(cacheHeader(await deals()), 'hit');
+    await app.db.transaction((tx) => tx.query('INSERT INTO cache_probe VALUES (1)'));
+    assert.equal(cacheHeader(await deals()), 'hit', 'the deals list never read cache_probe');
+    await app.db.transaction((tx) =>
+      tx.query('UPDATE deals SET amount = amount WHERE workspace_id = $1::uuid', [ws.id]),
+    );
+    assert.equal(cacheHeader(await deals()), 'miss', 'a rewrite of the deals it read');
+  });
+
   test('a cached answer is never given to another workspace or to a caller without access', async () => {
     await deals();
     const neighbour = await deals('limit=5&sort=-amount', other.key, other.id);
