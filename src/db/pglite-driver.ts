@@ -57,14 +57,16 @@ function createTurns() {
 }
 
 // A statement on the outer handle that only reads: a plain SELECT naming no data-changing keyword.
-// Anything else counts as a change to any table (scripts, WITH … UPDATE, SELECT … FOR UPDATE): a
-// needless count only costs a read cache a miss.
+// Anything else (WITH … UPDATE, SELECT … FOR UPDATE) runs as a transaction of its own.
 const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
 
 // At the end of a transaction: whether it changed rows (it has a transaction id), which tables it
 // changed, and, when the work asks ($1), which it read. The subqueries run only in the branch taken.
+// The transaction views also count what earlier transactions did since the session last reported its
+// statistics, which the one embedded session does only when asked: asking at each end keeps each
+// footprint to its own transaction (an older count would only cost a cache a miss).
 const TRANSACTION_FOOTPRINT = /* sql */ `
-  SELECT txid_current_if_assigned() IS NOT NULL AS wrote,
+  SELECT txid_current_if_assigned() IS NOT NULL AS wrote, pg_stat_force_next_flush(),
          CASE WHEN txid_current_if_assigned() IS NOT NULL THEN
            (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
              WHERE n_tup_ins + n_tup_upd + n_tup_del > 0) END AS written,
@@ -72,53 +74,61 @@ const TRANSACTION_FOOTPRINT = /* sql */ `
            (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
              WHERE seq_scan + coalesce(idx_scan, 0) > 0) END AS read`;
 
+// A script of VACUUM and ANALYZE statements only: statistics and space, no change to any row.
+const MAINTENANCE_SCRIPT = /^(\s*(VACUUM|ANALYZE)\b[^;]*;?)+\s*$/i;
+
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   const turns = createTurns();
   const outer = handle(pglite);
   const changes = new ChangeTracker();
-  /** An outer statement: a change to any table unless it only reads, and a read no table list covers. */
-  const outside = async <T>(work: () => Promise<T>, readOnly: boolean): Promise<T> => {
-    changes.readRecorder()?.add(UNATTRIBUTED_READ);
-    try {
-      return await work();
-    } finally {
-      if (!readOnly) changes.changed([]);
-    }
+  const transaction: Db['transaction'] = async (fn, options) => {
+    const reads = changes.readRecorder();
+    // PGlite has one session; its transaction() serialises with every other query on the instance.
+    const run = async () => {
+      let written: string[] | null = null;
+      const result = await pglite.transaction(async (tx) => {
+        for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
+          await tx.query('SELECT set_config($1, $2, true)', [name, value]);
+        }
+        const out = await fn(handle(tx));
+        const { rows } = await tx.query<{ wrote: boolean; written: string[] | null; read: string[] | null }>(
+          TRANSACTION_FOOTPRINT,
+          [reads !== undefined],
+        );
+        const footprint = rows[0]!;
+        // A write that no table counter shows (a TRUNCATE alone) counts as a change to any table.
+        if (footprint.wrote) written = footprint.written ?? [];
+        for (const t of footprint.read ?? []) reads?.add(t);
+        return out;
+      });
+      // Counted once committed: a reader that saw the old counts cached what was true before.
+      if (written) changes.changed(written);
+      return result;
+    };
+    return options?.background ? turns.background(run) : turns.foreground(run);
   };
   return {
     kind: 'pglite',
-    query: (sql, params) =>
-      turns.foreground(() => outside(() => outer.query(sql, params), READ_ONLY_STATEMENT.test(sql))),
-    exec: (script) => turns.foreground(() => outside(() => outer.exec(script), false)),
-    async transaction(fn, options) {
-      const reads = changes.readRecorder();
-      // PGlite has one session; its transaction() serialises with every other query on the instance.
-      const run = async () => {
-        let written: string[] | null = null;
-        const result = await pglite.transaction(async (tx) => {
-          for (const [name, value] of Object.entries(options?.localSettings ?? {})) {
-            await tx.query('SELECT set_config($1, $2, true)', [name, value]);
-          }
-          const out = await fn(handle(tx));
-          const { rows } = await tx.query<{
-            wrote: boolean;
-            written: string[] | null;
-            read: string[] | null;
-          }>(TRANSACTION_FOOTPRINT, [reads !== undefined]);
-          const footprint = rows[0]!;
-          // A write that no table counter shows (TRUNCATE) counts as a change to any table.
-          if (footprint.wrote) written = footprint.written ?? [];
-          for (const t of footprint.read ?? []) reads?.add(t);
-          return out;
-        });
-        // Counted once committed: a reader that saw the old counts cached what was true before.
-        if (written) changes.changed(written);
-        return result;
-      };
-      return options?.background ? turns.background(run) : turns.foreground(run);
+    query(sql, params) {
+      // A statement that may write runs as a transaction of its own, so its footprint names the tables.
+      if (!READ_ONLY_STATEMENT.test(sql) && !MAINTENANCE_SCRIPT.test(sql))
+        return transaction((tx) => tx.query(sql, params));
+      changes.readRecorder()?.add(UNATTRIBUTED_READ);
+      return turns.foreground(() => outer.query(sql, params));
     },
+    exec(script) {
+      changes.readRecorder()?.add(UNATTRIBUTED_READ);
+      return turns.foreground(async () => {
+        try {
+          await outer.exec(script);
+        } finally {
+          if (!MAINTENANCE_SCRIPT.test(script)) changes.changed([]);
+        }
+      });
+    },
+    transaction,
     changes,
     async close() {
       await pglite.close();
