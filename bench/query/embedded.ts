@@ -9,6 +9,9 @@
  * Stored internal domains and per-candidate index probes, back to back on one loaded machine (load 4–5):
  * conversations-without-deals p50 972 → 647 ms, p99 8,941 → 6,954 ms, 13 → 32 req/s, 17 → 8 timeouts;
  * the p99 goal is not met (one request still costs PGlite some 25 ms).
+ * With the read cache (quiet machine, 20 s each): list p50 6 / p99 29 ms (3,403 req/s), summary p99 22 ms,
+ * conversations-without-deals p50 6 / p99 28 ms (3,707 req/s); without it, in the same run: list p99
+ * 505 ms (128 req/s), conversations-without-deals p50 582 / p99 4,882 ms (49 req/s); SIGTERM 239 ms.
  * The embedded run is made twice, with the read cache off (every request reaches PGlite) and on (the
  * default: a repeated read is answered from memory until the next committed write).
  *   [DATABASE_URL=…] node --import tsx bench/query/embedded.ts [--deals 2000] [--duration 20]
