@@ -60,19 +60,28 @@ function createTurns() {
 // Anything else (WITH … UPDATE, SELECT … FOR UPDATE) runs as a transaction of its own.
 const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
 
-// At the end of a transaction: whether it changed rows (it has a transaction id), which tables it
-// changed, and, when the work asks ($1), which it read. The subqueries run only in the branch taken.
-// The transaction views also count what earlier transactions did since the session last reported its
-// statistics, which the one embedded session does only when asked: asking at each end keeps each
-// footprint to its own transaction (an older count would only cost a cache a miss).
+// At the end of a transaction that wrote or whose reads are recorded ($1): the tables it changed and
+// the tables it scanned (itself or through an index), from the statistics functions behind
+// pg_stat_xact_user_tables. Those also count
+// what earlier transactions did since the session last reported its statistics, which the one embedded
+// session does only when asked: asking here keeps the next footprint to its own transaction (an older
+// count only costs a cache a miss).
 const TRANSACTION_FOOTPRINT = /* sql */ `
-  SELECT txid_current_if_assigned() IS NOT NULL AS wrote, pg_stat_force_next_flush(),
-         CASE WHEN txid_current_if_assigned() IS NOT NULL THEN
-           (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
-             WHERE n_tup_ins + n_tup_upd + n_tup_del > 0) END AS written,
-         CASE WHEN $1::boolean THEN
-           (SELECT coalesce(array_agg(relname::text), '{}') FROM pg_stat_xact_user_tables
-             WHERE seq_scan + coalesce(idx_scan, 0) > 0) END AS read`;
+  WITH t AS (
+    SELECT c.relname::text AS name,
+           pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
+             + pg_stat_get_xact_tuples_deleted(c.oid) > 0 AS changed,
+           $1::boolean AND (pg_stat_get_xact_numscans(c.oid) > 0
+                            OR EXISTS (SELECT 1 FROM pg_index i
+                                        WHERE i.indrelid = c.oid AND pg_stat_get_xact_numscans(i.indexrelid) > 0))
+             AS scanned
+      FROM pg_class c
+     WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
+  )
+  SELECT coalesce(array_agg(name) FILTER (WHERE changed), '{}') AS written,
+         CASE WHEN $1::boolean THEN coalesce(array_agg(name) FILTER (WHERE scanned), '{}') END AS read,
+         pg_stat_force_next_flush()
+    FROM t`;
 
 // A script of VACUUM and ANALYZE statements only: statistics and space, no change to any row.
 const MAINTENANCE_SCRIPT = /^(\s*(VACUUM|ANALYZE)\b[^;]*;?)+\s*$/i;
@@ -93,14 +102,20 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
           await tx.query('SELECT set_config($1, $2, true)', [name, value]);
         }
         const out = await fn(handle(tx));
-        const { rows } = await tx.query<{ wrote: boolean; written: string[] | null; read: string[] | null }>(
-          TRANSACTION_FOOTPRINT,
-          [reads !== undefined],
+        // A transaction that changed a row has a transaction id; one that only read has none.
+        const { rows } = await tx.query<{ wrote: boolean }>(
+          'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
         );
-        const footprint = rows[0]!;
-        // A write that no table counter shows (a TRUNCATE alone) counts as a change to any table.
-        if (footprint.wrote) written = footprint.written ?? [];
-        for (const t of footprint.read ?? []) reads?.add(t);
+        if (rows[0]!.wrote || reads) {
+          const footprint = (
+            await tx.query<{ written: string[]; read: string[] | null }>(TRANSACTION_FOOTPRINT, [
+              reads !== undefined,
+            ])
+          ).rows[0]!;
+          // A write that no table counter shows (a TRUNCATE alone) counts as a change to any table.
+          if (rows[0]!.wrote) written = footprint.written;
+          for (const t of footprint.read ?? []) reads?.add(t);
+        }
         return out;
       });
       // Counted once committed: a reader that saw the old counts cached what was true before.
