@@ -6,7 +6,7 @@
  * while it matches the current internal domains and compute the facts themselves otherwise.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { repAttributionSql } from './rep-attribution.ts';
 
 /** Seniority as a rank: 0 none, 1 manager, 2 director, 3 vp, 4 c_level. */
@@ -56,8 +56,6 @@ export async function storeCallFacts(
   // JIT off for the rest of the transaction: the per-call probes inflate the estimated cost past the
   // JIT thresholds, and compiling costs a server about a second per statement, more than the work.
   await q.query(`SELECT set_config('jit', 'off', true)`);
-  const inRange = (after: string, upTo: string) =>
-    `(${after}::uuid IS NULL OR c.id > ${after}::uuid) AND (${upTo}::uuid IS NULL OR c.id <= ${upTo}::uuid)`;
   const stored = await q.query(
     /* sql */ `INSERT INTO conversation_call_facts
                   (workspace_id, conversation_id, domains, rep_email, external_participants, top_seniority)
@@ -67,7 +65,7 @@ export async function storeCallFacts(
                  CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
                  CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
                  WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-                   AND c.account_id IS NOT NULL AND c.deal_id IS NULL AND ${inRange('$3', '$4')}
+                   AND c.account_id IS NOT NULL AND c.deal_id IS NULL AND ${inIdRange('c.id', 3, 4)}
               ON CONFLICT (workspace_id, conversation_id) DO UPDATE
                  SET domains = EXCLUDED.domains, rep_email = EXCLUDED.rep_email,
                      external_participants = EXCLUDED.external_participants,
@@ -83,7 +81,7 @@ export async function storeCallFacts(
                USING conversations c
                WHERE f.workspace_id = $1::uuid AND c.workspace_id = $1::uuid AND c.id = f.conversation_id
                  AND (c.is_internal IS NOT FALSE OR c.account_id IS NULL OR c.deal_id IS NOT NULL)
-                 AND ${inRange('$2', '$3')}`,
+                 AND ${inIdRange('c.id', 2, 3)}`,
     [workspaceId, ...rangeParams(range)],
   );
   return { stored: stored.rowCount, dropped: dropped.rowCount };
