@@ -20,8 +20,11 @@ export interface PandoraEnv {
 export const benchAdminToken = randomBytes(24).toString('hex');
 const encryptionKey = randomBytes(32).toString('hex');
 
+// The caller's own PANDORA_* settings reach the process (to compare one setting against another);
+// the ones a bench depends on are set after them.
 function env(e: PandoraEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('PANDORA_'))),
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     PORT: '0',

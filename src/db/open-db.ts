@@ -10,7 +10,9 @@ export async function openDb(config: Config): Promise<Db> {
   if (config.databaseUrl) return createPgDb(config.databaseUrl, config.dbPoolSize);
   const unlock = lockDataDir(config.dataDir);
   try {
-    const db = await createPgliteDb(join(config.dataDir, 'pgdata'));
+    const db = await createPgliteDb(join(config.dataDir, 'pgdata'), {
+      statisticsTarget: config.embeddedStatisticsTarget,
+    });
     return {
       ...db,
       async close() {
