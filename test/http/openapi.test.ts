@@ -205,8 +205,12 @@ describe('OpenAPI document', () => {
     const json = (op: any) => op.responses['200'].content['application/json'].schema;
     for (const [segment, listing] of Object.entries(ENTITY_LISTINGS)) {
       const name = entityComponentName(listing);
+      // A generated client gets `DealPage` with `data: Deal[]`, not an anonymous envelope.
       const list = json(doc.paths[`/api/workspaces/{workspaceId}/${segment}`].get);
-      assert.equal(list.properties.data.items.$ref, `#/components/schemas/${name}`, segment);
+      assert.equal(list.$ref, `#/components/schemas/${name}Page`, segment);
+      const page = doc.components.schemas[`${name}Page`];
+      assert.equal(page.properties.data.items.$ref, `#/components/schemas/${name}`, segment);
+      assert.deepEqual(page.required, ['data', 'next_cursor'], segment);
       const record = doc.components.schemas[name];
       assert.deepEqual(Object.keys(record.properties), Object.keys(listing.columns), name);
       const detail = json(doc.paths[`/api/workspaces/{workspaceId}/${segment}/{entityId}`].get);
@@ -251,7 +255,11 @@ describe('OpenAPI document', () => {
     assert.match(html, /\/api\/workspaces\/\{workspaceId\}\/pipeline\/summary/);
     assert.doesNotMatch(html, /<script|https?:\/\/(?!127)/i);
     // Answers name their components, and each component has its entry.
-    assert.match(html, /a page of deals → \{<code>data<\/code>: <a href="#schema-Deal">Deal<\/a>\[\]/);
+    assert.match(html, /a page of deals → <a href="#schema-DealPage">DealPage<\/a>/);
     assert.match(html, /<section class="op" id="schema-Deal"><h3><code>Deal<\/code><\/h3>/);
+    assert.match(
+      html,
+      /id="schema-DealPage"><h3><code>DealPage<\/code><\/h3>\s*<p><code>data<\/code>: <a href="#schema-Deal">Deal<\/a>\[\]/,
+    );
   });
 });

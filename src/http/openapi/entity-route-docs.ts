@@ -270,13 +270,16 @@ export function entityRouteDocs(): RouteDoc[] {
         response: {
           status: 200,
           description: `a page of ${segment}`,
-          schema: obj(
-            {
-              data: arr(named(name, entitySchema(listing))),
-              next_cursor: nullable(str),
-              total: { type: 'integer', description: 'only with include_total=true' },
-            },
-            { optional: ['total'] },
+          schema: named(
+            `${name}Page`,
+            obj(
+              {
+                data: arr(named(name, entitySchema(listing))),
+                next_cursor: nullable(str),
+                total: { type: 'integer', description: 'only with include_total=true' },
+              },
+              { optional: ['total'] },
+            ),
           ),
         },
       },

@@ -116,7 +116,10 @@ const cwdItem = named(
     deal_candidates: arr(obj({ id: uuid, name: nullable(str), stage: nullable(str), is_closed: bool })),
   }),
 );
-export const cwdPageSchema = obj({ data: arr(cwdItem), next_cursor: nullable(str) });
+export const cwdPageSchema = named(
+  'ConversationWithoutDealPage',
+  obj({ data: arr(cwdItem), next_cursor: nullable(str) }),
+);
 export const cwdSummarySchema = named(
   'ConversationsWithoutDealsSummary',
   obj({
