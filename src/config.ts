@@ -44,7 +44,6 @@ const envSchema = z.object({
     .default(1024 * 1024 * 1024),
   PANDORA_API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   PANDORA_READ_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
-  PANDORA_EMBEDDED_STATISTICS_TARGET: z.coerce.number().int().min(1).max(10_000).optional(),
   PANDORA_IMPORT_MAX_COLUMNS: z.coerce.number().int().min(1).max(100_000).default(500),
   PANDORA_IMPORT_DIR: z.string().optional(),
   PANDORA_PUBLIC_URL: z.string().url().optional(),
@@ -84,8 +83,6 @@ export type Config = Readonly<{
   apiKeyCacheSeconds: number;
   /** How long the embedded backend may answer a hot read from memory while no write commits; 0 = never. */
   readCacheSeconds: number;
-  /** The embedded database's statistics target (each ANALYZE samples 300 × this rows); unset: the driver's. */
-  embeddedStatisticsTarget: number | undefined;
   /** Deals in the demo workspace `pandora start` creates once; 0 skips the demo. */
   demoDeals: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -212,7 +209,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.PANDORA_BODY_LIMIT,
     apiKeyCacheSeconds: e.PANDORA_API_KEY_CACHE_SECONDS,
     readCacheSeconds: e.PANDORA_READ_CACHE_SECONDS,
-    embeddedStatisticsTarget: e.PANDORA_EMBEDDED_STATISTICS_TARGET,
     demoDeals: e.PANDORA_DEMO_DEALS,
     logLevel: e.LOG_LEVEL,
     llm: Object.freeze({

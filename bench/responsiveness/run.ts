@@ -119,6 +119,9 @@ async function measure(e: PandoraEnv) {
     log('import_apply');
     out.import_apply = await duringImportApply(server.url, base, reads, idle);
     return out;
+  } catch (err) {
+    log('failed; the server said:', server.output().slice(-4000));
+    throw err;
   } finally {
     await server.terminate();
   }
@@ -160,15 +163,17 @@ async function duringImportApply(url: string, base: string, reads: Record<string
   const applyMs = Math.round(performance.now() - started);
   // The committed import's post-sync chain (linker, computed fields, …) runs next in the same process.
   const runPath = `${base}/sync-log/${batchDone.result.sync_log_id}`;
-  const chainDone = (async () => {
+  type Step = { name: string; status: string; duration_ms: number };
+  const chainDone = (async (): Promise<Step[] | undefined> => {
     if (!batchDone.result.sync_log_id) return;
     for (;;) {
-      const got = await apiRequest<{ status: string }>(url, 'GET', runPath);
-      if (got.body.status !== 'running' && got.body.status !== 'queued') return;
+      const got = await apiRequest<{ status: string; progress: { post_sync?: Step[] } }>(url, 'GET', runPath);
+      if (got.body.status !== 'running' && got.body.status !== 'queued') return got.body.progress.post_sync;
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
   const chain = await readsDuring(url, { ...reads, batch_status: statusPath }, chainDone);
+  const steps = Object.fromEntries(((await chainDone) ?? []).map((s) => [s.name, s.duration_ms]));
   return {
     rows: IMPORT_ROWS,
     status: batchDone.status,
@@ -177,6 +182,7 @@ async function duringImportApply(url: string, base: string, reads: Record<string
     p99_ratio_to_idle: ratioToIdle(phase, idle),
     post_sync: {
       job_ms: Math.round(performance.now() - started) - applyMs,
+      step_ms: steps,
       ...chain,
       p99_ratio_to_idle: ratioToIdle(chain, idle),
     },

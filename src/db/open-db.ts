@@ -10,9 +10,7 @@ export async function openDb(config: Config): Promise<Db> {
   if (config.databaseUrl) return createPgDb(config.databaseUrl, config.dbPoolSize);
   const unlock = lockDataDir(config.dataDir);
   try {
-    const db = await createPgliteDb(join(config.dataDir, 'pgdata'), {
-      statisticsTarget: config.embeddedStatisticsTarget,
-    });
+    const db = await createPgliteDb(join(config.dataDir, 'pgdata'));
     return {
       ...db,
       async close() {

@@ -86,21 +86,9 @@ const TRANSACTION_FOOTPRINT = /* sql */ `
 // A script of VACUUM and ANALYZE statements only: statistics and space, no change to any row.
 const MAINTENANCE_SCRIPT = /^(\s*(VACUUM|ANALYZE)\b[^;]*;?)+\s*$/i;
 
-// Every ANALYZE samples 300 × the statistics target rows and runs on the server's own thread, so each
-// request waits for it: at PostgreSQL's 100, ANALYZE of a 50k-deal table holds the API for about 2 s;
-// at 10 (a 3,000-row sample) for about a fifth of that. Those samples still tell the planner what it
-// decides on here (a table's size, a handful of workspaces, how many distinct keys a join meets).
-export const EMBEDDED_STATISTICS_TARGET = 10;
-
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
-export async function createPgliteDb(
-  dataDir?: string,
-  options: { statisticsTarget?: number } = {},
-): Promise<Db> {
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
-  await pglite.exec(
-    `SET default_statistics_target = ${Math.trunc(options.statisticsTarget ?? EMBEDDED_STATISTICS_TARGET)}`,
-  );
   const turns = createTurns();
   const outer = handle(pglite);
   const changes = new ChangeTracker();

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/logger.ts';
-import { createPgliteDb, EMBEDDED_STATISTICS_TARGET } from '../../src/db/pglite-driver.ts';
 import { runTableMaintenance } from '../../src/db/table-maintenance.ts';
 import { createStatisticsKeeper, refreshStatistics } from '../../src/db/table-statistics.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
@@ -10,7 +9,7 @@ import { runLinker } from '../../src/linker/linker-run.ts';
 import { withLinkerStatistics } from '../../src/linker/linker-statistics.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { seedGtmWorld } from '../helpers/seed-gtm.ts';
-import { createEmptyTestDb, createTestDb, serverUrl, type TestDb } from '../helpers/test-db.ts';
+import { createTestDb, serverUrl, type TestDb } from '../helpers/test-db.ts';
 
 const counts = (inserted: number) => ({ inserted, updated: 0, unchanged: 0 });
 
@@ -170,36 +169,5 @@ describe('embedded table maintenance', {
     assert.ok(sizes[5]! <= sizes[1]! * 1.3, `table size stays bounded: ${sizes.join(', ')}`);
     const idle = await runTableMaintenance(t.db);
     assert.deepEqual([idle.vacuumed, idle.analysed], [[], []], 'nothing stale: nothing done');
-  });
-});
-
-describe('the embedded statistics sample', {
-  skip: serverUrl ? "a server's statistics target is its administrator's" : false,
-}, () => {
-  const histogramBuckets = async (db: TestDb['db']) => {
-    await db.exec(`CREATE TABLE sample_probe (v int)`);
-    await db.exec(`INSERT INTO sample_probe SELECT g FROM generate_series(1, 20000) g`);
-    await db.exec('ANALYZE sample_probe');
-    const { rows } = await db.query<{ bounds: number }>(
-      `SELECT array_length(histogram_bounds::text::int[], 1) AS bounds FROM pg_stats
-        WHERE tablename = 'sample_probe' AND attname = 'v'`,
-    );
-    return rows[0]!.bounds - 1;
-  };
-
-  test('ANALYZE samples 300 × a statistics target of 10, or of the configured one', async () => {
-    const t = await createEmptyTestDb();
-    try {
-      assert.equal(await histogramBuckets(t.db), EMBEDDED_STATISTICS_TARGET);
-      assert.equal(EMBEDDED_STATISTICS_TARGET, 10);
-    } finally {
-      await t.close();
-    }
-    const configured = await createPgliteDb(undefined, { statisticsTarget: 40 });
-    try {
-      assert.equal(await histogramBuckets(configured), 40);
-    } finally {
-      await configured.close();
-    }
   });
 });
