@@ -355,7 +355,10 @@ export async function runListQuery<Row extends Record<string, unknown>>(
 ): Promise<ListPage<Row>> {
   const built = buildListQuery(spec, workspaceId, query);
   const lp = built.params;
-  const { rows } = await q.query<Row & { _sort_value: string | null }>(built.sql, built.values);
+  type PageRow = Row & { _sort_value: string | null };
+  const rows = q.queryAsJson
+    ? withDates<PageRow>(spec.columns, await q.queryAsJson<PageRow>(built.sql, built.values))
+    : (await q.query<PageRow>(built.sql, built.values)).rows;
   const hasMore = rows.length > lp.limit;
   const pageRows = hasMore ? rows.slice(0, lp.limit) : rows;
   const last = pageRows.at(-1);
@@ -375,6 +378,19 @@ export async function runListQuery<Row extends Record<string, unknown>>(
     page.total = counted[0]!.total;
   }
   return page;
+}
+
+/** Rows read as JSON carry timestamps as text: they become Dates, as a driver's own decoding gives them. */
+function withDates<Row extends Record<string, unknown>>(
+  columns: Readonly<Record<string, ColumnKind>>,
+  rows: Row[],
+): Row[] {
+  const timestamps = Object.keys(columns).filter((c) => columns[c] === 'timestamptz');
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    for (const c of timestamps) if (typeof r[c] === 'string') r[c] = new Date(r[c] as string);
+  }
+  return rows;
 }
 
 /** Maps a row to an API object: the declared columns only, timestamps as ISO strings. */
