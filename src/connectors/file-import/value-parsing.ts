@@ -25,6 +25,7 @@ const MONTHS: Record<string, number> = {
 };
 
 export function cellText(c: Cell): string {
+  if (typeof c === 'string') return c.trim();
   if (c === null || c === undefined) return '';
   if (c instanceof Date) return c.toISOString();
   return String(c).trim();
@@ -109,7 +110,16 @@ export function detectDateOrder(samples: readonly Cell[]): DateOrder {
   return dmy > mdy ? 'dmy' : 'mdy';
 }
 
-const CURRENCY_SYMBOLS = Object.entries({ $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' });
+const SYMBOL_CODES: Readonly<Record<string, string>> = {
+  $: 'USD',
+  '€': 'EUR',
+  '£': 'GBP',
+  '¥': 'JPY',
+  '₹': 'INR',
+};
+const CURRENCY_SYMBOLS = Object.entries(SYMBOL_CODES);
+// An optional leading symbol, digits grouped by commas in threes or not at all, at most two decimals.
+const PLAIN_AMOUNT = /^([$€£¥₹])?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?$/;
 
 /** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
 export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
@@ -118,6 +128,13 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
       ? { ok: true, value: { amount: c, currency: null } }
       : { ok: false, error: 'not a number' };
   let s = cellText(c);
+  // Most amounts are plain ("$1,234.50", "1234"): read those without the general rules below, which give
+  // them the same value.
+  const plain = PLAIN_AMOUNT.exec(s);
+  if (plain) {
+    const amount = Number(plain[2]!.replaceAll(',', '') + (plain[3] ?? ''));
+    return { ok: true, value: { amount, currency: plain[1] ? SYMBOL_CODES[plain[1]]! : null } };
+  }
   let currency: string | null = null;
   const code = /\b([A-Z]{3})\b/.exec(s);
   if (code) {
@@ -187,6 +204,12 @@ export function parseBoolean(c: Cell): Parsed<boolean> {
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The first-character test of neutraliseFormula alone: false for nearly every cell, and cheap. */
+export function isFormulaLike(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
 
 /** Text a spreadsheet would run as a formula gets a leading apostrophe; numbers like "-5" stay as they are. */
 export function neutraliseFormula(text: string): { text: string; neutralised: boolean } {
