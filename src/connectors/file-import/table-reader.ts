@@ -63,9 +63,14 @@ export async function openTable(
  * file: the decoder copies each chunk into a string, and a fresh buffer per chunk would leave the file's
  * size in garbage outside the JS heap until the next full collection.
  */
+// Small enough that a chunk's string (two bytes a character for text beyond Latin-1) stays under V8's
+// large-object size (128 KB): larger ones go straight to the old generation and pile up there as garbage
+// until a full collection, a few hundred MB over a 100 MB file; these die young and cheaply.
+const READ_BYTES = 32 * 1024;
+
 async function* decodedChunks(path: string, encoding: string): AsyncGenerator<string> {
   const file = await open(path, 'r');
-  const buffer = Buffer.allocUnsafe(256 * 1024);
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
   const decoder = new TextDecoder(encoding);
   try {
     for (;;) {
