@@ -212,7 +212,9 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       const made = composeName(setup.nameFrom, values);
       if (made !== '') record.name = made;
     }
-    if (!required.some((r) => record[r] !== undefined || refs[r] !== undefined)) {
+    let hasRequired = false;
+    for (const r of required) if (record[r] !== undefined || refs[r] !== undefined) hasRequired = true;
+    if (!hasRequired) {
       errors.push({
         row: raw.row,
         message: `empty required field: one of ${required.join(', ')} must have a value`,

@@ -118,8 +118,57 @@ const SYMBOL_CODES: Readonly<Record<string, string>> = {
   '₹': 'INR',
 };
 const CURRENCY_SYMBOLS = Object.entries(SYMBOL_CODES);
-// An optional leading symbol, digits grouped by commas in threes or not at all, at most two decimals.
-const PLAIN_AMOUNT = /^([$€£¥₹])?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?$/;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * A plain amount: an optional leading currency symbol, digits grouped by commas in threes or not at all,
+ * at most two decimals; undefined for anything else. The general rules give these the same value: it is
+ * computed from exact integers (digits / 10^decimals, one correctly rounded division), which is the
+ * double Number() gives the digit string.
+ */
+function plainAmount(s: string): { amount: number; currency: string | null } | undefined {
+  let i = 0;
+  let currency: string | null = null;
+  const first = s.charCodeAt(0);
+  if (!(first >= ZERO && first <= NINE)) {
+    currency = SYMBOL_CODES[s.charAt(0)] ?? null;
+    if (currency === null) return undefined;
+    i = 1;
+  }
+  let digits = 0;
+  let value = 0;
+  let group = 0;
+  let grouped = false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      value = value * 10 + (c - ZERO);
+      digits++;
+      group++;
+    } else if (c === 44) {
+      // A comma closes a group: the first of one to three digits, every later one of exactly three.
+      if (group === 0 || group > 3 || (grouped && group !== 3)) return undefined;
+      grouped = true;
+      group = 0;
+    } else break;
+  }
+  if (digits === 0 || (grouped && group !== 3)) return undefined;
+  let scale = 1;
+  if (i < s.length) {
+    if (s.charCodeAt(i) !== 46) return undefined;
+    const decimals = s.length - i - 1;
+    if (decimals < 1 || decimals > 2) return undefined;
+    for (i++; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (!(c >= ZERO && c <= NINE)) return undefined;
+      value = value * 10 + (c - ZERO);
+      scale *= 10;
+    }
+  }
+  if (value > Number.MAX_SAFE_INTEGER) return undefined;
+  return { amount: value / scale, currency };
+}
 
 /** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
 export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
@@ -128,13 +177,9 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
       ? { ok: true, value: { amount: c, currency: null } }
       : { ok: false, error: 'not a number' };
   let s = cellText(c);
-  // Most amounts are plain ("$1,234.50", "1234"): read those without the general rules below, which give
-  // them the same value.
-  const plain = PLAIN_AMOUNT.exec(s);
-  if (plain) {
-    const amount = Number(plain[2]!.replaceAll(',', '') + (plain[3] ?? ''));
-    return { ok: true, value: { amount, currency: plain[1] ? SYMBOL_CODES[plain[1]]! : null } };
-  }
+  // Most amounts are plain ("$1,234.50", "1234"): read those without the general rules below.
+  const plain = plainAmount(s);
+  if (plain) return { ok: true, value: plain };
   let currency: string | null = null;
   const code = /\b([A-Z]{3})\b/.exec(s);
   if (code) {
