@@ -139,7 +139,8 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     let key = companyKeys.get(name);
     if (key === undefined) {
       key = companyKey(name);
-      if (companyKeys.size < 20_000) companyKeys.set(name, key);
+      // A copy, as the name is a slice of the file's text that would keep its chunk alive.
+      if (companyKeys.size < 20_000) companyKeys.set(detachedField(name), key);
     }
     return key;
   };
