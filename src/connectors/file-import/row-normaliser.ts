@@ -105,6 +105,16 @@ type CellOutcome =
 // and probabilities down a whole file. A column that keeps missing (ids, amounts) stops remembering.
 const MEMO_SIZE = 4096;
 
+/**
+ * The copy of an outcome a memo keeps. The interpreters' own objects must all die young: if the first
+ * few thousand lived on in a memo, V8 would judge their allocation site long-lived (pretenuring) and
+ * allocate every later outcome (a million amounts, once the memo stops) in the old generation.
+ */
+function remembered(out: CellOutcome): CellOutcome {
+  if (!out.ok) return { ...out };
+  return { ...out, owner: out.owner ? { ...out.owner } : null };
+}
+
 interface Column {
   header: string;
   field: ImportField | null;
@@ -158,7 +168,7 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
     }
     // Kept for the rest of the file: made from a copy of the cell, so nothing in it holds the chunk.
     const key = detachedField(cell);
-    out = column.interpret(key, storedText(key));
+    out = remembered(column.interpret(key, storedText(key)));
     memo.set(key, out);
     return out;
   };
