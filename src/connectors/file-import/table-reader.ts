@@ -58,16 +58,16 @@ export async function openTable(
   return sniff.format === 'xlsx' ? openXlsx(path, limits, sheet ?? null) : openCsv(path, limits, sniff);
 }
 
-/**
- * The file as text chunks; TextDecoder also drops a byte order mark. One read buffer serves the whole
- * file: the decoder copies each chunk into a string, and a fresh buffer per chunk would leave the file's
- * size in garbage outside the JS heap until the next full collection.
- */
 // Small enough that a chunk's string (two bytes a character for text beyond Latin-1) stays under V8's
 // large-object size (128 KB): larger ones go straight to the old generation and pile up there as garbage
 // until a full collection, a few hundred MB over a 100 MB file; these die young and cheaply.
 const READ_BYTES = 32 * 1024;
 
+/**
+ * The file as text chunks; TextDecoder also drops a byte order mark. One read buffer serves the whole
+ * file: the decoder copies each chunk into a string, and a fresh buffer per chunk would leave the file's
+ * size in garbage outside the JS heap until the next full collection.
+ */
 async function* decodedChunks(path: string, encoding: string): AsyncGenerator<string> {
   const file = await open(path, 'r');
   const buffer = Buffer.allocUnsafe(READ_BYTES);
