@@ -1,12 +1,14 @@
 /**
  * bench/import: a generated deals CSV through upload → preview → confirm → applied over HTTP on the
  * PostgreSQL server at DATABASE_URL (scratch database), against the limit: COPY of the same file into a
- * bare table. Peak RSS is sampled over the whole run (client and server share this process). Prints one
+ * bare table. Peak RSS is sampled over the whole run (the app's process; the upload comes from a child). Prints one
  * JSON line. Usage: DATABASE_URL=… npm run bench:import [-- rows]
  * `--preview-only`: upload → preview alone (wall time and peak RSS), on the server with DATABASE_URL or
- * on in-memory PGlite without it; `--mb N` sizes the generated file in MB instead of rows.
+ * on in-memory PGlite without it; `--mb N` sizes the generated file in MB instead of rows. The upload is
+ * sent from a child process, so the RSS figures are the server's (the app and, on PGlite, the database).
  */
-import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -58,13 +60,37 @@ async function generate(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
-async function uploadForPreview(base: string, file: string, authorization: string): Promise<any> {
+// The client runs in a process of its own, as a browser would: the upload's buffers on the sending side
+// (file reads, multipart copies) are not the server's, and the peak RSS sampled here is the server's alone.
+const UPLOAD_CLIENT = `
+const { openAsBlob } = require('node:fs');
+const [base, file] = process.argv.slice(1);
+(async () => {
   const form = new FormData();
   form.append('file', await openAsBlob(file), 'deals.csv');
-  const up = await fetch(`${base}/import/upload`, { method: 'POST', headers: { authorization }, body: form });
-  const uploaded = (await up.json()) as any;
-  if (up.status !== 201) throw new Error(`upload failed: ${up.status} ${JSON.stringify(uploaded)}`);
-  return uploaded;
+  const up = await fetch(base + '/import/upload', {
+    method: 'POST',
+    headers: { authorization: process.env.BENCH_AUTHORIZATION },
+    body: form,
+  });
+  process.stdout.write(JSON.stringify({ status: up.status, body: await up.json() }));
+})();
+`;
+
+async function uploadForPreview(base: string, file: string, authorization: string): Promise<any> {
+  const child = spawn(process.execPath, ['-e', UPLOAD_CLIENT, base, file], {
+    env: { ...process.env, BENCH_AUTHORIZATION: authorization },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`upload client exited with ${code}`);
+  const { status, body } = JSON.parse(out) as { status: number; body: any };
+  if (status !== 201) throw new Error(`upload failed: ${status} ${JSON.stringify(body)}`);
+  return body;
 }
 
 /** Upload → preview alone, on the server (DATABASE_URL) or in-memory PGlite. */

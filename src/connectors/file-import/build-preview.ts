@@ -29,6 +29,7 @@ import { loadOwnerDirectory, type OwnerReport } from './owner-directory.ts';
 import { DECISION_CONFIDENCE } from './stage-proposals.ts';
 import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError } from './row-normaliser.ts';
 import { CompactKeySet } from './compact-key-set.ts';
+import { detachedField } from './csv-records.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
 import { type DateOrder, detectDateOrder } from './value-parsing.ts';
 
@@ -140,15 +141,18 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
     requireEntityColumns(entity, mapping, nameFrom, input.entityHint !== undefined);
     let nameExample: string | null = null;
-    const normalise = createRowNormaliser({
+    const setup = {
       entity,
       headers: table.headers,
       mapping,
       nameFrom,
       dateOrders,
-      stageOf: (raw) => stages.resolve(raw).stage,
+      stageOf: (raw: string) => stages.resolve(raw).stage,
       owners,
-    });
+    };
+    // The rows shown keep everything; the rest are only counted and checked, which skips their raw values.
+    const normaliseShown = createRowNormaliser(setup);
+    const normaliseCounted = createRowNormaliser({ ...setup, keepRaw: false });
     const money = createMoneySampler(entity, mapping);
     const ownerCounts = new Map<string, OwnerReport>();
     const accountIndex = entity === 'accounts' ? null : await buildAccountIndex(q, workspaceId);
@@ -173,7 +177,6 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
     );
     const existingRecords = existing[0]!.n;
     const flushKeys = async () => {
-      if (existingRecords === 0) pendingKeys = [];
       if (pendingKeys.length === 0) return;
       const { rows } = await q.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM ${spec.table}
@@ -184,48 +187,67 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       pendingKeys = [];
     };
 
-    const handle = async (raw: RawRow) => {
+    // Synchronous per row: the only wait is the existing-record lookup every KEY_CHUNK new keys.
+    const handle = (raw: RawRow) => {
       rowCount++;
-      const r = normalise(raw);
+      const r = shown.length < SHOWN_ROWS ? normaliseShown(raw) : normaliseCounted(raw);
       formulas += r.formulas;
+      // What is kept across the file is copied out of the chunk its text was sliced from (detachedField).
       if (!r.ok) {
         errorRows++;
-        for (const e of r.errors) if (errors.length < SHOWN_ERRORS) errors.push(e);
+        for (const e of r.errors)
+          if (errors.length < SHOWN_ERRORS) errors.push({ ...e, message: detachedField(e.message) });
         return;
       }
       valid++;
       money.add(r.record);
-      if (r.owner && (ownerCounts.has(r.owner.value) || ownerCounts.size < 500)) {
-        const o = ownerCounts.get(r.owner.value) ?? { ...r.owner, rows: 0 };
-        o.rows++;
-        ownerCounts.set(r.owner.value, o);
+      if (r.owner) {
+        const o = ownerCounts.get(r.owner.value);
+        if (o) o.rows++;
+        else if (ownerCounts.size < 500) {
+          const { email, name, matched_by } = r.owner;
+          const value = detachedField(r.owner.value);
+          ownerCounts.set(value, {
+            email: email === null ? null : detachedField(email),
+            name: name === null ? null : detachedField(name),
+            matched_by,
+            value,
+            rows: 1,
+          });
+        }
       }
       if (nameFrom && nameExample === null) nameExample = String(r.record.name ?? '') || null;
       if (shown.length < SHOWN_ROWS) {
         const { source_data: _raw, ...rest } = r.record;
         shown.push({ row: r.row, ...rest });
       }
-      if (r.stage !== null && (stageCounts.has(r.stage) || stageCounts.size < 500)) {
-        const c = stageCounts.get(r.stage) ?? { rows: 0, probabilitySum: 0, probabilities: 0 };
-        c.rows++;
-        if (typeof r.record.probability === 'number') {
-          c.probabilitySum += r.record.probability;
-          c.probabilities++;
+      if (r.stage !== null) {
+        let c = stageCounts.get(r.stage);
+        if (!c && stageCounts.size < 500) {
+          c = { rows: 0, probabilitySum: 0, probabilities: 0 };
+          stageCounts.set(detachedField(r.stage), c);
         }
-        stageCounts.set(r.stage, c);
+        if (c) {
+          c.rows++;
+          if (typeof r.record.probability === 'number') {
+            c.probabilitySum += r.record.probability;
+            c.probabilities++;
+          }
+        }
       }
       if (!keys.add(r.key)) duplicates++;
-      else {
-        pendingKeys.push(r.key);
-        if (pendingKeys.length >= KEY_CHUNK) await flushKeys();
-      }
+      // With no records from earlier imports there is nothing to match the keys against.
+      else if (existingRecords > 0) pendingKeys.push(r.key);
       if (accountIndex && accountIndex.size > 0) {
         const refs = (r.record.source_data as { refs: Record<string, string | undefined> }).refs;
         if (accountIndex.find(refs.account_name ?? null, refs.account_domain ?? null)) accountMatches++;
       }
     };
-    for (const raw of sample) await handle(raw);
-    for await (const raw of table.rows) await handle(raw);
+    for (const raw of sample) handle(raw);
+    for (let batch = await table.nextBatch(); batch !== null; batch = await table.nextBatch()) {
+      for (const raw of batch) handle(raw);
+      if (pendingKeys.length >= KEY_CHUNK) await flushKeys();
+    }
     await flushKeys();
 
     const stageValues = await classifyUnknownStages(
@@ -359,15 +381,18 @@ export async function countImportableRows(input: {
       dateOrders: input.dateOrders,
       nameFrom: input.nameFrom,
       stageOf: () => null,
+      keepRaw: false,
     });
     let rows = 0;
     let valid = 0;
     const errors: RowError[] = [];
-    for await (const raw of table.rows) {
-      rows++;
-      const r = normalise(raw);
-      if (r.ok) valid++;
-      else for (const e of r.errors) if (errors.length < 10) errors.push(e);
+    for (let batch = await table.nextBatch(); batch !== null; batch = await table.nextBatch()) {
+      for (const raw of batch) {
+        rows++;
+        const r = normalise(raw);
+        if (r.ok) valid++;
+        else for (const e of r.errors) if (errors.length < 10) errors.push(e);
+      }
     }
     return { rows, valid, errors };
   } finally {

@@ -1,27 +1,36 @@
 /**
  * An exact set of strings for counting repeated dedup keys over a whole file in little memory: each key
- * is kept once as UTF-16 code units (exact for any JS string) in one growing arena, and an open-addressing table of typed arrays holds a
- * 32-bit hash and the key's arena offset. A hash match is always confirmed against the stored bytes, so
- * membership is exact (no false positives), while a million short keys cost tens of MB instead of the
- * hundreds a Set<string> of JS strings costs.
+ * is kept once in an arena of fixed-size chunks, as Latin-1 bytes when every character fits in one (ids,
+ * emails, most names) and as UTF-16 code units otherwise (exact for any JS string), and an
+ * open-addressing table of typed arrays holds a 32-bit hash and the key's arena offset. A hash match is
+ * always confirmed against the stored bytes, so membership is exact (no false positives), while a million
+ * short keys cost tens of MB instead of the hundreds a Set<string> of JS strings costs. The arena grows a
+ * chunk at a time, so growing never copies it or leaves the old one behind as garbage.
  */
 
 const EMPTY = 0xffffffff;
+// Offsets are chunk index × CHUNK_BYTES + position; a key longer than a chunk gets a chunk of its own.
+const CHUNK_BYTES = 1 << 20;
+const MAX_CHUNKS = Math.floor(EMPTY / CHUNK_BYTES);
+// The top bit of a stored length marks a UTF-16 key.
+const WIDE = 0x80000000;
 
 export class CompactKeySet {
-  private arena: Buffer;
+  private chunks: Buffer[] = [];
+  /** Bytes used in the last chunk. */
   private used = 0;
   /** Per slot: [hash, arena offset]; offset EMPTY marks a free slot. */
   private slots: Uint32Array;
   private mask: number;
   private count = 0;
+  /** Set by hashString: whether the last hashed key has a character beyond Latin-1. */
+  private wide = false;
 
   constructor(initialSlots = 1 << 16) {
     let capacity = 16;
     while (capacity < initialSlots) capacity *= 2;
     this.slots = new Uint32Array(capacity * 2).fill(EMPTY);
     this.mask = capacity - 1;
-    this.arena = Buffer.allocUnsafe(1 << 16);
   }
 
   get size(): number {
@@ -30,7 +39,7 @@ export class CompactKeySet {
 
   /** Adds `key`; true if it was not yet in the set. */
   add(key: string): boolean {
-    const hash = hashString(key);
+    const hash = this.hash(key);
     let slot = hash & this.mask;
     for (;;) {
       const offset = this.slots[slot * 2 + 1]!;
@@ -47,7 +56,7 @@ export class CompactKeySet {
   }
 
   has(key: string): boolean {
-    const hash = hashString(key);
+    const hash = this.hash(key);
     let slot = hash & this.mask;
     for (;;) {
       const offset = this.slots[slot * 2 + 1]!;
@@ -58,26 +67,46 @@ export class CompactKeySet {
   }
 
   private keyAt(offset: number): string {
-    const length = this.arena.readUInt32LE(offset);
-    return this.arena.toString('utf16le', offset + 4, offset + 4 + length);
+    const chunk = this.chunks[Math.floor(offset / CHUNK_BYTES)]!;
+    const at = offset % CHUNK_BYTES;
+    const header = chunk.readUInt32LE(at);
+    const length = header & ~WIDE;
+    return chunk.toString(header & WIDE ? 'utf16le' : 'latin1', at + 4, at + 4 + length);
   }
 
   private store(key: string): number {
-    const worst = key.length * 2 + 4;
-    if (this.used + worst > this.arena.length) {
-      let size = this.arena.length * 2;
-      while (this.used + worst > size) size *= 2;
-      // Offsets are 32-bit and EMPTY is reserved: the arena stays below 4 GiB.
-      if (size >= EMPTY) throw new Error('too many distinct keys to count');
-      const bigger = Buffer.allocUnsafe(size);
-      this.arena.copy(bigger, 0, 0, this.used);
-      this.arena = bigger;
+    const wide = this.wide;
+    const bytes = 4 + key.length * (wide ? 2 : 1);
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || this.used + bytes > chunk.length) {
+      if (this.chunks.length >= MAX_CHUNKS) throw new Error('too many distinct keys to count');
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      this.chunks.push(chunk);
+      this.used = 0;
     }
-    const offset = this.used;
-    const length = this.arena.write(key, offset + 4, 'utf16le');
-    this.arena.writeUInt32LE(length, offset);
+    const at = this.used;
+    const length = chunk.write(key, at + 4, wide ? 'utf16le' : 'latin1');
+    chunk.writeUInt32LE((length | (wide ? WIDE : 0)) >>> 0, at);
     this.used += 4 + length;
-    return offset;
+    return (this.chunks.length - 1) * CHUNK_BYTES + at;
+  }
+
+  /** FNV-1a over UTF-16 code units with a final avalanche, so sequential ids spread over the table. */
+  private hash(s: string): number {
+    let h = 0x811c9dc5;
+    let widest = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      widest |= c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    this.wide = widest > 0xff;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
   }
 
   private grow(): void {
@@ -93,16 +122,4 @@ export class CompactKeySet {
       this.slots[slot * 2 + 1] = old[i + 1]!;
     }
   }
-}
-
-/** FNV-1a over UTF-16 code units with a final avalanche, so sequential ids spread over the table. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -16,6 +16,7 @@ import {
   proposeOffline,
   QUESTION_BELOW,
 } from './stage-proposals.ts';
+import { detachedField } from './csv-records.ts';
 
 export type StageDecision = 'stored' | 'rules' | 'classifier' | OfflineDecision | 'unknown';
 
@@ -49,7 +50,8 @@ export async function loadStageResolver(q: Queryable, workspaceId: string): Prom
           const rule = normaliseStageBuiltIn({ source: IMPORT_SOURCE, rawStage: raw });
           hit = { stage: rule, decided_by: rule ? 'rules' : 'unknown' };
         }
-        if (cache.size < 10_000) cache.set(raw, hit);
+        // A copy: a raw value sliced from a file's text would keep its whole chunk alive in the cache.
+        if (cache.size < 10_000) cache.set(detachedField(raw), hit);
       }
       return hit;
     },

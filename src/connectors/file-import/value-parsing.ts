@@ -25,6 +25,7 @@ const MONTHS: Record<string, number> = {
 };
 
 export function cellText(c: Cell): string {
+  if (typeof c === 'string') return c.trim();
   if (c === null || c === undefined) return '';
   if (c instanceof Date) return c.toISOString();
   return String(c).trim();
@@ -109,7 +110,65 @@ export function detectDateOrder(samples: readonly Cell[]): DateOrder {
   return dmy > mdy ? 'dmy' : 'mdy';
 }
 
-const CURRENCY_SYMBOLS = Object.entries({ $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' });
+const SYMBOL_CODES: Readonly<Record<string, string>> = {
+  $: 'USD',
+  '€': 'EUR',
+  '£': 'GBP',
+  '¥': 'JPY',
+  '₹': 'INR',
+};
+const CURRENCY_SYMBOLS = Object.entries(SYMBOL_CODES);
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * A plain amount: an optional leading currency symbol, digits grouped by commas in threes or not at all,
+ * at most two decimals; undefined for anything else. The general rules give these the same value: it is
+ * computed from exact integers (digits / 10^decimals, one correctly rounded division), which is the
+ * double Number() gives the digit string.
+ */
+function plainAmount(s: string): { amount: number; currency: string | null } | undefined {
+  let i = 0;
+  let currency: string | null = null;
+  const first = s.charCodeAt(0);
+  if (!(first >= ZERO && first <= NINE)) {
+    currency = SYMBOL_CODES[s.charAt(0)] ?? null;
+    if (currency === null) return undefined;
+    i = 1;
+  }
+  let digits = 0;
+  let value = 0;
+  let group = 0;
+  let grouped = false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      value = value * 10 + (c - ZERO);
+      digits++;
+      group++;
+    } else if (c === 44) {
+      // A comma closes a group: the first of one to three digits, every later one of exactly three.
+      if (group === 0 || group > 3 || (grouped && group !== 3)) return undefined;
+      grouped = true;
+      group = 0;
+    } else break;
+  }
+  if (digits === 0 || (grouped && group !== 3)) return undefined;
+  let scale = 1;
+  if (i < s.length) {
+    if (s.charCodeAt(i) !== 46) return undefined;
+    const decimals = s.length - i - 1;
+    if (decimals < 1 || decimals > 2) return undefined;
+    for (i++; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (!(c >= ZERO && c <= NINE)) return undefined;
+      value = value * 10 + (c - ZERO);
+      scale *= 10;
+    }
+  }
+  if (value > Number.MAX_SAFE_INTEGER) return undefined;
+  return { amount: value / scale, currency };
+}
 
 /** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
 export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
@@ -118,6 +177,9 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
       ? { ok: true, value: { amount: c, currency: null } }
       : { ok: false, error: 'not a number' };
   let s = cellText(c);
+  // Most amounts are plain ("$1,234.50", "1234"): read those without the general rules below.
+  const plain = plainAmount(s);
+  if (plain) return { ok: true, value: plain };
   let currency: string | null = null;
   const code = /\b([A-Z]{3})\b/.exec(s);
   if (code) {
@@ -187,6 +249,12 @@ export function parseBoolean(c: Cell): Parsed<boolean> {
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The first-character test of neutraliseFormula alone: false for nearly every cell, and cheap. */
+export function isFormulaLike(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
 
 /** Text a spreadsheet would run as a formula gets a leading apostrophe; numbers like "-5" stay as they are. */
 export function neutraliseFormula(text: string): { text: string; neutralised: boolean } {

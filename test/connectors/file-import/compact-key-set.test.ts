@@ -39,4 +39,16 @@ describe('compact key set', () => {
     assert.equal(compact.add('\uD800'), false);
     assert.equal(compact.has('\uFFFD'), false);
   });
+
+  test('Latin-1 and wider keys of the same length, and keys longer than an arena chunk, stay apart', () => {
+    const compact = new CompactKeySet(16);
+    const long = 'é'.repeat(700_000);
+    const longWide = '€'.repeat(700_000);
+    for (const k of ['café', 'caf\u0169', long, longWide, `${long}x`, 'after the long ones'])
+      assert.equal(compact.add(k), true, k.slice(0, 10));
+    for (const k of ['café', 'caf\u0169', long, longWide, `${long}x`, 'after the long ones'])
+      assert.equal(compact.add(k), false, k.slice(0, 10));
+    assert.equal(compact.has('é'.repeat(699_999)), false);
+    assert.equal(compact.size, 6);
+  });
 });

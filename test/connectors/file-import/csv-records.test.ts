@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { csvRecords } from '../../../src/connectors/file-import/csv-records.ts';
+import { csvRecordBatches, csvRecords } from '../../../src/connectors/file-import/csv-records.ts';
 
 async function records(text: string, cuts: number[] = [], delimiter = ',', max = 1 << 20) {
   const chunks: string[] = [];
@@ -97,5 +97,28 @@ describe('CSV records', () => {
       ),
       /longer than 1000 characters at line 2/,
     );
+  });
+
+  test('batches hold a few dozen records whatever the chunk size, and add up to the records', async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `${i},"v ${i}\nmore",x`);
+    const text = `${lines.join('\r\n')}\r\n\r\n`;
+    for (const chunks of [[text], [text.slice(0, 20_001), text.slice(20_001)]]) {
+      async function* source() {
+        yield* chunks;
+      }
+      const sizes: number[] = [];
+      const all: string[][] = [];
+      for await (const batch of csvRecordBatches(source(), ',', 1 << 20)) {
+        sizes.push(batch.length);
+        all.push(...batch);
+      }
+      assert.ok(
+        sizes.every((n) => n > 0 && n <= 40),
+        JSON.stringify(sizes),
+      );
+      assert.deepEqual(all, await records(text));
+      assert.equal(all.length, 1000);
+      assert.deepEqual(all[999], ['999', 'v 999\nmore', 'x']);
+    }
   });
 });

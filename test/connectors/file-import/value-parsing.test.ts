@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { companyKey } from '../../../src/connectors/file-import/account-index.ts';
 import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffing.ts';
 import {
@@ -59,6 +60,34 @@ test('money in the common spreadsheet shapes', () => {
   }
   assert.equal(parseMoney('twelve').ok, false);
   assert.equal(parseMoney('1,2,3.4.5').ok, false);
+});
+
+test('plain amounts read the same as through the general money rules', () => {
+  // A parenthesised amount takes the general rules; only its sign differs from the plain one.
+  fc.assert(
+    fc.property(
+      fc.constantFrom('', '$', '€', '£', '¥', '₹'),
+      fc.oneof(fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 2 ** 40 })),
+      fc.constantFrom('', '.5', '.05', '.50', '.99', '.1', '.07'),
+      fc.boolean(),
+      (symbol, whole, decimals, group) => {
+        const digits = group ? whole.toLocaleString('en-US') : String(whole);
+        const plain = parseMoney(`${symbol}${digits}${decimals}`);
+        const general = parseMoney(`(${symbol}${digits}${decimals})`);
+        assert.ok(plain.ok && general.ok);
+        assert.equal(plain.value.amount, -general.value.amount);
+        assert.equal(plain.value.currency, general.value.currency);
+      },
+    ),
+  );
+  // Shapes that are not plain still take the general rules.
+  assert.deepEqual(parseMoney('1,23'), { ok: true, value: { amount: 1.23, currency: null } });
+  assert.deepEqual(parseMoney('1.234'), { ok: true, value: { amount: 1234, currency: null } });
+  assert.deepEqual(parseMoney('0,123'), { ok: true, value: { amount: 123, currency: null } });
+  assert.deepEqual(parseMoney('9007199254740993'), {
+    ok: true,
+    value: { amount: 9007199254740992, currency: null },
+  });
 });
 
 test('dates: ISO, slashes by column order, month names, Excel serials; impossible dates rejected', () => {
