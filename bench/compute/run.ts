@@ -14,7 +14,7 @@ import { accountBaselines, dealBaselines } from '../../src/compute/score-baselin
 import { resolveScoring } from '../../src/compute/scoring-config.ts';
 import { bulkUpsert } from '../../src/db/bulk-upsert.ts';
 import type { Db } from '../../src/db/db.ts';
-import { idRanges, rangeParams } from '../../src/db/id-ranges.ts';
+import { idRanges, idsInRange } from '../../src/db/id-ranges.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPgDb } from '../../src/db/pg-driver.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
@@ -149,19 +149,19 @@ try {
     const { config } = resolveScoring(undefined);
     const middle = async (table: 'deals' | 'accounts') => {
       const ranges = await idRanges(db, table, ws, COMPUTE_CHUNK_ROWS);
-      return rangeParams(ranges[Math.floor(ranges.length / 2)]!);
+      return idsInRange(db, table, ws, ranges[Math.floor(ranges.length / 2)]!);
     };
     const statements = [
       [DEAL_SCORES_SQL, await middle('deals'), await dealBaselines(db, ws, config)],
       [ACCOUNT_SCORES_SQL, await middle('accounts'), await accountBaselines(db, ws)],
     ] as const;
-    for (const [sql, range, baselines] of statements) {
+    for (const [sql, ids, baselines] of statements) {
       const { rows } = await db.query<Record<string, string>>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, [
         ws,
         AS_OF,
         JSON.stringify(config),
         1,
-        ...range,
+        ids,
         baselines,
       ]);
       console.error(rows.map((r) => r['QUERY PLAN']).join('\n'));

@@ -4,14 +4,14 @@
  * open deals), each with reasons naming the rows behind them. Unchanged rows are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import { accountBaselines, type ScoreBaselines, typicalAmount } from './score-baselines.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
-// The chunk's accounts ($5 < id <= $6); the per-account aggregates keep to it, so no chunk groups the
-// workspace's touches, contacts and deals. The typical deal amount, read once per run, is $7.
-const inChunk = (column: string) => inIdRange(column, 5, 6);
+// The chunk's accounts ($5: their ids, NULL for all); the per-account aggregates keep to it, so no chunk
+// groups the workspace's touches, contacts and deals. The typical deal amount, read once per run, is $6.
+const inChunk = (column: string) => inIdList(column, 5);
 
 export const ACCOUNT_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -61,7 +61,7 @@ facts AS (
          coalesce(p.contacts, 0) AS contacts, coalesce(p.senior, 0) AS senior,
          coalesce(r.open_deals, 0) AS open_deals, coalesce(r.open_amount, 0) AS open_amount,
          coalesce(r.won_deals, 0) AS won_deals, r.avg_risk, r.riskiest_deal_id, r.open_deal_ids,
-         ${typicalAmount(7)} AS typical_amount
+         ${typicalAmount(6)} AS typical_amount
   FROM accounts a
   LEFT JOIN touches t ON t.account_id = a.id
   LEFT JOIN people p ON p.account_id = a.id
@@ -110,7 +110,7 @@ export async function computeAccountScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
   baselines?: ScoreBaselines,
 ): Promise<number> {
   const { rowCount } = await q.query(ACCOUNT_SCORES_SQL, [
@@ -118,7 +118,7 @@ export async function computeAccountScores(
     asOf,
     JSON.stringify(config),
     version,
-    ...rangeParams(range),
+    ids,
     baselines ?? (await accountBaselines(q, workspaceId)),
   ]);
   return rowCount;

@@ -4,7 +4,7 @@
  * Idempotent: a second run on the same data and date writes nothing.
  */
 import type { Db, Queryable } from '../db/db.ts';
-import { idRanges } from '../db/id-ranges.ts';
+import { idRanges, idsInRange } from '../db/id-ranges.ts';
 import { withFreshStatistics } from '../db/table-statistics.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import { getContextLayer } from '../workspaces/context-layer.ts';
@@ -82,17 +82,21 @@ async function computeInWorkspace(
       },
     };
   });
+  // Each chunk names its rows by id (inIdList): given the range alone, the planner misjudges its size.
+  const { config, version } = scoring;
   let deals = 0;
   for (const range of dealRanges) {
-    deals += await inChunk((tx) =>
-      computeDealScores(tx, workspaceId, asOf, scoring.config, scoring.version, range, baselines.deals),
-    );
+    deals += await inChunk(async (tx) => {
+      const ids = await idsInRange(tx, 'deals', workspaceId, range);
+      return computeDealScores(tx, workspaceId, asOf, config, version, ids, baselines.deals);
+    });
   }
   let accounts = 0;
   for (const range of accountRanges) {
-    accounts += await inChunk((tx) =>
-      computeAccountScores(tx, workspaceId, asOf, scoring.config, scoring.version, range, baselines.accounts),
-    );
+    accounts += await inChunk(async (tx) => {
+      const ids = await idsInRange(tx, 'accounts', workspaceId, range);
+      return computeAccountScores(tx, workspaceId, asOf, config, version, ids, baselines.accounts);
+    });
   }
   return {
     as_of: asOf,

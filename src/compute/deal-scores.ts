@@ -6,7 +6,7 @@
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import {
   INSIGHT_FLAGS,
@@ -19,13 +19,13 @@ import type { ScoringConfig } from './scoring-config.ts';
 
 export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decision', 'negotiation'] as const;
 
-// The chunk's deals ($5 < id <= $6). The per-deal aggregates below keep to it: grouped over the whole
+// The chunk's deals ($5: their ids, NULL for all). The per-deal aggregates below keep to it: grouped over the whole
 // workspace, each chunk re-read every touch and stage change (after a 50k-deal import, a 500-deal chunk
 // grouped all 50k stage-history rows), so a chunk's time grew with the workspace.
-const inChunk = (column: string) => inIdRange(column, 5, 6);
+const inChunk = (column: string) => inIdList(column, 5);
 
-// The won-deal medians and percentiles, read once per run (score-baselines.ts), as $7.
-const BASELINES = dealBaselineRows(7);
+// The won-deal medians and percentiles, read once per run (score-baselines.ts), as $6.
+const BASELINES = dealBaselineRows(6);
 
 export const DEAL_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -226,7 +226,7 @@ export async function computeDealScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
   baselines?: ScoreBaselines,
 ): Promise<number> {
   const { rowCount } = await q.query(DEAL_SCORES_SQL, [
@@ -234,7 +234,7 @@ export async function computeDealScores(
     asOf,
     JSON.stringify(config),
     version,
-    ...rangeParams(range),
+    ids,
     baselines ?? (await dealBaselines(q, workspaceId, config)),
   ]);
   return rowCount;

@@ -5,7 +5,7 @@ import { computeDealScores } from '../../src/compute/deal-scores.ts';
 import { accountBaselines, dealBaselines } from '../../src/compute/score-baselines.ts';
 import { DEFAULT_SCORING } from '../../src/compute/scoring-config.ts';
 import type { Queryable } from '../../src/db/db.ts';
-import { EVERY_ROW, type IdRange, idRanges } from '../../src/db/id-ranges.ts';
+import { idRanges, idsInRange } from '../../src/db/id-ranges.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { AS_OF, type Fixture, seedFixture } from '../helpers/intelligence-fixture.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
@@ -36,18 +36,18 @@ before(async () => {
 });
 after(() => t.close());
 
+/** Id lists per chunk (null: every row). */
+type Chunks = { deals: Array<string[] | null>; accounts: Array<string[] | null> };
+
 /**
- * Deal then account scores over the given ranges, read back and rolled back. With `baselinesOnce`, the
+ * Deal then account scores over the given chunks, read back and rolled back. With `baselinesOnce`, the
  * workspace-wide figures are read once and passed to every chunk, as the engine does; without, each
  * call reads its own.
  */
-async function scoresIn(
-  ranges: (tx: Queryable) => Promise<{ deals: IdRange[]; accounts: IdRange[] }>,
-  { baselinesOnce = false } = {},
-) {
+async function scoresIn(chunks: (tx: Queryable) => Promise<Chunks>, { baselinesOnce = false } = {}) {
   let scores: { deals: unknown[]; accounts: unknown[]; chunks: number } | undefined;
   await withWorkspace(t.db, f.workspaceId, async (tx) => {
-    const { deals, accounts } = await ranges(tx);
+    const { deals, accounts } = await chunks(tx);
     const ws = f.workspaceId;
     const dealsBase = baselinesOnce ? await dealBaselines(tx, ws, DEFAULT_SCORING) : undefined;
     const accountsBase = baselinesOnce ? await accountBaselines(tx, ws) : undefined;
@@ -72,10 +72,18 @@ async function scoresIn(
 }
 
 test('deal and account scores computed in chunks of 2 rows equal those of one pass', async () => {
-  const whole = await scoresIn(async () => ({ deals: [EVERY_ROW], accounts: [EVERY_ROW] }));
+  const whole = await scoresIn(async () => ({ deals: [null], accounts: [null] }));
+  // As the engine chunks: ranges of 2 rows, each read as its id list.
+  const idsOf = async (tx: Queryable, table: 'deals' | 'accounts') => {
+    const lists: string[][] = [];
+    for (const r of await idRanges(tx, table, f.workspaceId, 2)) {
+      lists.push(await idsInRange(tx, table, f.workspaceId, r));
+    }
+    return lists;
+  };
   const inTwos = async (tx: Queryable) => ({
-    deals: await idRanges(tx, 'deals', f.workspaceId, 2),
-    accounts: await idRanges(tx, 'accounts', f.workspaceId, 2),
+    deals: await idsOf(tx, 'deals'),
+    accounts: await idsOf(tx, 'accounts'),
   });
   const chunked = await scoresIn(inTwos);
   assert.ok(chunked.chunks > 4, `the fixture is too small to chunk: ${chunked.chunks} chunks`);
