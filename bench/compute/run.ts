@@ -5,6 +5,8 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DEALS=1000000 node --import tsx bench/compute/run.ts
  * BENCH_EXPLAIN=1 prints the plans of one chunk of each statement to stderr; BENCH_KEEP=1 keeps the scratch database.
+ * 100k deals, load 3–5: first run 431 s (33.6× the bare UPDATE) while every chunk re-read the won deals and
+ * a chunk's id range was estimated at one row; 25 s (1.75×) with the baselines read once and id lists.
  */
 import { randomBytes } from 'node:crypto';
 import { ACCOUNT_SCORES_SQL } from '../../src/compute/account-scores.ts';
