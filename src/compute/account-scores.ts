@@ -4,13 +4,14 @@
  * open deals), each with reasons naming the rows behind them. Unchanged rows are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
+import { accountBaselines, type ScoreBaselines, typicalAmount } from './score-baselines.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
-// The chunk's accounts ($5 < id <= $6); the per-account aggregates keep to it, so no chunk groups the
-// workspace's touches, contacts and deals.
-const inChunk = (column: string) => inIdRange(column, 5, 6);
+// The chunk's accounts ($5: their ids, NULL for all); the per-account aggregates keep to it, so no chunk
+// groups the workspace's touches, contacts and deals. The typical deal amount, read once per run, is $6.
+const inChunk = (column: string) => inIdList(column, 5);
 
 export const ACCOUNT_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -29,13 +30,6 @@ WITH cfg AS (
     (($2::date + 1)::timestamp AT TIME ZONE 'UTC') AS as_of,
     $4::int AS version
   FROM (SELECT $3::jsonb AS c) x
-),
-reference AS (
-  -- A typical deal: the median won amount, else the median amount of all deals (base currency).
-  SELECT coalesce(
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount_base) FROM deals WHERE workspace_id = $1::uuid AND is_won AND amount_base > 0),
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount_base) FROM deals WHERE workspace_id = $1::uuid AND amount_base > 0)
-  ) AS typical_amount
 ),
 touches AS (
   SELECT t.account_id, count(*)::int AS touches,
@@ -67,7 +61,7 @@ facts AS (
          coalesce(p.contacts, 0) AS contacts, coalesce(p.senior, 0) AS senior,
          coalesce(r.open_deals, 0) AS open_deals, coalesce(r.open_amount, 0) AS open_amount,
          coalesce(r.won_deals, 0) AS won_deals, r.avg_risk, r.riskiest_deal_id, r.open_deal_ids,
-         (SELECT typical_amount FROM reference) AS typical_amount
+         ${typicalAmount(6)} AS typical_amount
   FROM accounts a
   LEFT JOIN touches t ON t.account_id = a.id
   LEFT JOIN people p ON p.account_id = a.id
@@ -106,7 +100,7 @@ UPDATE accounts a SET
   engagement_score = s.engagement, engagement_reasons = s.engagement_reasons,
   health_score = s.health, health_reasons = s.health_reasons, computed_at = now()
 FROM scored s
-WHERE a.workspace_id = $1::uuid AND a.id = s.id
+WHERE a.workspace_id = $1::uuid AND a.id = s.id AND ${inChunk('a.id')}
   AND (a.engagement_score, a.engagement_reasons, a.health_score, a.health_reasons)
       IS DISTINCT FROM (s.engagement, s.engagement_reasons, s.health, s.health_reasons)`;
 
@@ -116,14 +110,16 @@ export async function computeAccountScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
+  baselines?: ScoreBaselines,
 ): Promise<number> {
   const { rowCount } = await q.query(ACCOUNT_SCORES_SQL, [
     workspaceId,
     asOf,
     JSON.stringify(config),
     version,
-    ...rangeParams(range),
+    ids,
+    baselines ?? (await accountBaselines(q, workspaceId)),
   ]);
   return rowCount;
 }

@@ -1,30 +1,31 @@
 /**
  * Deal scores in one set-based statement: velocity_score, deal_risk and engagement_score, each with its
  * reasons (rule, points, evidence row ids). Workspace medians and percentiles come from won deals' stage
- * history; every rule's weight and threshold comes from the scoring config passed as one jsonb parameter.
+ * history, read once per run (score-baselines.ts); every rule's weight and threshold comes from the
+ * scoring config passed as one jsonb parameter.
  * Rows whose computed values are unchanged are not written.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { DECAYED_TOUCHES, LAST_TOUCH, touchesOf } from './engagement-touches.ts';
 import {
-  INSIGHT_FACTS_CTES,
   INSIGHT_FLAGS,
   INSIGHT_POINTS,
   INSIGHT_REASONS,
+  insightFactsCtes,
 } from '../insights/insight-risk-sql.ts';
+import { AMOUNT_BAND, dealBaselineRows, dealBaselines, type ScoreBaselines } from './score-baselines.ts';
 import type { ScoringConfig } from './scoring-config.ts';
 
 export const OPEN_STAGES = ['awareness', 'qualification', 'evaluation', 'decision', 'negotiation'] as const;
 
-// Band of a base-currency amount, given the cfg row's edges; NULL amounts (none, or no rate) fall in the lowest band.
-const AMOUNT_BAND = `CASE WHEN d.amount_base IS NULL OR d.amount_base < cfg.e1 THEN 0
-  WHEN d.amount_base < cfg.e2 THEN 1 WHEN d.amount_base < cfg.e3 THEN 2 ELSE 3 END`;
-
-// The chunk's deals ($5 < id <= $6). The per-deal aggregates below keep to it: grouped over the whole
+// The chunk's deals ($5: their ids, NULL for all). The per-deal aggregates below keep to it: grouped over the whole
 // workspace, each chunk re-read every touch and stage change (after a 50k-deal import, a 500-deal chunk
 // grouped all 50k stage-history rows), so a chunk's time grew with the workspace.
-const inChunk = (column: string) => inIdRange(column, 5, 6);
+const inChunk = (column: string) => inIdList(column, 5);
+
+// The won-deal medians and percentiles, read once per run (score-baselines.ts), as $6.
+const BASELINES = dealBaselineRows(6);
 
 export const DEAL_SCORES_SQL = /* sql */ `
 WITH cfg AS (
@@ -44,7 +45,6 @@ WITH cfg AS (
     (c->'risk_thresholds'->>'slip_count')::numeric        AS t_slips,
     (c->'risk_thresholds'->>'inactive_days')::numeric     AS t_idle,
     (c->'risk_thresholds'->>'amount_change_pct')::numeric AS t_amount_pct,
-    (c->'risk_thresholds'->>'stuck_percentile')::float8   AS t_stuck_pct,
     (c->'risk_thresholds'->>'default_stuck_days')::numeric AS t_stuck_default,
     (c->'velocity'->>'band_edges_1')::numeric AS e1,
     (c->'velocity'->>'band_edges_2')::numeric AS e2,
@@ -67,33 +67,8 @@ stage_order (stage, ord) AS (
   VALUES ('awareness', 1), ('qualification', 2), ('evaluation', 3), ('decision', 4), ('negotiation', 5),
          ('closed_won', 6), ('closed_lost', 6)
 ),
-won_visits AS (
-  SELECT h.to_stage_normalized AS stage, ${AMOUNT_BAND} AS band,
-         date_part('epoch', lead(h.changed_at) OVER (PARTITION BY h.deal_id ORDER BY h.changed_at, h.id) - h.changed_at) / 86400.0 AS days
-  FROM deal_stage_history h
-  JOIN deals d ON d.workspace_id = h.workspace_id AND d.id = h.deal_id
-  CROSS JOIN cfg
-  WHERE h.workspace_id = $1::uuid AND d.is_won
-),
-stage_stats AS (
-  SELECT stage, CASE WHEN grouping(band) = 1 THEN -1 ELSE band END AS band, count(*)::int AS n,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
-         percentile_cont((SELECT t_stuck_pct FROM cfg)) WITHIN GROUP (ORDER BY days) AS stuck_days
-  FROM won_visits WHERE days IS NOT NULL AND stage IS NOT NULL
-  GROUP BY GROUPING SETS ((stage, band), (stage))
-),
-cycle_stats AS (
-  SELECT CASE WHEN grouping(band) = 1 THEN -1 ELSE band END AS band, count(*)::int AS n,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days
-  FROM (
-    SELECT ${AMOUNT_BAND} AS band,
-           date_part('epoch', coalesce(d.closed_at, d.close_date::timestamptz) - coalesce(d.source_created_at, d.created_at)) / 86400.0 AS days
-    FROM deals d CROSS JOIN cfg
-    WHERE d.workspace_id = $1::uuid AND d.is_won
-  ) w
-  WHERE days IS NOT NULL AND days >= 0
-  GROUP BY GROUPING SETS ((band), ())
-),
+stage_stats AS (SELECT * FROM ${BASELINES.stageStats}),
+cycle_stats AS (SELECT * FROM ${BASELINES.cycleStats}),
 touches AS (
   SELECT t.deal_id,
          count(*) FILTER (WHERE t.kind = 'activity')::int AS activities,
@@ -132,7 +107,7 @@ history AS (
   WHERE h.workspace_id = $1::uuid AND ${inChunk('h.deal_id')}
   GROUP BY h.deal_id
 ),
-${INSIGHT_FACTS_CTES},
+${insightFactsCtes(inChunk)},
 -- Close dates the source reports as moved later (deal_field_history), when the deal has no count of its own.
 close_slips AS (
   SELECT deal_id, count(*)::int AS slips FROM deal_field_history
@@ -241,7 +216,7 @@ UPDATE deals d SET
   engagement_score = s.engagement, engagement_reasons = s.engagement_reasons,
   amount_baseline = s.baseline, computed_at = now()
 FROM scored s
-WHERE d.workspace_id = $1::uuid AND d.id = s.id
+WHERE d.workspace_id = $1::uuid AND d.id = s.id AND ${inChunk('d.id')}
   AND (d.velocity_score, d.velocity_reasons, d.deal_risk, d.deal_risk_reasons, d.engagement_score, d.engagement_reasons, d.amount_baseline)
       IS DISTINCT FROM (s.velocity, s.velocity_reasons, s.risk, s.risk_reasons, s.engagement, s.engagement_reasons, s.baseline)`;
 
@@ -251,14 +226,16 @@ export async function computeDealScores(
   asOf: string,
   config: ScoringConfig,
   version: number,
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
+  baselines?: ScoreBaselines,
 ): Promise<number> {
   const { rowCount } = await q.query(DEAL_SCORES_SQL, [
     workspaceId,
     asOf,
     JSON.stringify(config),
     version,
-    ...rangeParams(range),
+    ids,
+    baselines ?? (await dealBaselines(q, workspaceId, config)),
   ]);
   return rowCount;
 }

@@ -26,6 +26,17 @@ export function inIdRange(column: string, after: number, upTo: number): string {
   return `($${after}::uuid IS NULL OR ${column} > $${after}::uuid) AND ($${upTo}::uuid IS NULL OR ${column} <= $${upTo}::uuid)`;
 }
 
+/**
+ * SQL keeping `column` to the id list parameter `$list` (a uuid array; NULL: every row). For chunked
+ * statements that join per-row aggregates: the planner estimates `= ANY(list)` from the column's
+ * distinct values, but cannot place a uuid inside a histogram bucket, so a range narrower than one
+ * bucket (500 of 100k deals, with 100 buckets) is estimated at one row, and the joins planned for one
+ * row re-ran each aggregate once per row of the chunk.
+ */
+export function inIdList(column: string, list: number): string {
+  return `($${list}::uuid[] IS NULL OR ${column} = ANY($${list}::uuid[]))`;
+}
+
 // The tables jobs chunk over; the name is spliced into SQL, so it comes from this list only.
 export type ChunkedTable = 'conversations' | 'deals' | 'accounts';
 
@@ -50,4 +61,18 @@ export async function idRanges(
   }
   ranges.push({ after, upTo: null });
   return ranges;
+}
+
+/** The ids of `table` in one range of the workspace, in id order (for inIdList). */
+export async function idsInRange(
+  q: Queryable,
+  table: ChunkedTable,
+  workspaceId: string,
+  range: IdRange,
+): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    /* sql */ `SELECT id FROM ${table} WHERE workspace_id = $1::uuid AND ${inIdRange('id', 2, 3)} ORDER BY id`,
+    [workspaceId, ...rangeParams(range)],
+  );
+  return rows.map((r) => r.id);
 }

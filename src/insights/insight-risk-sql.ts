@@ -12,8 +12,11 @@ export const budgetObjectionSql = (i: string) =>
 export const timelineAfterSql = (i: string, closeDate: string) =>
   `(${i}.insight_type = 'timeline' AND ${i}.value->>'date' ~ '^\\d{4}-\\d{2}-\\d{2}$' AND (${i}.value->>'date')::date > ${closeDate})`;
 
-/** CTEs over current insights, one row per deal; $1 is the workspace. */
-export const INSIGHT_FACTS_CTES = /* sql */ `
+/**
+ * CTEs over current insights, one row per deal; $1 is the workspace, `inRange(column)` the SQL keeping a
+ * deal id column to the statement's deals (a chunk's id range).
+ */
+export const insightFactsCtes = (inRange: (column: string) => string) => /* sql */ `
 insight_facts AS (
   SELECT i.deal_id,
     (array_agg(i.id ORDER BY i.created_at DESC, i.id) FILTER (WHERE i.insight_type = 'competitors'))[1] AS competitor_id,
@@ -25,7 +28,7 @@ insight_facts AS (
     max((i.value->>'date')::date)
        FILTER (WHERE i.insight_type = 'timeline' AND i.value->>'date' ~ '^\\d{4}-\\d{2}-\\d{2}$') AS timeline_date
   FROM deal_insights i
-  WHERE i.workspace_id = $1::uuid AND i.is_current
+  WHERE i.workspace_id = $1::uuid AND i.is_current AND ${inRange('i.deal_id')}
   GROUP BY i.deal_id
 ),
 last_calls AS (
@@ -35,7 +38,7 @@ last_calls AS (
   FROM conversations c
   JOIN insight_extractions e ON e.workspace_id = c.workspace_id AND e.conversation_id = c.id
    AND e.status = 'extracted' AND e.deal_id = c.deal_id
-  WHERE c.workspace_id = $1::uuid
+  WHERE c.workspace_id = $1::uuid AND ${inRange('c.deal_id')}
   ORDER BY c.deal_id, c.started_at DESC NULLS LAST, c.id
 )`;
 
