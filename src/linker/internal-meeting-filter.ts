@@ -5,7 +5,7 @@
  * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /** Checked in order on the lower-cased title; the first match names the reason (title_pattern:<name>). */
@@ -47,7 +47,7 @@ export async function classifyConversations(
                                 AS email) AS x
          WHERE c.workspace_id = $1::uuid AND x.email LIKE '%_@_%'
            AND split_part(x.email, '@', 2) <> ALL($2::text[])
-           AND ($6::uuid IS NULL OR c.id > $6::uuid) AND ($7::uuid IS NULL OR c.id <= $7::uuid)
+           AND ${inIdRange('c.id', 6, 7)}
       ),
       -- Joined as two sets, so the contacts are read once, not once per conversation.
       known_contact AS MATERIALIZED (
@@ -105,7 +105,7 @@ export async function classifyConversations(
                    d.reason
           ) AS v
          WHERE c.workspace_id = $1::uuid
-           AND ($6::uuid IS NULL OR c.id > $6::uuid) AND ($7::uuid IS NULL OR c.id <= $7::uuid)
+           AND ${inIdRange('c.id', 6, 7)}
       ),
       changed AS (
         UPDATE conversations c

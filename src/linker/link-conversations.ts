@@ -11,7 +11,7 @@
  * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, rangeParams } from '../db/id-ranges.ts';
+import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
 import { dealLifeCtes } from './deal-liveness.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
@@ -53,7 +53,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
     SELECT c.id, c.started_at, c.participants, c.crm_context, lower(btrim(c.organizer_email)) AS organizer
       FROM conversations c
      WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-       AND ($7::uuid IS NULL OR c.id > $7::uuid) AND ($8::uuid IS NULL OR c.id <= $8::uuid)
+       AND ${inIdRange('c.id', 7, 8)}
   ),
   ext AS MATERIALIZED (
     SELECT cv.id AS conversation_id, p.ord, x.email, split_part(x.email, '@', 2) AS domain
