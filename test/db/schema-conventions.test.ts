@@ -51,4 +51,34 @@ describe('schema conventions', () => {
       [],
     );
   });
+
+  // ANALYZE holds the embedded database's one thread; payload documents cost it most and steer no plan.
+  test('the payload (jsonb) columns of the entity tables have no planner statistics', async () => {
+    const { rows } = await t.db.query<{ column: string }>(
+      /* sql */ `SELECT c.relname || '.' || a.attname AS column
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+       WHERE a.atttypid = 'jsonb'::regtype AND NOT a.attisdropped
+         AND EXISTS (SELECT 1 FROM pg_attribute s WHERE s.attrelid = c.oid AND s.attname = 'source_data')
+         AND coalesce(a.attstattarget, -1) <> 0
+       ORDER BY 1`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.column),
+      [],
+    );
+    await t.db.exec(`INSERT INTO workspaces (name) VALUES ('stats')`);
+    await t.db.exec(
+      `INSERT INTO deals (workspace_id, source, source_id, source_data)
+       SELECT id, 'csv', g::text, jsonb_build_object('n', g) FROM workspaces, generate_series(1, 200) g`,
+    );
+    await t.db.exec('ANALYZE deals');
+    const { rows: stats } = await t.db.query<{ attname: string }>(
+      `SELECT attname FROM pg_stats WHERE tablename = 'deals' AND attname IN ('source_id', 'source_data') ORDER BY 1`,
+    );
+    assert.deepEqual(
+      stats.map((r) => r.attname),
+      ['source_id'],
+    );
+  });
 });
