@@ -34,7 +34,8 @@ test('stopping `npm start` stops the server: the signal reaches node, no orphan 
     });
     const { pid } = JSON.parse(await readFile(join(dir, 'server.json'), 'utf8')) as { pid: number };
     assert.notEqual(pid, npm.pid, 'the server is npm’s child');
-    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the last output (the shutdown line) may still be in the pipe at exit.
+    const exited = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)));
     npm.kill('SIGTERM');
     await exited;
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
