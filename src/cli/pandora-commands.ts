@@ -31,6 +31,18 @@ async function serve(config: Config, opts: { demo: boolean }): Promise<number> {
     throw new Error(`a Pandora server (process ${live.pid}) already serves this data folder at ${live.url}`);
   const log = createLogger(config.logLevel);
   const running = await startServer(config, log);
+  // The handlers go in before anything is announced: a signal that arrives while the demo is being
+  // built must still stop the server cleanly, not end it by the default action.
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const shutdown = () => {
+      stopping = true;
+      console.log('shutting down…');
+      running.stop().then(resolve);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
   console.log(`Pandora is listening on ${running.url} (database: ${running.deps.db.kind})`);
   const admin = running.deps.adminToken;
   if (admin.generated) {
@@ -39,20 +51,18 @@ async function serve(config: Config, opts: { demo: boolean }): Promise<number> {
     admin.persist?.();
   }
   if (opts.demo) {
-    const demo = await ensureDemoWorkspace(running.deps, {
-      deals: config.demoDeals,
-      progress: (line) => console.log(line),
-    });
-    console.log(formatDemoReport(running.url, demo));
+    try {
+      const demo = await ensureDemoWorkspace(running.deps, {
+        deals: config.demoDeals,
+        progress: (line) => console.log(line),
+      });
+      console.log(formatDemoReport(running.url, demo));
+    } catch (err) {
+      // Stopped while the demo was being built: its queries fail on the closed database.
+      if (!stopping) throw err;
+    }
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = () => {
-      console.log('shutting down…');
-      running.stop().then(resolve);
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  await stopped;
   return 0;
 }
 
