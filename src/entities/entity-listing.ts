@@ -4,17 +4,8 @@
  * schema. Listing, detail and the OpenAPI document all read these specs.
  */
 import type { Queryable } from '../db/db.ts';
-import {
-  type ColumnKind,
-  type FilterSpec,
-  type ListPage,
-  type ListSpec,
-  runListQuery,
-  type ScaledKey,
-  type SortSpec,
-  toApiRecord,
-  type ValueType,
-} from '../db/list-query.ts';
+import type { ColumnKind, FilterSpec, ScaledKey, ValueType } from '../db/list-filters.ts';
+import { type ListPage, type ListSpec, runListQuery, type SortSpec, toApiRecord } from '../db/list-query.ts';
 import { NotFoundError } from '../errors.ts';
 import { ENTITY_TABLES, type EntityName } from './entity-tables.ts';
 

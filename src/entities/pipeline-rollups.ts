@@ -8,7 +8,7 @@ import type { Db, Queryable } from '../db/db.ts';
 import { refreshStatistics } from '../db/table-statistics.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import type { Logger } from '../logger.ts';
-import { type FilterSpec, filterConditions, type ParamList, parseValue } from '../db/list-query.ts';
+import { type FilterSpec, filterConditions, type ParamList, parseValue } from '../db/list-filters.ts';
 
 // The deal list filters a rollup row can answer, under the same names (see dealListing).
 const DIMENSION_FILTERS: Readonly<Record<string, FilterSpec>> = {

@@ -6,7 +6,7 @@
  * currency has no rate are counted but left out of the amounts, and the answer says how many and which.
  */
 import type { Queryable, SqlParam } from '../db/db.ts';
-import { filterConditions, ParamList } from '../db/list-query.ts';
+import { filterConditions, ParamList } from '../db/list-filters.ts';
 import { ValidationError } from '../errors.ts';
 import { describeNotConverted, type NotConverted } from '../money/currency-coverage.ts';
 import { dealListing } from './deals-queries.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
-import type { FilterSpec } from '../../src/db/list-query.ts';
+import type { FilterSpec } from '../../src/db/list-filters.ts';
 import type { ApiRecord, EntityListing } from '../../src/entities/entity-listing.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';

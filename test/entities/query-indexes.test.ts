@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runComputedFields } from '../../src/compute/compute-engine.ts';
-import { buildListQuery, filterConditions, ParamList } from '../../src/db/list-query.ts';
+import { filterConditions, ParamList } from '../../src/db/list-filters.ts';
+import { buildListQuery } from '../../src/db/list-query.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';

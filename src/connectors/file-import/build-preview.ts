@@ -5,15 +5,10 @@
  */
 import type { Queryable } from '../../db/db.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
-import { UnprocessableError, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { buildAccountIndex } from './account-index.ts';
-import {
-  type ColumnSample,
-  type MappingProposal,
-  normaliseHeader,
-  proposeMapping,
-} from './column-mapping.ts';
-import { IMPORT_ENTITY_TYPES, type ImportEntityType, REQUIRED_ANY } from './import-fields.ts';
+import { type ColumnSample, type MappingProposal, proposeMapping } from './column-mapping.ts';
+import type { ImportEntityType } from './import-fields.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import {
   classifyUnknownStages,
@@ -24,6 +19,7 @@ import {
   type StageValueReport,
 } from './import-stages.ts';
 import { createMoneySampler, type MoneyColumnReport } from './money-units.ts';
+import { proposeNameColumns, requireEntityColumns } from './entity-columns.ts';
 import { collectWarnings, recommend } from './preview-advice.ts';
 import { loadOwnerDirectory, type OwnerReport } from './owner-directory.ts';
 import { DECISION_CONFIDENCE } from './stage-proposals.ts';
@@ -316,50 +312,6 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
   } finally {
     await table.close();
   }
-}
-
-const PRODUCT_HEADER = /\b(product|products|item|sku|plan|service|offering|package|edition)\b/;
-
-/**
- * A deal needs a name; when no column holds one, the names are made from the account and product columns
- * (the way a rep names a deal), else from the id. Identity stays with the id: this is only what people read.
- */
-export function proposeNameColumns(
-  entity: ImportEntityType,
-  mapping: Readonly<Record<string, string | null>>,
-): string[] | null {
-  if (entity !== 'deals') return null;
-  const headers = Object.keys(mapping);
-  if (headers.some((h) => mapping[h] === 'name')) return null;
-  const account = headers.find((h) => mapping[h] === 'account_name');
-  const product = headers.find((h) => mapping[h] === null && PRODUCT_HEADER.test(normaliseHeader(h)));
-  const id = headers.find((h) => mapping[h] === 'external_id');
-  if (account && product) return [account, product];
-  if (id) return [id];
-  // A product column alone is a product list, not deals: no name is made up for it.
-  return account ? [account] : null;
-}
-
-/**
- * Refuses a file none of whose columns can give the detected entity its required field (a product list,
- * a price sheet): nothing in it would import, whatever the user confirms.
- */
-function requireEntityColumns(
-  entity: ImportEntityType,
-  mapping: Readonly<Record<string, string | null>>,
-  nameFrom: string[] | null,
-  hinted: boolean,
-): void {
-  const mapped = new Set(Object.values(mapping).filter((f): f is string => f !== null));
-  if (nameFrom) mapped.add('name');
-  const required = REQUIRED_ANY[entity];
-  if (required.some((f) => mapped.has(f))) return;
-  const needs = IMPORT_ENTITY_TYPES.map((e) => `${e} (${REQUIRED_ANY[e].join(' or ')})`).join(', ');
-  throw new UnprocessableError(
-    hinted
-      ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}`
-      : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}`,
-  );
 }
 
 /** Rows a mapping would import, from one streamed pass (a confirm that changes the mapping re-counts). */

@@ -8,47 +8,36 @@ import type { StageNormalized } from '../../compute/stage-normalisation.ts';
 import type { UpsertRow } from '../../db/bulk-upsert.ts';
 import { companyKey } from './account-index.ts';
 import {
+  type CellContext,
+  type CellOutcome,
+  interpreter,
+  memoised,
+  storedText,
+} from './cell-interpreters.ts';
+import { detachedField } from './csv-records.ts';
+import {
   fieldOf,
   type ImportEntityType,
   type ImportField,
   REFERENCE_FIELDS,
   REQUIRED_ANY,
 } from './import-fields.ts';
-import type { OwnerDirectory, ResolvedOwner } from './owner-directory.ts';
-import { detachedField } from './csv-records.ts';
+import type { ResolvedOwner } from './owner-directory.ts';
 import type { Cell, RawRow } from './table-reader.ts';
-import {
-  cellText,
-  type DateOrder,
-  isFormulaLike,
-  neutraliseFormula,
-  normaliseDomain,
-  normaliseEmail,
-  parseBoolean,
-  parseDate,
-  parseInteger,
-  parseMoney,
-  parseNumber,
-} from './value-parsing.ts';
+import { isFormulaLike } from './value-parsing.ts';
 
 export const IMPORT_SOURCE = 'csv_import';
 
 /** header → field name, or null for a custom field. */
 export type ColumnMapping = Readonly<Record<string, string | null>>;
 
-export interface NormaliserSetup {
-  entity: ImportEntityType;
+export interface NormaliserSetup extends CellContext {
   headers: readonly string[];
   mapping: ColumnMapping;
-  dateOrders: Readonly<Record<string, DateOrder>>;
   /** With no column mapped to the name: the columns whose values make it ("Acme — GTX Pro"). */
   nameFrom?: readonly string[] | null;
   /** Raw stage → normalised stage (stored mappings first, then the rules or the classifier). */
   stageOf(raw: string): StageNormalized | null;
-  /** Resolves owner names to known owners' emails; without it a name is kept as the owner's name. */
-  owners?: OwnerDirectory | null;
-  /** header → factor a money column's values are multiplied by (a revenue column in millions: 1e6). */
-  moneyUnits?: Readonly<Record<string, number>>;
   /**
    * false: rows are only counted and checked (the preview past its sample rows), so the record carries no
    * custom_fields and its source_data only the refs; validity, key and fields are the same. Default true.
@@ -59,14 +48,13 @@ export interface NormaliserSetup {
 // Entities whose natural key is made from fields; the others' is a hash of all the row's values.
 const NAMED_KEY_ENTITIES = new Set<ImportEntityType>(['accounts', 'contacts', 'leads', 'deals']);
 
-// Entity tables with an owner_name column; elsewhere an unmatched owner name stays a custom field.
-const OWNER_NAME_ENTITIES = new Set<ImportEntityType>(['accounts', 'contacts', 'deals']);
-
 export interface RowError {
   row: number;
   column?: string;
   message: string;
 }
+
+const APOSTROPHE = 39;
 
 export type NormalisedRow =
   | {
@@ -80,48 +68,11 @@ export type NormalisedRow =
     }
   | { ok: false; row: number; errors: RowError[]; formulas: number };
 
-const TEXT_LIMIT = 10_000;
-const APOSTROPHE = 39;
-
-/** A cell's text as the record keeps it: trimmed, formula-looking text neutralised, length capped. */
-function storedText(cell: Cell): string {
-  let text = cellText(cell);
-  if (typeof cell === 'string' && isFormulaLike(text)) text = neutraliseFormula(text).text;
-  return text.length > TEXT_LIMIT ? text.slice(0, TEXT_LIMIT) : text;
-}
-
-/** What one mapped cell gives its row: a value for a field (or the owner's name, or a custom field), or an error. */
-type CellOutcome =
-  | {
-      ok: true;
-      into: 'field' | 'owner_name' | 'custom';
-      value: unknown;
-      currency: string | null;
-      owner: (ResolvedOwner & { value: string }) | null;
-    }
-  | { ok: false; error: string };
-
-// A column's outcomes are remembered per distinct cell text: exports repeat the same dates, stages, owners
-// and probabilities down a whole file. A column that keeps missing (ids, amounts) stops remembering.
-const MEMO_SIZE = 4096;
-
-/**
- * The copy of an outcome a memo keeps. The interpreters' own objects must all die young: if the first
- * few thousand lived on in a memo, V8 would judge their allocation site long-lived (pretenuring) and
- * allocate every later outcome (a million amounts, once the memo stops) in the old generation.
- */
-function remembered(out: CellOutcome): CellOutcome {
-  if (!out.ok) return { ...out };
-  return { ...out, owner: out.owner ? { ...out.owner } : null };
-}
-
 interface Column {
   header: string;
   field: ImportField | null;
   target: 'refs' | 'record';
   interpret: (cell: Cell, text: string) => CellOutcome;
-  memo: Map<string, CellOutcome> | null;
-  hits: number;
 }
 
 export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => NormalisedRow {
@@ -133,10 +84,12 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       header,
       field,
       target: field && REFERENCE_FIELDS.has(field.name) ? 'refs' : 'record',
-      interpret: interpret ?? (() => ({ ok: false, error: '' })),
-      // Lists are fresh arrays per record; plain text needs no parsing.
-      memo: interpret && field!.kind !== 'list' && field!.kind !== 'text' ? new Map() : null,
-      hits: 0,
+      // Lists are fresh arrays per record; plain text needs no parsing (and has no interpreter).
+      interpret: !interpret
+        ? () => ({ ok: false, error: '' })
+        : field!.kind === 'list'
+          ? interpret
+          : memoised(interpret),
     };
   });
   const required = REQUIRED_ANY[setup.entity];
@@ -153,24 +106,6 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       if (companyKeys.size < 20_000) companyKeys.set(detachedField(name), key);
     }
     return key;
-  };
-  const outcomeOf = (column: Column, cell: Cell, text: string): CellOutcome => {
-    const memo = column.memo;
-    if (memo === null || typeof cell !== 'string') return column.interpret(cell, text);
-    let out = memo.get(cell);
-    if (out !== undefined) {
-      column.hits++;
-      return out;
-    }
-    if (memo.size >= MEMO_SIZE) {
-      if (column.hits < MEMO_SIZE) column.memo = null;
-      return column.interpret(cell, text);
-    }
-    // Kept for the rest of the file: made from a copy of the cell, so nothing in it holds the chunk.
-    const key = detachedField(cell);
-    out = remembered(column.interpret(key, storedText(key)));
-    memo.set(key, out);
-    return out;
   };
   return (raw) => {
     if (raw.error)
@@ -203,7 +138,7 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
         target[field.name] = text;
         continue;
       }
-      const out = outcomeOf(column, cell, text);
+      const out = column.interpret(cell, text);
       if (!out.ok) {
         errors.push({ row: raw.row, column: header, message: out.error });
         continue;
@@ -250,96 +185,6 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       owner,
     };
   };
-}
-
-const fieldValue = (value: unknown): CellOutcome => ({
-  ok: true,
-  into: 'field',
-  value,
-  currency: null,
-  owner: null,
-});
-const cellError = (error: string): CellOutcome => ({ ok: false, error });
-
-/** How a column of `field` turns a non-empty cell (and its text) into an outcome. */
-function interpreter(
-  field: ImportField,
-  header: string,
-  setup: NormaliserSetup,
-): ((cell: Cell, text: string) => CellOutcome) | null {
-  switch (field.kind) {
-    case 'text':
-      return null;
-    case 'email':
-      return (cell) => {
-        const e = normaliseEmail(cell);
-        return e.ok ? fieldValue(e.value) : cellError(e.error);
-      };
-    case 'domain':
-      return (cell, text) => {
-        const d = normaliseDomain(cell);
-        return d ? fieldValue(d) : cellError(`not a domain: "${text.slice(0, 60)}"`);
-      };
-    case 'date':
-    case 'datetime': {
-      const order = setup.dateOrders[header] ?? 'mdy';
-      return (cell) => {
-        const d = parseDate(cell, order);
-        if (!d.ok) return cellError(d.error);
-        return fieldValue(field.kind === 'date' ? d.value.slice(0, 10) : d.value);
-      };
-    }
-    case 'owner': {
-      const nameEntity = OWNER_NAME_ENTITIES.has(setup.entity);
-      return (_cell, text) => {
-        const o = setup.owners
-          ? setup.owners.resolve(text)
-          : { email: null, name: text, matched_by: 'unmatched' as const };
-        const owner = { ...o, value: text };
-        if (o.email) return { ok: true, into: 'field', value: o.email, currency: null, owner };
-        return nameEntity
-          ? { ok: true, into: 'owner_name', value: o.name, currency: null, owner }
-          : { ok: true, into: 'custom', value: null, currency: null, owner };
-      };
-    }
-    case 'money': {
-      const unit = setup.moneyUnits?.[header] ?? 1;
-      return (cell, text) => {
-        const m = parseMoney(cell);
-        if (!m.ok) return cellError(m.error);
-        const amount = Math.round(m.value.amount * unit * 100) / 100;
-        if (Math.abs(amount) >= 1e16) return cellError(`amount out of range: ${text.slice(0, 40)}`);
-        return { ok: true, into: 'field', value: amount, currency: m.value.currency, owner: null };
-      };
-    }
-    case 'number':
-      return (cell) => {
-        const n = parseNumber(cell);
-        if (!n.ok) return cellError(n.error);
-        if (field.name === 'probability' && (n.value < 0 || n.value > 100))
-          return cellError(`probability must be 0–100, got ${n.value}`);
-        return fieldValue(n.value);
-      };
-    case 'integer':
-      return (cell) => {
-        const n = parseInteger(cell);
-        if (n.ok && n.value >= 0) return fieldValue(n.value);
-        return cellError(n.ok ? `must not be negative: ${n.value}` : n.error);
-      };
-    case 'boolean':
-      return (cell) => {
-        const b = parseBoolean(cell);
-        return b.ok ? fieldValue(b.value) : cellError(b.error);
-      };
-    case 'list':
-      return (_cell, text) =>
-        fieldValue(
-          text
-            .split(/[;,|\n]/)
-            .map((s) => s.trim())
-            .filter(Boolean),
-        );
-  }
 }
 
 function splitFullName(refs: Record<string, unknown>, record: UpsertRow, entity: ImportEntityType) {

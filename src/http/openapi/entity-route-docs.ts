@@ -10,7 +10,8 @@ import { dateSchema, fromZod } from './route-doc-builders.ts';
 import { arr, enumOf, int, named, nullable, num, obj, open, str, uuid } from './schema-builders.ts';
 import { dealInsightSchema } from './schemas/insight-schemas.ts';
 import { notConvertedSchema } from './schemas/money-schemas.ts';
-import { type ColumnKind, DEFAULT_LIMIT, type FilterSpec, MAX_LIMIT } from '../../db/list-query.ts';
+import type { ColumnKind, FilterSpec } from '../../db/list-filters.ts';
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../../db/list-query.ts';
 import type { JsonSchema, ParameterDoc, RouteDoc } from './openapi-document.ts';
 
 const WS = '/api/workspaces/:workspaceId';
