@@ -4,7 +4,7 @@
  * bare table. Peak RSS is sampled over the whole run (the app's process; the upload comes from a child). Prints one
  * JSON line. Usage: DATABASE_URL=… npm run bench:import [-- rows]
  * `--preview-only`: upload → preview alone (wall time and peak RSS), on the server with DATABASE_URL or
- * on in-memory PGlite without it; `--mb N` sizes the generated file in MB instead of rows. The upload is
+ * on PGlite (its files in a temporary folder) without it; `--mb N` sizes the generated file in MB instead of rows. The upload is
  * sent from a child process, so the RSS figures are the server's (the app and, on PGlite, the database).
  */
 import { spawn } from 'node:child_process';
@@ -27,7 +27,9 @@ const args = process.argv.slice(2);
 const PREVIEW_ONLY = args.includes('--preview-only');
 const MB_AT = args.indexOf('--mb');
 const TARGET_MB = MB_AT >= 0 ? Number(args[MB_AT + 1]) : null;
-const positional = args.filter((a, i) => !a.startsWith('--') && (MB_AT < 0 || i !== MB_AT + 1));
+// Flags that take a value: the value is not a positional argument.
+const VALUED = new Set(['--mb', '--write-csv']);
+const positional = args.filter((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1] ?? ''));
 // A generated row is about 124 bytes.
 const ROWS =
   TARGET_MB !== null ? Math.round((TARGET_MB * 1024 ** 2) / 124) : Number(positional[0] ?? 1_000_000);
@@ -58,6 +60,22 @@ async function generate(path: string): Promise<void> {
   }
   out.end(chunk);
   await once(out, 'finish');
+}
+
+/**
+ * The file written by a child process, as a user's export exists before the server starts: the strings
+ * the generator makes would otherwise sit in this process's heap and count in the server's RSS.
+ */
+async function generateInChild(path: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--write-csv', path, String(ROWS)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`generating the CSV failed (exit ${code})`);
 }
 
 // The client runs in a process of its own, as a browser would: the upload's buffers on the sending side
@@ -93,16 +111,19 @@ async function uploadForPreview(base: string, file: string, authorization: strin
   return body;
 }
 
-/** Upload → preview alone, on the server (DATABASE_URL) or in-memory PGlite. */
+/**
+ * Upload → preview alone, on the server (DATABASE_URL) or on PGlite with its files in a folder, as
+ * `pandora start` keeps them (in memory, the database's files would count in the process's RSS).
+ */
 async function previewOnly() {
   const serverUrl = process.env.DATABASE_URL;
-  const scratch = serverUrl ? await createScratchDb(serverUrl, 'bench_import') : null;
-  const db = scratch ? scratch.db : await createPgliteDb();
-  if (!scratch) await migrate(db);
   const dir = mkdtempSync(join(tmpdir(), 'pandora-bench-import-'));
+  const scratch = serverUrl ? await createScratchDb(serverUrl, 'bench_import') : null;
+  const db = scratch ? scratch.db : await createPgliteDb(join(dir, 'pglite'));
+  if (!scratch) await migrate(db);
   const file = join(dir, 'deals.csv');
   try {
-    await generate(file);
+    await generateInChild(file);
     const bytes = statSync(file).size;
     const adminToken = randomBytes(24).toString('hex');
     const config = loadConfig({
@@ -126,8 +147,17 @@ async function previewOnly() {
     // Peak RSS from here: the file is generated and the app is up; what the preview adds is what counts.
     const startRss = process.memoryUsage().rss;
     let peakRss = startRss;
+    // What the process held at its peak: the JS heap, and outside it the database's WebAssembly memory
+    // and buffers (external).
+    let atPeak = { heap_mb: 0, external_mb: 0 };
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const m = process.memoryUsage();
+      if (m.rss <= peakRss) return;
+      peakRss = m.rss;
+      atPeak = {
+        heap_mb: Math.round(m.heapTotal / 1024 ** 2),
+        external_mb: Math.round(m.external / 1024 ** 2),
+      };
     }, 20);
     const t0 = performance.now();
     const uploaded = await uploadForPreview(`${url}/api/workspaces/${ws.id}`, file, authorization);
@@ -151,12 +181,13 @@ async function previewOnly() {
         peak_rss_mb: Math.round(peakRss / 1024 ** 2),
         // What the process held before the upload (the app, and on PGlite the embedded database).
         start_rss_mb: Math.round(startRss / 1024 ** 2),
+        at_peak: atPeak,
       }),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
     if (scratch) await scratch.drop();
     else await db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -264,4 +295,6 @@ async function main() {
   }
 }
 
-await (PREVIEW_ONLY ? previewOnly() : main());
+const WRITE_CSV_AT = args.indexOf('--write-csv');
+if (WRITE_CSV_AT >= 0) await generate(args[WRITE_CSV_AT + 1]!);
+else await (PREVIEW_ONLY ? previewOnly() : main());
