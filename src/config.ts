@@ -10,6 +10,7 @@ const envSchema = z.object({
   PANDORA_ADMIN_TOKEN: z.string().min(16, 'PANDORA_ADMIN_TOKEN must be at least 16 characters').optional(),
   PANDORA_ENCRYPTION_KEY: z.string().optional(),
   PANDORA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PANDORA_SLOW_STATEMENT_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
   PANDORA_BODY_LIMIT: z.string().default('1mb'),
   PANDORA_BENCH_REUSE_DB: z.enum(['0', '1', 'true', 'false']).default('0'),
   PANDORA_DEMO_DEALS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
@@ -78,6 +79,11 @@ export type Config = Readonly<{
   adminToken: string | undefined;
   encryptionKey: string | undefined;
   dbPoolSize: number;
+  /**
+   * The embedded backend logs statements that held its one thread this long (ms; 0 = never), as the
+   * server's own log_min_duration_statement does for PostgreSQL.
+   */
+  slowStatementMs: number;
   bodyLimit: string;
   /** How long a verified API key is trusted without asking the database again; 0 = every request. */
   apiKeyCacheSeconds: number;
@@ -206,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.PANDORA_ADMIN_TOKEN,
     encryptionKey: e.PANDORA_ENCRYPTION_KEY,
     dbPoolSize: e.PANDORA_DB_POOL_SIZE,
+    slowStatementMs: e.PANDORA_SLOW_STATEMENT_MS,
     bodyLimit: e.PANDORA_BODY_LIMIT,
     apiKeyCacheSeconds: e.PANDORA_API_KEY_CACHE_SECONDS,
     readCacheSeconds: e.PANDORA_READ_CACHE_SECONDS,

@@ -73,7 +73,7 @@ export function listen(deps: AppDeps, port: number, host: string): Promise<{ ser
 }
 
 export async function startServer(config: Config, log = createLogger(config.logLevel)): Promise<Running> {
-  const db = await openDb(config);
+  const db = await openDb(config, log);
   try {
     await migrate(db);
     const deps = await buildDeps(config, db, log);

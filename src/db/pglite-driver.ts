@@ -27,11 +27,24 @@ function jsonRows<Row>(res: QueryResult<{ rows: string }>): Row[] {
   return JSON.parse(res.rows[0]!.rows) as Row[];
 }
 
+export interface PgliteOptions {
+  /** Told of every statement that held the database's thread at least `afterMs` (ms, its first 300 characters). */
+  onSlowStatement?: { afterMs: number; report(ms: number, statement: string): void } | undefined;
+}
+
 // No copyFrom here: PGlite reads COPY input only from a server-side file (/dev/blob), which the
 // non-superuser role of tenant-scoped work may not read. Bulk writes use the recordset shape instead.
-function handle(h: PGliteHandle): Queryable {
+function handle(h: PGliteHandle, slow: PgliteOptions['onSlowStatement']): Queryable {
+  const timed = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    if (!slow) return run();
+    const started = performance.now();
+    const out = await run();
+    const ms = performance.now() - started;
+    if (ms >= slow.afterMs) slow.report(Math.round(ms), sql.replace(/\s+/g, ' ').trim().slice(0, 300));
+    return out;
+  };
   const query = async <Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> => {
-    const res = await h.query<Row>(sql, params as unknown[] | undefined);
+    const res = await timed(sql, () => h.query<Row>(sql, params as unknown[] | undefined));
     // Like pg's rowCount: rows returned for SELECT/RETURNING, rows affected otherwise.
     return { rows: res.rows, rowCount: res.rows.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
   };
@@ -41,7 +54,7 @@ function handle(h: PGliteHandle): Queryable {
       return jsonRows<Row>(await query<{ rows: string }>(asJsonSql(sql), params));
     },
     async exec(script: string): Promise<void> {
-      await h.exec(script);
+      await timed(script, () => h.exec(script));
     },
   };
 }
@@ -118,11 +131,12 @@ function compileWasmOptimisedOnly(): void {
 }
 
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
-export async function createPgliteDb(dataDir?: string): Promise<Db> {
+export async function createPgliteDb(dataDir?: string, options: PgliteOptions = {}): Promise<Db> {
   compileWasmOptimisedOnly();
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   const turns = createTurns();
-  const outer = handle(pglite);
+  const slow = options.onSlowStatement;
+  const outer = handle(pglite, slow);
   const changes = new ChangeTracker();
   const transaction: Db['transaction'] = async (fn, options) => {
     const reads = changes.readRecorder();
@@ -137,7 +151,7 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
             settings.map(([name]) => name),
             settings.map(([, value]) => value),
           ]);
-        const out = await fn(handle(tx));
+        const out = await fn(handle(tx, slow));
         // A transaction that changed a row has a transaction id; one that only read has none.
         const { rows } = await tx.query<{ wrote: boolean }>(
           'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',

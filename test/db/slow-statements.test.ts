@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { openDb } from '../../src/db/open-db.ts';
+
+// The embedded backend's slow-statement log, through the configuration a user sets (PGlite in a folder).
+test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long, and only those', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pandora-slow-'));
+  const lines: Array<{ msg: string; ms: number; statement: string }> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ PANDORA_DATA_DIR: dir, PANDORA_SLOW_STATEMENT_MS: '150', LOG_LEVEL: 'silent' });
+  const db = await openDb(config, pino({ level: 'warn' }, sink));
+  try {
+    await db.query('SELECT 1 AS quick');
+    await db.query('SELECT pg_sleep(0.2) AS   slow_read');
+    await db.transaction((tx) => tx.query('SELECT pg_sleep(0.2), 2 AS slow_in_transaction'));
+    await db.exec('SELECT pg_sleep(0.2) AS slow_script');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(
+    lines.map((l) => [l.msg, l.statement]),
+    [
+      ['slow statement', 'SELECT pg_sleep(0.2) AS slow_read'],
+      ['slow statement', 'SELECT pg_sleep(0.2), 2 AS slow_in_transaction'],
+      ['slow statement', 'SELECT pg_sleep(0.2) AS slow_script'],
+    ],
+  );
+  for (const l of lines) assert.ok(l.ms >= 150 && l.ms < 5000, `ms ${l.ms}`);
+});
+
+test('without PANDORA_SLOW_STATEMENT_MS nothing is timed or logged', () => {
+  assert.equal(loadConfig({ LOG_LEVEL: 'silent' }).slowStatementMs, 0);
+  assert.throws(() => loadConfig({ PANDORA_SLOW_STATEMENT_MS: '-1' }));
+});
