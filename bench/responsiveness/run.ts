@@ -8,6 +8,8 @@
  * status polls p99 < 500 ms while any job runs on PGlite.
  *   [DATABASE_URL=…] node --import tsx bench/responsiveness/run.ts [--deals 2000] [--import-rows 50000]
  *     [--data-dir <a data folder with a generated, unlinked world, copied before use>]
+ *   PANDORA_SLOW_STATEMENT_MS=250 adds the embedded run's longest statements and transactions
+ *   (`slow_statements`).
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -118,6 +120,7 @@ async function measure(e: PandoraEnv) {
     }
     log('import_apply');
     out.import_apply = await duringImportApply(server.url, base, reads, idle);
+    if (process.env.PANDORA_SLOW_STATEMENT_MS) out.slow_statements = slowStatements(server.output());
     return out;
   } catch (err) {
     log('failed; the server said:', server.output().slice(-4000));
@@ -125,6 +128,24 @@ async function measure(e: PandoraEnv) {
   } finally {
     await server.terminate();
   }
+}
+
+/**
+ * With PANDORA_SLOW_STATEMENT_MS set, the embedded server logs each statement that took that long: the
+ * twenty longest statements by their worst time, with how often each took that long.
+ */
+function slowStatements(output: string) {
+  const byStatement = new Map<string, { kind: string; statement: string; times: number; max_ms: number }>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('"msg":"slow ')) continue;
+    const { ms, statement, kind } = JSON.parse(line) as { ms: number; statement: string; kind: string };
+    const key = `${kind}: ${statement.slice(0, 160)}`;
+    const seen = byStatement.get(key) ?? { kind, statement: statement.slice(0, 160), times: 0, max_ms: 0 };
+    seen.times++;
+    seen.max_ms = Math.max(seen.max_ms, ms);
+    byStatement.set(key, seen);
+  }
+  return [...byStatement.values()].sort((a, b) => b.max_ms - a.max_ms).slice(0, 20);
 }
 
 /**

@@ -15,7 +15,11 @@ export async function openDb(config: Config, log?: Logger): Promise<Db> {
     const db = await createPgliteDb(join(config.dataDir, 'pgdata'), {
       onSlowStatement:
         slow > 0 && log
-          ? { afterMs: slow, report: (ms, statement) => log.warn({ ms, statement }, 'slow statement') }
+          ? {
+              afterMs: slow,
+              report: (work) =>
+                log.warn(work, `slow ${work.kind === 'transaction' ? 'transaction' : 'statement'}`),
+            }
           : undefined,
     });
     return {

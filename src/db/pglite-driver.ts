@@ -27,20 +27,41 @@ function jsonRows<Row>(res: QueryResult<{ rows: string }>): Row[] {
   return JSON.parse(res.rows[0]!.rows) as Row[];
 }
 
-export interface PgliteOptions {
-  /** Told of every statement that held the database's thread at least `afterMs` (ms, its first 300 characters). */
-  onSlowStatement?: { afterMs: number; report(ms: number, statement: string): void } | undefined;
+/** What the slow-statement log is told: a statement's or a whole transaction's time holding the session. */
+export interface SlowWork {
+  ms: number;
+  /** A statement's first 300 characters; for a transaction, its first statement's. */
+  statement: string;
+  /**
+   * 'statement' in a transaction: its run alone. 'outside transaction': a statement of its own, its time
+   * includes the wait for the session. 'transaction': the whole transaction, from holding the session.
+   */
+  kind: 'statement' | 'outside transaction' | 'transaction';
+  statements?: number;
 }
+
+export interface PgliteOptions {
+  /** Told of every statement or transaction that took at least `afterMs`. */
+  onSlowStatement?: { afterMs: number; report(work: SlowWork): void } | undefined;
+}
+
+const statementText = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 300);
 
 // No copyFrom here: PGlite reads COPY input only from a server-side file (/dev/blob), which the
 // non-superuser role of tenant-scoped work may not read. Bulk writes use the recordset shape instead.
-function handle(h: PGliteHandle, slow: PgliteOptions['onSlowStatement']): Queryable {
+function handle(
+  h: PGliteHandle,
+  slow: PgliteOptions['onSlowStatement'],
+  kind: SlowWork['kind'],
+  seen?: (sql: string) => void,
+): Queryable {
   const timed = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    seen?.(sql);
     if (!slow) return run();
     const started = performance.now();
     const out = await run();
     const ms = performance.now() - started;
-    if (ms >= slow.afterMs) slow.report(Math.round(ms), sql.replace(/\s+/g, ' ').trim().slice(0, 300));
+    if (ms >= slow.afterMs) slow.report({ ms: Math.round(ms), statement: statementText(sql), kind });
     return out;
   };
   const query = async <Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> => {
@@ -55,6 +76,24 @@ function handle(h: PGliteHandle, slow: PgliteOptions['onSlowStatement']): Querya
     },
     async exec(script: string): Promise<void> {
       await timed(script, () => h.exec(script));
+    },
+  };
+}
+
+/** Times a transaction from when it holds the session; one of several statements is reported when slow. */
+function watchTransaction(slow: PgliteOptions['onSlowStatement']) {
+  const held = performance.now();
+  let first = '';
+  let statements = 0;
+  return {
+    seen(sql: string) {
+      if (statements++ === 0) first = sql;
+    },
+    done() {
+      const ms = performance.now() - held;
+      // A transaction of one statement is that statement's report.
+      if (slow && statements > 1 && ms >= slow.afterMs)
+        slow.report({ ms: Math.round(ms), statement: statementText(first), kind: 'transaction', statements });
     },
   };
 }
@@ -136,7 +175,7 @@ export async function createPgliteDb(dataDir?: string, options: PgliteOptions = 
   const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
   const turns = createTurns();
   const slow = options.onSlowStatement;
-  const outer = handle(pglite, slow);
+  const outer = handle(pglite, slow, 'outside transaction');
   const changes = new ChangeTracker();
   const transaction: Db['transaction'] = async (fn, options) => {
     const reads = changes.readRecorder();
@@ -151,7 +190,8 @@ export async function createPgliteDb(dataDir?: string, options: PgliteOptions = 
             settings.map(([name]) => name),
             settings.map(([, value]) => value),
           ]);
-        const out = await fn(handle(tx, slow));
+        const watch = watchTransaction(slow);
+        const out = await fn(handle(tx, slow, 'statement', watch.seen));
         // A transaction that changed a row has a transaction id; one that only read has none.
         const { rows } = await tx.query<{ wrote: boolean }>(
           'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
@@ -166,6 +206,7 @@ export async function createPgliteDb(dataDir?: string, options: PgliteOptions = 
           if (rows[0]!.wrote) written = footprint.written;
           for (const t of footprint.read ?? []) reads?.add(t);
         }
+        watch.done();
         return out;
       });
       // Counted once committed: a reader that saw the old counts cached what was true before.

@@ -11,7 +11,7 @@ import { openDb } from '../../src/db/open-db.ts';
 // The embedded backend's slow-statement log, through the configuration a user sets (PGlite in a folder).
 test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long, and only those', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pandora-slow-'));
-  const lines: Array<{ msg: string; ms: number; statement: string }> = [];
+  const lines: Array<{ msg: string; ms: number; statement: string; kind: string; statements?: number }> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
@@ -25,16 +25,23 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
     await db.query('SELECT pg_sleep(0.2) AS   slow_read');
     await db.transaction((tx) => tx.query('SELECT pg_sleep(0.2), 2 AS slow_in_transaction'));
     await db.exec('SELECT pg_sleep(0.2) AS slow_script');
+    // Three quick statements that add up to a slow transaction: reported once, as the transaction.
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_sleep(0.06) AS first_of_three');
+      await tx.query('SELECT pg_sleep(0.06)');
+      await tx.query('SELECT pg_sleep(0.06)');
+    });
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(
-    lines.map((l) => [l.msg, l.statement]),
+    lines.map((l) => [l.msg, l.kind, l.statement, l.statements]),
     [
-      ['slow statement', 'SELECT pg_sleep(0.2) AS slow_read'],
-      ['slow statement', 'SELECT pg_sleep(0.2), 2 AS slow_in_transaction'],
-      ['slow statement', 'SELECT pg_sleep(0.2) AS slow_script'],
+      ['slow statement', 'outside transaction', 'SELECT pg_sleep(0.2) AS slow_read', undefined],
+      ['slow statement', 'statement', 'SELECT pg_sleep(0.2), 2 AS slow_in_transaction', undefined],
+      ['slow statement', 'outside transaction', 'SELECT pg_sleep(0.2) AS slow_script', undefined],
+      ['slow transaction', 'transaction', 'SELECT pg_sleep(0.06) AS first_of_three', 3],
     ],
   );
   for (const l of lines) assert.ok(l.ms >= 150 && l.ms < 5000, `ms ${l.ms}`);
