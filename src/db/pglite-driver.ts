@@ -41,6 +41,8 @@ export interface SlowWork {
 }
 
 export interface PgliteOptions {
+  /** Start from these database files (a tar from `dumpPgliteDataDir`) instead of an empty cluster. */
+  fromDump?: Blob;
   /** Told of every statement or transaction that took at least `afterMs`. */
   onSlowStatement?: { afterMs: number; report(work: SlowWork): void } | undefined;
 }
@@ -171,8 +173,33 @@ function compileWasmOptimisedOnly(): void {
 
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
 export async function createPgliteDb(dataDir?: string, options: PgliteOptions = {}): Promise<Db> {
+  return pgliteDb(await openPglite(dataDir, options.fromDump), options);
+}
+
+/**
+ * An in-memory database prepared by `prepare` (migrations), as a tar of its files: fresh copies start
+ * from it in about a third of the time of an empty cluster plus the migrations.
+ */
+export async function dumpPgliteDataDir(prepare: (db: Db) => Promise<void>): Promise<Blob> {
+  const pglite = await openPglite(undefined, undefined);
+  try {
+    await prepare(pgliteDb(pglite, {}));
+    return await pglite.dumpDataDir('none');
+  } finally {
+    await pglite.close();
+  }
+}
+
+function openPglite(dataDir: string | undefined, fromDump: Blob | undefined): Promise<PGlite> {
   compileWasmOptimisedOnly();
-  const pglite = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { pg_trgm, btree_gin } });
+  return PGlite.create(dataDir ?? 'memory://', {
+    parsers,
+    extensions: { pg_trgm, btree_gin },
+    ...(fromDump ? { loadDataDir: fromDump } : {}),
+  });
+}
+
+function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
   const turns = createTurns();
   const slow = options.onSlowStatement;
   const outer = handle(pglite, slow, 'outside transaction');

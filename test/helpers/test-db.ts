@@ -2,11 +2,14 @@
  * A fresh, migrated database per test file: in-memory PGlite by default, or a new database on the
  * PostgreSQL server named by DATABASE_URL (dropped again on close).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { openAsBlob, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPgDb } from '../../src/db/pg-driver.ts';
-import { createPgliteDb } from '../../src/db/pglite-driver.ts';
+import { createPgliteDb, dumpPgliteDataDir } from '../../src/db/pglite-driver.ts';
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
 
@@ -40,7 +43,46 @@ export async function createEmptyTestDb(): Promise<TestDb> {
 }
 
 export async function createTestDb(): Promise<TestDb> {
+  if (!serverUrl) {
+    // A copy of a migrated database: each test file would otherwise spend seconds on an empty cluster
+    // and every migration. migrate() then finds nothing to do, which checks the copy.
+    const db = await createPgliteDb(undefined, { fromDump: await migratedPgliteFiles() });
+    await migrate(db);
+    return { db, url: undefined, close: () => db.close() };
+  }
   const t = await createEmptyTestDb();
   await migrate(t.db);
   return t;
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+/**
+ * The files of a freshly migrated PGlite database, made once and kept in the temp folder for every test
+ * process, under a name that changes with the migrations, the migration runner, the driver and PGlite.
+ */
+async function migratedPgliteFiles(): Promise<Blob> {
+  const hash = createHash('sha256');
+  const migrations = join(root, 'src', 'migrations');
+  for (const name of readdirSync(migrations).sort())
+    hash.update(name).update(readFileSync(join(migrations, name)));
+  for (const file of [
+    'src/db/migrate.ts',
+    'src/db/pglite-driver.ts',
+    'node_modules/@electric-sql/pglite/package.json',
+  ])
+    hash.update(readFileSync(join(root, file)));
+  const path = join(tmpdir(), `pandora-test-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  try {
+    return await openAsBlob(path);
+  } catch {
+    const files = await dumpPgliteDataDir(async (db) => {
+      await migrate(db);
+    });
+    // Written aside and renamed: a test process starting meanwhile never reads half a file.
+    const partial = `${path}.${process.pid}`;
+    writeFileSync(partial, Buffer.from(await files.arrayBuffer()));
+    renameSync(partial, path);
+    return files;
+  }
 }
