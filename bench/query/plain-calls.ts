@@ -61,7 +61,7 @@ export async function writePlainCalls(db: Db, workspaceId: string, deals: number
        CROSS JOIN LATERAL (SELECT CASE WHEN k % 10 = 0 THEN 'internal' WHEN k % 20 = 1 THEN 'unlinked'
                                        WHEN k % 20 BETWEEN 2 AND 5 THEN 'account' ELSE 'deal' END AS kind,
                                   'rep' || (k % 50) || '@bench.test' AS rep) x
-       JOIN deals d ON d.workspace_id = $1::uuid AND d.source = 'hubspot' AND d.source_id = 'd' || ((k * 7919) % $3::int)
+       JOIN deals d ON d.workspace_id = $1::uuid AND d.source = 'hubspot' AND d.source_id = 'd' || ((k::bigint * 7919) % $3::int)
        JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = d.account_id
        LEFT JOIN contacts ct ON ct.workspace_id = $1::uuid AND ct.source = 'hubspot'
                             AND ct.source_id = 'c' || substr(a.source_id, 2) || '-' || (1 + k % 3)`,
