@@ -47,7 +47,7 @@ export interface CwdQuery {
  * its own, so the cost grows with the candidates whatever the planner's statistics say (joins between
  * aggregated sets were planned as nested loops on a never-analysed database and went quadratic).
  * `detail: false` leaves out what only a listed item shows (the account's name and contact count, the
- * rep's name).
+ * rep's name, the count of its open deals: whether it has one is read, which stops at the first).
  */
 function scoredSql(page = '', detail = true): string {
   return /* sql */ `
@@ -55,8 +55,8 @@ function scoredSql(page = '', detail = true): string {
     SELECT * FROM (
       SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
         FROM (
-          SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
-                 c.source, c.source_url, ${detail ? 'c.participants,' : ''}
+          SELECT c.id, c.started_at, c.duration_seconds, c.account_id,
+                 ${detail ? 'c.title, c.contact_id, c.link_method, c.source, c.source_url, c.participants,' : ''}
                  CASE WHEN f.conversation_id IS NULL THEN rep.rep_email ELSE f.rep_email END AS rep_email,
                  coalesce(f.external_participants, px.n_external, 0) AS external_participants,
                  coalesce(f.top_seniority, px.top_seniority, 0) AS seniority_rank,
@@ -91,12 +91,13 @@ function scoredSql(page = '', detail = true): string {
     ) AS c ${page}
   ),
   base AS (
-    SELECT c.*, od.n AS open_deals_at_account
-           ${detail ? `, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
+    SELECT c.*, od.has_open_deals
+           ${detail ? `, od.n AS open_deals_at_account, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
       FROM cand c
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS n FROM deals d
+        SELECT ${detail ? 'count(*)::int AS n, count(*) > 0 AS has_open_deals FROM' : 'EXISTS (SELECT FROM'} deals d
          WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
+        ${detail ? '' : ') AS has_open_deals'}
       ) AS od
       ${
         detail
@@ -116,7 +117,7 @@ function scoredSql(page = '', detail = true): string {
                                  ELSE 'early_stage' END AS likely_cause
       FROM base b
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN b.open_deals_at_account > 0 THEN 'account_has_open_deals'
+        SELECT CASE WHEN b.has_open_deals THEN 'account_has_open_deals'
                     WHEN b.minutes < 15 THEN 'short_call'
                     WHEN b.days_ago <= 45 AND b.minutes >= 20 THEN 'recent_substantive_call'
                     WHEN b.days_ago > 90 AND b.minutes >= 30 THEN 'old_long_call'
@@ -305,7 +306,7 @@ export async function conversationsWithoutDealsSummary(
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
     /* sql */ `WITH ${scoredSql('', false)}
       SELECT severity, likely_cause, count(*)::int AS n,
-             (SELECT count(DISTINCT account_id) FROM scored)::int AS accounts
+             (SELECT count(DISTINCT account_id) FROM cand)::int AS accounts
         FROM scored GROUP BY 1, 2`,
     [workspaceId, domains, asOf.toISOString()],
   );
