@@ -55,24 +55,32 @@ function scoredSql(page = '', detail = true): string {
     SELECT * FROM (
       SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
         FROM (
-          SELECT c.id, c.started_at, c.duration_seconds, c.account_id,
-                 ${detail ? 'c.title, c.contact_id, c.link_method, c.source, c.source_url, c.participants,' : ''}
-                 CASE WHEN f.conversation_id IS NULL THEN rep.rep_email ELSE f.rep_email END AS rep_email,
-                 coalesce(f.external_participants, px.n_external, 0) AS external_participants,
-                 coalesce(f.top_seniority, px.top_seniority, 0) AS seniority_rank,
-                 floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
-                 coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
-                 coalesce(c.started_at, 'epoch'::timestamptz) AS sort_ts,
-                 coalesce(c.duration_seconds, 0) AS sort_duration
-            FROM conversations c
+          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
+                 ${detail ? 'cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,' : ''}
+                 CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END AS rep_email,
+                 coalesce(f.external_participants, probe.n_external, 0) AS external_participants,
+                 coalesce(f.top_seniority, probe.top_seniority, 0) AS seniority_rank,
+                 floor(extract(epoch FROM ($3::timestamptz - cc.started_at)) / 86400)::int AS days_ago,
+                 coalesce(cc.duration_seconds, 0) / 60.0 AS minutes,
+                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
+                 coalesce(cc.duration_seconds, 0) AS sort_duration
+            FROM conversations cc
             LEFT JOIN conversation_call_facts f
-                   ON f.workspace_id = $1::uuid AND f.conversation_id = c.id AND f.domains = $2::text[]
-            LEFT JOIN LATERAL (SELECT r.rep_email FROM ${repAttributionSql('$2::text[]')} AS r
-                                WHERE f.conversation_id IS NULL) AS rep ON TRUE
-            LEFT JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]', 'f.conversation_id IS NULL')} AS px
-                   ON TRUE
-           WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-             AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+                   ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
+            -- A call without stored facts is read again by id for its participants, so the calls themselves
+            -- can come off conversations_without_deal_scoring alone (no participants there).
+            LEFT JOIN LATERAL (
+              SELECT rep.rep_email, px.n_external, px.top_seniority
+                FROM conversations c
+               CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
+               CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
+               WHERE f.conversation_id IS NULL AND c.workspace_id = $1::uuid AND c.id = cc.id
+              -- Kept a subquery, so the outer condition on f gates it once per call (a one-time filter);
+              -- flattened, it became a join filter checked after every call's probes had run.
+              OFFSET 0
+            ) AS probe ON TRUE
+           WHERE cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
+             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL
         ) AS c
         CROSS JOIN LATERAL (
           SELECT (CASE WHEN c.days_ago <= 14 THEN 3 WHEN c.days_ago <= 30 THEN 2 WHEN c.days_ago <= 90 THEN 1 ELSE 0 END
