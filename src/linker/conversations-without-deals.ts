@@ -60,8 +60,10 @@ function scoredSql(page = '', detail = true): string {
                  CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END AS rep_email,
                  coalesce(f.external_participants, probe.n_external, 0) AS external_participants,
                  coalesce(f.top_seniority, probe.top_seniority, 0) AS seniority_rank,
-                 floor(extract(epoch FROM ($3::timestamptz - cc.started_at)) / 86400)::int AS days_ago,
-                 coalesce(cc.duration_seconds, 0) / 60.0 AS minutes,
+                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
+                 -- call, and numeric arithmetic was most of the summary's time at 240k calls.
+                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
+                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
                  coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
                  coalesce(cc.duration_seconds, 0) AS sort_duration
             FROM conversations cc
