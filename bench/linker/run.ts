@@ -10,6 +10,11 @@
  * --chunked: the speed world linked as the server's runs link it (runLinkerInChunks, committed chunks of
  * LINKER_CHUNK_CONVERSATIONS), first run and rerun, with a digest of every conversation's outcome (by
  * source ids, so two worlds written alike compare) instead of the in-transaction runs.
+ * Chunks by id range vs by id list (inIdList), 100k conversations × 250k contacts (200 chunks), server at
+ * load 3.5-6 (another benchmark running): first run 363 vs 347 s, rerun 338 vs 389 s, the same outcome
+ * digest. One chunk's linking statement took 1.5-1.8 s either way: the range was estimated at 899 rows (449
+ * real), not one, and the linker's statements run with nested loops off (hash-join-plan.ts), so the
+ * estimate picks no plan; the time is each chunk re-reading contacts, deals and accounts whole.
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
