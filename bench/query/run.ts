@@ -6,7 +6,9 @@
  * transaction: settings, query, commit).
  *
  *   npm run bench:query -- [--deals 1000000] [--others 9] [--other-deals 100000] [--duration 10]
- *                          [--samples 200] [--world generator|plain]
+ *                          [--samples 200] [--world generator|plain] [--only cwd]
+ *   --only cwd: conversations without deals alone (no scores computed, no deal lists or summaries, no
+ *   run without the stored call facts).
  *   PANDORA_BENCH_REUSE_DB=1 keeps the scratch database for the next run and reuses one that exists.
  * Plans and progress go to stderr; stdout gets one JSON line of figures.
  */
@@ -42,10 +44,13 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     samples: { type: 'string', default: '200' },
     world: { type: 'string', default: 'generator' },
+    only: { type: 'string' },
   },
 });
 if (args.world !== 'generator' && args.world !== 'plain') throw new Error('--world is generator or plain');
 const WORLD = args.world as WorldKind;
+if (args.only !== undefined && args.only !== 'cwd') throw new Error('--only takes cwd');
+const CWD_ONLY = args.only === 'cwd';
 const DEALS = Number(args.deals);
 const OTHERS = Number(args.others);
 const OTHER_DEALS = Number(args['other-deals']);
@@ -221,7 +226,7 @@ async function main() {
     'SELECT 1 FROM deals WHERE workspace_id = $1::uuid AND computed_at IS NOT NULL LIMIT 1',
     [ws],
   );
-  if (scoredRows.length === 0) {
+  if (scoredRows.length === 0 && !CWD_ONLY) {
     const started = performance.now();
     const scored = await runComputedFields(db, ws);
     await db.exec('ANALYZE deals; ANALYZE accounts');
@@ -245,28 +250,32 @@ async function main() {
   }
   const key = (await db.transaction((tx) => createApiKey(tx, ws, { name: 'bench' }))).plaintext;
 
-  const lists: Record<string, Record<string, string>> = {
-    stage_open_by_close_date: { stage_normalized: 'negotiation', is_closed: 'false', sort: 'close_date' },
-    owner_open_by_amount: { owner_email: owner, is_closed: 'false', sort: '-amount' },
-    quarter_big_deals: {
-      close_date_from: '2026-04-01',
-      close_date_to: '2026-06-30',
-      amount_min: '50000',
-      sort: '-amount',
-    },
-    open_by_risk: { is_closed: 'false', sort: '-deal_risk' },
-    risky_by_velocity: { deal_risk_min: '60', sort: 'velocity_score' },
-    engaged_by_engagement: { engagement_score_min: '50.5', sort: '-engagement_score' },
-  };
-  const summaries: Record<string, Record<string, string>> = {
-    summary_by_stage: { group_by: 'stage' },
-    summary_by_owner: { group_by: 'owner' },
-    summary_quarter_by_forecast: {
-      group_by: 'forecast_category',
-      close_date_from: '2026-04-01',
-      close_date_to: '2026-06-30',
-    },
-  };
+  const lists: Record<string, Record<string, string>> = CWD_ONLY
+    ? {}
+    : {
+        stage_open_by_close_date: { stage_normalized: 'negotiation', is_closed: 'false', sort: 'close_date' },
+        owner_open_by_amount: { owner_email: owner, is_closed: 'false', sort: '-amount' },
+        quarter_big_deals: {
+          close_date_from: '2026-04-01',
+          close_date_to: '2026-06-30',
+          amount_min: '50000',
+          sort: '-amount',
+        },
+        open_by_risk: { is_closed: 'false', sort: '-deal_risk' },
+        risky_by_velocity: { deal_risk_min: '60', sort: 'velocity_score' },
+        engaged_by_engagement: { engagement_score_min: '50.5', sort: '-engagement_score' },
+      };
+  const summaries: Record<string, Record<string, string>> = CWD_ONLY
+    ? {}
+    : {
+        summary_by_stage: { group_by: 'stage' },
+        summary_by_owner: { group_by: 'owner' },
+        summary_quarter_by_forecast: {
+          group_by: 'forecast_category',
+          close_date_from: '2026-04-01',
+          close_date_to: '2026-06-30',
+        },
+      };
 
   const database: Record<string, unknown> = {};
   const requestTransactions: Record<string, unknown> = {};
@@ -322,15 +331,19 @@ async function main() {
   // The same requests without the call facts the linker stores (each call's participants probed per
   // request, as before they were stored), then the cost of storing them all once: what a linker run
   // adds when every call without a deal changed.
-  await db.query('DELETE FROM conversation_call_facts WHERE workspace_id = $1::uuid', [ws]);
-  await db.exec('ANALYZE conversation_call_facts');
-  const cwdMsWithoutFacts = await timeCwdCalls();
-  const factsStarted = performance.now();
-  const factsStored = await withWorkspace(db, ws, async (q) =>
-    storeCallFacts(q, ws, await storedInternalDomains(q, ws)),
-  );
-  const callFactsStore = { ...factsStored, ms: round(performance.now() - factsStarted, 1) };
-  await db.exec('ANALYZE conversation_call_facts');
+  let cwdMsWithoutFacts: unknown;
+  let callFactsStore: unknown;
+  if (!CWD_ONLY) {
+    await db.query('DELETE FROM conversation_call_facts WHERE workspace_id = $1::uuid', [ws]);
+    await db.exec('ANALYZE conversation_call_facts');
+    cwdMsWithoutFacts = await timeCwdCalls();
+    const factsStarted = performance.now();
+    const factsStored = await withWorkspace(db, ws, async (q) =>
+      storeCallFacts(q, ws, await storedInternalDomains(q, ws)),
+    );
+    callFactsStore = { ...factsStored, ms: round(performance.now() - factsStarted, 1) };
+    await db.exec('ANALYZE conversation_call_facts');
+  }
   const { rows: cwdRows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM conversations WHERE workspace_id = $1::uuid
         AND is_internal = FALSE AND account_id IS NOT NULL AND deal_id IS NULL`,

@@ -6,7 +6,7 @@
  * while it matches the current internal domains and compute the facts themselves otherwise.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { repAttributionSql } from './rep-attribution.ts';
 
 /** Seniority as a rank: 0 none, 1 manager, 2 director, 3 vp, 4 c_level. */
@@ -44,14 +44,14 @@ export function participantFactsSql(workspace: string, domains: string, gate = '
 }
 
 /**
- * Stores the facts of the range's external calls that are linked to an account and to no deal, and
+ * Stores the facts of the external calls in `ids` (null: all) that are linked to an account and to no deal, and
  * drops the rows of calls that left that set. Unchanged facts are not rewritten.
  */
 export async function storeCallFacts(
   q: Queryable,
   workspaceId: string,
   internalDomains: readonly string[],
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
 ): Promise<{ stored: number; dropped: number }> {
   // JIT off for the rest of the transaction: the per-call probes inflate the estimated cost past the
   // JIT thresholds, and compiling costs a server about a second per statement, more than the work.
@@ -65,7 +65,7 @@ export async function storeCallFacts(
                  CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
                  CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
                  WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-                   AND c.account_id IS NOT NULL AND c.deal_id IS NULL AND ${inIdRange('c.id', 3, 4)}
+                   AND c.account_id IS NOT NULL AND c.deal_id IS NULL AND ${inIdList('c.id', 3)}
               ON CONFLICT (workspace_id, conversation_id) DO UPDATE
                  SET domains = EXCLUDED.domains, rep_email = EXCLUDED.rep_email,
                      external_participants = EXCLUDED.external_participants,
@@ -74,15 +74,15 @@ export async function storeCallFacts(
                       conversation_call_facts.external_participants, conversation_call_facts.top_seniority)
                      IS DISTINCT FROM
                      (EXCLUDED.domains, EXCLUDED.rep_email, EXCLUDED.external_participants, EXCLUDED.top_seniority)`,
-    [workspaceId, internalDomains as string[], ...rangeParams(range)],
+    [workspaceId, internalDomains as string[], ids],
   );
   const dropped = await q.query(
     /* sql */ `DELETE FROM conversation_call_facts f
                USING conversations c
                WHERE f.workspace_id = $1::uuid AND c.workspace_id = $1::uuid AND c.id = f.conversation_id
                  AND (c.is_internal IS NOT FALSE OR c.account_id IS NULL OR c.deal_id IS NOT NULL)
-                 AND ${inIdRange('c.id', 2, 3)}`,
-    [workspaceId, ...rangeParams(range)],
+                 AND ${inIdList('c.id', 2)}`,
+    [workspaceId, ids],
   );
   return { stored: stored.rowCount, dropped: dropped.rowCount };
 }

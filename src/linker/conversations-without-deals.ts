@@ -47,7 +47,7 @@ export interface CwdQuery {
  * its own, so the cost grows with the candidates whatever the planner's statistics say (joins between
  * aggregated sets were planned as nested loops on a never-analysed database and went quadratic).
  * `detail: false` leaves out what only a listed item shows (the account's name and contact count, the
- * rep's name).
+ * rep's name, the count of its open deals: whether it has one is read, which stops at the first).
  */
 function scoredSql(page = '', detail = true): string {
   return /* sql */ `
@@ -55,24 +55,34 @@ function scoredSql(page = '', detail = true): string {
     SELECT * FROM (
       SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
         FROM (
-          SELECT c.id, c.title, c.started_at, c.duration_seconds, c.account_id, c.contact_id, c.link_method,
-                 c.source, c.source_url, ${detail ? 'c.participants,' : ''}
-                 CASE WHEN f.conversation_id IS NULL THEN rep.rep_email ELSE f.rep_email END AS rep_email,
-                 coalesce(f.external_participants, px.n_external, 0) AS external_participants,
-                 coalesce(f.top_seniority, px.top_seniority, 0) AS seniority_rank,
-                 floor(extract(epoch FROM ($3::timestamptz - c.started_at)) / 86400)::int AS days_ago,
-                 coalesce(c.duration_seconds, 0) / 60.0 AS minutes,
-                 coalesce(c.started_at, 'epoch'::timestamptz) AS sort_ts,
-                 coalesce(c.duration_seconds, 0) AS sort_duration
-            FROM conversations c
+          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
+                 ${detail ? 'cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,' : ''}
+                 CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END AS rep_email,
+                 coalesce(f.external_participants, probe.n_external, 0) AS external_participants,
+                 coalesce(f.top_seniority, probe.top_seniority, 0) AS seniority_rank,
+                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
+                 -- call, and numeric arithmetic was most of the summary's time at 240k calls.
+                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
+                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
+                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
+                 coalesce(cc.duration_seconds, 0) AS sort_duration
+            FROM conversations cc
             LEFT JOIN conversation_call_facts f
-                   ON f.workspace_id = $1::uuid AND f.conversation_id = c.id AND f.domains = $2::text[]
-            LEFT JOIN LATERAL (SELECT r.rep_email FROM ${repAttributionSql('$2::text[]')} AS r
-                                WHERE f.conversation_id IS NULL) AS rep ON TRUE
-            LEFT JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]', 'f.conversation_id IS NULL')} AS px
-                   ON TRUE
-           WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-             AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+                   ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
+            -- A call without stored facts is read again by id for its participants, so the calls themselves
+            -- can come off conversations_without_deal_scoring alone (no participants there).
+            LEFT JOIN LATERAL (
+              SELECT rep.rep_email, px.n_external, px.top_seniority
+                FROM conversations c
+               CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
+               CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
+               WHERE f.conversation_id IS NULL AND c.workspace_id = $1::uuid AND c.id = cc.id
+              -- Kept a subquery, so the outer condition on f gates it once per call (a one-time filter);
+              -- flattened, it became a join filter checked after every call's probes had run.
+              OFFSET 0
+            ) AS probe ON TRUE
+           WHERE cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
+             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL
         ) AS c
         CROSS JOIN LATERAL (
           SELECT (CASE WHEN c.days_ago <= 14 THEN 3 WHEN c.days_ago <= 30 THEN 2 WHEN c.days_ago <= 90 THEN 1 ELSE 0 END
@@ -91,12 +101,13 @@ function scoredSql(page = '', detail = true): string {
     ) AS c ${page}
   ),
   base AS (
-    SELECT c.*, od.n AS open_deals_at_account
-           ${detail ? `, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
+    SELECT c.*, od.has_open_deals
+           ${detail ? `, od.n AS open_deals_at_account, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
       FROM cand c
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS n FROM deals d
+        SELECT ${detail ? 'count(*)::int AS n, count(*) > 0 AS has_open_deals FROM' : 'EXISTS (SELECT FROM'} deals d
          WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
+        ${detail ? '' : ') AS has_open_deals'}
       ) AS od
       ${
         detail
@@ -116,7 +127,7 @@ function scoredSql(page = '', detail = true): string {
                                  ELSE 'early_stage' END AS likely_cause
       FROM base b
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN b.open_deals_at_account > 0 THEN 'account_has_open_deals'
+        SELECT CASE WHEN b.has_open_deals THEN 'account_has_open_deals'
                     WHEN b.minutes < 15 THEN 'short_call'
                     WHEN b.days_ago <= 45 AND b.minutes >= 20 THEN 'recent_substantive_call'
                     WHEN b.days_ago > 90 AND b.minutes >= 30 THEN 'old_long_call'
@@ -305,7 +316,7 @@ export async function conversationsWithoutDealsSummary(
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
     /* sql */ `WITH ${scoredSql('', false)}
       SELECT severity, likely_cause, count(*)::int AS n,
-             (SELECT count(DISTINCT account_id) FROM scored)::int AS accounts
+             (SELECT count(DISTINCT account_id) FROM cand)::int AS accounts
         FROM scored GROUP BY 1, 2`,
     [workspaceId, domains, asOf.toISOString()],
   );

@@ -5,7 +5,7 @@
  * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /** Checked in order on the lower-cased title; the first match names the reason (title_pattern:<name>). */
@@ -28,14 +28,14 @@ export interface ClassificationResult {
 }
 
 /**
- * Classifies the workspace's conversations (those in `range`) against `internalDomains`; only rows whose
- * verdict changes are written.
+ * Classifies the workspace's conversations (those in `ids`, or all with null) against `internalDomains`;
+ * only rows whose verdict changes are written.
  */
 export async function classifyConversations(
   q: Queryable,
   workspaceId: string,
   internalDomains: readonly string[],
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
 ): Promise<ClassificationResult> {
   const { rows } = await q.query<{ is_internal: boolean; reason: string; changed: boolean; n: number }>(
     /* sql */ `WITH participant_emails AS MATERIALIZED (
@@ -47,7 +47,7 @@ export async function classifyConversations(
                                 AS email) AS x
          WHERE c.workspace_id = $1::uuid AND x.email LIKE '%_@_%'
            AND split_part(x.email, '@', 2) <> ALL($2::text[])
-           AND ${inIdRange('c.id', 6, 7)}
+           AND ${inIdList('c.id', 6)}
       ),
       -- Joined as two sets, so the contacts are read once, not once per conversation.
       known_contact AS MATERIALIZED (
@@ -105,7 +105,7 @@ export async function classifyConversations(
                    d.reason
           ) AS v
          WHERE c.workspace_id = $1::uuid
-           AND ${inIdRange('c.id', 6, 7)}
+           AND ${inIdList('c.id', 6)}
       ),
       changed AS (
         UPDATE conversations c
@@ -124,7 +124,7 @@ export async function classifyConversations(
       FREE_MAIL_DOMAINS as string[],
       INTERNAL_TITLE_PATTERNS.map((p) => p.name),
       INTERNAL_TITLE_PATTERNS.map((p) => p.pattern),
-      ...rangeParams(range),
+      ids,
     ],
   );
   const result: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };

@@ -11,7 +11,7 @@
  * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
-import { EVERY_ROW, type IdRange, inIdRange, rangeParams } from '../db/id-ranges.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { dealLifeCtes } from './deal-liveness.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
@@ -53,7 +53,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
     SELECT c.id, c.started_at, c.participants, c.crm_context, lower(btrim(c.organizer_email)) AS organizer
       FROM conversations c
      WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
-       AND ${inIdRange('c.id', 7, 8)}
+       AND ${inIdList('c.id', 7)}
   ),
   ext AS MATERIALIZED (
     SELECT cv.id AS conversation_id, p.ord, x.email, split_part(x.email, '@', 2) AS domain
@@ -250,7 +250,7 @@ export async function linkConversations(
   workspaceId: string,
   internalDomains: readonly string[],
   options: LinkOptions = {},
-  range: IdRange = EVERY_ROW,
+  ids: readonly string[] | null = null,
 ): Promise<LinkResult> {
   const { rows } = await q.query<{ link_method: AutoLinkMethod; n: number }>(
     /* sql */ `WITH ${DESIRED_LINKS_SQL},
@@ -276,7 +276,7 @@ export async function linkConversations(
       options.slackBeforeDealDays ?? 14,
       options.slackAfterCloseDays ?? 7,
       options.crmContextAfterCloseDays ?? 30,
-      ...rangeParams(range),
+      ids,
     ],
   );
   const changed: Record<AutoLinkMethod, number> = {

@@ -1,7 +1,7 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { EVERY_ROW, type IdRange, idRanges } from '../db/id-ranges.ts';
+import { type IdRange, idRanges, idsInRange } from '../db/id-ranges.ts';
 import { storeCallFacts } from './call-facts.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import {
@@ -50,20 +50,43 @@ type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
 // re-read per chunk, a fixed cost that grows with the workspace, not with the chunk).
 export const LINKER_CHUNK_CONVERSATIONS = 500;
 
-async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly IdRange[]) {
+/**
+ * Runs `work` once per range, each in its own chunk, on the range's conversation ids (inIdList): given the
+ * range alone, the planner estimates a range narrower than one histogram bucket at one row and plans the
+ * chunk's joins for one row. `ranges` null: one chunk of every conversation (ids null).
+ */
+async function eachChunk<T>(
+  inChunk: InChunk,
+  workspaceId: string,
+  ranges: readonly IdRange[] | null,
+  work: (q: Queryable, ids: readonly string[] | null) => Promise<T>,
+): Promise<T[]> {
+  if (ranges === null) return [await inChunk((q) => work(q, null))];
+  const results: T[] = [];
+  for (const range of ranges) {
+    results.push(
+      await inChunk(async (q) => work(q, await idsInRange(q, 'conversations', workspaceId, range))),
+    );
+  }
+  return results;
+}
+
+async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: readonly IdRange[] | null) {
   // Stored for the readers that need the answer on every request (conversations without deals).
   const resolved = await inChunk(async (q) => {
     const r = await resolveInternalDomains(q, workspaceId);
     await storeInternalDomains(q, workspaceId, r);
     return r;
   });
-  let classification: ClassificationResult = { changed: 0, internal: 0, external: 0, by_reason: {} };
-  for (const range of ranges) {
-    const part = await inChunk((q) =>
-      withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, range)),
-    );
-    classification = mergeClassifications(classification, part);
-  }
+  const parts = await eachChunk(inChunk, workspaceId, ranges, (q, ids) =>
+    withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, ids)),
+  );
+  const classification = parts.reduce(mergeClassifications, {
+    changed: 0,
+    internal: 0,
+    external: 0,
+    by_reason: {},
+  });
   const cleared = await inChunk((q) => clearInternalLinks(q, workspaceId));
   return { resolved, classification, cleared };
 }
@@ -71,7 +94,7 @@ async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: r
 async function linkerPass(
   inChunk: InChunk,
   workspaceId: string,
-  ranges: readonly IdRange[],
+  ranges: readonly IdRange[] | null,
   options: LinkOptions,
 ): Promise<LinkerRunResult> {
   const started = performance.now();
@@ -83,15 +106,15 @@ async function linkerPass(
     crm_native_id: 0,
     single_deal_inference: 0,
   };
-  for (const range of ranges) {
-    const part = await inChunk(async (q) => {
-      const result = await withHashJoins(q, () =>
-        linkConversations(q, workspaceId, resolved.domains, options, range),
-      );
-      // The calls this range leaves without a deal keep what conversations-without-deals scores them on.
-      await storeCallFacts(q, workspaceId, resolved.domains, range);
-      return result;
-    });
+  const parts = await eachChunk(inChunk, workspaceId, ranges, async (q, ids) => {
+    const result = await withHashJoins(q, () =>
+      linkConversations(q, workspaceId, resolved.domains, options, ids),
+    );
+    // The calls this chunk leaves without a deal keep what conversations-without-deals scores them on.
+    await storeCallFacts(q, workspaceId, resolved.domains, ids);
+    return result;
+  });
+  for (const part of parts) {
     for (const [method, n] of Object.entries(part.changed)) changed[method as AutoLinkMethod] += n;
   }
   const linked = performance.now();
@@ -112,7 +135,7 @@ async function linkerPass(
 
 /** Step 0 alone: resolve the internal domains and classify; withdraws automatic links from internal calls. */
 export function runInternalMeetingFilter(q: Queryable, workspaceId: string) {
-  return classifyInRanges((work) => work(q), workspaceId, [EVERY_ROW]);
+  return classifyInRanges((work) => work(q), workspaceId, null);
 }
 
 /** The filter and the linker in the caller's transaction (one atomic pass). */
@@ -121,7 +144,7 @@ export function runLinker(
   workspaceId: string,
   options: LinkOptions = {},
 ): Promise<LinkerRunResult> {
-  return linkerPass((work) => work(q), workspaceId, [EVERY_ROW], options);
+  return linkerPass((work) => work(q), workspaceId, null, options);
 }
 
 /**

@@ -70,6 +70,30 @@ test('a linker run stores the facts of every call it leaves without a deal, and 
   assert.equal((await factRows()).length, stored.length, 'the next run stores them again');
 });
 
+test('the summary counts what the list lists: by severity, by likely cause, accounts', async () => {
+  const items = await everyItem();
+  const expected = {
+    total: items.length,
+    accounts: new Set(items.map((i) => i.account.id)).size,
+    by_severity: { high: 0, medium: 0, low: 0 },
+    by_cause: { deal_not_created: 0, early_stage: 0, disqualified_not_logged: 0 },
+  };
+  for (const i of items) {
+    expected.by_severity[i.severity as keyof typeof expected.by_severity]++;
+    expected.by_cause[i.likely_cause as keyof typeof expected.by_cause]++;
+  }
+  const rules = new Set(items.map((i) => i.cause_rule));
+  assert.ok(
+    rules.has('account_has_open_deals') && rules.size > 1,
+    `causes with and without open deals (${[...rules]})`,
+  );
+  assert.ok(
+    items.some((i) => i.open_deals_at_account > 1),
+    'some accounts have several open deals',
+  );
+  assert.deepEqual(await summary(), expected);
+});
+
 test('new participants forget a call’s facts; a call linked to a deal leaves the table at the next run', async () => {
   const [first] = await everyItem();
   assert.ok(first);
