@@ -222,6 +222,8 @@ async function writeBatch(
     entityType: entity,
     strategy: batch.strategy ?? 'merge',
     accountKeys: entity === 'deals' ? await createAccountKeyTable(tx, workspaceId) : null,
+    // Keys can only repeat within the file: chunks go straight into the table until one repeats.
+    direct: !hadRows,
   });
   const errors: RowError[] = [];
   let chunk = writer.chunk();

@@ -9,12 +9,19 @@
  * - only when some keys already exist: their previous images are captured for the rollback (rows created
  *   before this transaction), and one UPDATE … FROM writes those that differ, so unchanged rows write no
  *   tuple. Append leaves existing rows alone and counts them as skipped.
+ * Without COPY (PGlite), when the source had no rows of this entity before the batch (`direct`), a chunk's
+ * keys can only collide with the batch's own earlier chunks: chunks are inserted straight from their
+ * recordsets, with no staging pass, under a savepoint. The first chunk that repeats a key fails with a
+ * unique violation, is rolled back to the savepoint and staged, as are the chunks after it. The server
+ * keeps its staging COPY: COPY FROM into a table with row-level security is refused (0A000).
  */
 import { csvLine, toJsonParam, type UpsertRow, type UpsertTableSpec } from '../../db/bulk-upsert.ts';
 import type { Queryable } from '../../db/db.ts';
+import { PG_ERROR, pgErrorCode } from '../../errors.ts';
 import type { ImportStrategy } from './import-batches.ts';
 
 const STAGE = 'pandora_import_stage';
+const SAVEPOINT = 'pandora_import_direct';
 // Rows per jsonb_to_recordset parameter where there is no COPY (about 1 MB of JSON).
 const RECORDSET_BATCH = 1000;
 
@@ -55,6 +62,8 @@ export async function openStagedWriter(
     strategy: ImportStrategy;
     /** A table of account keys (createAccountKeyTable): new rows are inserted with their account set. */
     accountKeys?: string | null;
+    /** No row of this entity and source existed before the batch: chunks may go straight into the table. */
+    direct?: boolean;
   },
 ): Promise<StagedWriter> {
   // The target's own types (numeric(18,2), not numeric), so a staged value compares with the stored one
@@ -74,6 +83,7 @@ export async function openStagedWriter(
   );
   const copy = q.copyFrom?.bind(q);
   const keyMatch = spec.conflictKey.map((k) => `t.${k} = s.${k}`).join(' AND ');
+  let direct = target.direct === true && !copy;
 
   async function stage(chunk: Chunk, columns: string[]) {
     await q.query(`TRUNCATE ${STAGE}`);
@@ -93,6 +103,41 @@ export async function openStagedWriter(
          FROM jsonb_to_recordset($1::jsonb) AS r(${recordType})`,
         [toJsonParam(rows.slice(i, i + RECORDSET_BATCH))],
       );
+    }
+  }
+
+  /** INSERT … SELECT of a chunk's rows from `from` (alias s), with their staged ids or fresh ones. */
+  function insertSql(from: string, columns: string[], chunk: Chunk, stagedIds: boolean): string {
+    const id = stagedIds ? 'id, ' : '';
+    const values = `${stagedIds ? 's.id, ' : ''}$1::uuid, ${columns.map((c) => `s.${c}`).join(', ')}`;
+    // New rows get their account in the same statement, by one hash join against the account keys.
+    const link = target.accountKeys && !chunk.columns.has('account_id') ? target.accountKeys : null;
+    return link
+      ? `INSERT INTO ${spec.table} (${id}workspace_id, ${columns.join(', ')}, account_id)
+         SELECT ${values}, coalesce(bd.account_id, bn.account_id)
+         FROM ${from}
+         LEFT JOIN ${link} bd ON bd.kind = 'domain' AND bd.k = s.source_data #>> '{refs,account_domain}'
+         LEFT JOIN ${link} bn ON bn.kind = 'name' AND bn.k = s.source_data #>> '{refs,account_key}'`
+      : `INSERT INTO ${spec.table} (${id}workspace_id, ${columns.join(', ')}) SELECT ${values} FROM ${from}`;
+  }
+
+  /** Inserts a chunk straight from its recordsets; false, with nothing written, when a key was taken. */
+  async function insertDirect(chunk: Chunk, columns: string[]): Promise<boolean> {
+    const recordType = columns.map((c) => `${c} ${sqlType.get(c)}`).join(', ');
+    const sql = insertSql(`jsonb_to_recordset($2::jsonb) AS s(${recordType})`, columns, chunk, false);
+    const rows = [...chunk.rows.values()];
+    await q.query(`SAVEPOINT ${SAVEPOINT}`);
+    try {
+      for (let i = 0; i < rows.length; i += RECORDSET_BATCH) {
+        await q.query(sql, [target.workspaceId, toJsonParam(rows.slice(i, i + RECORDSET_BATCH))]);
+      }
+      await q.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      return true;
+    } catch (err) {
+      if (pgErrorCode(err) !== PG_ERROR.uniqueViolation) throw err;
+      await q.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      await q.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+      return false;
     }
   }
 
@@ -133,22 +178,17 @@ export async function openStagedWriter(
         if (!chunk.columns.has(k)) throw new Error(`${spec.table}: import rows must carry "${k}"`);
       }
       const columns = all.filter((c) => chunk.columns.has(c));
+      if (direct) {
+        if (await insertDirect(chunk, columns)) {
+          counts.inserted = n;
+          return counts;
+        }
+        direct = false; // the file repeats keys across chunks: this chunk and the rest go staged
+      }
       await stage(chunk, columns);
-      const list = columns.join(', ');
-      // New rows get their account in the same statement, by one hash join against the account keys.
-      const link = target.accountKeys && !chunk.columns.has('account_id') ? target.accountKeys : null;
       const ins = await q.query(
-        link
-          ? `INSERT INTO ${spec.table} (id, workspace_id, ${list}, account_id)
-             SELECT s.id, $1::uuid, ${columns.map((c) => `s.${c}`).join(', ')}, coalesce(bd.account_id, bn.account_id)
-             FROM ${STAGE} s
-             LEFT JOIN ${link} bd ON bd.kind = 'domain' AND bd.k = s.source_data #>> '{refs,account_domain}'
-             LEFT JOIN ${link} bn ON bn.kind = 'name' AND bn.k = s.source_data #>> '{refs,account_key}'
-             ORDER BY s.id
-             ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`
-          : `INSERT INTO ${spec.table} (id, workspace_id, ${list})
-             SELECT id, $1::uuid, ${list} FROM ${STAGE} ORDER BY id
-             ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`,
+        `${insertSql(`${STAGE} s`, columns, chunk, true)}
+         ORDER BY s.id ON CONFLICT (workspace_id, ${spec.conflictKey.join(', ')}) DO NOTHING`,
         [target.workspaceId],
       );
       counts.inserted = ins.rowCount;

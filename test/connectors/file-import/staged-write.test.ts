@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ImportStrategy } from '../../../src/connectors/file-import/import-batches.ts';
+import { createAccountKeyTable } from '../../../src/connectors/file-import/association-inference.ts';
 import { openStagedWriter, type StagedWriter } from '../../../src/connectors/file-import/staged-write.ts';
 import type { Queryable } from '../../../src/db/db.ts';
 import { withWorkspace } from '../../../src/db/tenant-scope.ts';
@@ -134,6 +135,127 @@ describe('staged import writes', () => {
         w.chunk().add('K9', { ...deal('K9', {}), no_such_column: 1 });
       }),
       /unknown column "no_such_column"/,
+    );
+  });
+});
+
+describe('direct import writes (no stored rows of the source before the batch)', () => {
+  let t: TestDb;
+  before(async () => {
+    t = await createTestDb();
+  });
+  after(() => t.close());
+
+  const refs = (r: Record<string, unknown>) => ({ row: 2, values: {}, refs: r });
+  // As the normaliser writes deals: every row sets the columns that have defaults.
+  const full = { custom_fields: {}, is_closed: false, is_won: false };
+  // Three chunks: the second repeats a key of the first, so it and the third go staged.
+  const chunks: Array<Array<[string, Record<string, unknown>]>> = [
+    [
+      [
+        'K1',
+        { name: 'K1', amount: 100, stage: 'Proposal', source_data: refs({ account_domain: 'acme.example' }) },
+      ],
+      ['K2', { name: 'K2', amount: 200, source_data: refs({ account_key: 'acme' }) }],
+      ['K2', { name: 'K2', amount: 201, source_data: refs({ account_key: 'acme' }) }],
+      ['K3', { name: 'K3', source_data: refs({ account_key: 'nobody' }), custom_fields: { Region: 'EU' } }],
+    ],
+    [
+      [
+        'K1',
+        { name: 'K1', amount: 150, stage: 'Won', source_data: refs({ account_domain: 'acme.example' }) },
+      ],
+      ['K4', { name: 'K4', amount: 400, source_data: refs({ account_key: 'globex' }) }],
+    ],
+    [['K5', { name: 'K5', amount: 500, source_data: refs({ account_key: 'globex' }) }]],
+  ];
+
+  async function importInto(
+    direct: boolean,
+    only?: number,
+    extra: Record<string, unknown> = full,
+    override: Record<string, unknown> = {},
+  ) {
+    const ws = (await t.db.transaction((tx) => createWorkspace(tx, { name: `W ${direct}` }))).id;
+    const counts: unknown[] = [];
+    let stagedRows = -1;
+    await withWorkspace(t.db, ws, async (tx) => {
+      await tx.query(
+        `INSERT INTO accounts (workspace_id, source, source_id, name, domain)
+         VALUES ($1::uuid, 'csv_import', 'a1', 'Acme, Inc.', 'acme.example'),
+                ($1::uuid, 'csv_import', 'a2', 'Globex', '123')`,
+        [ws],
+      );
+      const writer = await openStagedWriter(tx, ENTITY_TABLES.deals, {
+        workspaceId: ws,
+        batchId: '00000000-0000-0000-0000-000000000000',
+        entityType: 'deals',
+        strategy: 'merge',
+        accountKeys: await createAccountKeyTable(tx, ws),
+        direct,
+      });
+      for (const rowsOfChunk of only === undefined ? chunks : chunks.slice(0, only)) {
+        const chunk = writer.chunk();
+        for (const [key, row] of rowsOfChunk)
+          chunk.add(key, { source: 'csv_import', source_id: key, ...extra, ...row, ...override });
+        counts.push(await writer.write(chunk));
+      }
+      stagedRows = Number(
+        (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pandora_import_stage`)).rows[0]!.n,
+      );
+    });
+    const { rows } = await t.db.query(
+      `SELECT d.source_id, d.name, d.amount, d.stage, d.is_closed, d.custom_fields, d.source_data, a.source_id AS account
+       FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id
+       WHERE d.workspace_id = $1::uuid ORDER BY d.source_id`,
+      [ws],
+    );
+    return { counts, rows, stagedRows };
+  }
+
+  test('chunks written straight into the table end as the staged writes do, repeated keys included', async () => {
+    const staged = await importInto(false);
+    const direct = await importInto(true);
+    assert.deepEqual(direct.counts, staged.counts);
+    assert.deepEqual(direct.rows, staged.rows);
+    assert.deepEqual(
+      staged.rows.map((r) => [r.source_id, r.amount, r.account]),
+      [
+        ['K1', 150, 'a1'],
+        ['K2', 201, 'a1'],
+        ['K3', null, null],
+        ['K4', 400, 'a2'],
+        ['K5', 500, 'a2'],
+      ],
+    );
+    assert.deepEqual(staged.counts[1], { inserted: 1, updated: 1, unchanged: 0, skipped: 0 });
+  });
+
+  test('a first chunk of new keys is inserted with no staging pass where there is no COPY', async () => {
+    const direct = await importInto(true, 1);
+    // The server stages every chunk (its COPY cannot write into a table with row-level security).
+    assert.equal(direct.stagedRows, t.db.kind === 'pglite' ? 0 : 3);
+    assert.deepEqual(direct.rows, (await importInto(false, 1)).rows);
+    assert.deepEqual(
+      direct.rows.map((r) => [r.source_id, r.account, r.custom_fields]),
+      [
+        ['K1', 'a1', {}],
+        ['K2', 'a1', {}],
+        ['K3', null, { Region: 'EU' }],
+      ],
+    );
+  });
+
+  test('columns no row of a direct chunk sets get their defaults', async () => {
+    const direct = await importInto(true, 1, { custom_fields: {} });
+    assert.deepEqual(direct.rows, (await importInto(false, 1, { custom_fields: {} })).rows);
+    assert.deepEqual(
+      direct.rows.map((r) => [r.source_id, r.is_closed]),
+      [
+        ['K1', false],
+        ['K2', false],
+        ['K3', false],
+      ],
     );
   });
 });
