@@ -70,6 +70,28 @@ async function generate(path: string): Promise<void> {
 }
 
 /**
+ * This process's peak RSS until stop(), and what it held then: the JS heap, and outside it (external) the
+ * embedded database's WebAssembly memory and buffers.
+ */
+function samplePeakMemory() {
+  let peak = { peak_rss_mb: 0, at_peak: { heap_mb: 0, external_mb: 0 } };
+  const mb = (n: number) => Math.round(n / 1024 ** 2);
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (mb(m.rss) > peak.peak_rss_mb)
+      peak = { peak_rss_mb: mb(m.rss), at_peak: { heap_mb: mb(m.heapTotal), external_mb: mb(m.external) } };
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/**
  * The file written by a child process, as a user's export exists before the server starts: the strings
  * the generator makes would otherwise sit in this process's heap and count in the server's RSS.
  */
@@ -153,23 +175,11 @@ async function previewOnly() {
     ).json()) as { id: string };
     // Peak RSS from here: the file is generated and the app is up; what the preview adds is what counts.
     const startRss = process.memoryUsage().rss;
-    let peakRss = startRss;
-    // What the process held at its peak: the JS heap, and outside it the database's WebAssembly memory
-    // and buffers (external).
-    let atPeak = { heap_mb: 0, external_mb: 0 };
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      if (m.rss <= peakRss) return;
-      peakRss = m.rss;
-      atPeak = {
-        heap_mb: Math.round(m.heapTotal / 1024 ** 2),
-        external_mb: Math.round(m.external / 1024 ** 2),
-      };
-    }, 20);
+    const memory = samplePeakMemory();
     const t0 = performance.now();
     const uploaded = await uploadForPreview(`${url}/api/workspaces/${ws.id}`, file, authorization);
     const previewMs = performance.now() - t0;
-    clearInterval(sampler);
+    const peak = memory.stop();
     server.closeAllConnections();
     server.close();
     const p = uploaded.preview;
@@ -185,10 +195,9 @@ async function previewOnly() {
         error_rows: p.error_rows,
         stage_values: p.stage_values.length,
         duplicate_keys_in_file: p.dedup.duplicate_keys_in_file,
-        peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+        ...peak,
         // What the process held before the upload (the app, and on PGlite the embedded database).
         start_rss_mb: Math.round(startRss / 1024 ** 2),
-        at_peak: atPeak,
       }),
     );
   } finally {
@@ -230,12 +239,9 @@ async function main() {
   const db = scratch ? scratch.db : await createPgliteDb(join(dir, 'pglite'));
   if (!scratch) await migrate(db);
   const file = join(dir, 'deals.csv');
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 50);
+  const memory = samplePeakMemory();
   try {
-    await generate(file);
+    await generateInChild(file);
     const bytes = statSync(file).size;
 
     const adminToken = randomBytes(24).toString('hex');
@@ -291,7 +297,7 @@ async function main() {
     server.close();
     stopCleanup();
     await queue.stop();
-    clearInterval(sampler);
+    const peak = memory.stop();
 
     // The limits, each in a fresh database of the same backend, after the import (so its peak RSS is the
     // app's alone): the file COPYed into a bare table of text columns, and the imported deals, as the
@@ -342,11 +348,11 @@ async function main() {
         inserted: batch.counts.inserted,
         errored: batch.counts.errored,
         stage_history: batch.result.stage_transitions,
-        peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+        ...peak,
       }),
     );
   } finally {
-    clearInterval(sampler);
+    memory.stop();
     if (scratch) await scratch.drop();
     else await db.close();
     rmSync(dir, { recursive: true, force: true });
