@@ -16,6 +16,7 @@
  * default: a repeated read is answered from memory until the next committed write).
  *   [DATABASE_URL=…] node --import tsx bench/query/embedded.ts [--deals 2000] [--duration 20]
  *     [--data-dir <a data folder with the demo already built, copied before use>]
+ *   PANDORA_SLOW_STATEMENT_MS=250 adds the statements that took that long with the read cache off.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import {
   type PandoraEnv,
   runPandora,
   servePandora,
+  slowStatements,
 } from '../support/pandora-process.ts';
 import { createScratchDb } from '../support/scratch-db.ts';
 
@@ -105,6 +107,8 @@ async function measure(e: PandoraEnv) {
     const uncached = await loadEndpoints({ ...e, extra: { PANDORA_READ_CACHE_SECONDS: '0' } });
     await uncached.server.terminate();
     out.read_cache_off = uncached.out;
+    if (process.env.PANDORA_SLOW_STATEMENT_MS)
+      out.read_cache_off_slow_statements = slowStatements(uncached.server.output());
   }
   const { server, out: figures, targets } = await loadEndpoints(e);
   Object.assign(out, figures);

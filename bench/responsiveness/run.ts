@@ -21,6 +21,7 @@ import {
   type PandoraEnv,
   runPandora,
   servePandora,
+  slowStatements,
 } from '../support/pandora-process.ts';
 import { createScratchDb } from '../support/scratch-db.ts';
 
@@ -128,24 +129,6 @@ async function measure(e: PandoraEnv) {
   } finally {
     await server.terminate();
   }
-}
-
-/**
- * With PANDORA_SLOW_STATEMENT_MS set, the embedded server logs each statement that took that long: the
- * twenty longest statements by their worst time, with how often each took that long.
- */
-function slowStatements(output: string) {
-  const byStatement = new Map<string, { kind: string; statement: string; times: number; max_ms: number }>();
-  for (const line of output.split('\n')) {
-    if (!line.includes('"msg":"slow ')) continue;
-    const { ms, statement, kind } = JSON.parse(line) as { ms: number; statement: string; kind: string };
-    const key = `${kind}: ${statement.slice(0, 160)}`;
-    const seen = byStatement.get(key) ?? { kind, statement: statement.slice(0, 160), times: 0, max_ms: 0 };
-    seen.times++;
-    seen.max_ms = Math.max(seen.max_ms, ms);
-    byStatement.set(key, seen);
-  }
-  return [...byStatement.values()].sort((a, b) => b.max_ms - a.max_ms).slice(0, 20);
 }
 
 /**
