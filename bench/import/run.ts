@@ -74,12 +74,15 @@ async function generate(path: string): Promise<void> {
  * embedded database's WebAssembly memory and buffers.
  */
 function samplePeakMemory() {
-  let peak = { peak_rss_mb: 0, at_peak: { heap_mb: 0, external_mb: 0 } };
+  let peak = { peak_rss_mb: 0, at_peak: { heap_mb: 0, heap_used_mb: 0, external_mb: 0 } };
   const mb = (n: number) => Math.round(n / 1024 ** 2);
   const sample = () => {
     const m = process.memoryUsage();
     if (mb(m.rss) > peak.peak_rss_mb)
-      peak = { peak_rss_mb: mb(m.rss), at_peak: { heap_mb: mb(m.heapTotal), external_mb: mb(m.external) } };
+      peak = {
+        peak_rss_mb: mb(m.rss),
+        at_peak: { heap_mb: mb(m.heapTotal), heap_used_mb: mb(m.heapUsed), external_mb: mb(m.external) },
+      };
   };
   sample();
   const timer = setInterval(sample, 20);
