@@ -4,7 +4,7 @@
  * migrated once per change to the migrations (a tar in the temp folder; a template database).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { openAsBlob, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../src/db/db.ts';
@@ -26,14 +26,15 @@ export async function createEmptyTestDb(): Promise<TestDb> {
     const db = await createPgliteDb();
     return { db, url: undefined, close: () => db.close() };
   }
-  return serverTestDb(null);
+  return serverTestDb('empty');
 }
 
-/** A new database on the server, empty or a copy of `template`; dropped again on close. */
-async function serverTestDb(template: string | null): Promise<TestDb> {
+/** A new database on the server, empty or a copy of the migrated template; dropped again on close. */
+async function serverTestDb(from: 'empty' | 'template'): Promise<TestDb> {
   const name = `pandora_test_${randomBytes(6).toString('hex')}`;
   const admin = createPgDb(serverUrl!, 1);
-  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  if (from === 'template') await createFromTemplate(admin, name);
+  else await admin.query(`CREATE DATABASE ${name}`);
   const db = createPgDb(databaseUrl(name), 8);
   return {
     db,
@@ -56,7 +57,7 @@ function databaseUrl(name: string): string {
 // PGlite, an empty cluster). migrate() then finds nothing to do, which checks the copy.
 export async function createTestDb(): Promise<TestDb> {
   const t = serverUrl
-    ? await serverTestDb(await migratedServerTemplate())
+    ? await serverTestDb('template')
     : await (async () => {
         const db = await createPgliteDb(undefined, { fromDump: await migratedPgliteFiles() });
         return { db, url: undefined, close: () => db.close() };
@@ -83,11 +84,16 @@ function migrationInputsHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The files of a freshly migrated PGlite database, made once and kept in the temp folder for every test process. */
+/**
+ * The files of a freshly migrated PGlite database, made once and kept in the temp folder for every test
+ * process. Read whole at once, so a run of other migrations that removes this file meanwhile (below) only
+ * makes a later test file build it again.
+ */
 async function migratedPgliteFiles(): Promise<Blob> {
-  const path = join(tmpdir(), `pandora-test-pglite-${migrationInputsHash()}.tar`);
+  const name = `pandora-test-pglite-${migrationInputsHash()}.tar`;
+  const path = join(tmpdir(), name);
   try {
-    return await openAsBlob(path);
+    return new Blob([readFileSync(path)]);
   } catch {
     const files = await dumpPgliteDataDir(async (db) => {
       await migrate(db);
@@ -96,26 +102,35 @@ async function migratedPgliteFiles(): Promise<Blob> {
     const partial = `${path}.${process.pid}`;
     writeFileSync(partial, Buffer.from(await files.arrayBuffer()));
     renameSync(partial, path);
+    // Copies made for other migrations are not kept (44 MB each).
+    for (const other of readdirSync(tmpdir()))
+      if (/^pandora-test-pglite-[0-9a-f]{16}\.tar$/.test(other) && other !== name)
+        rmSync(join(tmpdir(), other), { force: true });
     return files;
   }
 }
 
-// Any one value: it only keeps test processes from building the same template at once.
+// Any one value: test processes building the template, or copying it, hold it.
 const TEMPLATE_LOCK = 7_315_004;
 
 /**
- * A migrated database on the server that test databases are created from, made once per migration
- * change. It is built under another name and renamed when complete, so a build that died is never copied.
+ * Creates database `name` as a copy of a migrated template, made once per migration change. The template
+ * is built under another name and renamed when complete, so a build that died is never copied; templates
+ * of other migrations are dropped then. Building and copying hold one lock, so no copy is taken of a
+ * template being dropped.
  */
-async function migratedServerTemplate(): Promise<string> {
-  const name = `pandora_test_template_${migrationInputsHash()}`;
-  const admin = createPgDb(serverUrl!, 1);
+async function createFromTemplate(admin: Db, name: string): Promise<void> {
+  const template = `pandora_test_template_${migrationInputsHash()}`;
+  await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
   try {
-    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
-    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
     if (rows.length === 0) {
-      const building = `${name}_building`;
-      await admin.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+      const others = await admin.query<{ datname: string }>(
+        String.raw`SELECT datname FROM pg_database WHERE datname LIKE 'pandora\_test\_template\_%'`,
+      );
+      for (const { datname } of others.rows)
+        await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      const building = `${template}_building`;
       await admin.query(`CREATE DATABASE ${building}`);
       const db = createPgDb(databaseUrl(building), 1);
       try {
@@ -123,11 +138,10 @@ async function migratedServerTemplate(): Promise<string> {
       } finally {
         await db.close();
       }
-      await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
     }
-    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
-    return name;
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
-    await admin.close();
+    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
   }
 }
