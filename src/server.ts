@@ -7,6 +7,7 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { runTableMaintenance } from './db/table-maintenance.ts';
 import { openDb } from './db/open-db.ts';
+import { keepOnlyOptimisedWasmCode } from './db/pglite-driver.ts';
 import { startFileImport } from './connectors/file-import/file-import-jobs.ts';
 import { localCliToken, publishEndpoint } from './cli/live-server.ts';
 import { resolveAdminToken } from './http/admin-token.ts';
@@ -73,6 +74,7 @@ export function listen(deps: AppDeps, port: number, host: string): Promise<{ ser
 }
 
 export async function startServer(config: Config, log = createLogger(config.logLevel)): Promise<Running> {
+  if (!config.databaseUrl) keepOnlyOptimisedWasmCode();
   const db = await openDb(config, log);
   try {
     await migrate(db);

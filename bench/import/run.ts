@@ -23,7 +23,7 @@ import { openJobQueue } from '../../src/jobs/open-queue.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildDeps, listen } from '../../src/server.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { createPgliteDb } from '../../src/db/pglite-driver.ts';
+import { createPgliteDb, keepOnlyOptimisedWasmCode } from '../../src/db/pglite-driver.ts';
 import { createScratchDb } from '../support/scratch-db.ts';
 import { openCopyTarget } from '../support/copy-baseline.ts';
 import { csvLine } from '../../src/db/bulk-upsert.ts';
@@ -364,4 +364,8 @@ async function main() {
 
 const WRITE_CSV_AT = args.indexOf('--write-csv');
 if (WRITE_CSV_AT >= 0) await generate(args[WRITE_CSV_AT + 1]!);
-else await (PREVIEW_ONLY ? previewOnly() : main());
+else {
+  // This process stands in for `pandora serve`, which keeps only the optimised WebAssembly code.
+  keepOnlyOptimisedWasmCode();
+  await (PREVIEW_ONLY ? previewOnly() : main());
+}

@@ -159,16 +159,16 @@ const TRANSACTION_FOOTPRINT = /* sql */ `
 const MAINTENANCE_SCRIPT = /^(\s*(VACUUM|ANALYZE)\b[^;]*;?)+\s*$/i;
 
 /**
- * V8 compiles WebAssembly twice by default: a quick baseline (Liftoff) at once, then optimised code for
- * hot functions, and it keeps both. For PostgreSQL's 9 MB module that is about 100 MB of resident code
- * that the optimised tier alone does not need (RSS 500 → 400 MB for a fresh database, same start-up time,
- * queries no slower). Set before the module is first compiled; it affects WebAssembly only.
+ * For a process that serves the embedded database for long (`pandora serve`/`start`): V8 compiles
+ * WebAssembly twice by default, a quick baseline (Liftoff) at once, then optimised code for hot
+ * functions, and keeps both. For PostgreSQL's 9 MB module that is about 100 MB of resident code the
+ * optimised tier alone does not need (a fresh database: RSS 500 → 400 MB; queries no slower). The price
+ * is start-up: opening a database takes about 1 s longer, and each code path's first use compiles
+ * optimised code, so short-lived processes (the CLI, tests: the PGlite suite 5.6 → 6.3-7.1 min) keep the
+ * default. Call before the first database opens; it affects WebAssembly only.
  */
-let wasmTiersSet = false;
-function compileWasmOptimisedOnly(): void {
-  if (wasmTiersSet) return;
+export function keepOnlyOptimisedWasmCode(): void {
   setFlagsFromString('--no-liftoff');
-  wasmTiersSet = true;
 }
 
 /** `dataDir` undefined → in-memory (tests); otherwise the folder holding the database files. */
@@ -191,7 +191,6 @@ export async function dumpPgliteDataDir(prepare: (db: Db) => Promise<void>): Pro
 }
 
 function openPglite(dataDir: string | undefined, fromDump: Blob | undefined): Promise<PGlite> {
-  compileWasmOptimisedOnly();
   return PGlite.create(dataDir ?? 'memory://', {
     parsers,
     extensions: { pg_trgm, btree_gin },
