@@ -12,20 +12,6 @@ export interface IdRange {
   upTo: string | null;
 }
 
-export const EVERY_ROW: IdRange = { after: null, upTo: null };
-
-export function rangeParams(range: IdRange): [string | null, string | null] {
-  return [range.after, range.upTo];
-}
-
-/**
- * SQL keeping `column` to the range bound as parameters `$after` and `$upTo` (rangeParams' order). A chunked
- * statement applies it to its rows and to every per-row aggregate it joins, so no chunk groups the workspace.
- */
-export function inIdRange(column: string, after: number, upTo: number): string {
-  return `($${after}::uuid IS NULL OR ${column} > $${after}::uuid) AND ($${upTo}::uuid IS NULL OR ${column} <= $${upTo}::uuid)`;
-}
-
 /**
  * SQL keeping `column` to the id list parameter `$list` (a uuid array; NULL: every row). For chunked
  * statements that join per-row aggregates: the planner estimates `= ANY(list)` from the column's
@@ -71,8 +57,11 @@ export async function idsInRange(
   range: IdRange,
 ): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(
-    /* sql */ `SELECT id FROM ${table} WHERE workspace_id = $1::uuid AND ${inIdRange('id', 2, 3)} ORDER BY id`,
-    [workspaceId, ...rangeParams(range)],
+    /* sql */ `SELECT id FROM ${table}
+                WHERE workspace_id = $1::uuid AND ($2::uuid IS NULL OR id > $2::uuid)
+                  AND ($3::uuid IS NULL OR id <= $3::uuid)
+                ORDER BY id`,
+    [workspaceId, range.after, range.upTo],
   );
   return rows.map((r) => r.id);
 }

@@ -35,7 +35,8 @@ import {
   SEARCH_CAP,
   searchModifiedSince,
 } from './hubspot-api.ts';
-import { ASSOCIATIONS, BASE_PROPERTIES, type HubspotLookups, TARGET_ENTITY } from './hubspot-normalise.ts';
+import type { HubspotLookups } from './hubspot-normalise.ts';
+import { ASSOCIATIONS, BASE_PROPERTIES, TARGET_ENTITY } from './hubspot-objects.ts';
 
 // A private-app token, or an OAuth token set (refreshed with the deployment's PANDORA_HUBSPOT_CLIENT_ID).
 const credentialsSchema = z

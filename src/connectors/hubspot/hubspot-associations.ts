@@ -10,7 +10,7 @@ import type { AssociationBatch, ConnectorContext, DealContactLink } from '../ada
 import type { HttpClient } from '../http-client.ts';
 import { parseUpstream } from '../upstream-payload.ts';
 import { HUBSPOT_OBJECTS, type HubspotObject, listObjects, modifiedProperty } from './hubspot-api.ts';
-import { TARGET_ENTITY } from './hubspot-normalise.ts';
+import { TARGET_ENTITY } from './hubspot-objects.ts';
 
 /** The v4 batch read takes at most 1,000 inputs. */
 export const ASSOCIATION_BATCH = 1000;

@@ -10,7 +10,8 @@ import type {
   SourceRejection,
 } from '../adapter.ts';
 import { type HubspotObject, type HubspotPage, type HubspotRecord, modifiedProperty } from './hubspot-api.ts';
-import { type HubspotLookups, mergedIds, normaliseRecord, TARGET_ENTITY } from './hubspot-normalise.ts';
+import { type HubspotLookups, mergedIds, normaliseRecord } from './hubspot-normalise.ts';
+import { TARGET_ENTITY } from './hubspot-objects.ts';
 
 /** Objects HubSpot archives (and merges): their archived list is read, their merges recorded. */
 export const ARCHIVABLE = new Set<HubspotObject>(['companies', 'contacts', 'deals']);
