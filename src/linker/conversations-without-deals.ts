@@ -38,6 +38,10 @@ export interface CwdQuery {
   cursor?: string;
 }
 
+// The open deals of a candidate call's account (alias c), off deals_open_by_account.
+const OPEN_DEALS_AT_ACCOUNT = /* sql */ `deals d
+  WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL`;
+
 /**
  * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
  * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
@@ -105,9 +109,11 @@ function scoredSql(page = '', detail = true): string {
            ${detail ? `, od.n AS open_deals_at_account, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
       FROM cand c
       CROSS JOIN LATERAL (
-        SELECT ${detail ? 'count(*)::int AS n, count(*) > 0 AS has_open_deals FROM' : 'EXISTS (SELECT FROM'} deals d
-         WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL
-        ${detail ? '' : ') AS has_open_deals'}
+        ${
+          detail
+            ? `SELECT count(*)::int AS n, count(*) > 0 AS has_open_deals FROM ${OPEN_DEALS_AT_ACCOUNT}`
+            : `SELECT EXISTS (SELECT FROM ${OPEN_DEALS_AT_ACCOUNT}) AS has_open_deals`
+        }
       ) AS od
       ${
         detail
