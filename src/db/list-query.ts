@@ -20,12 +20,11 @@ import {
 export interface SortSpec {
   column: string;
   type: ValueType;
-  nullable: boolean;
   /**
-   * Rows without a value come last in both directions (scores: `sort=-deal_risk` starts with the riskiest
-   * deal, not with the unscored closed ones). Otherwise PostgreSQL's default placement applies.
+   * Rows without a value come last in both directions: `sort=-amount` starts with the largest deal and
+   * `sort=-deal_risk` with the riskiest, not with the deals that have none.
    */
-  nullsLast?: boolean;
+  nullable: boolean;
 }
 
 export interface ListSpec {
@@ -142,9 +141,8 @@ export interface ListQuery {
 }
 
 /**
- * Builds one keyset page. Sort order is (column, id) with PostgreSQL's default null placement (ASC NULLS
- * LAST, DESC NULLS FIRST), or nulls last both ways for a `nullsLast` sort, so a plain (workspace_id,
- * column, id) btree serves both directions. A page that spans the boundary between non-null and null
+ * Builds one keyset page. Sort order is (column, id) with nulls last in both directions, so a plain
+ * (workspace_id, column, id) btree serves both directions. A page that spans the boundary between non-null and null
  * values needs two index ranges; they are fetched as a UNION ALL of two ordered, limited branches, each
  * in the index's own order, and the outer ORDER BY puts the nulls where the sort wants them.
  */
@@ -165,8 +163,7 @@ export function buildListQuery(
   const col = sort.column;
   const dir = lp.descending ? 'DESC' : 'ASC';
   const cmp = lp.descending ? '<' : '>';
-  // Nulls come after the values in this page's order (always so ascending).
-  const nullsAfter = sort.nullable && (!lp.descending || sort.nullsLast === true);
+  const nullsAfter = sort.nullable;
   const orderBy = `ORDER BY ${col} ${dir}, id ${dir}`;
   const pageOrderBy = `ORDER BY ${col} ${dir}${lp.descending && nullsAfter ? ' NULLS LAST' : ''}, id ${dir}`;
   const limitParam = params.add(lp.limit + 1, 'integer');

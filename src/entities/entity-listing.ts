@@ -110,7 +110,6 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
     sorts[column] = {
       ...(key ? { column: key.column, type: 'bigint' } : { column, type }),
       nullable: !NEVER_NULL.has(column),
-      ...(scores.includes(column) && { nullsLast: true }),
     };
   }
   return Object.freeze({

@@ -36,10 +36,9 @@ describe('keyset pagination', () => {
         for (const sort of [sortKey, `-${sortKey}`]) {
           const got = (await walkAll(t.db, ws, listing, { sort, limit: '7' })).map((r) => r.id);
           const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
-          const { column: col, nullsLast } = listing.sorts[sortKey]!;
-          const nulls = nullsLast ? ' NULLS LAST' : '';
+          const { column: col } = listing.sorts[sortKey]!;
           const { rows } = await t.db.query<{ id: string }>(
-            `SELECT id FROM ${listing.table} WHERE workspace_id = $1::uuid ORDER BY ${col} ${dir}${nulls}, id ${dir}`,
+            `SELECT id FROM ${listing.table} WHERE workspace_id = $1::uuid ORDER BY ${col} ${dir} NULLS LAST, id ${dir}`,
             [ws],
           );
           assert.deepEqual(
@@ -93,6 +92,31 @@ describe('keyset pagination', () => {
       const ids = seen.map((x) => x.id);
       assert.equal(new Set(ids).size, ids.length, `${sort}: duplicates`);
       for (const id of before) assert.ok(ids.includes(id), `${sort}: row ${id} skipped`);
+    }
+  });
+
+  test('deals without an amount or a close date come last in both directions', async () => {
+    const listing = ENTITY_LISTINGS.deals;
+    const { rows } = await t.db.query<{ no_amount: number; no_close: number }>(
+      `SELECT count(*) FILTER (WHERE amount IS NULL)::int AS no_amount,
+              count(*) FILTER (WHERE close_date IS NULL)::int AS no_close
+         FROM deals WHERE workspace_id = $1::uuid`,
+      [ws],
+    );
+    assert.ok(rows[0]!.no_amount > 0 && rows[0]!.no_close > 0, 'the world has deals without both');
+    for (const [column, sorts] of [
+      ['amount', ['-amount', 'amount']],
+      ['close_date', ['-close_date', 'close_date']],
+    ] as const) {
+      for (const sort of sorts) {
+        const all = await walkAll(t.db, ws, listing, { sort, limit: '50' });
+        const firstNull = all.findIndex((r) => r[column] === null);
+        assert.ok(firstNull > 0, `${sort}: starts with a value`);
+        assert.ok(
+          all.slice(firstNull).every((r) => r[column] === null),
+          `${sort}: every deal without a ${column} after those with one`,
+        );
+      }
     }
   });
 
