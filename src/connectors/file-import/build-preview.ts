@@ -89,6 +89,8 @@ export interface Preview {
   account_matches: number | null;
   /** Deals with no name column: the columns their names are made from, and the first such name. */
   proposed_name: ProposedName | null;
+  /** The report footer's lines at the end of the file, left out of the rows. */
+  footer: string[];
   warnings: string[];
 }
 
@@ -271,6 +273,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       stageValues,
       mapping,
       nameFrom,
+      footer: table.footer,
     });
     return {
       format: table.format,
@@ -298,6 +301,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       owners: ownerValues,
       money_columns: moneyColumns,
       formula_cells: formulas,
+      footer: table.footer,
       dedup: {
         existing_matches: existingMatches,
         duplicate_keys_in_file: duplicates,

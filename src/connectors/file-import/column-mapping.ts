@@ -145,8 +145,14 @@ export function proposeMapping(
   const scores = entityScores(columns, fileName);
   const ranked = [...IMPORT_ENTITY_TYPES].sort((a, b) => scores[b] - scores[a]);
   const entity = entityHint ?? ranked[0]!;
-  const total = ranked.reduce((s, e) => s + scores[e], 0);
-  const entityConfidence = entityHint ? 1 : total > 0 ? +(scores[entity] / total).toFixed(2) : 0;
+  // Against the runner-up alone: generic columns (name, owner, created date) score a little for every
+  // entity, and a share of the sum over all five made a plain opportunities report look 0.46 sure.
+  const runnerUp = scores[ranked[1]!];
+  const entityConfidence = entityHint
+    ? 1
+    : scores[entity] > 0
+      ? +(scores[entity] / (scores[entity] + runnerUp)).toFixed(2)
+      : 0;
 
   // Best header or value match per column, each field used once (highest confidence first).
   const candidates: Array<{ col: number; field: string; confidence: number; reason: 'header' | 'values' }> =

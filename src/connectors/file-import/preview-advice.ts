@@ -44,8 +44,15 @@ export function collectWarnings(w: {
   stageValues: StageValueReport[];
   mapping: Record<string, string | null>;
   nameFrom: string[] | null;
+  footer: string[];
 }): string[] {
   const out: string[] = [];
+  if (w.footer.length > 0) {
+    const shown = w.footer.slice(0, 3).map((line) => `"${line.slice(0, 80)}"`);
+    out.push(
+      `the last ${w.footer.length} lines are a report footer, not rows, and are left out: ${shown.join(', ')}${w.footer.length > 3 ? ', …' : ''}`,
+    );
+  }
   if (w.nameFrom) {
     out.push(
       `no column holds the deal name: names are made from ${w.nameFrom.join(' + ')} (set name_from in the confirm body to choose other columns)`,

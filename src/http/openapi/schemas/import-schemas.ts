@@ -55,6 +55,10 @@ export const importPreviewSchema = named(
       error_rows: int,
       errors: arr(open({})),
       sample_rows: arr(open({}, { description: 'a parsed row as it would be written' })),
+      footer: {
+        ...arr(str),
+        description: "a report footer's lines at the end of the file (one value each), left out of the rows",
+      },
       warnings: arr(str),
     },
     { description: 'what the file holds and how it would be imported; more keys by format' },
