@@ -14,6 +14,7 @@ import {
   normaliseDomain,
   normaliseEmail,
   parseBoolean,
+  parseCurrencyCode,
   parseDate,
   parseInteger,
   parseMoney,
@@ -113,6 +114,11 @@ export function interpreter(
   switch (field.kind) {
     case 'text':
       return null;
+    case 'currency':
+      return (cell) => {
+        const c = parseCurrencyCode(cell);
+        return c.ok ? fieldValue(c.value) : cellError(c.error);
+      };
     case 'email':
       return (cell) => {
         const e = normaliseEmail(cell);

@@ -3,7 +3,7 @@
  * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money);
  * column-refinement.ts asks the classify tier about the columns it is unsure of.
  */
-import { cellText, parseDate, parseMoney } from './value-parsing.ts';
+import { cellText, parseCurrencyCode, parseDate, parseMoney } from './value-parsing.ts';
 import {
   IMPORT_ENTITY_TYPES,
   IMPORT_FIELDS,
@@ -66,6 +66,7 @@ function valueScore(values: readonly Cell[], kind: ValueKind): number {
     date: (v) => v instanceof Date || (/[-/.\s]/.test(cellText(v)) && parseDate(v).ok),
     datetime: (v) => v instanceof Date || (/[-/.\s]/.test(cellText(v)) && parseDate(v).ok),
     money: (v) => /[$€£¥]|\d[.,]\d{3}/.test(cellText(v)) && parseMoney(v).ok,
+    currency: (v) => parseCurrencyCode(v).ok,
     number: () => false,
     integer: () => false,
     boolean: () => false,
@@ -73,6 +74,22 @@ function valueScore(values: readonly Cell[], kind: ValueKind): number {
     text: () => false,
   };
   return present.filter(test[kind]).length / present.length;
+}
+
+/**
+ * Whether a column's sample values can be `field` at all, whatever its header says: "Amount in company
+ * currency" names a currency and a company but holds amounts, which are neither a currency code nor anyone's
+ * name.
+ */
+export function valuesFit(field: ImportField, values: readonly Cell[]): boolean {
+  const present = values.filter((v) => cellText(v) !== '');
+  if (present.length === 0) return true;
+  if (field.kind === 'currency') return valueScore(present, 'currency') >= 0.5;
+  if (field.name.endsWith('name')) {
+    const numbers = present.filter((v) => typeof v === 'number' || /^[-+]?[\d.,\s]+$/.test(cellText(v)));
+    return numbers.length / present.length < 0.9;
+  }
+  return true;
 }
 
 function entityScores(columns: readonly ColumnSample[], fileName: string): Record<ImportEntityType, number> {
@@ -161,6 +178,7 @@ export function proposeMapping(
     for (const field of IMPORT_FIELDS[entity]) {
       const h = headerScore(c.header, field);
       const v = valueScore(c.values, field.kind);
+      if (!valuesFit(field, c.values)) continue;
       if (h >= 0.6)
         candidates.push({
           col,

@@ -8,7 +8,7 @@
 import { type Category, classifyItems } from '../../llm/classify-batch.ts';
 import type { LlmSession } from '../../llm/llm-client.ts';
 import { cellText } from './value-parsing.ts';
-import type { ColumnProposal, ColumnSample, MappingProposal } from './column-mapping.ts';
+import { type ColumnProposal, type ColumnSample, type MappingProposal, valuesFit } from './column-mapping.ts';
 import { IMPORT_FIELDS } from './import-fields.ts';
 
 /** Below this the heuristic is unsure enough to ask the classifier. */
@@ -64,6 +64,8 @@ export async function refineColumnMapping(
         refined[i] = { header: c.header, field: null, confidence: MODEL_CONFIDENCE, reason: 'classifier' };
       continue;
     }
+    const field = fields.find((f) => f.name === label);
+    if (!field || !valuesFit(field, columns[i]!.values)) continue;
     // Each field feeds from one column: the first unsure column the classifier gave it wins.
     taken.add(label);
     refined[i] = {

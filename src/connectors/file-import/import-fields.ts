@@ -16,6 +16,8 @@ export type ValueKind =
   | 'integer'
   | 'boolean'
   | 'list'
+  /** An ISO 4217 code (or its symbol). */
+  | 'currency'
   /** An owner's email or name (owner-directory.ts resolves names to known owners). */
   | 'owner';
 
@@ -156,7 +158,7 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     ...common,
     f('name', 'text', 'deal name', 'name', 'opportunity', 'opportunity name', 'deal', 'title'),
     f('amount', 'money', 'amount', 'deal amount', 'value', 'deal value', 'acv', 'arr', 'total', 'price'),
-    f('currency', 'text', 'currency', 'currency code'),
+    f('currency', 'currency', 'currency', 'currency code'),
     f('pipeline', 'text', 'pipeline', 'sales pipeline'),
     f('stage', 'text', 'stage', 'deal stage', 'opportunity stage', 'status', 'sales stage', 'phase'),
     f('probability', 'number', 'probability', 'win probability', 'likelihood', 'probability %'),

@@ -118,6 +118,15 @@ const SYMBOL_CODES: Readonly<Record<string, string>> = {
   '₹': 'INR',
 };
 const CURRENCY_SYMBOLS = Object.entries(SYMBOL_CODES);
+
+/** "usd", " EUR ", "€" → the ISO 4217 code; anything else (an amount, a word) is no currency. */
+export function parseCurrencyCode(c: Cell): Parsed<string> {
+  const t = typeof c === 'string' ? c.trim() : '';
+  if (/^[A-Za-z]{3}$/.test(t)) return { ok: true, value: t.toUpperCase() };
+  const code = SYMBOL_CODES[t];
+  if (code) return { ok: true, value: code };
+  return { ok: false, error: `not a currency code: "${String(c).slice(0, 40)}"` };
+}
 const ZERO = 48;
 const NINE = 57;
 

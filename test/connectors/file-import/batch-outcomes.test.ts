@@ -49,6 +49,13 @@ const REPORT_WITH_FOOTER = `"Opportunity Owner","Account Name","Opportunity Name
 "Contoso Ltd"
 `;
 
+// A HubSpot deals export: the amount again in the company's currency, under a header naming the currency.
+const HUBSPOT_EXPORT = `Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Amount in company currency,Currency
+9000000000,Alpha renewal,Contract Sent,2026-05-07 07:17,Ellen Park,363000,363000,usd
+9000000037,Beta expansion,Closed Won,2026-06-06 09:21,Priya Raman,338000,312000,€
+9000000074,Gamma pilot,Qualified To Buy,,Ellen Park,12000,12000,12000
+`;
+
 const PRODUCTS = `product,series,sales_price
 GTX Basic,GTX,550
 GTX Pro,GTX,4821
@@ -118,6 +125,22 @@ describe('file import batches: short xlsx rows, report footers, all-failing file
       names.map((r) => r.name),
       ['Contoso - Pilot', 'Contoso - Platform', 'Fabrikam - Renewal'],
     );
+  });
+
+  test('a currency column holds currency codes: an amount under a currency header is not mapped to it', async () => {
+    const up = await upload(app, ws, 'hubspot-deals.csv', Buffer.from(HUBSPOT_EXPORT));
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const p = up.body.preview;
+    const fieldOf = (header: string) => p.mapping.find((m: any) => m.header === header)?.field;
+    assert.equal(fieldOf('Amount in company currency'), null);
+    assert.equal(fieldOf('Currency'), 'currency');
+    assert.deepEqual(
+      p.sample_rows.map((r: any) => r.currency ?? null),
+      ['USD', 'EUR'],
+      'codes and symbols normalised; the row with an amount for a currency is an error',
+    );
+    assert.equal(p.error_rows, 1);
+    assert.match(p.errors[0].message, /not a currency code: "12000"/);
   });
 
   test('a file whose rows all fail: confidence 0, confirm refused with 422, nothing queued', async () => {

@@ -6,6 +6,7 @@ import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffi
 import {
   detectDateOrder,
   neutraliseFormula,
+  parseCurrencyCode,
   parseDate,
   parseMoney,
 } from '../../../src/connectors/file-import/value-parsing.ts';
@@ -119,4 +120,16 @@ test('delimiter detection ignores delimiters inside quotes', () => {
   assert.equal(detectDelimiter('a;b;c\n"1,2";3;4\n'), ';');
   assert.equal(detectDelimiter('a,b\n1,2\n'), ',');
   assert.equal(detectDelimiter('a\tb\tc\n1\t2\t3\n'), '\t');
+});
+
+test('currency codes: ISO codes in any case and symbols; amounts and words are no currency', () => {
+  for (const [input, code] of [
+    ['usd', 'USD'],
+    [' EUR ', 'EUR'],
+    ['€', 'EUR'],
+    ['£', 'GBP'],
+  ] as const)
+    assert.deepEqual(parseCurrencyCode(input), { ok: true, value: code }, input);
+  for (const input of ['12000', 'US dollars', 'EURO', 363000, ''])
+    assert.equal(parseCurrencyCode(input).ok, false, String(input));
 });
