@@ -15,6 +15,7 @@ import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import { latestDrift } from '../sync/sync-health.ts';
 import { auditFindings, fillPct, incompleteFields, WEAK_FILL } from './data-quality-findings.ts';
+import { ownerSql } from './deal-owner.ts';
 
 const inputs = z
   .object({
@@ -27,9 +28,9 @@ const inputs = z
 
 // The fields a RevOps team expects filled, per entity (identifiers spliced into SQL come only from here).
 const KEY_FIELDS: Record<string, readonly string[]> = {
-  accounts: ['name', 'domain', 'industry', 'employee_count', 'owner_email'],
+  accounts: ['name', 'domain', 'industry', 'employee_count', 'owner'],
   contacts: ['email', 'first_name', 'last_name', 'title', 'account_id'],
-  deals: ['amount', 'close_date', 'owner_email', 'account_id', 'next_step', 'stage_normalized'],
+  deals: ['amount', 'close_date', 'owner', 'account_id', 'next_step', 'stage_normalized'],
   leads: ['email', 'company', 'lead_source', 'owner_email'],
 };
 
@@ -80,11 +81,12 @@ export interface AuditFacts {
   coverage: Coverage;
 }
 
+/** `owner`: an owner's email or, where the source gave only a name, the name. */
 async function completeness(tx: Queryable, workspaceId: string): Promise<Completeness[]> {
   const out: Completeness[] = [];
   for (const [table, fields] of Object.entries(KEY_FIELDS)) {
     const { rows } = await tx.query<Record<string, number>>(
-      `SELECT count(*)::int AS n, ${fields.map((f) => `count(${f})::int AS "${f}"`).join(', ')} FROM ${table} WHERE workspace_id = $1::uuid`,
+      `SELECT count(*)::int AS n, ${fields.map((f) => `count(${f === 'owner' ? ownerSql() : f})::int AS "${f}"`).join(', ')} FROM ${table} WHERE workspace_id = $1::uuid`,
       [workspaceId],
     );
     const r = rows[0]!;

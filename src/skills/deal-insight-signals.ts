@@ -7,6 +7,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import { budgetObjectionSql, timelineAfterSql } from '../insights/insight-risk-sql.ts';
+import { NO_OWNER, ownerSql } from './deal-owner.ts';
 
 /** One insight row cited as evidence. */
 export interface CitedInsight {
@@ -88,7 +89,7 @@ export async function commitDealsFlaggedByCalls(
 ): Promise<CommitDealFlag[]> {
   const { rows } = await q.query<CommitDealFlag>(
     /* sql */ `WITH commit_deals AS (
-       SELECT d.id, d.name, coalesce(d.owner_email, '(no owner)') AS rep, coalesce(d.amount_base, 0)::float8 AS amount,
+       SELECT d.id, d.name, coalesce(${ownerSql('d.')}, '${NO_OWNER}') AS rep, coalesce(d.amount_base, 0)::float8 AS amount,
               d.close_date
        FROM deals d
        WHERE d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND NOT d.is_closed

@@ -18,6 +18,7 @@ import { money, pct } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import type { Finding } from './skill-types.ts';
+import { NO_OWNER, ownerSql } from './deal-owner.ts';
 
 const inputs = z.object({ as_of: asOfInput.optional() }).strict();
 
@@ -67,7 +68,7 @@ const CATEGORY_SQL = /* sql */ `CASE
 // Amounts in base currency; a deal whose currency has no rate is left out (and counted in the coverage).
 const ROLLUP_SQL = /* sql */ `
 WITH d AS (
-  SELECT id, coalesce(owner_email, '(no owner)') AS rep, coalesce(amount_base, 0)::float8 AS amount, is_won, is_closed,
+  SELECT id, coalesce(${ownerSql()}, '${NO_OWNER}') AS rep, coalesce(amount_base, 0)::float8 AS amount, is_won, is_closed,
     coalesce(probability, ${STAGE_PROBABILITY_SQL('stage_normalized')})::float8 AS probability,
     ${CATEGORY_SQL} AS category,
     coalesce(closed_at::date, close_date) AS won_on, close_date

@@ -16,6 +16,7 @@ import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import { hygieneFindings } from './hygiene-findings.ts';
 import { HYGIENE_ISSUES, type Issue, nextAction, STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
+import { NO_OWNER, ownerSql } from './deal-owner.ts';
 
 export { HYGIENE_ISSUES } from './hygiene-issues.ts';
 
@@ -106,7 +107,7 @@ export interface HygieneFacts {
 const SCORED_CTE = /* sql */ `
 WITH ${CALL_RISK_CTE},
 open AS (
-  SELECT d.id, d.name, d.owner_email, d.amount, d.currency, d.amount_base, d.stage_normalized, d.close_date,
+  SELECT d.id, d.name, ${ownerSql('d.')} AS owner, d.amount, d.currency, d.amount_base, d.stage_normalized, d.close_date,
          d.next_step, d.computed_at, coalesce(d.deal_risk_reasons, '[]'::jsonb) AS rr,
          coalesce(d.probability, ${STAGE_PROBABILITY_SQL('d.stage_normalized')})::float8 AS probability,
          cr.conversation_id AS call_id, cr.started_at AS call_started_at,
@@ -193,12 +194,12 @@ async function computeHygiene(
               FILTER (WHERE r.flagged AND r.main_issue = i.issue))[1:20], '{}') AS deal_ids
           FROM ranked r CROSS JOIN LATERAL unnest(r.issue_list) AS i(issue) GROUP BY i.issue) x) AS issues,
        (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.rep), '[]'::jsonb) FROM (
-          SELECT coalesce(owner_email, '(no owner)') AS rep, count(*)::int AS open_deals,
+          SELECT coalesce(owner, '${NO_OWNER}') AS rep, count(*)::int AS open_deals,
             count(*) FILTER (WHERE flagged)::int AS flagged,
             coalesce(sum(impact) FILTER (WHERE flagged), 0)::float8 AS impact
           FROM ranked GROUP BY 1 ORDER BY impact DESC, rep LIMIT 50) x) AS reps,
        (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC, x.id), '[]'::jsonb) FROM (
-          SELECT id, name, owner_email AS rep, amount::float8 AS amount, currency,
+          SELECT id, name, owner AS rep, amount::float8 AS amount, currency,
             amount_base::float8 AS amount_base, stage_normalized AS stage, close_date::text AS close_date,
             probability, round(lowered_by::numeric, 3)::float8 AS lowered_by,
             round(impact::numeric, 2)::float8 AS impact, main_issue, issue_list,
@@ -206,7 +207,7 @@ async function computeHygiene(
             call_id, call_started_at, risk_insights
           FROM ranked WHERE flagged AND impact > 0 ORDER BY impact DESC, id LIMIT $4::int) x) AS deals,
        (SELECT coalesce(jsonb_agg(x ORDER BY x.impact DESC NULLS LAST, x.id), '[]'::jsonb) FROM (
-          SELECT id, name, owner_email AS rep, amount_base::float8 AS amount_base,
+          SELECT id, name, owner AS rep, amount_base::float8 AS amount_base,
             round(impact::numeric, 2)::float8 AS impact, call_id, call_started_at, risk_insights
           FROM ranked WHERE s_call_risk > 0 ORDER BY impact DESC NULLS LAST, id LIMIT 50) x) AS call_risks`,
     [workspaceId, asOf, flagAt, top],

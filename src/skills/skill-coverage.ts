@@ -4,6 +4,7 @@
  * also named in the headline, so a figure is never read as complete when it is not.
  */
 import type { Queryable } from '../db/db.ts';
+import { ownerSql } from './deal-owner.ts';
 
 export type CoverageReason =
   | 'no_close_date'
@@ -119,12 +120,12 @@ export async function dealGaps(
 ): Promise<DealGaps> {
   const { rows } = await tx.query<DealGaps>(
     /* sql */ `WITH d AS (
-       SELECT d.close_date, d.amount, d.amount_base, d.owner_email, d.currency FROM deals d
+       SELECT d.close_date, d.amount, d.amount_base, ${ownerSql('d.')} AS owner, d.currency FROM deals d
        WHERE d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND ${where})
      SELECT count(*)::int AS deals,
        count(*) FILTER (WHERE close_date IS NULL)::int AS no_close_date,
        count(*) FILTER (WHERE amount IS NULL OR amount = 0)::int AS no_amount,
-       count(*) FILTER (WHERE coalesce(btrim(owner_email), '') = '')::int AS no_owner,
+       count(*) FILTER (WHERE owner IS NULL)::int AS no_owner,
        count(*) FILTER (WHERE amount IS NOT NULL AND amount_base IS NULL)::int AS no_rate,
        coalesce((SELECT array_agg(c ORDER BY n DESC, c) FROM (
          SELECT upper(btrim(currency)) AS c, count(*) AS n FROM d

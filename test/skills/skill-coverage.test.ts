@@ -142,6 +142,31 @@ describe('skills state their coverage', () => {
     );
   });
 
+  test('owners known only by name (an import of names no known owner matched) roll up by name', async () => {
+    const ws = await newWorkspace('owner names');
+    await bulkUpsert(t.db, ENTITY_TABLES.deals, ws, [
+      deal('n1', { owner_email: null, owner_name: 'Ellen Park', close_date: '2026-05-20', probability: 80 }),
+      deal('n2', { owner_email: null, owner_name: 'Ellen Park', close_date: '2026-06-20', probability: 80 }),
+      deal('n3', { owner_email: null, owner_name: 'Priya Raman', close_date: '2026-06-01', probability: 80 }),
+      deal('e1', { close_date: '2026-06-01', probability: 80 }),
+      deal('none', { owner_email: null, owner_name: '  ', close_date: '2026-06-01', probability: 80 }),
+    ]);
+    const forecast = await run<ForecastFacts>(ws, 'forecast');
+    assert.deepEqual(forecast.facts.reps.map((r) => [r.rep, r.open_deals]).sort(), [
+      ['(no owner)', 1],
+      ['Ellen Park', 2],
+      ['Priya Raman', 1],
+      ['ana@us.test', 1],
+    ]);
+    const noOwner = forecast.coverage!.gaps.find((g) => g.reason === 'no_owner')!;
+    assert.deepEqual([noOwner.count, noOwner.of], [1, 5]);
+    const hygiene = await run<HygieneFacts>(ws, 'pipeline-hygiene');
+    assert.ok(hygiene.facts.reps.some((r) => r.rep === 'Ellen Park' && r.open_deals === 2));
+    const audit = await run<AuditFacts>(ws, 'data-quality-audit');
+    const deals = audit.facts.completeness.find((c) => c.entity === 'deals')!;
+    assert.equal(deals.fields.owner, 0.8);
+  });
+
   test('data-quality-audit: headline counts match the findings; complete fields are never "least complete"; near-duplicates', async () => {
     const ws = await newWorkspace('dq');
     const industries = [
@@ -164,7 +189,7 @@ describe('skills state their coverage', () => {
     );
     const result = await run<AuditFacts>(ws, 'data-quality-audit');
     const weak = result.findings.filter((f) => f.kind === 'incomplete_field');
-    assert.equal(weak.length, 3); // domain 41%, employee_count and owner_email empty
+    assert.equal(weak.length, 3); // domain 41%, employee_count and owner empty
     assert.match(result.narrative!.headline, new RegExp(`^${weak.length} weak fields`));
     const least = result.narrative!.summary.match(/Least complete: ([^.]*)\./)![1]!;
     assert.doesNotMatch(least, /accounts\.name|accounts\.industry|100%/);
