@@ -60,6 +60,8 @@ WITH cfg AS (
     (c->'engagement'->>'senior_multiplier')::float8 AS g_senior,
     (c->'engagement'->>'scale')::float8 AS g_scale,
     (($2::date + 1)::timestamp AT TIME ZONE 'UTC') AS as_of,
+    ($6::jsonb->'tracking'->>'tracks_touches')::boolean AS tracks_touches,
+    ($6::jsonb->'tracking'->>'tracks_people')::boolean AS tracks_people,
     $4::int AS version
   FROM (SELECT $3::jsonb AS c) x
 ),
@@ -156,8 +158,8 @@ flags AS (
   SELECT f.*,
     (NOT f.is_closed AND f.close_date IS NOT NULL AND f.close_date < $2::date) AS r_past,
     (NOT f.is_closed AND f.slips IS NOT NULL AND f.slips > cfg.t_slips) AS r_slip,
-    (NOT f.is_closed AND f.idle_days > cfg.t_idle) AS r_idle,
-    (NOT f.is_closed AND f.contacts <= 1) AS r_single,
+    (NOT f.is_closed AND cfg.tracks_touches AND f.idle_days > cfg.t_idle) AS r_idle,
+    (NOT f.is_closed AND cfg.tracks_people AND f.contacts <= 1) AS r_single,
     (NOT f.is_closed AND coalesce(btrim(f.next_step), '') = '') AS r_next,
     (NOT f.is_closed AND f.regressions > 0) AS r_regress,
     (NOT f.is_closed AND f.baseline > 0 AND f.amount IS NOT NULL

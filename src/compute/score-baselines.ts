@@ -20,6 +20,27 @@ export const AMOUNT_BAND = `CASE WHEN d.amount_base IS NULL OR d.amount_base < c
  */
 export type ScoreBaselines = string;
 
+/**
+ * Whether the workspace records what two rules judge, as of any deal: touches on deals (activities, calls,
+ * conversations) and deal contacts. Without any (an opportunities export imported alone), "no recent
+ * activity" and "single-threaded" would fire on every open deal from a lack of data, not of selling.
+ */
+const DEAL_TRACKING_SQL = /* sql */ `
+  EXISTS (SELECT FROM activities WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL)
+    OR EXISTS (SELECT FROM calls WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL)
+    OR EXISTS (SELECT FROM conversations WHERE workspace_id = $1::uuid AND deal_id IS NOT NULL) AS tracks_touches,
+  EXISTS (SELECT FROM deal_contacts WHERE workspace_id = $1::uuid) AS tracks_people`;
+
+export interface DealTracking {
+  tracks_touches: boolean;
+  tracks_people: boolean;
+}
+
+export async function dealTracking(q: Queryable, workspaceId: string): Promise<DealTracking> {
+  const { rows } = await q.query<DealTracking>(`SELECT ${DEAL_TRACKING_SQL}`, [workspaceId]);
+  return rows[0]!;
+}
+
 // Per stage (band -1: every band) and per band: how many won deals, median days, the stuck percentile.
 // Stage visits last until the deal's next change; the last one (no next change) is not a visit.
 const DEAL_BASELINES_SQL = /* sql */ `
@@ -59,7 +80,8 @@ cycle_stats AS (
 )
 SELECT jsonb_build_object(
   'stage_stats', (SELECT coalesce(jsonb_agg(s), '[]') FROM stage_stats s),
-  'cycle_stats', (SELECT coalesce(jsonb_agg(c), '[]') FROM cycle_stats c))::text AS baselines`;
+  'cycle_stats', (SELECT coalesce(jsonb_agg(c), '[]') FROM cycle_stats c),
+  'tracking', (SELECT to_jsonb(t) FROM (SELECT ${DEAL_TRACKING_SQL}) t))::text AS baselines`;
 
 /** Rows of the deal baselines ($n: their jsonb text) for the deal-scores statement's CTEs. */
 export const dealBaselineRows = (n: number) => ({

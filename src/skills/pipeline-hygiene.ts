@@ -17,6 +17,7 @@ import { registerSkill } from './skill-registry.ts';
 import { hygieneFindings } from './hygiene-findings.ts';
 import { HYGIENE_ISSUES, type Issue, nextAction, STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
 import { NO_OWNER, ownerSql } from './deal-owner.ts';
+import { dealTracking } from '../compute/score-baselines.ts';
 
 export { HYGIENE_ISSUES } from './hygiene-issues.ts';
 
@@ -226,6 +227,7 @@ async function computeHygiene(
   const t = scored.totals;
   const gaps = await dealGaps(tx, workspaceId, 'NOT d.is_closed');
   const calls = await unlinkedCallCount(tx, workspaceId);
+  const tracking = await dealTracking(tx, workspaceId);
   return {
     currency: await baseCurrency(tx, workspaceId),
     flag_at: flagAt,
@@ -258,6 +260,18 @@ async function computeHygiene(
       ),
       gap('no_owner', gaps.no_owner, gaps.deals, 'ranked, but no rep to act'),
       gap('no_close_date', gaps.no_close_date, gaps.deals, 'past-close-date check skipped'),
+      gap(
+        'no_activity_data',
+        tracking.tracks_touches ? 0 : t.open_deals,
+        t.open_deals,
+        'staleness not judged: no activity, call or conversation is on any deal',
+      ),
+      gap(
+        'no_contact_data',
+        tracking.tracks_people ? 0 : t.open_deals,
+        t.open_deals,
+        'threading not judged: no contact is on any deal',
+      ),
       gap('unlinked_calls', calls.unlinked, calls.total, 'activity and threading rules did not see them', {
         subject: 'external conversations',
       }),

@@ -13,7 +13,9 @@ export type CoverageReason =
   | 'no_rate'
   | 'unlinked_calls'
   | 'no_outcome'
-  | 'too_little_data';
+  | 'too_little_data'
+  | 'no_activity_data'
+  | 'no_contact_data';
 
 export interface CoverageGap {
   reason: CoverageReason;
@@ -45,6 +47,8 @@ const NOUN: Record<CoverageReason, string> = {
   unlinked_calls: 'linked to no deal',
   no_outcome: 'no outcome yet',
   too_little_data: 'too little data',
+  no_activity_data: 'no activity recorded in the workspace',
+  no_contact_data: 'no deal contacts in the workspace',
 };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -56,6 +60,8 @@ const SHORT: Record<CoverageReason, (n: number) => string> = {
   unlinked_calls: (n) => plural(n, 'unlinked call'),
   no_outcome: (n) => `${n} still open`,
   too_little_data: (n) => plural(n, 'field') + ' with too little data',
+  no_activity_data: (n) => `staleness of ${n} not judged (no activity data)`,
+  no_contact_data: (n) => `threading of ${n} not judged (no deal contacts)`,
 };
 
 export function gap(

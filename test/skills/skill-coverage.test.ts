@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createCredentialVault } from '../../src/connectors/credential-vault.ts';
+import { runComputedFields } from '../../src/compute/compute-engine.ts';
 import { bulkUpsert } from '../../src/db/bulk-upsert.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
@@ -140,6 +141,59 @@ describe('skills state their coverage', () => {
       after.coverage!.gaps.find((g) => g.reason === 'no_rate'),
       undefined,
     );
+  });
+
+  test('a workspace with no activity or deal contacts: staleness and threading are gaps, not flags', async () => {
+    const ws = await newWorkspace('deals only');
+    const old = { source_created_at: '2026-04-01T00:00:00Z', close_date: '2026-09-30', probability: 40 };
+    await bulkUpsert(
+      t.db,
+      ENTITY_TABLES.deals,
+      ws,
+      Array.from({ length: 6 }, (_, i) => deal(`d${i}`, { ...old, next_step: 'Send proposal' })),
+    );
+    const rules = async () => {
+      await runComputedFields(t.db, ws, { asOf: AS_OF });
+      const { rows } = await t.db.query<{ source_id: string; rules: string[] }>(
+        `SELECT source_id, ARRAY(SELECT r->>'rule' FROM jsonb_array_elements(deal_risk_reasons) r ORDER BY 1) AS rules
+           FROM deals WHERE workspace_id = $1::uuid ORDER BY source_id`,
+        [ws],
+      );
+      return rows;
+    };
+    for (const r of await rules()) assert.deepEqual(r.rules, [], r.source_id);
+    const hygiene = await run<HygieneFacts>(ws, 'pipeline-hygiene');
+    assert.equal(hygiene.facts.flagged_deals, 0);
+    assert.deepEqual(
+      hygiene
+        .coverage!.gaps.filter((g) => g.reason === 'no_activity_data' || g.reason === 'no_contact_data')
+        .map((g) => [g.reason, g.count, g.of]),
+      [
+        ['no_activity_data', 6, 6],
+        ['no_contact_data', 6, 6],
+      ],
+    );
+    // One touch on one deal: the workspace records activity, and the others' silence counts again.
+    const [d0] = (
+      await t.db.query<{ id: string }>(
+        `SELECT id FROM deals WHERE workspace_id = $1::uuid AND source_id = 'd0'`,
+        [ws],
+      )
+    ).rows;
+    await bulkUpsert(t.db, ENTITY_TABLES.activities, ws, [
+      {
+        source: 'csv',
+        source_id: 'a0',
+        activity_type: 'email',
+        occurred_at: '2026-05-10T00:00:00Z',
+        deal_id: d0!.id,
+      },
+    ]);
+    const after = await rules();
+    assert.deepEqual(after[0]!.rules, []);
+    for (const r of after.slice(1)) assert.deepEqual(r.rules, ['no_recent_activity'], r.source_id);
+    const again = await run<HygieneFacts>(ws, 'pipeline-hygiene');
+    assert.ok(!again.coverage!.gaps.some((g) => g.reason === 'no_activity_data'));
   });
 
   test('owners known only by name (an import of names no known owner matched) roll up by name', async () => {
