@@ -5,7 +5,7 @@ import type { HygieneFacts } from './pipeline-hygiene.ts';
 import { money } from './skill-format.ts';
 import type { Finding } from './skill-types.ts';
 
-const LABEL: Record<Issue, string> = {
+export const ISSUE_LABEL: Record<Issue, string> = {
   past_close_date: 'close date in the past',
   stale: 'no recent activity',
   stuck_in_stage: 'stuck in stage',
@@ -45,7 +45,7 @@ export function hygieneFindings(f: HygieneFacts): Finding[] {
     findings.push({
       kind: i.issue,
       severity: 'info',
-      title: `${LABEL[i.issue]}: the main issue of ${i.flagged} flagged deals (${money(i.impact, f.currency)} expected impact); ${i.deals} open deals have it`,
+      title: `${ISSUE_LABEL[i.issue]}: the main issue of ${i.flagged} flagged deals (${money(i.impact, f.currency)} expected impact); ${i.deals} open deals have it`,
       evidence: { deals: i.deal_ids },
       metrics: { flagged: i.flagged, deals: i.deals, impact: i.impact },
     });

@@ -14,7 +14,7 @@ import { type Coverage, coverage, dealGaps, gap, unlinkedCallCount } from './ski
 import { money } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
-import { hygieneFindings } from './hygiene-findings.ts';
+import { hygieneFindings, ISSUE_LABEL } from './hygiene-findings.ts';
 import { HYGIENE_ISSUES, type Issue, nextAction, STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
 import { NO_OWNER, ownerSql } from './deal-owner.ts';
 import { dealTracking } from '../compute/score-baselines.ts';
@@ -372,10 +372,17 @@ registerSkill({
         if (top.length > 0 && lead.length + [...top, item].join('; ').length > 255) break;
         top.push(item);
       }
+      // With nothing flagged, the most widespread issue still tells a leader where the pipeline is untidy.
+      const issues = (d.issues ?? []) as Array<Omit<IssueTotal, 'deal_ids'>>;
+      const common = [...issues].sort((a, b) => b.deals - a.deals)[0];
+      const widespread =
+        common && common.deals > 0
+          ? `; most common issue: ${common.deals} with ${ISSUE_LABEL[common.issue]}`
+          : '';
       return {
         headline:
           (t.flagged_deals ?? 0) === 0
-            ? `No open deal has issues putting half its value at risk (${t.open_deals ?? 0} open deals)`
+            ? `No open deal has issues putting half its value at risk (${t.open_deals ?? 0} open deals${widespread})`
             : `${lead}${top.join('; ')}`.slice(0, 260),
         summary:
           deals.length === 0

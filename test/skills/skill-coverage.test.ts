@@ -150,7 +150,9 @@ describe('skills state their coverage', () => {
       t.db,
       ENTITY_TABLES.deals,
       ws,
-      Array.from({ length: 6 }, (_, i) => deal(`d${i}`, { ...old, next_step: 'Send proposal' })),
+      Array.from({ length: 6 }, (_, i) =>
+        deal(`d${i}`, { ...old, next_step: 'Send proposal', ...(i >= 4 && { close_date: '2026-04-30' }) }),
+      ),
     );
     const rules = async () => {
       await runComputedFields(t.db, ws, { asOf: AS_OF });
@@ -161,9 +163,15 @@ describe('skills state their coverage', () => {
       );
       return rows;
     };
-    for (const r of await rules()) assert.deepEqual(r.rules, [], r.source_id);
+    const judged = (r: { rules: string[] }) =>
+      r.rules.filter((x) => x === 'no_recent_activity' || x === 'single_threaded');
+    for (const r of await rules()) assert.deepEqual(judged(r), [], r.source_id);
     const hygiene = await run<HygieneFacts>(ws, 'pipeline-hygiene');
     assert.equal(hygiene.facts.flagged_deals, 0);
+    assert.match(
+      hygiene.narrative!.headline,
+      /^No open deal has issues putting half its value at risk \(6 open deals; most common issue: 2 with close date in the past\)/,
+    );
     assert.deepEqual(
       hygiene
         .coverage!.gaps.filter((g) => g.reason === 'no_activity_data' || g.reason === 'no_contact_data')
@@ -190,8 +198,8 @@ describe('skills state their coverage', () => {
       },
     ]);
     const after = await rules();
-    assert.deepEqual(after[0]!.rules, []);
-    for (const r of after.slice(1)) assert.deepEqual(r.rules, ['no_recent_activity'], r.source_id);
+    assert.deepEqual(judged(after[0]!), []);
+    for (const r of after.slice(1)) assert.deepEqual(judged(r), ['no_recent_activity'], r.source_id);
     const again = await run<HygieneFacts>(ws, 'pipeline-hygiene');
     assert.ok(!again.coverage!.gaps.some((g) => g.reason === 'no_activity_data'));
   });
