@@ -11,6 +11,7 @@ import { ValidationError } from '../errors.ts';
 import { describeNotConverted, type NotConverted } from '../money/currency-coverage.ts';
 import { dealListing } from './deals-queries.ts';
 import { rollupConditions } from './pipeline-rollups.ts';
+import { ownerSql } from './record-owner.ts';
 
 export const PIPELINE_GROUPS = ['stage', 'owner', 'forecast_category', 'close_month'] as const;
 export type PipelineGroup = (typeof PIPELINE_GROUPS)[number];
@@ -30,10 +31,11 @@ const GROUP_KEY: Record<PipelineGroup, { key: string; order: string }> = {
     key: 'stage_normalized',
     order: `array_position(ARRAY[${STAGE_ORDER.map((s) => `'${s}'`).join(', ')}]::text[], stage_normalized) NULLS LAST`,
   },
-  owner: { key: 'owner_email', order: 'amount DESC, key NULLS LAST' },
+  owner: { key: ownerSql(), order: 'amount DESC, key NULLS LAST' },
   forecast_category: { key: 'forecast_category', order: 'amount DESC, key NULLS LAST' },
   close_month: { key: `to_char(close_date, 'YYYY-MM')`, order: '1 NULLS LAST' },
 };
+// The rollups key owners by email: they answer group_by=owner only while no deal's owner is a name alone.
 const ROLLUP_GROUP_KEY: Record<PipelineGroup, string> = {
   stage: 'stage_normalized',
   owner: 'owner_email',
@@ -128,7 +130,19 @@ export async function pipelineSummary(
   workspaceId: string,
   query: Readonly<Record<string, string | string[] | undefined>>,
 ): Promise<PipelineSummary> {
-  const { groupBy, sql, notConvertedSql, values } = buildPipelineSummaryQuery(workspaceId, query);
+  const byName =
+    query.group_by === 'owner' &&
+    (
+      await q.query(
+        'SELECT FROM deals WHERE workspace_id = $1::uuid AND owner_email IS NULL AND owner_name IS NOT NULL LIMIT 1',
+        [workspaceId],
+      )
+    ).rows.length > 0;
+  const { groupBy, sql, notConvertedSql, values } = buildPipelineSummaryQuery(
+    workspaceId,
+    query,
+    byName ? { source: 'deals' } : {},
+  );
   const { rows } = await q.query<PipelineBucket>(sql, values);
   const totals = { count: 0, amount: 0, weighted_amount: 0, not_converted: 0 };
   const data = rows.map((r) => {

@@ -15,7 +15,7 @@ import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import { latestDrift } from '../sync/sync-health.ts';
 import { auditFindings, fillPct, incompleteFields, WEAK_FILL } from './data-quality-findings.ts';
-import { ownerSql } from './deal-owner.ts';
+import { ownerSql } from '../entities/record-owner.ts';
 
 const inputs = z
   .object({

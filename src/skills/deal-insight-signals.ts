@@ -7,7 +7,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import { budgetObjectionSql, timelineAfterSql } from '../insights/insight-risk-sql.ts';
-import { NO_OWNER, ownerSql } from './deal-owner.ts';
+import { NO_OWNER, ownerSql } from '../entities/record-owner.ts';
 
 /** One insight row cited as evidence. */
 export interface CitedInsight {

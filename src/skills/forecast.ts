@@ -18,7 +18,7 @@ import { money, pct } from './skill-format.ts';
 import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import type { Finding } from './skill-types.ts';
-import { NO_OWNER, ownerSql } from './deal-owner.ts';
+import { NO_OWNER, ownerSql } from '../entities/record-owner.ts';
 
 const inputs = z.object({ as_of: asOfInput.optional() }).strict();
 

@@ -16,7 +16,7 @@ import { asOfInput } from './skill-inputs.ts';
 import { registerSkill } from './skill-registry.ts';
 import { hygieneFindings, ISSUE_LABEL } from './hygiene-findings.ts';
 import { HYGIENE_ISSUES, type Issue, nextAction, STAGE_PROBABILITY_SQL } from './hygiene-issues.ts';
-import { NO_OWNER, ownerSql } from './deal-owner.ts';
+import { NO_OWNER, ownerSql } from '../entities/record-owner.ts';
 import { dealTracking } from '../compute/score-baselines.ts';
 
 export { HYGIENE_ISSUES } from './hygiene-issues.ts';

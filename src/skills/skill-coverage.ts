@@ -4,7 +4,7 @@
  * also named in the headline, so a figure is never read as complete when it is not.
  */
 import type { Queryable } from '../db/db.ts';
-import { ownerSql } from './deal-owner.ts';
+import { ownerSql } from '../entities/record-owner.ts';
 
 export type CoverageReason =
   | 'no_close_date'

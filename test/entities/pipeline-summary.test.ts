@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { bulkUpsert } from '../../src/db/bulk-upsert.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
 import type { ApiRecord } from '../../src/entities/entity-listing.ts';
 import { ENTITY_LISTINGS } from '../../src/entities/entity-listings.ts';
 import { PIPELINE_GROUPS, pipelineSummary } from '../../src/entities/pipeline-summary.ts';
@@ -96,6 +98,37 @@ describe('pipeline summary', () => {
       .map((b) => b.key)
       .filter((k) => k !== null);
     assert.deepEqual(byMonth, [...byMonth].sort());
+  });
+
+  test('group_by=owner keys owners known only by name by their name', async () => {
+    const named = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'names' }))).id;
+    const deal = (id: string, owner: Record<string, string | null>, amount: number) => ({
+      source: 'csv_import',
+      source_id: id,
+      name: `Deal ${id}`,
+      stage_normalized: 'evaluation',
+      is_closed: false,
+      is_won: false,
+      amount,
+      currency: 'USD',
+      probability: 50,
+      ...owner,
+    });
+    await bulkUpsert(t.db, ENTITY_TABLES.deals, named, [
+      deal('1', { owner_email: null, owner_name: 'Ellen Park' }, 1000),
+      deal('2', { owner_email: null, owner_name: 'Ellen Park' }, 3000),
+      deal('3', { owner_email: 'ana@acme.test', owner_name: null }, 500),
+      deal('4', { owner_email: null, owner_name: null }, 200),
+    ]);
+    const got = await withWorkspace(t.db, named, (tx) => pipelineSummary(tx, named, { group_by: 'owner' }));
+    assert.deepEqual(
+      got.data.map((b) => [b.key, b.count, b.amount]),
+      [
+        ['Ellen Park', 2, 4000],
+        ['ana@acme.test', 1, 500],
+        [null, 1, 200],
+      ],
+    );
   });
 
   test('bad group_by or filters are validation errors', async () => {
