@@ -50,10 +50,13 @@ export async function rollbackBatch(q: Queryable, workspaceId: string, batchId: 
   }
   for (const entity of ORDER) {
     const columns = [...Object.keys(ENTITY_TABLES[entity].columns), 'updated_at'];
+    // Rows the file matched without changing them were captured too; they are left as they are (and not
+    // counted as restored).
     const res = await q.query(
       `UPDATE ${entity} t SET ${columns.map((c) => `${c} = p.${c}`).join(', ')}
        FROM ${changes.replace('WHERE', 'CROSS JOIN LATERAL jsonb_populate_record(NULL::' + entity + ', c.previous) p WHERE')}
-         AND c.entity_type = '${entity}' AND c.action = 'update' AND t.workspace_id = $1::uuid AND t.id = c.row_id`,
+         AND c.entity_type = '${entity}' AND c.action = 'update' AND t.workspace_id = $1::uuid AND t.id = c.row_id
+         AND (${columns.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${columns.map((c) => `p.${c}`).join(', ')})`,
       args,
     );
     counts.restored += res.rowCount;

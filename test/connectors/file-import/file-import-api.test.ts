@@ -177,6 +177,8 @@ describe('file import over HTTP', () => {
     const rb = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, { token: ws.key });
     assert.equal(rb.status, 200, JSON.stringify(rb.body));
     assert.equal(rb.body.batch.status, 'rolled_back');
+    // The deal the file matched unchanged is left alone; the updated one is restored, the new one removed.
+    assert.equal(rb.body.rollback.restored, 1);
     assert.deepEqual(await importedDeals(), before);
     assert.deepEqual(await q(`SELECT id FROM deal_stage_history ORDER BY id`), histBefore);
     const twice = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, {
