@@ -42,35 +42,17 @@ export interface CwdQuery {
 const OPEN_DEALS_AT_ACCOUNT = /* sql */ `deals d
   WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL`;
 
+// The conversations without a deal ($1 workspace), alias cc: off the partial indexes of migrations 122/160.
+const WITHOUT_DEAL = /* sql */ `cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
+             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL`;
+
 /**
- * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
- * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
- * caller appends the conditions, order and limit to `cand`). A call's participant facts come from the
- * row the last linker run stored (call-facts.ts) while it matches the current internal domains; a call
- * without one is probed as the linker would. Each candidate's account is then read by index probes of
- * its own, so the cost grows with the candidates whatever the planner's statistics say (joins between
- * aggregated sets were planned as nested loops on a never-analysed database and went quadratic).
- * `detail: false` leaves out what only a listed item shows (the account's name and contact count, the
- * rep's name, the count of its open deals: whether it has one is read, which stops at the first).
+ * The participant facts of call cc ($2 internal domains): the row the last linker run stored
+ * (call-facts.ts) while it matches the current internal domains; a call without one is probed as the
+ * linker would. Columns: f.* and probe.(rep_email, n_external, top_seniority); read them through
+ * FACT_COLUMNS.
  */
-function scoredSql(page = '', detail = true): string {
-  return /* sql */ `
-  cand AS MATERIALIZED (
-    SELECT * FROM (
-      SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
-        FROM (
-          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
-                 ${detail ? 'cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,' : ''}
-                 CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END AS rep_email,
-                 coalesce(f.external_participants, probe.n_external, 0) AS external_participants,
-                 coalesce(f.top_seniority, probe.top_seniority, 0) AS seniority_rank,
-                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
-                 -- call, and numeric arithmetic was most of the summary's time at 240k calls.
-                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
-                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
-                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
-                 coalesce(cc.duration_seconds, 0) AS sort_duration
-            FROM conversations cc
+const CALL_FACTS_JOIN = /* sql */ `
             LEFT JOIN conversation_call_facts f
                    ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
             -- A call without stored facts is read again by id for its participants, so the calls themselves
@@ -84,61 +66,85 @@ function scoredSql(page = '', detail = true): string {
               -- Kept a subquery, so the outer condition on f gates it once per call (a one-time filter);
               -- flattened, it became a join filter checked after every call's probes had run.
               OFFSET 0
-            ) AS probe ON TRUE
-           WHERE cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
-             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL
+            ) AS probe ON TRUE`;
+const FACT_COLUMNS = {
+  rep_email: 'CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END',
+  external_participants: 'coalesce(f.external_participants, probe.n_external, 0)',
+  seniority_rank: 'coalesce(f.top_seniority, probe.top_seniority, 0)',
+};
+
+/**
+ * The scoring rules, over columns of `c`: days_ago (null when the call has no start), minutes,
+ * external_participants, seniority_rank and, for the cause, has_open_deals. The summary counts calls per
+ * band of each input (DAY_BANDS, MINUTE_BANDS below) and applies these rules to one value per band, so
+ * a threshold added here must be a band bound there.
+ */
+const severityPointsSql = (c: string) => /* sql */ `
+  (CASE WHEN ${c}.days_ago <= 14 THEN 3 WHEN ${c}.days_ago <= 30 THEN 2 WHEN ${c}.days_ago <= 90 THEN 1 ELSE 0 END
+   + CASE WHEN ${c}.minutes >= 45 THEN 2 WHEN ${c}.minutes >= 20 THEN 1 ELSE 0 END
+   + CASE WHEN ${c}.external_participants >= 3 THEN 2 WHEN ${c}.external_participants = 2 THEN 1 ELSE 0 END
+   + CASE WHEN ${c}.seniority_rank >= 3 THEN 2 WHEN ${c}.seniority_rank = 2 THEN 1 ELSE 0 END)`;
+const severitySql = (points: string) => /* sql */ `
+  CASE WHEN ${points} >= 6 THEN 'high' WHEN ${points} >= 3 THEN 'medium' ELSE 'low' END AS severity,
+  CASE WHEN ${points} >= 6 THEN 3 WHEN ${points} >= 3 THEN 2 ELSE 1 END AS severity_rank`;
+const causeSql = (b: string) => /* sql */ `
+  SELECT CASE WHEN ${b}.has_open_deals THEN 'account_has_open_deals'
+              WHEN ${b}.minutes < 15 THEN 'short_call'
+              WHEN ${b}.days_ago <= 45 AND ${b}.minutes >= 20 THEN 'recent_substantive_call'
+              WHEN ${b}.days_ago > 90 AND ${b}.minutes >= 30 THEN 'old_long_call'
+              ELSE 'no_strong_signal' END AS cause_rule`;
+const LIKELY_CAUSE = /* sql */ `CASE cause.cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
+                                 WHEN 'recent_substantive_call' THEN 'deal_not_created'
+                                 WHEN 'old_long_call' THEN 'disqualified_not_logged'
+                                 ELSE 'early_stage' END AS likely_cause`;
+
+/**
+ * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
+ * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
+ * caller appends the conditions, order and limit to `cand`). Each candidate's account is then read by
+ * index probes of its own, so the cost grows with the candidates whatever the planner's statistics say
+ * (joins between aggregated sets were planned as nested loops on a never-analysed database and went
+ * quadratic).
+ */
+function scoredSql(page = ''): string {
+  return /* sql */ `
+  cand AS MATERIALIZED (
+    SELECT * FROM (
+      SELECT c.*, pts.severity_points, ${severitySql('pts.severity_points')}
+        FROM (
+          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
+                 cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,
+                 ${FACT_COLUMNS.rep_email} AS rep_email,
+                 ${FACT_COLUMNS.external_participants} AS external_participants,
+                 ${FACT_COLUMNS.seniority_rank} AS seniority_rank,
+                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
+                 -- call, and numeric arithmetic was slow over many calls.
+                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
+                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
+                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
+                 coalesce(cc.duration_seconds, 0) AS sort_duration
+            FROM conversations cc
+            ${CALL_FACTS_JOIN}
+           WHERE ${WITHOUT_DEAL}
         ) AS c
-        CROSS JOIN LATERAL (
-          SELECT (CASE WHEN c.days_ago <= 14 THEN 3 WHEN c.days_ago <= 30 THEN 2 WHEN c.days_ago <= 90 THEN 1 ELSE 0 END
-                  + CASE WHEN c.minutes >= 45 THEN 2 WHEN c.minutes >= 20 THEN 1 ELSE 0 END
-                  + CASE WHEN c.external_participants >= 3 THEN 2 WHEN c.external_participants = 2 THEN 1 ELSE 0 END
-                  + CASE WHEN c.seniority_rank >= 3 THEN 2 WHEN c.seniority_rank = 2 THEN 1 ELSE 0 END)
-                    AS severity_points
-        ) AS pts
-        CROSS JOIN LATERAL (
-          SELECT pts.severity_points,
-                 CASE WHEN pts.severity_points >= 6 THEN 'high' WHEN pts.severity_points >= 3 THEN 'medium'
-                      ELSE 'low' END AS severity,
-                 CASE WHEN pts.severity_points >= 6 THEN 3 WHEN pts.severity_points >= 3 THEN 2 ELSE 1 END
-                   AS severity_rank
-        ) AS sev
+        CROSS JOIN LATERAL (SELECT ${severityPointsSql('c')} AS severity_points) AS pts
     ) AS c ${page}
   ),
   base AS (
-    SELECT c.*, od.has_open_deals
-           ${detail ? `, od.n AS open_deals_at_account, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
+    SELECT c.*, od.n AS open_deals_at_account, od.n > 0 AS has_open_deals, a.name AS account_name,
+           a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name
       FROM cand c
+      CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM ${OPEN_DEALS_AT_ACCOUNT}) AS od
+      JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
+      CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
       CROSS JOIN LATERAL (
-        ${
-          detail
-            ? `SELECT count(*)::int AS n, count(*) > 0 AS has_open_deals FROM ${OPEN_DEALS_AT_ACCOUNT}`
-            : `SELECT EXISTS (SELECT FROM ${OPEN_DEALS_AT_ACCOUNT}) AS has_open_deals`
-        }
-      ) AS od
-      ${
-        detail
-          ? `JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
-             CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
-             CROSS JOIN LATERAL (
-               SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
-             ) AS ac`
-          : ''
-      }
+        SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
+      ) AS ac
   ),
   scored AS (
-    SELECT b.*, cause.cause_rule,
-           CASE cause.cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
-                                 WHEN 'recent_substantive_call' THEN 'deal_not_created'
-                                 WHEN 'old_long_call' THEN 'disqualified_not_logged'
-                                 ELSE 'early_stage' END AS likely_cause
+    SELECT b.*, cause.cause_rule, ${LIKELY_CAUSE}
       FROM base b
-      CROSS JOIN LATERAL (
-        SELECT CASE WHEN b.has_open_deals THEN 'account_has_open_deals'
-                    WHEN b.minutes < 15 THEN 'short_call'
-                    WHEN b.days_ago <= 45 AND b.minutes >= 20 THEN 'recent_substantive_call'
-                    WHEN b.days_ago > 90 AND b.minutes >= 30 THEN 'old_long_call'
-                    ELSE 'no_strong_signal' END AS cause_rule
-      ) AS cause
+      CROSS JOIN LATERAL (${causeSql('b')}) AS cause
   )`;
 }
 
@@ -312,7 +318,27 @@ export interface CwdSummary {
   by_cause: Record<(typeof LIKELY_CAUSES)[number], number>;
 }
 
-/** Counts for the data-quality audit skill. */
+// The bounds the scoring rules compare days_ago (<=) and minutes (>=, <) against, each band counted as
+// its bound: days_ago <= d exactly when started_at > as of - (d + 1) × 86,400 s (days_ago floors whole
+// seconds, not calendar days), minutes >= m exactly when duration_seconds >= 60 m (whole seconds).
+const DAY_BANDS = [14, 30, 45, 90];
+const MINUTE_BANDS = [15, 20, 30, 45];
+const DAY_BAND_SQL = `CASE WHEN cc.started_at IS NULL THEN NULL
+  ${DAY_BANDS.map((d) => `WHEN cc.started_at > $3::timestamptz - interval '${(d + 1) * 86400} seconds' THEN ${d}`).join('\n  ')}
+  ELSE ${DAY_BANDS[DAY_BANDS.length - 1]! + 1} END`;
+const MINUTE_BAND_SQL = `CASE
+  ${[...MINUTE_BANDS]
+    .reverse()
+    .map((m) => `WHEN coalesce(cc.duration_seconds, 0) >= ${m * 60} THEN ${m}`)
+    .join('\n  ')}
+  ELSE 0 END`;
+
+/**
+ * Counts for the data-quality audit skill. Each call is reduced to the bands of its inputs (age, length,
+ * external participants and seniority capped where the rules stop telling them apart, whether its
+ * account has an open deal: one hashed set of the open deals' accounts), the calls are counted per band
+ * combination (a few hundred at most), and the rules score each combination once.
+ */
 export async function conversationsWithoutDealsSummary(
   q: Queryable,
   workspaceId: string,
@@ -320,10 +346,27 @@ export async function conversationsWithoutDealsSummary(
 ): Promise<CwdSummary> {
   const domains = await prepareScoring(q, workspaceId);
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH ${scoredSql('', false)}
-      SELECT severity, likely_cause, count(*)::int AS n,
-             (SELECT count(DISTINCT account_id) FROM cand)::int AS accounts
-        FROM scored GROUP BY 1, 2`,
+    /* sql */ `WITH calls AS MATERIALIZED (
+      SELECT cc.account_id, ${DAY_BAND_SQL} AS days_ago, ${MINUTE_BAND_SQL} AS minutes,
+             least(${FACT_COLUMNS.external_participants}, 3) AS external_participants,
+             least(${FACT_COLUMNS.seniority_rank}, 3) AS seniority_rank,
+             cc.account_id IN (SELECT d.account_id FROM deals d
+                                WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL)
+               AS has_open_deals
+        FROM conversations cc
+        ${CALL_FACTS_JOIN}
+       WHERE ${WITHOUT_DEAL}
+    ),
+    bands AS (
+      SELECT days_ago, minutes, external_participants, seniority_rank, has_open_deals, count(*)::int AS n
+        FROM calls GROUP BY 1, 2, 3, 4, 5
+    )
+    SELECT sev.severity, ${LIKELY_CAUSE}, sum(c.n)::int AS n,
+           (SELECT count(DISTINCT account_id) FROM calls)::int AS accounts
+      FROM bands c
+      CROSS JOIN LATERAL (SELECT ${severitySql(severityPointsSql('c'))}) AS sev
+      CROSS JOIN LATERAL (${causeSql('c')}) AS cause
+     GROUP BY 1, 2`,
     [workspaceId, domains, asOf.toISOString()],
   );
   const out: CwdSummary = {
