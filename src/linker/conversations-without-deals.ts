@@ -256,6 +256,45 @@ async function prepareScoring(q: Queryable, workspaceId: string): Promise<string
   return storedInternalDomains(q, workspaceId);
 }
 
+const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
+/** The page asked for, in the sort's order, the page picked before the accounts are read. */
+const pageFirstSql = (conditions: string[], order: string, limit: string) => /* sql */ `
+  WITH ${scoredSql(`${whereAll(conditions)} ORDER BY ${order} ${limit}`)}
+  SELECT * FROM scored ORDER BY ${order}`;
+
+/**
+ * The most severe first, without scoring every call: one statement per severity from the cursor's down,
+ * each walking that severity's calls newest first (conversations_without_deal_by_start) until the page
+ * is full. `own` holds the request's conditions but the cursor, whose parameters it already bound.
+ */
+async function pageBySeverity(
+  q: Queryable,
+  params: SqlParam[],
+  own: string[],
+  wanted: number,
+  severities: readonly string[] | undefined,
+  cursor: { values: string[]; id: string } | undefined,
+): Promise<CwdRow[]> {
+  const rows: CwdRow[] = [];
+  for (const [i, severity] of SEVERITIES.entries()) {
+    const rank = SEVERITIES.length - i;
+    if ((cursor && rank > Number(cursor.values[0])) || (severities?.length && !severities.includes(severity)))
+      continue;
+    const values = [...params];
+    const conditions = [...own, `severity_rank = ${rank}`];
+    if (cursor && rank === Number(cursor.values[0])) {
+      values.push(cursor.values[1]!, cursor.id);
+      conditions.push(`(sort_ts, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+    }
+    values.push(wanted - rows.length);
+    const sql = pageFirstSql(conditions, 'sort_ts DESC, id DESC', `LIMIT $${values.length}::int`);
+    rows.push(...(await q.query<CwdRow>(sql, values)).rows);
+    if (rows.length >= wanted) break;
+  }
+  return rows;
+}
+
 export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
   const domains = await prepareScoring(q, workspaceId);
   const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
@@ -272,29 +311,31 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
   if (query.since) own.push(`started_at >= ${add(query.since)}::date`);
   if (query.until) own.push(`started_at < ${add(query.until)}::date + 1`);
   const sort = SORTS[query.sort];
-  const cmp = sort.desc ? '<' : '>';
-  const dir = sort.desc ? 'DESC' : 'ASC';
   const keys: readonly string[] = sort.keys;
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor, query.sort);
-    const left = [...keys, 'id'].join(', ');
-    const right = [...keys.map((k, i) => `${add(c.values[i]!)}::${KEY_CAST[k]}`), `${add(c.id)}::uuid`];
-    own.push(`(${left}) ${cmp} (${right.join(', ')})`);
-  }
-  const order = [...keys, 'id'].map((k) => `${k} ${dir}`).join(', ');
-  const limit = `LIMIT ${add(query.limit + 1)}::int`;
-  const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+  const cursor = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
   // Nothing about the account decides which rows are on the page: pick the page, then read those rows'
   // accounts.
   const pageFirst = scoredOnly.length === 0;
-  const { rows } = await q.query<CwdRow>(
-    pageFirst
-      ? /* sql */ `WITH ${scoredSql(`${where(own)} ORDER BY ${order} ${limit}`)}
-          SELECT * FROM scored ORDER BY ${order}`
-      : /* sql */ `WITH ${scoredSql(where(own))}
-          SELECT * FROM scored ${where(scoredOnly)} ORDER BY ${order} ${limit}`,
-    params,
-  );
+  let rows: CwdRow[];
+  if (pageFirst && query.sort === '-severity') {
+    rows = await pageBySeverity(q, params, own, query.limit + 1, query.severity, cursor);
+  } else {
+    if (cursor) {
+      const left = [...keys, 'id'].join(', ');
+      const right = [
+        ...keys.map((k, i) => `${add(cursor.values[i]!)}::${KEY_CAST[k]}`),
+        `${add(cursor.id)}::uuid`,
+      ];
+      own.push(`(${left}) ${sort.desc ? '<' : '>'} (${right.join(', ')})`);
+    }
+    const order = [...keys, 'id'].map((k) => `${k} ${sort.desc ? 'DESC' : 'ASC'}`).join(', ');
+    const limit = `LIMIT ${add(query.limit + 1)}::int`;
+    const sql = pageFirst
+      ? pageFirstSql(own, order, limit)
+      : /* sql */ `WITH ${scoredSql(whereAll(own))}
+          SELECT * FROM scored ${whereAll(scoredOnly)} ORDER BY ${order} ${limit}`;
+    rows = (await q.query<CwdRow>(sql, params)).rows;
+  }
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   const next =
