@@ -374,6 +374,12 @@ const MINUTE_BAND_SQL = `CASE
     .join('\n  ')}
   ELSE 0 END`;
 
+/** One participant fact of call cc, probed as the linker would (call-facts.ts). */
+const probedFactSql = (fact: 'n_external' | 'top_seniority') => /* sql */ `(
+  SELECT px.${fact} FROM conversations c
+   CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
+   WHERE c.workspace_id = $1::uuid AND c.id = cc.id)`;
+
 /**
  * Counts for the data-quality audit skill. Each call is reduced to the bands of its inputs (age, length,
  * external participants and seniority capped where the rules stop telling them apart, whether its
@@ -387,26 +393,39 @@ export async function conversationsWithoutDealsSummary(
 ): Promise<CwdSummary> {
   const domains = await prepareScoring(q, workspaceId);
   const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH calls AS MATERIALIZED (
-      SELECT cc.account_id, ${DAY_BAND_SQL} AS days_ago, ${MINUTE_BAND_SQL} AS minutes,
-             least(${FACT_COLUMNS.external_participants}, 3) AS external_participants,
-             least(${FACT_COLUMNS.seniority_rank}, 3) AS seniority_rank,
-             cc.account_id IN (SELECT d.account_id FROM deals d
-                                WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL)
-               AS has_open_deals
+    /* sql */ `WITH calls AS (
+      SELECT cc.account_id, cc.started_at, cc.duration_seconds,
+             -- A call without facts for the current domains is probed here, in a subquery run for it alone:
+             -- as a join it weighed on the plan of every call.
+             coalesce(f.external_participants, ${probedFactSql('n_external')}) AS external_participants,
+             coalesce(f.top_seniority, ${probedFactSql('top_seniority')}) AS top_seniority
         FROM conversations cc
-        ${CALL_FACTS_JOIN}
+        LEFT JOIN conversation_call_facts f
+               ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
        WHERE ${WITHOUT_DEAL}
     ),
-    bands AS (
-      SELECT days_ago, minutes, external_participants, seniority_rank, has_open_deals, count(*)::int AS n
-        FROM calls GROUP BY 1, 2, 3, 4, 5
+    counts AS (
+      SELECT account_id, days_ago, minutes, external_participants, seniority_rank, has_open_deals,
+             count(*)::int AS n, GROUPING(account_id) AS per_band
+        FROM (
+          SELECT cc.account_id, ${DAY_BAND_SQL} AS days_ago, ${MINUTE_BAND_SQL} AS minutes,
+                 least(coalesce(cc.external_participants, 0), 3) AS external_participants,
+                 least(coalesce(cc.top_seniority, 0), 3) AS seniority_rank,
+                 od.account_id IS NOT NULL AS has_open_deals
+            FROM calls cc
+            LEFT JOIN (SELECT DISTINCT d.account_id FROM deals d
+                        WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL) AS od
+                   ON od.account_id = cc.account_id
+        ) AS c
+       -- One pass: the calls per band combination, and per account (the accounts counted).
+       GROUP BY GROUPING SETS ((account_id), (days_ago, minutes, external_participants, seniority_rank, has_open_deals))
     )
     SELECT sev.severity, ${LIKELY_CAUSE}, sum(c.n)::int AS n,
-           (SELECT count(DISTINCT account_id) FROM calls)::int AS accounts
-      FROM bands c
+           (SELECT count(*) FROM counts WHERE per_band = 0)::int AS accounts
+      FROM counts c
       CROSS JOIN LATERAL (SELECT ${severitySql(severityPointsSql('c'))}) AS sev
       CROSS JOIN LATERAL (${causeSql('c')}) AS cause
+     WHERE c.per_band = 1
      GROUP BY 1, 2`,
     [workspaceId, domains, asOf.toISOString()],
   );
