@@ -8,12 +8,21 @@ import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
 import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
-import { storedInternalDomains } from './internal-domains.ts';
 import { SENIORITY_RANKS, participantFactsSql } from './call-facts.ts';
+import {
+  LIKELY_CAUSE,
+  type LIKELY_CAUSES,
+  SEVERITIES,
+  WITHOUT_DEAL,
+  causeSql,
+  prepareScoring,
+  severityPointsSql,
+  severitySql,
+} from './cwd-scoring.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
-export const SEVERITIES = ['high', 'medium', 'low'] as const;
-export const LIKELY_CAUSES = ['deal_not_created', 'early_stage', 'disqualified_not_logged'] as const;
+export { LIKELY_CAUSES, SEVERITIES } from './cwd-scoring.ts';
+export { type CwdSummary, conversationsWithoutDealsSummary } from './cwd-summary.ts';
 
 // Whitelisted sorts: the key columns (all non-null in the scored set) and their direction.
 const SORTS = {
@@ -42,10 +51,6 @@ export interface CwdQuery {
 const OPEN_DEALS_AT_ACCOUNT = /* sql */ `deals d
   WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL`;
 
-// The conversations without a deal ($1 workspace), alias cc: off the partial indexes of migrations 122/160.
-const WITHOUT_DEAL = /* sql */ `cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
-             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL`;
-
 /**
  * The participant facts of call cc ($2 internal domains): the row the last linker run stored
  * (call-facts.ts) while it matches the current internal domains; a call without one is probed as the
@@ -72,31 +77,6 @@ const FACT_COLUMNS = {
   external_participants: 'coalesce(f.external_participants, probe.n_external, 0)',
   seniority_rank: 'coalesce(f.top_seniority, probe.top_seniority, 0)',
 };
-
-/**
- * The scoring rules, over columns of `c`: days_ago (null when the call has no start), minutes,
- * external_participants, seniority_rank and, for the cause, has_open_deals. The summary counts calls per
- * band of each input (DAY_BANDS, MINUTE_BANDS below) and applies these rules to one value per band, so
- * a threshold added here must be a band bound there.
- */
-const severityPointsSql = (c: string) => /* sql */ `
-  (CASE WHEN ${c}.days_ago <= 14 THEN 3 WHEN ${c}.days_ago <= 30 THEN 2 WHEN ${c}.days_ago <= 90 THEN 1 ELSE 0 END
-   + CASE WHEN ${c}.minutes >= 45 THEN 2 WHEN ${c}.minutes >= 20 THEN 1 ELSE 0 END
-   + CASE WHEN ${c}.external_participants >= 3 THEN 2 WHEN ${c}.external_participants = 2 THEN 1 ELSE 0 END
-   + CASE WHEN ${c}.seniority_rank >= 3 THEN 2 WHEN ${c}.seniority_rank = 2 THEN 1 ELSE 0 END)`;
-const severitySql = (points: string) => /* sql */ `
-  CASE WHEN ${points} >= 6 THEN 'high' WHEN ${points} >= 3 THEN 'medium' ELSE 'low' END AS severity,
-  CASE WHEN ${points} >= 6 THEN 3 WHEN ${points} >= 3 THEN 2 ELSE 1 END AS severity_rank`;
-const causeSql = (b: string) => /* sql */ `
-  SELECT CASE WHEN ${b}.has_open_deals THEN 'account_has_open_deals'
-              WHEN ${b}.minutes < 15 THEN 'short_call'
-              WHEN ${b}.days_ago <= 45 AND ${b}.minutes >= 20 THEN 'recent_substantive_call'
-              WHEN ${b}.days_ago > 90 AND ${b}.minutes >= 30 THEN 'old_long_call'
-              ELSE 'no_strong_signal' END AS cause_rule`;
-const LIKELY_CAUSE = /* sql */ `CASE cause.cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
-                                 WHEN 'recent_substantive_call' THEN 'deal_not_created'
-                                 WHEN 'old_long_call' THEN 'disqualified_not_logged'
-                                 ELSE 'early_stage' END AS likely_cause`;
 
 /**
  * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
@@ -246,16 +226,6 @@ const KEY_CAST: Record<string, string> = {
   sort_duration: 'int',
 };
 
-/**
- * The internal domains, with JIT off for the rest of the request's transaction: the per-call LATERAL
- * probes inflate the plan's cost estimate past the JIT thresholds, and compiling took a server 2 of the
- * 3 seconds of a severity-sorted page at 100k deals.
- */
-async function prepareScoring(q: Queryable, workspaceId: string): Promise<string[]> {
-  await q.query(`SELECT set_config('jit', 'off', true)`);
-  return storedInternalDomains(q, workspaceId);
-}
-
 const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
 /** The page asked for, in the sort's order, the page picked before the accounts are read. */
@@ -350,97 +320,4 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
     page.map((r) => r.id),
   );
   return { data: page.map((r) => toItem(r, candidates.get(r.id) ?? [])), next_cursor: next };
-}
-
-export interface CwdSummary {
-  total: number;
-  accounts: number;
-  by_severity: Record<(typeof SEVERITIES)[number], number>;
-  by_cause: Record<(typeof LIKELY_CAUSES)[number], number>;
-}
-
-// The bounds the scoring rules compare days_ago (<=) and minutes (>=, <) against, each band counted as
-// its bound: days_ago <= d exactly when started_at > as of - (d + 1) × 86,400 s (days_ago floors whole
-// seconds, not calendar days), minutes >= m exactly when duration_seconds >= 60 m (whole seconds).
-const DAY_BANDS = [14, 30, 45, 90];
-const MINUTE_BANDS = [15, 20, 30, 45];
-const DAY_BAND_SQL = `CASE WHEN cc.started_at IS NULL THEN NULL
-  ${DAY_BANDS.map((d) => `WHEN cc.started_at > $3::timestamptz - interval '${(d + 1) * 86400} seconds' THEN ${d}`).join('\n  ')}
-  ELSE ${DAY_BANDS[DAY_BANDS.length - 1]! + 1} END`;
-const MINUTE_BAND_SQL = `CASE
-  ${[...MINUTE_BANDS]
-    .reverse()
-    .map((m) => `WHEN coalesce(cc.duration_seconds, 0) >= ${m * 60} THEN ${m}`)
-    .join('\n  ')}
-  ELSE 0 END`;
-
-/** One participant fact of call cc, probed as the linker would (call-facts.ts). */
-const probedFactSql = (fact: 'n_external' | 'top_seniority') => /* sql */ `(
-  SELECT px.${fact} FROM conversations c
-   CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
-   WHERE c.workspace_id = $1::uuid AND c.id = cc.id)`;
-
-/**
- * Counts for the data-quality audit skill. Each call is reduced to the bands of its inputs (age, length,
- * external participants and seniority capped where the rules stop telling them apart, whether its
- * account has an open deal: one hashed set of the open deals' accounts), the calls are counted per band
- * combination (a few hundred at most), and the rules score each combination once.
- */
-export async function conversationsWithoutDealsSummary(
-  q: Queryable,
-  workspaceId: string,
-  asOf: Date = new Date(),
-): Promise<CwdSummary> {
-  const domains = await prepareScoring(q, workspaceId);
-  const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH calls AS (
-      SELECT cc.account_id, cc.started_at, cc.duration_seconds,
-             -- A call without facts for the current domains is probed here, in a subquery run for it alone:
-             -- as a join it weighed on the plan of every call.
-             coalesce(f.external_participants, ${probedFactSql('n_external')}) AS external_participants,
-             coalesce(f.top_seniority, ${probedFactSql('top_seniority')}) AS top_seniority
-        FROM conversations cc
-        LEFT JOIN conversation_call_facts f
-               ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
-       WHERE ${WITHOUT_DEAL}
-    ),
-    counts AS (
-      SELECT account_id, days_ago, minutes, external_participants, seniority_rank, has_open_deals,
-             count(*)::int AS n, GROUPING(account_id) AS per_band
-        FROM (
-          SELECT cc.account_id, ${DAY_BAND_SQL} AS days_ago, ${MINUTE_BAND_SQL} AS minutes,
-                 least(coalesce(cc.external_participants, 0), 3) AS external_participants,
-                 least(coalesce(cc.top_seniority, 0), 3) AS seniority_rank,
-                 od.account_id IS NOT NULL AS has_open_deals
-            FROM calls cc
-            LEFT JOIN (SELECT DISTINCT d.account_id FROM deals d
-                        WHERE d.workspace_id = $1::uuid AND NOT d.is_closed AND d.deleted_at IS NULL) AS od
-                   ON od.account_id = cc.account_id
-        ) AS c
-       -- One pass: the calls per band combination, and per account (the accounts counted).
-       GROUP BY GROUPING SETS ((account_id), (days_ago, minutes, external_participants, seniority_rank, has_open_deals))
-    )
-    SELECT sev.severity, ${LIKELY_CAUSE}, sum(c.n)::int AS n,
-           (SELECT count(*) FROM counts WHERE per_band = 0)::int AS accounts
-      FROM counts c
-      CROSS JOIN LATERAL (SELECT ${severitySql(severityPointsSql('c'))}) AS sev
-      CROSS JOIN LATERAL (${causeSql('c')}) AS cause
-     WHERE c.per_band = 1
-     GROUP BY 1, 2`,
-    [workspaceId, domains, asOf.toISOString()],
-  );
-  const out: CwdSummary = {
-    total: 0,
-    accounts: 0,
-    by_severity: { high: 0, medium: 0, low: 0 },
-    by_cause: { deal_not_created: 0, early_stage: 0, disqualified_not_logged: 0 },
-  };
-  for (const r of rows) {
-    const n = Number(r.n);
-    out.total += n;
-    out.accounts = Number(r.accounts);
-    out.by_severity[r.severity as keyof CwdSummary['by_severity']] += n;
-    out.by_cause[r.likely_cause as keyof CwdSummary['by_cause']] += n;
-  }
-  return out;
 }
