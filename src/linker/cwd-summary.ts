@@ -4,6 +4,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import { participantFactsSql } from './call-facts.ts';
+import { withHashJoins } from './hash-join-plan.ts';
 import {
   LIKELY_CAUSE,
   type LIKELY_CAUSES,
@@ -55,8 +56,10 @@ export async function conversationsWithoutDealsSummary(
   asOf: Date = new Date(),
 ): Promise<CwdSummary> {
   const domains = await prepareScoring(q, workspaceId);
-  const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH calls AS (
+  // Hash joins between the sets whatever the statistics say (hash-join-plan.ts).
+  const { rows } = await withHashJoins(q, () =>
+    q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
+      /* sql */ `WITH calls AS (
       SELECT cc.account_id, cc.started_at, cc.duration_seconds,
              -- A call without facts for the current domains is probed here, in a subquery run for it alone:
              -- as a join it weighed on the plan of every call.
@@ -90,7 +93,8 @@ export async function conversationsWithoutDealsSummary(
       CROSS JOIN LATERAL (${causeSql('c')}) AS cause
      WHERE c.per_band = 1
      GROUP BY 1, 2`,
-    [workspaceId, domains, asOf.toISOString()],
+      [workspaceId, domains, asOf.toISOString()],
+    ),
   );
   const out: CwdSummary = {
     total: 0,
