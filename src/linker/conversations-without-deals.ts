@@ -8,12 +8,21 @@ import type { Queryable, SqlParam } from '../db/db.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
 import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
-import { storedInternalDomains } from './internal-domains.ts';
 import { SENIORITY_RANKS, participantFactsSql } from './call-facts.ts';
+import {
+  LIKELY_CAUSE,
+  type LIKELY_CAUSES,
+  SEVERITIES,
+  WITHOUT_DEAL,
+  causeSql,
+  prepareScoring,
+  severityPointsSql,
+  severitySql,
+} from './cwd-scoring.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
-export const SEVERITIES = ['high', 'medium', 'low'] as const;
-export const LIKELY_CAUSES = ['deal_not_created', 'early_stage', 'disqualified_not_logged'] as const;
+export { LIKELY_CAUSES, SEVERITIES } from './cwd-scoring.ts';
+export { type CwdSummary, conversationsWithoutDealsSummary } from './cwd-summary.ts';
 
 // Whitelisted sorts: the key columns (all non-null in the scored set) and their direction.
 const SORTS = {
@@ -43,34 +52,12 @@ const OPEN_DEALS_AT_ACCOUNT = /* sql */ `deals d
   WHERE d.workspace_id = $1::uuid AND d.account_id = c.account_id AND NOT d.is_closed AND d.deleted_at IS NULL`;
 
 /**
- * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
- * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
- * caller appends the conditions, order and limit to `cand`). A call's participant facts come from the
- * row the last linker run stored (call-facts.ts) while it matches the current internal domains; a call
- * without one is probed as the linker would. Each candidate's account is then read by index probes of
- * its own, so the cost grows with the candidates whatever the planner's statistics say (joins between
- * aggregated sets were planned as nested loops on a never-analysed database and went quadratic).
- * `detail: false` leaves out what only a listed item shows (the account's name and contact count, the
- * rep's name, the count of its open deals: whether it has one is read, which stops at the first).
+ * The participant facts of call cc ($2 internal domains): the row the last linker run stored
+ * (call-facts.ts) while it matches the current internal domains; a call without one is probed as the
+ * linker would. Columns: f.* and probe.(rep_email, n_external, top_seniority); read them through
+ * FACT_COLUMNS.
  */
-function scoredSql(page = '', detail = true): string {
-  return /* sql */ `
-  cand AS MATERIALIZED (
-    SELECT * FROM (
-      SELECT c.*, sev.severity_points, sev.severity, sev.severity_rank
-        FROM (
-          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
-                 ${detail ? 'cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,' : ''}
-                 CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END AS rep_email,
-                 coalesce(f.external_participants, probe.n_external, 0) AS external_participants,
-                 coalesce(f.top_seniority, probe.top_seniority, 0) AS seniority_rank,
-                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
-                 -- call, and numeric arithmetic was most of the summary's time at 240k calls.
-                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
-                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
-                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
-                 coalesce(cc.duration_seconds, 0) AS sort_duration
-            FROM conversations cc
+const CALL_FACTS_JOIN = /* sql */ `
             LEFT JOIN conversation_call_facts f
                    ON f.workspace_id = $1::uuid AND f.conversation_id = cc.id AND f.domains = $2::text[]
             -- A call without stored facts is read again by id for its participants, so the calls themselves
@@ -84,61 +71,60 @@ function scoredSql(page = '', detail = true): string {
               -- Kept a subquery, so the outer condition on f gates it once per call (a one-time filter);
               -- flattened, it became a join filter checked after every call's probes had run.
               OFFSET 0
-            ) AS probe ON TRUE
-           WHERE cc.workspace_id = $1::uuid AND cc.is_internal = FALSE
-             AND cc.account_id IS NOT NULL AND cc.deal_id IS NULL
+            ) AS probe ON TRUE`;
+const FACT_COLUMNS = {
+  rep_email: 'CASE WHEN f.conversation_id IS NULL THEN probe.rep_email ELSE f.rep_email END',
+  external_participants: 'coalesce(f.external_participants, probe.n_external, 0)',
+  seniority_rank: 'coalesce(f.top_seniority, probe.top_seniority, 0)',
+};
+
+/**
+ * The conversations without a deal that a request scores ($1 workspace, $2 internal domains, $3 as of):
+ * all of them, or, when no filter or sort needs the account's open deals, only the page asked for (the
+ * caller appends the conditions, order and limit to `cand`). Each candidate's account is then read by
+ * index probes of its own, so the cost grows with the candidates whatever the planner's statistics say
+ * (joins between aggregated sets were planned as nested loops on a never-analysed database and went
+ * quadratic).
+ */
+function scoredSql(page = ''): string {
+  return /* sql */ `
+  cand AS MATERIALIZED (
+    SELECT * FROM (
+      SELECT c.*, pts.severity_points, ${severitySql('pts.severity_points')}
+        FROM (
+          SELECT cc.id, cc.started_at, cc.duration_seconds, cc.account_id,
+                 cc.title, cc.contact_id, cc.link_method, cc.source, cc.source_url, cc.participants,
+                 ${FACT_COLUMNS.rep_email} AS rep_email,
+                 ${FACT_COLUMNS.external_participants} AS external_participants,
+                 ${FACT_COLUMNS.seniority_rank} AS seniority_rank,
+                 -- In float8, not numeric (extract's type): the scoring below reads both several times per
+                 -- call, and numeric arithmetic was slow over many calls.
+                 floor(date_part('epoch', $3::timestamptz - cc.started_at) / 86400)::int AS days_ago,
+                 coalesce(cc.duration_seconds, 0) / 60::float8 AS minutes,
+                 coalesce(cc.started_at, 'epoch'::timestamptz) AS sort_ts,
+                 coalesce(cc.duration_seconds, 0) AS sort_duration
+            FROM conversations cc
+            ${CALL_FACTS_JOIN}
+           WHERE ${WITHOUT_DEAL}
         ) AS c
-        CROSS JOIN LATERAL (
-          SELECT (CASE WHEN c.days_ago <= 14 THEN 3 WHEN c.days_ago <= 30 THEN 2 WHEN c.days_ago <= 90 THEN 1 ELSE 0 END
-                  + CASE WHEN c.minutes >= 45 THEN 2 WHEN c.minutes >= 20 THEN 1 ELSE 0 END
-                  + CASE WHEN c.external_participants >= 3 THEN 2 WHEN c.external_participants = 2 THEN 1 ELSE 0 END
-                  + CASE WHEN c.seniority_rank >= 3 THEN 2 WHEN c.seniority_rank = 2 THEN 1 ELSE 0 END)
-                    AS severity_points
-        ) AS pts
-        CROSS JOIN LATERAL (
-          SELECT pts.severity_points,
-                 CASE WHEN pts.severity_points >= 6 THEN 'high' WHEN pts.severity_points >= 3 THEN 'medium'
-                      ELSE 'low' END AS severity,
-                 CASE WHEN pts.severity_points >= 6 THEN 3 WHEN pts.severity_points >= 3 THEN 2 ELSE 1 END
-                   AS severity_rank
-        ) AS sev
+        CROSS JOIN LATERAL (SELECT ${severityPointsSql('c')} AS severity_points) AS pts
     ) AS c ${page}
   ),
   base AS (
-    SELECT c.*, od.has_open_deals
-           ${detail ? `, od.n AS open_deals_at_account, a.name AS account_name, a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name` : ''}
+    SELECT c.*, od.n AS open_deals_at_account, od.n > 0 AS has_open_deals, a.name AS account_name,
+           a.domain AS account_domain, ac.n AS total_contacts_at_account, ${repNameSql()} AS rep_name
       FROM cand c
+      CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM ${OPEN_DEALS_AT_ACCOUNT}) AS od
+      JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
+      CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
       CROSS JOIN LATERAL (
-        ${
-          detail
-            ? `SELECT count(*)::int AS n, count(*) > 0 AS has_open_deals FROM ${OPEN_DEALS_AT_ACCOUNT}`
-            : `SELECT EXISTS (SELECT FROM ${OPEN_DEALS_AT_ACCOUNT}) AS has_open_deals`
-        }
-      ) AS od
-      ${
-        detail
-          ? `JOIN accounts a ON a.workspace_id = $1::uuid AND a.id = c.account_id
-             CROSS JOIN LATERAL (SELECT c.rep_email) AS rep
-             CROSS JOIN LATERAL (
-               SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
-             ) AS ac`
-          : ''
-      }
+        SELECT count(*)::int AS n FROM contacts ct WHERE ct.workspace_id = $1::uuid AND ct.account_id = c.account_id
+      ) AS ac
   ),
   scored AS (
-    SELECT b.*, cause.cause_rule,
-           CASE cause.cause_rule WHEN 'account_has_open_deals' THEN 'deal_not_created'
-                                 WHEN 'recent_substantive_call' THEN 'deal_not_created'
-                                 WHEN 'old_long_call' THEN 'disqualified_not_logged'
-                                 ELSE 'early_stage' END AS likely_cause
+    SELECT b.*, cause.cause_rule, ${LIKELY_CAUSE}
       FROM base b
-      CROSS JOIN LATERAL (
-        SELECT CASE WHEN b.has_open_deals THEN 'account_has_open_deals'
-                    WHEN b.minutes < 15 THEN 'short_call'
-                    WHEN b.days_ago <= 45 AND b.minutes >= 20 THEN 'recent_substantive_call'
-                    WHEN b.days_ago > 90 AND b.minutes >= 30 THEN 'old_long_call'
-                    ELSE 'no_strong_signal' END AS cause_rule
-      ) AS cause
+      CROSS JOIN LATERAL (${causeSql('b')}) AS cause
   )`;
 }
 
@@ -240,14 +226,43 @@ const KEY_CAST: Record<string, string> = {
   sort_duration: 'int',
 };
 
+const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+
+/** The page asked for, in the sort's order, the page picked before the accounts are read. */
+const pageFirstSql = (conditions: string[], order: string, limit: string) => /* sql */ `
+  WITH ${scoredSql(`${whereAll(conditions)} ORDER BY ${order} ${limit}`)}
+  SELECT * FROM scored ORDER BY ${order}`;
+
 /**
- * The internal domains, with JIT off for the rest of the request's transaction: the per-call LATERAL
- * probes inflate the plan's cost estimate past the JIT thresholds, and compiling took a server 2 of the
- * 3 seconds of a severity-sorted page at 100k deals.
+ * The most severe first, without scoring every call: one statement per severity from the cursor's down,
+ * each walking that severity's calls newest first (conversations_without_deal_by_start) until the page
+ * is full. `own` holds the request's conditions but the cursor, whose parameters it already bound.
  */
-async function prepareScoring(q: Queryable, workspaceId: string): Promise<string[]> {
-  await q.query(`SELECT set_config('jit', 'off', true)`);
-  return storedInternalDomains(q, workspaceId);
+async function pageBySeverity(
+  q: Queryable,
+  params: SqlParam[],
+  own: string[],
+  wanted: number,
+  severities: readonly string[] | undefined,
+  cursor: { values: string[]; id: string } | undefined,
+): Promise<CwdRow[]> {
+  const rows: CwdRow[] = [];
+  for (const [i, severity] of SEVERITIES.entries()) {
+    const rank = SEVERITIES.length - i;
+    if ((cursor && rank > Number(cursor.values[0])) || (severities?.length && !severities.includes(severity)))
+      continue;
+    const values = [...params];
+    const conditions = [...own, `severity_rank = ${rank}`];
+    if (cursor && rank === Number(cursor.values[0])) {
+      values.push(cursor.values[1]!, cursor.id);
+      conditions.push(`(sort_ts, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+    }
+    values.push(wanted - rows.length);
+    const sql = pageFirstSql(conditions, 'sort_ts DESC, id DESC', `LIMIT $${values.length}::int`);
+    rows.push(...(await q.query<CwdRow>(sql, values)).rows);
+    if (rows.length >= wanted) break;
+  }
+  return rows;
 }
 
 export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
@@ -266,29 +281,31 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
   if (query.since) own.push(`started_at >= ${add(query.since)}::date`);
   if (query.until) own.push(`started_at < ${add(query.until)}::date + 1`);
   const sort = SORTS[query.sort];
-  const cmp = sort.desc ? '<' : '>';
-  const dir = sort.desc ? 'DESC' : 'ASC';
   const keys: readonly string[] = sort.keys;
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor, query.sort);
-    const left = [...keys, 'id'].join(', ');
-    const right = [...keys.map((k, i) => `${add(c.values[i]!)}::${KEY_CAST[k]}`), `${add(c.id)}::uuid`];
-    own.push(`(${left}) ${cmp} (${right.join(', ')})`);
-  }
-  const order = [...keys, 'id'].map((k) => `${k} ${dir}`).join(', ');
-  const limit = `LIMIT ${add(query.limit + 1)}::int`;
-  const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+  const cursor = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
   // Nothing about the account decides which rows are on the page: pick the page, then read those rows'
   // accounts.
   const pageFirst = scoredOnly.length === 0;
-  const { rows } = await q.query<CwdRow>(
-    pageFirst
-      ? /* sql */ `WITH ${scoredSql(`${where(own)} ORDER BY ${order} ${limit}`)}
-          SELECT * FROM scored ORDER BY ${order}`
-      : /* sql */ `WITH ${scoredSql(where(own))}
-          SELECT * FROM scored ${where(scoredOnly)} ORDER BY ${order} ${limit}`,
-    params,
-  );
+  let rows: CwdRow[];
+  if (pageFirst && query.sort === '-severity') {
+    rows = await pageBySeverity(q, params, own, query.limit + 1, query.severity, cursor);
+  } else {
+    if (cursor) {
+      const left = [...keys, 'id'].join(', ');
+      const right = [
+        ...keys.map((k, i) => `${add(cursor.values[i]!)}::${KEY_CAST[k]}`),
+        `${add(cursor.id)}::uuid`,
+      ];
+      own.push(`(${left}) ${sort.desc ? '<' : '>'} (${right.join(', ')})`);
+    }
+    const order = [...keys, 'id'].map((k) => `${k} ${sort.desc ? 'DESC' : 'ASC'}`).join(', ');
+    const limit = `LIMIT ${add(query.limit + 1)}::int`;
+    const sql = pageFirst
+      ? pageFirstSql(own, order, limit)
+      : /* sql */ `WITH ${scoredSql(whereAll(own))}
+          SELECT * FROM scored ${whereAll(scoredOnly)} ORDER BY ${order} ${limit}`;
+    rows = (await q.query<CwdRow>(sql, params)).rows;
+  }
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   const next =
@@ -303,41 +320,4 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
     page.map((r) => r.id),
   );
   return { data: page.map((r) => toItem(r, candidates.get(r.id) ?? [])), next_cursor: next };
-}
-
-export interface CwdSummary {
-  total: number;
-  accounts: number;
-  by_severity: Record<(typeof SEVERITIES)[number], number>;
-  by_cause: Record<(typeof LIKELY_CAUSES)[number], number>;
-}
-
-/** Counts for the data-quality audit skill. */
-export async function conversationsWithoutDealsSummary(
-  q: Queryable,
-  workspaceId: string,
-  asOf: Date = new Date(),
-): Promise<CwdSummary> {
-  const domains = await prepareScoring(q, workspaceId);
-  const { rows } = await q.query<{ severity: string; likely_cause: string; n: number; accounts: number }>(
-    /* sql */ `WITH ${scoredSql('', false)}
-      SELECT severity, likely_cause, count(*)::int AS n,
-             (SELECT count(DISTINCT account_id) FROM cand)::int AS accounts
-        FROM scored GROUP BY 1, 2`,
-    [workspaceId, domains, asOf.toISOString()],
-  );
-  const out: CwdSummary = {
-    total: 0,
-    accounts: 0,
-    by_severity: { high: 0, medium: 0, low: 0 },
-    by_cause: { deal_not_created: 0, early_stage: 0, disqualified_not_logged: 0 },
-  };
-  for (const r of rows) {
-    const n = Number(r.n);
-    out.total += n;
-    out.accounts = Number(r.accounts);
-    out.by_severity[r.severity as keyof CwdSummary['by_severity']] += n;
-    out.by_cause[r.likely_cause as keyof CwdSummary['by_cause']] += n;
-  }
-  return out;
 }

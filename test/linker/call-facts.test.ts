@@ -70,8 +70,8 @@ test('a linker run stores the facts of every call it leaves without a deal, and 
   assert.equal((await factRows()).length, stored.length, 'the next run stores them again');
 });
 
-test('the summary counts what the list lists: by severity, by likely cause, accounts', async () => {
-  const items = await everyItem();
+/** The summary the listed items add up to. */
+function countsOf(items: Awaited<ReturnType<typeof everyItem>>) {
   const expected = {
     total: items.length,
     accounts: new Set(items.map((i) => i.account.id)).size,
@@ -82,6 +82,11 @@ test('the summary counts what the list lists: by severity, by likely cause, acco
     expected.by_severity[i.severity as keyof typeof expected.by_severity]++;
     expected.by_cause[i.likely_cause as keyof typeof expected.by_cause]++;
   }
+  return expected;
+}
+
+test('the summary counts what the list lists: by severity, by likely cause, accounts', async () => {
+  const items = await everyItem();
   const rules = new Set(items.map((i) => i.cause_rule));
   assert.ok(
     rules.has('account_has_open_deals') && rules.size > 1,
@@ -91,7 +96,7 @@ test('the summary counts what the list lists: by severity, by likely cause, acco
     items.some((i) => i.open_deals_at_account > 1),
     'some accounts have several open deals',
   );
-  assert.deepEqual(await summary(), expected);
+  assert.deepEqual(await summary(), countsOf(items));
 });
 
 test('new participants forget a call’s facts; a call linked to a deal leaves the table at the next run', async () => {
@@ -132,4 +137,43 @@ test('new participants forget a call’s facts; a call linked to a deal leaves t
   const after = new Set((await factRows()).map((r) => r.conversation_id));
   assert.ok(!after.has(linked.conversation_id), 'a call with a deal has no stored facts');
   assert.ok(after.has(first.conversation_id), 'the changed call is stored again');
+});
+
+test('the summary counts calls on either side of each day and minute bound, without a start, and with missing or stale facts', async () => {
+  const ids = (await everyItem()).map((i) => i.conversation_id);
+  const day = 86_400_000;
+  // days_ago <= d up to a millisecond before d + 1 whole days; the future; no start at all.
+  const starts = [14, 30, 45, 90].flatMap((d) => [(d + 1) * day - 1, (d + 1) * day]);
+  starts.push(-day, Number.NaN);
+  const durations = [15, 20, 30, 45].flatMap((m) => [m * 60 - 1, m * 60]);
+  durations.push(Number.NaN);
+  for (const [n, id] of ids.entries()) {
+    const ago = starts[n % starts.length]!;
+    const seconds = durations[Math.floor(n / starts.length) % durations.length]!;
+    await t.db.query(
+      `UPDATE conversations SET started_at = $3::timestamptz, duration_seconds = $4::int
+        WHERE workspace_id = $1::uuid AND id = $2::uuid`,
+      [
+        ws,
+        id,
+        Number.isNaN(ago) ? null : new Date(DEFAULT_AS_OF.getTime() - ago).toISOString(),
+        Number.isNaN(seconds) ? null : seconds,
+      ],
+    );
+  }
+  // Facts computed with other internal domains are not used; missing ones are probed.
+  await t.db.query(
+    `UPDATE conversation_call_facts SET domains = '{elsewhere.example}'
+      WHERE workspace_id = $1::uuid AND conversation_id = ANY($2::uuid[])`,
+    [ws, ids.filter((_, n) => n % 3 === 0)],
+  );
+  await t.db.query(
+    'DELETE FROM conversation_call_facts WHERE workspace_id = $1::uuid AND conversation_id = ANY($2::uuid[])',
+    [ws, ids.filter((_, n) => n % 5 === 0)],
+  );
+  const items = await everyItem();
+  const daysAgo = new Set(items.map((i) => i.days_ago));
+  for (const d of [14, 15, 30, 31, 45, 46, 90, 91, -1, null])
+    assert.ok(daysAgo.has(d), `a call ${d} days ago`);
+  assert.deepEqual(await summary(), countsOf(items));
 });
