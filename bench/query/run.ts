@@ -25,10 +25,8 @@ import { createPgDb } from '../../src/db/pg-driver.ts';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { dealListing } from '../../src/entities/deals-queries.ts';
 import { buildPipelineSummaryQuery } from '../../src/entities/pipeline-summary.ts';
-import {
-  conversationsWithoutDealsSummary,
-  listConversationsWithoutDeals,
-} from '../../src/linker/conversations-without-deals.ts';
+import { listConversationsWithoutDeals } from '../../src/linker/conversations-without-deals.ts';
+import { conversationsWithoutDealsSummary } from '../../src/linker/cwd-summary.ts';
 import { storeCallFacts } from '../../src/linker/call-facts.ts';
 import { storedInternalDomains } from '../../src/linker/internal-domains.ts';
 import { runLinkerInChunks } from '../../src/linker/linker-run.ts';

@@ -21,9 +21,6 @@ import {
 } from './cwd-scoring.ts';
 import { repAttributionSql, repNameSql } from './rep-attribution.ts';
 
-export { LIKELY_CAUSES, SEVERITIES } from './cwd-scoring.ts';
-export { type CwdSummary, conversationsWithoutDealsSummary } from './cwd-summary.ts';
-
 // Whitelisted sorts: the key columns (all non-null in the scored set) and their direction.
 const SORTS = {
   '-started_at': { keys: ['sort_ts'], desc: true },

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/db.ts';
-import { type CwdSummary, conversationsWithoutDealsSummary } from '../linker/conversations-without-deals.ts';
+import { type CwdSummary, conversationsWithoutDealsSummary } from '../linker/cwd-summary.ts';
 import { classifyItems } from '../llm/classify-batch.ts';
 import { type NearDuplicateCluster, nearDuplicateValues } from './near-duplicate-values.ts';
 import { type Coverage, coverage, gap } from './skill-coverage.ts';

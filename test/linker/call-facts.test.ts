@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { DEFAULT_AS_OF, generateWorld } from '../../src/generator/world.ts';
-import {
-  conversationsWithoutDealsSummary,
-  listConversationsWithoutDeals,
-} from '../../src/linker/conversations-without-deals.ts';
+import { listConversationsWithoutDeals } from '../../src/linker/conversations-without-deals.ts';
+import { conversationsWithoutDealsSummary } from '../../src/linker/cwd-summary.ts';
 import { runLinker } from '../../src/linker/linker-run.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { type TestDb, createTestDb } from '../helpers/test-db.ts';

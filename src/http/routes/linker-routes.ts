@@ -2,13 +2,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
-import {
-  CWD_SORTS,
-  LIKELY_CAUSES,
-  SEVERITIES,
-  conversationsWithoutDealsSummary,
-  listConversationsWithoutDeals,
-} from '../../linker/conversations-without-deals.ts';
+import { CWD_SORTS, listConversationsWithoutDeals } from '../../linker/conversations-without-deals.ts';
+import { LIKELY_CAUSES, SEVERITIES } from '../../linker/cwd-scoring.ts';
+import { conversationsWithoutDealsSummary } from '../../linker/cwd-summary.ts';
 import { isFreeMailDomain } from '../../linker/free-mail-domains.ts';
 import { putInternalDomains, resolveInternalDomains } from '../../linker/internal-domains.ts';
 import { linkerCoverage, linkerCoverageByMonth, runLinkerInChunks } from '../../linker/linker-run.ts';

@@ -1,5 +1,5 @@
 /** Response schemas of the linker routes: internal domains, runs, coverage, manual links, gaps. */
-import { LIKELY_CAUSES, SEVERITIES } from '../../../linker/conversations-without-deals.ts';
+import { LIKELY_CAUSES, SEVERITIES } from '../../../linker/cwd-scoring.ts';
 import { DOMAIN_SOURCES } from '../../../linker/internal-domains.ts';
 import { LINK_METHODS } from '../../../linker/link-conversations.ts';
 import {
