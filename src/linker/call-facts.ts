@@ -81,7 +81,7 @@ export async function storeCallFacts(
                USING conversations c
                WHERE f.workspace_id = $1::uuid AND c.workspace_id = $1::uuid AND c.id = f.conversation_id
                  AND (c.is_internal IS NOT FALSE OR c.account_id IS NULL OR c.deal_id IS NOT NULL)
-                 AND ${inIdList('c.id', 2)}`,
+                 AND ${inIdList('c.id', 2)} AND ${inIdList('f.conversation_id', 2)}`,
     [workspaceId, ids],
   );
   return { stored: stored.rowCount, dropped: dropped.rowCount };
