@@ -6,13 +6,14 @@
  * domains and its contacts' accounts by index, instead of normalising every account's domains again.
  */
 import type { Queryable } from '../db/db.ts';
+import { inIdList } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /**
  * Rows (account_id, domain, is_primary, source_created_at) of workspace $1; `freeMail` is the parameter
- * holding the free-mail domains.
+ * holding the free-mail domains, `accounts` an SQL condition on the accounts' `a.id`.
  */
-export function accountDomainRowsSql(freeMail: string): string {
+export function accountDomainRowsSql(freeMail: string, accounts = 'TRUE'): string {
   return /* sql */ `
     SELECT DISTINCT s.account_id, s.domain, s.is_primary, s.source_created_at
       FROM (SELECT a.id AS account_id, a.source_created_at, dm.is_primary,
@@ -21,7 +22,8 @@ export function accountDomainRowsSql(freeMail: string): string {
               CROSS JOIN LATERAL (SELECT a.domain, true
                                   UNION ALL
                                   SELECT u.d, false FROM unnest(a.additional_domains) AS u(d)) AS dm(domain, is_primary)
-             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL AND a.deleted_at IS NULL) s
+             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL AND a.deleted_at IS NULL
+               AND ${accounts}) s
      WHERE s.domain <> '' AND s.domain <> ALL(${freeMail})`;
 }
 
@@ -38,15 +40,20 @@ export function storedAccountDomainRowsSql(domains: string, accounts: string): s
 }
 
 /**
- * Brings the stored domains of the workspace in line with its accounts, writing only the rows that
- * differ (a rerun over unchanged accounts writes nothing). Returns the rows written or removed.
+ * Brings the stored domains of the accounts in `ids` (null: all) in line with the accounts, writing only
+ * the rows that differ: a rerun over unchanged accounts writes nothing (a deleted account's rows go with
+ * it, by the foreign key). Returns the rows written or removed.
  */
-export async function storeAccountDomains(q: Queryable, workspaceId: string): Promise<number> {
+export async function storeAccountDomains(
+  q: Queryable,
+  workspaceId: string,
+  ids: readonly string[] | null = null,
+): Promise<number> {
   const { rows } = await q.query<{ n: number }>(
-    /* sql */ `WITH current AS MATERIALIZED (${accountDomainRowsSql('$2::text[]')}),
+    /* sql */ `WITH current AS MATERIALIZED (${accountDomainRowsSql('$2::text[]', inIdList('a.id', 3))}),
       stored AS MATERIALIZED (
         SELECT domain, account_id, is_primary, source_created_at
-          FROM linker_account_domains WHERE workspace_id = $1::uuid
+          FROM linker_account_domains WHERE workspace_id = $1::uuid AND ${inIdList('account_id', 3)}
       ),
       diff AS MATERIALIZED (
         SELECT coalesce(c.domain, s.domain) AS domain, coalesce(c.account_id, s.account_id) AS account_id,
@@ -76,7 +83,7 @@ export async function storeAccountDomains(q: Queryable, workspaceId: string): Pr
       )
       SELECT ((SELECT count(*) FROM dropped) + (SELECT count(*) FROM updated)
               + (SELECT count(*) FROM added))::int AS n`,
-    [workspaceId, FREE_MAIL_DOMAINS as string[]],
+    [workspaceId, FREE_MAIL_DOMAINS as string[], ids],
   );
   return Number(rows[0]!.n);
 }

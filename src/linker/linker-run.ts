@@ -1,7 +1,7 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { type IdRange, idRanges, idsInRange } from '../db/id-ranges.ts';
+import { type ChunkedTable, type IdRange, idRanges, idsInRange } from '../db/id-ranges.ts';
 import { refreshStatistics } from '../db/table-statistics.ts';
 import { storeAccountDomains } from './account-domains.ts';
 import { storeCallFacts } from './call-facts.ts';
@@ -51,6 +51,8 @@ type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
 // a few hundred milliseconds on the embedded backend (a chunk probes the contacts, accounts and deals of
 // its own participants by index, a cost that grows with the chunk, not with the workspace).
 export const LINKER_CHUNK_CONVERSATIONS = 500;
+// Accounts per chunk when a chunked run stores their domains (account-domains.ts).
+const LINKER_CHUNK_ACCOUNTS = 2000;
 
 /**
  * Runs `work` once per range, each in its own chunk, on the range's conversation ids (inIdList): given the
@@ -62,13 +64,12 @@ async function eachChunk<T>(
   workspaceId: string,
   ranges: readonly IdRange[] | null,
   work: (q: Queryable, ids: readonly string[] | null) => Promise<T>,
+  table: ChunkedTable = 'conversations',
 ): Promise<T[]> {
   if (ranges === null) return [await inChunk((q) => work(q, null))];
   const results: T[] = [];
   for (const range of ranges) {
-    results.push(
-      await inChunk(async (q) => work(q, await idsInRange(q, 'conversations', workspaceId, range))),
-    );
+    results.push(await inChunk(async (q) => work(q, await idsInRange(q, table, workspaceId, range))));
   }
   return results;
 }
@@ -165,8 +166,17 @@ export async function runLinkerInChunks(
     idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
   );
   // The chunks probe the account domains stored here; statistics show the planner the table's size.
-  const written = await inChunk((q) => withHashJoins(q, () => storeAccountDomains(q, workspaceId)));
-  await refreshStatistics(db, { linker_account_domains: written });
+  const accountRanges = await inChunk((q) =>
+    idRanges(q, 'accounts', workspaceId, opts.chunkSize ?? LINKER_CHUNK_ACCOUNTS),
+  );
+  const written = await eachChunk(
+    inChunk,
+    workspaceId,
+    accountRanges,
+    (q, ids) => withHashJoins(q, () => storeAccountDomains(q, workspaceId, ids)),
+    'accounts',
+  );
+  await refreshStatistics(db, { linker_account_domains: written.reduce((a, b) => a + b, 0) });
   return linkerPass(inChunk, workspaceId, ranges, opts);
 }
 
