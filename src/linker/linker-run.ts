@@ -55,7 +55,7 @@ export const LINKER_CHUNK_CONVERSATIONS = 500;
 const LINKER_CHUNK_ACCOUNTS = 2000;
 
 /**
- * Runs `work` once per range, each in its own chunk, on the range's conversation ids (inIdList): given the
+ * Runs `work` once per range, each in its own chunk, on the range's ids of `table` (inIdList): given the
  * range alone, the planner estimates a range narrower than one histogram bucket at one row and plans the
  * chunk's joins for one row. `ranges` null: one chunk of every conversation (ids null).
  */
@@ -159,6 +159,7 @@ export function runLinker(
 export async function runLinkerInChunks(
   db: Db,
   workspaceId: string,
+  // chunkSize: conversations per chunk, and accounts per chunk of their stored domains.
   opts: LinkOptions & { chunkSize?: number } = {},
 ): Promise<LinkerRunResult> {
   const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
