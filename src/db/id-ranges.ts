@@ -23,6 +23,17 @@ export function inIdList(column: string, list: number): string {
   return `($${list}::uuid[] IS NULL OR ${column} = ANY($${list}::uuid[]))`;
 }
 
+/**
+ * `AND column = ANY(ARRAY(keys))` in a chunk, nothing in a pass over every row. A chunked statement
+ * reads the workspace-wide tables it joins only for its own keys (`keys`, a subquery), probed by index:
+ * joined whole by hash, a chunk of 500 calls read every contact, account and deal of the workspace, and
+ * 200 chunks cost ten times one pass. A probe is one index scan over an array, so it cannot go
+ * quadratic whatever the statistics say (the whole pass keeps its hash joins).
+ */
+export function chunkProbe(chunked: boolean, column: string, keys: string): string {
+  return chunked ? `AND ${column} = ANY(ARRAY(${keys}))` : '';
+}
+
 // The tables jobs chunk over; the name is spliced into SQL, so it comes from this list only.
 export type ChunkedTable = 'conversations' | 'deals' | 'accounts';
 

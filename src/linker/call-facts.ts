@@ -56,12 +56,19 @@ export async function storeCallFacts(
   // JIT off for the rest of the transaction: the per-call probes inflate the estimated cost past the
   // JIT thresholds, and compiling costs a server about a second per statement, more than the work.
   await q.query(`SELECT set_config('jit', 'off', true)`);
+  // A chunk reads its calls by id alone (OFFSET 0 keeps the conditions below out): beside them, the id
+  // list went to the partial index conversations_without_deal_scoring, whose statistics, taken before a
+  // run links anything, make it look empty, and each chunk of 500 calls scanned 41k rows of it.
+  const calls =
+    ids === null
+      ? 'conversations'
+      : '(SELECT * FROM conversations WHERE workspace_id = $1::uuid AND id = ANY($3::uuid[]) OFFSET 0)';
   const stored = await q.query(
     /* sql */ `INSERT INTO conversation_call_facts
                   (workspace_id, conversation_id, domains, rep_email, external_participants, top_seniority)
                 SELECT $1::uuid, c.id, $2::text[], rep.rep_email, coalesce(px.n_external, 0),
                        coalesce(px.top_seniority, 0)
-                  FROM conversations c
+                  FROM ${calls} c
                  CROSS JOIN LATERAL ${repAttributionSql('$2::text[]')} AS rep
                  CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
                  WHERE c.workspace_id = $1::uuid AND c.is_internal = FALSE
@@ -81,7 +88,7 @@ export async function storeCallFacts(
                USING conversations c
                WHERE f.workspace_id = $1::uuid AND c.workspace_id = $1::uuid AND c.id = f.conversation_id
                  AND (c.is_internal IS NOT FALSE OR c.account_id IS NULL OR c.deal_id IS NOT NULL)
-                 AND ${inIdList('c.id', 2)}`,
+                 AND ${inIdList('c.id', 2)} AND ${inIdList('f.conversation_id', 2)}`,
     [workspaceId, ids],
   );
   return { stored: stored.rowCount, dropped: dropped.rowCount };

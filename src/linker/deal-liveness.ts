@@ -9,8 +9,8 @@ import type { Queryable } from '../db/db.ts';
  * CTEs over the workspace ($1) giving `deal_life`: one row per deal at an account with live_from (the
  * CRM's creation date, or the first stage change if earlier) and live_until (the close: closed_at, else
  * the last entry into a closed stage, else the end of close_date; infinity while open). `scope` narrows
- * the deals (an SQL condition on `d`); unscoped, the stage history is read in one aggregate joined by
- * hash, never once per deal.
+ * the deals (an SQL condition on `d`), and the stage history is then probed by index for theirs; unscoped,
+ * it is read in one aggregate joined by hash, never once per deal.
  */
 export function dealLifeCtes(scope?: string): string {
   return /* sql */ `
@@ -31,7 +31,7 @@ export function dealLifeCtes(scope?: string): string {
                           AS closed_change
                    FROM deal_stage_history sh
                   WHERE sh.workspace_id = $1::uuid
-                        ${scope ? 'AND sh.deal_id IN (SELECT id FROM deal_scope)' : ''}
+                        ${scope ? 'AND sh.deal_id = ANY(ARRAY(SELECT id FROM deal_scope))' : ''}
                   GROUP BY sh.deal_id) h ON h.deal_id = d.id
   )`;
 }

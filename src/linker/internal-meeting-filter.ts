@@ -5,7 +5,7 @@
  * outside the internal domains (a customer on a free-mail address in a "planning" meeting).
  */
 import type { Queryable } from '../db/db.ts';
-import { inIdList } from '../db/id-ranges.ts';
+import { chunkProbe, inIdList } from '../db/id-ranges.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
 /** Checked in order on the lower-cased title; the first match names the reason (title_pattern:<name>). */
@@ -49,11 +49,13 @@ export async function classifyConversations(
            AND split_part(x.email, '@', 2) <> ALL($2::text[])
            AND ${inIdList('c.id', 6)}
       ),
-      -- Joined as two sets, so the contacts are read once, not once per conversation.
+      -- Joined as two sets, so the contacts are read once, not once per conversation; a chunk probes
+      -- them for its own addresses.
       known_contact AS MATERIALIZED (
         SELECT DISTINCT pe.id
           FROM participant_emails pe
-          JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = pe.email
+          JOIN contacts ct ON ct.workspace_id = $1::uuid AND ct.email_key = pe.email
+                          ${chunkProbe(ids !== null, 'ct.email_key', 'SELECT email FROM participant_emails')}
       ),
       verdict AS (
         SELECT c.id, v.is_internal, v.reason
@@ -111,7 +113,7 @@ export async function classifyConversations(
         UPDATE conversations c
            SET is_internal = v.is_internal, internal_classification_reason = v.reason, updated_at = now()
           FROM verdict v
-         WHERE c.workspace_id = $1::uuid AND c.id = v.id
+         WHERE c.workspace_id = $1::uuid AND c.id = v.id AND ${inIdList('c.id', 6)}
            AND (c.is_internal, c.internal_classification_reason) IS DISTINCT FROM (v.is_internal, v.reason)
         RETURNING c.id
       )

@@ -11,7 +11,8 @@
  * conversations only (is_internal = FALSE), and joins and aggregates whole sets: no subquery runs per row.
  */
 import type { Queryable } from '../db/db.ts';
-import { inIdList } from '../db/id-ranges.ts';
+import { chunkProbe, inIdList } from '../db/id-ranges.ts';
+import { accountDomainRowsSql, storedAccountDomainRowsSql } from './account-domains.ts';
 import { dealLifeCtes } from './deal-liveness.ts';
 import { FREE_MAIL_DOMAINS } from './free-mail-domains.ts';
 
@@ -47,8 +48,13 @@ const TIER_RANK = /* sql */ `CASE $M WHEN 'email_match' THEN 3 WHEN 'domain_matc
   WHEN 'crm_native_id' THEN 2 WHEN 'single_deal_inference' THEN 1 ELSE 0 END`;
 const rank = (expr: string) => TIER_RANK.replace('$M', expr);
 
-/** The link every external conversation should carry, computed from the data alone (deterministic). */
-export const DESIRED_LINKS_SQL = /* sql */ `
+/**
+ * The link every external conversation should carry, computed from the data alone (deterministic): of
+ * every external conversation (chunked false), or of the chunk's ($7) with the lookups probed (chunkProbe)
+ * and the account domains read from those stored at the run's start (account-domains.ts).
+ */
+export function desiredLinksSql(chunked: boolean): string {
+  return /* sql */ `
   conv AS MATERIALIZED (
     SELECT c.id, c.started_at, c.participants, c.crm_context, lower(btrim(c.organizer_email)) AS organizer
       FROM conversations c
@@ -65,30 +71,30 @@ export const DESIRED_LINKS_SQL = /* sql */ `
      WHERE jsonb_typeof(p.elem) = 'object' AND x.email LIKE '%_@_%'
        AND split_part(x.email, '@', 2) <> ALL($3::text[])
   ),
-  -- Every company domain of every account (primary and additional), free-mail domains left out.
-  account_domain_list AS MATERIALIZED (
-    SELECT DISTINCT s.account_id, s.domain, s.is_primary, s.source_created_at
-      FROM (SELECT a.id AS account_id, a.source_created_at, dm.is_primary,
-                   lower(regexp_replace(btrim(dm.domain), '^([a-z]+://)?(www\\.)?|[/:].*$', '', 'gi')) AS domain
-              FROM accounts a
-              CROSS JOIN LATERAL (SELECT a.domain, true
-                                  UNION ALL
-                                  SELECT u.d, false FROM unnest(a.additional_domains) AS u(d)) AS dm(domain, is_primary)
-             WHERE a.workspace_id = $1::uuid AND dm.domain IS NOT NULL AND a.deleted_at IS NULL) s
-     WHERE s.domain <> '' AND s.domain <> ALL($2::text[])
+  contact_hits AS MATERIALIZED (
+    SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, e.domain,
+           ct.id AS contact_id, ct.account_id
+      FROM ext e
+      JOIN contacts ct ON ct.workspace_id = $1::uuid AND ct.email_key = e.email AND ct.deleted_at IS NULL
+                      ${chunkProbe(chunked, 'ct.email_key', 'SELECT DISTINCT email FROM ext')}
+     ORDER BY e.conversation_id, e.ord, (ct.account_id IS NULL), ct.id
+  ),
+  -- Every company domain of every account (primary and additional), free-mail domains left out; in a
+  -- chunk, those of its participants' domains and of its contacts' accounts.
+  account_domain_list AS MATERIALIZED (${
+    chunked
+      ? storedAccountDomainRowsSql(
+          'SELECT DISTINCT domain FROM ext WHERE domain <> ALL($2::text[])',
+          'SELECT DISTINCT account_id FROM contact_hits WHERE account_id IS NOT NULL',
+        )
+      : accountDomainRowsSql('$2::text[]')
+  }
   ),
   -- The account a domain names: its primary owner first, then the oldest account.
   domain_owner AS MATERIALIZED (
     SELECT DISTINCT ON (domain) domain, account_id
       FROM account_domain_list
      ORDER BY domain, is_primary DESC, source_created_at NULLS LAST, account_id
-  ),
-  contact_hits AS MATERIALIZED (
-    SELECT DISTINCT ON (e.conversation_id, e.ord) e.conversation_id, e.ord, e.domain,
-           ct.id AS contact_id, ct.account_id
-      FROM ext e
-      JOIN contacts ct ON ct.workspace_id = $1::uuid AND lower(ct.email) = e.email AND ct.deleted_at IS NULL
-     ORDER BY e.conversation_id, e.ord, (ct.account_id IS NULL), ct.id
   ),
   -- One vote per participant. A contact's company wins unless the address is on another account's domain
   -- that the contact's company does not use (the contact moved jobs); no contact, or a contact with no
@@ -141,8 +147,12 @@ export const DESIRED_LINKS_SQL = /* sql */ `
       FROM crm_refs r
       LEFT JOIN deals d ON r.kind = 'deal' AND d.workspace_id = $1::uuid
                        AND d.source = r.source AND d.source_id = r.source_id AND d.deleted_at IS NULL
+                       ${chunkProbe(chunked, 'd.source', "SELECT DISTINCT source FROM crm_refs WHERE kind = 'deal'")}
+                       ${chunkProbe(chunked, 'd.source_id', "SELECT source_id FROM crm_refs WHERE kind = 'deal'")}
       LEFT JOIN accounts a ON r.kind = 'account' AND a.workspace_id = $1::uuid
                           AND a.source = r.source AND a.source_id = r.source_id
+                          ${chunkProbe(chunked, 'a.source', "SELECT DISTINCT source FROM crm_refs WHERE kind = 'account'")}
+                          ${chunkProbe(chunked, 'a.source_id', "SELECT source_id FROM crm_refs WHERE kind = 'account'")}
      WHERE d.id IS NOT NULL OR a.id IS NOT NULL
      ORDER BY r.conversation_id, (d.id IS NULL), r.source, r.source_id
   ),
@@ -168,7 +178,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
                   AND (v.account_id = b.account_id OR b.account_id IS NULL)
      ORDER BY b.id, v.ord
   ),
-  ${dealLifeCtes()},
+  ${dealLifeCtes(chunked ? 'd.account_id = ANY(ARRAY(SELECT DISTINCT account_id FROM base WHERE account_id IS NOT NULL))' : undefined)},
   -- The account's deals live at the call; with none strictly live, those a few days' slack admits.
   candidates AS MATERIALIZED (
     SELECT s.conversation_id, s.deal_id, s.owner_email, s.organizer
@@ -189,6 +199,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
       FROM candidates c
       JOIN contact_hits h ON h.conversation_id = c.conversation_id
       JOIN deal_contacts dc ON dc.workspace_id = $1::uuid AND dc.contact_id = h.contact_id AND dc.deal_id = c.deal_id
+                           ${chunkProbe(chunked, 'dc.contact_id', 'SELECT contact_id FROM contact_hits')}
   ),
   email_deal AS (
     SELECT conversation_id, min(deal_id::text)::uuid AS deal_id
@@ -239,6 +250,7 @@ export const DESIRED_LINKS_SQL = /* sql */ `
       LEFT JOIN inferred_deal t3 ON t3.conversation_id = b.id
      WHERE b.account_method IS NOT NULL
   )`;
+}
 
 /**
  * Writes the desired links where they differ, never over a manual link, never replacing a higher tier
@@ -253,13 +265,13 @@ export async function linkConversations(
   ids: readonly string[] | null = null,
 ): Promise<LinkResult> {
   const { rows } = await q.query<{ link_method: AutoLinkMethod; n: number }>(
-    /* sql */ `WITH ${DESIRED_LINKS_SQL},
+    /* sql */ `WITH ${desiredLinksSql(ids !== null)},
       written AS (
         UPDATE conversations c
            SET contact_id = d.contact_id, account_id = d.account_id, deal_id = d.deal_id,
                link_method = d.link_method, updated_at = now()
           FROM desired d
-         WHERE c.workspace_id = $1::uuid AND c.id = d.id AND c.is_internal = FALSE
+         WHERE c.workspace_id = $1::uuid AND c.id = d.id AND c.is_internal = FALSE AND ${inIdList('c.id', 7)}
            AND c.link_method IS DISTINCT FROM 'manual'
            AND (c.contact_id, c.account_id, c.deal_id, c.link_method)
                IS DISTINCT FROM (d.contact_id, d.account_id, d.deal_id, d.link_method)

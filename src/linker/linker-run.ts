@@ -1,7 +1,9 @@
 /** One linker run (internal-meeting filter, then the three tiers) and the coverage it leaves behind. */
 import type { Db, Queryable } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
-import { type IdRange, idRanges, idsInRange } from '../db/id-ranges.ts';
+import { type ChunkedTable, type IdRange, idRanges, idsInRange } from '../db/id-ranges.ts';
+import { refreshStatistics } from '../db/table-statistics.ts';
+import { storeAccountDomains } from './account-domains.ts';
 import { storeCallFacts } from './call-facts.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import {
@@ -46,12 +48,14 @@ export interface LinkerCoverage {
 type InChunk = <T>(work: (q: Queryable) => Promise<T>) => Promise<T>;
 
 // Conversations per chunk when a run is cut into transactions: each chunk's statements stay well under
-// a few hundred milliseconds on the embedded backend (the accounts' domains and the deals' lives are
-// re-read per chunk, a fixed cost that grows with the workspace, not with the chunk).
+// a few hundred milliseconds on the embedded backend (a chunk probes the contacts, accounts and deals of
+// its own participants by index, a cost that grows with the chunk, not with the workspace).
 export const LINKER_CHUNK_CONVERSATIONS = 500;
+// Accounts per chunk when a chunked run stores their domains (account-domains.ts).
+const LINKER_CHUNK_ACCOUNTS = 2000;
 
 /**
- * Runs `work` once per range, each in its own chunk, on the range's conversation ids (inIdList): given the
+ * Runs `work` once per range, each in its own chunk, on the range's ids of `table` (inIdList): given the
  * range alone, the planner estimates a range narrower than one histogram bucket at one row and plans the
  * chunk's joins for one row. `ranges` null: one chunk of every conversation (ids null).
  */
@@ -60,13 +64,12 @@ async function eachChunk<T>(
   workspaceId: string,
   ranges: readonly IdRange[] | null,
   work: (q: Queryable, ids: readonly string[] | null) => Promise<T>,
+  table: ChunkedTable = 'conversations',
 ): Promise<T[]> {
   if (ranges === null) return [await inChunk((q) => work(q, null))];
   const results: T[] = [];
   for (const range of ranges) {
-    results.push(
-      await inChunk(async (q) => work(q, await idsInRange(q, 'conversations', workspaceId, range))),
-    );
+    results.push(await inChunk(async (q) => work(q, await idsInRange(q, table, workspaceId, range))));
   }
   return results;
 }
@@ -156,12 +159,25 @@ export function runLinker(
 export async function runLinkerInChunks(
   db: Db,
   workspaceId: string,
+  // chunkSize: conversations per chunk, and accounts per chunk of their stored domains.
   opts: LinkOptions & { chunkSize?: number } = {},
 ): Promise<LinkerRunResult> {
   const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
   const ranges = await inChunk((q) =>
     idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
   );
+  // The chunks probe the account domains stored here; statistics show the planner the table's size.
+  const accountRanges = await inChunk((q) =>
+    idRanges(q, 'accounts', workspaceId, opts.chunkSize ?? LINKER_CHUNK_ACCOUNTS),
+  );
+  const written = await eachChunk(
+    inChunk,
+    workspaceId,
+    accountRanges,
+    (q, ids) => withHashJoins(q, () => storeAccountDomains(q, workspaceId, ids)),
+    'accounts',
+  );
+  await refreshStatistics(db, { linker_account_domains: written.reduce((a, b) => a + b, 0) });
   return linkerPass(inChunk, workspaceId, ranges, opts);
 }
 
