@@ -144,7 +144,7 @@ async function openCsv(
     sheets: [],
     sheet: null,
     headers,
-    ...readRows(batches(), headers.length),
+    ...readRows(batches(), headers.length, false),
     close,
   };
 }
@@ -153,46 +153,80 @@ async function openCsv(
 // longer run of one-value lines is malformed rows.
 const FOOTER_MIN_COLUMNS = 3;
 const FOOTER_MAX_LINES = 20;
+// A totals line ("Grand Totals (3000 records)", "Total:"), never a name such as "Total Gym".
+const TOTALS_LINE = /^(grand\s+)?totals?\s*(\(.*\))?\s*:?$/i;
+// The words a line of a report's footer starts with.
+const FOOTER_WORDS = /^((grand\s+)?totals?\b|copyright\b|©|\(c\)|confidential\b|generated\b)/i;
+
+const blank = (c: Cell | undefined) => c === null || c === undefined || c === '';
+const text = (c: Cell | undefined) => (typeof c === 'string' ? c.trim() : '');
 
 /**
- * A line of one text value where the header has several columns: a report footer's line, if it ends the
- * file. Only a CSV line can be one (a spreadsheet row is padded to the header's width and may be a record
- * with its first cell alone filled in); it is malformed as a row, so leaving it out loses nothing.
+ * A row as a line of a report's footer, if it can be one: one text value where the header has several
+ * columns (in a CSV a line of one field; in a spreadsheet, whose rows are padded to the header's width, a
+ * row with its first cell alone filled in), or, first in the run, a totals line whose other cells are
+ * blank or numbers (the sums a report prints under its columns).
  */
-function footerText(r: RawRow, width: number): string | null {
-  if (width < FOOTER_MIN_COLUMNS || r.cells.length !== 1) return null;
-  const only = r.cells[0];
-  return typeof only === 'string' && only.trim() !== '' ? only.trim() : null;
+function footerLine(r: RawRow, width: number, spreadsheet: boolean, first: boolean): string | null {
+  if (width < FOOTER_MIN_COLUMNS) return null;
+  const cells = r.cells;
+  const head = text(cells[0]);
+  if (head === '') return null;
+  let restBlank = spreadsheet && r.error === undefined;
+  for (let i = 1; restBlank && i < cells.length; i++) restBlank = blank(cells[i]);
+  if (spreadsheet ? restBlank : cells.length === 1) return head;
+  if (!first || !TOTALS_LINE.test(head)) return null;
+  const sum = (c: Cell | undefined) =>
+    blank(c) || typeof c === 'number' || /^[\s$€£¥(),.\d-]+$/.test(text(c));
+  return cells.slice(1).every(sum)
+    ? cells
+        .filter((c) => !blank(c))
+        .map((c) => String(c).trim())
+        .join(' ')
+    : null;
 }
 
 /**
- * The batches with the file's trailing one-value lines held back and, at the end, moved to `footer`. Held
+ * The batches with the file's trailing footer lines held back and, at the end, moved to `footer`. Held
  * lines that a real row follows, or more than a footer's worth of them, were rows after all and go on as
- * such (a one-value row is malformed and keeps its error).
+ * such (a one-value CSV line is malformed and keeps its error). In a spreadsheet a row with one cell filled
+ * in is a valid record, so there the run must also say what it is: one of its lines starts with a footer's
+ * words.
  */
 async function* withoutFooter(
   batches: AsyncGenerator<RawRow[]>,
   width: number,
+  spreadsheet: boolean,
   footer: string[],
 ): AsyncGenerator<RawRow[]> {
-  let held: RawRow[] = [];
+  let held: { row: RawRow; line: string }[] = [];
+  const release = (into: RawRow[]) => {
+    for (const h of held) into.push(h.row);
+    held = [];
+  };
   try {
     for await (const batch of batches) {
-      if (held.length === 0 && !batch.some((r) => footerText(r, width) !== null)) {
+      if (held.length === 0 && !batch.some((r) => footerLine(r, width, spreadsheet, true) !== null)) {
         yield batch;
         continue;
       }
       const rows: RawRow[] = [];
       for (const r of batch) {
-        if (footerText(r, width) !== null && held.length < FOOTER_MAX_LINES) held.push(r);
-        else {
-          rows.push(...held, r);
-          held = [];
-        }
+        const line =
+          held.length < FOOTER_MAX_LINES ? footerLine(r, width, spreadsheet, held.length === 0) : null;
+        if (line === null) {
+          release(rows);
+          rows.push(r);
+        } else held.push({ row: r, line });
       }
       if (rows.length > 0) yield rows;
     }
-    for (const r of held) footer.push(footerText(r, width)!);
+    if (spreadsheet && !held.some((h) => FOOTER_WORDS.test(h.line))) {
+      const rows: RawRow[] = [];
+      release(rows);
+      if (rows.length > 0) yield rows;
+    }
+    for (const h of held) footer.push(h.line);
   } finally {
     await batches.return(undefined);
   }
@@ -202,9 +236,10 @@ async function* withoutFooter(
 function readRows(
   batches: AsyncGenerator<RawRow[]>,
   width: number,
+  spreadsheet: boolean,
 ): Pick<OpenedTable, 'rows' | 'nextBatch' | 'footer'> {
   const footer: string[] = [];
-  batches = withoutFooter(batches, width, footer);
+  batches = withoutFooter(batches, width, spreadsheet, footer);
   let held: RawRow[] = [];
   let at = 0;
   const nextBatch = async (): Promise<RawRow[] | null> => {
@@ -325,7 +360,7 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
     sheets: inspected.sheets,
     sheet: target,
     headers,
-    ...readRows(batches(), headers.length),
+    ...readRows(batches(), headers.length, true),
     close: async () => {
       await iterator.return(undefined);
     },
