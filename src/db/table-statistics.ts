@@ -84,15 +84,21 @@ export async function refreshStatistics(db: Db, changes: TableChanges, log?: Log
   // One table per statement: the embedded database runs each on the server's own thread, so requests
   // that arrived meanwhile are answered between two tables instead of after all of them.
   for (const [i, table] of stale.entries()) {
-    if (i > 0 && db.kind === 'pglite') await nextTurns();
+    if (i > 0) await requestsTurn(db);
     await db.exec(`ANALYZE ${table}`);
   }
   log?.debug({ tables: stale, ms: Math.round(performance.now() - started) }, 'statistics refreshed');
   return stale;
 }
 
-/** Two turns of the event loop: the second comes after a poll phase has read the requests that arrived. */
-async function nextTurns(): Promise<void> {
+/**
+ * On the embedded database, two turns of the event loop between two maintenance statements: the second
+ * comes after a poll phase has read the requests that arrived, so they are answered before the next
+ * statement holds the server's one thread. Awaiting the statement alone resumes in a microtask, before
+ * any request is read.
+ */
+export async function requestsTurn(db: Pick<Db, 'kind'>): Promise<void> {
+  if (db.kind !== 'pglite') return;
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
 }

@@ -170,4 +170,51 @@ describe('embedded table maintenance', {
     const idle = await runTableMaintenance(t.db);
     assert.deepEqual([idle.vacuumed, idle.analysed], [[], []], 'nothing stale: nothing done');
   });
+
+  test('each VACUUM and ANALYZE runs alone, with a turn of the event loop for requests before it', async () => {
+    for (const table of ['turn_probe_a', 'turn_probe_b']) {
+      await t.db.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+      await t.db.exec(`INSERT INTO ${table} SELECT g, 'x' FROM generate_series(1, 1000) g`);
+      await t.db.exec(`UPDATE ${table} SET v = 'y'`);
+    }
+    // Counts turns of the event loop: a request read in a poll phase is answered in one.
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const statements: { sql: string; turns: number }[] = [];
+    const recorded = new Proxy(t.db, {
+      get(target, prop, receiver) {
+        if (prop === 'exec')
+          return (sql: string) => {
+            statements.push({ sql, turns });
+            return target.exec(sql);
+          };
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      const pass = await runTableMaintenance(recorded);
+      assert.ok(
+        pass.vacuumed.includes('public.turn_probe_a') && pass.vacuumed.includes('public.turn_probe_b'),
+      );
+    } finally {
+      ticking = false;
+    }
+    assert.deepEqual(
+      statements.filter((s) => /turn_probe/.test(s.sql)).map((s) => s.sql),
+      [
+        'VACUUM public.turn_probe_a',
+        'ANALYZE public.turn_probe_a',
+        'VACUUM public.turn_probe_b',
+        'ANALYZE public.turn_probe_b',
+      ],
+    );
+    for (let i = 1; i < statements.length; i++)
+      assert.ok(statements[i]!.turns > statements[i - 1]!.turns, `a turn before "${statements[i]!.sql}"`);
+  });
 });
