@@ -223,6 +223,10 @@ const KEY_CAST: Record<string, string> = {
   sort_duration: 'int',
 };
 
+/** The day after an ISO date (YYYY-MM-DD). */
+const dayAfter = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
 /** The page asked for, in the sort's order, the page picked before the accounts are read. */
@@ -275,8 +279,12 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
   if (query.likely_cause?.length) scoredOnly.push(`likely_cause = ANY(${add(query.likely_cause)}::text[])`);
   if (query.rep_email) own.push(`rep_email = lower(${add(query.rep_email)}::text)`);
   if (query.account_id) own.push(`account_id = ${add(query.account_id)}::uuid`);
-  if (query.since) own.push(`started_at >= ${add(query.since)}::date`);
-  if (query.until) own.push(`started_at < ${add(query.until)}::date + 1`);
+  // The bounds as timestamptz parameters (midnight where the session's time zone says, as a date would
+  // compare): under row-level security only leakproof comparisons become index conditions, and neither a
+  // timestamptz-to-date comparison nor the sort key's coalesce is one. So a bounded list reads its range off
+  // conversations_without_deal instead of walking every newer call.
+  if (query.since) own.push(`started_at >= ${add(query.since)}::timestamptz`);
+  if (query.until) own.push(`started_at < ${add(dayAfter(query.until))}::timestamptz`);
   const sort = SORTS[query.sort];
   const keys: readonly string[] = sort.keys;
   const cursor = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined;
