@@ -31,11 +31,6 @@ import { removeTempFile } from './temp-files.ts';
 // apply of 19-27 s instead of 16-20 s). The stage history that
 // follows the writes goes in chunks of the same size.
 const ROWS_PER_WRITE = { postgres: 10_000, pglite: 1_000 } as const;
-// Whether the next chunk is parsed while one is written. On the server the database works in a process of
-// its own, so both CPUs are busy. PGlite runs each statement on this thread, so overlapping gains nothing
-// there and costs memory: a chunk's parameters, alive while the next chunk's parse collects young garbage,
-// are promoted to the old generation and pile up there until a full collection.
-const OVERLAP_WRITES = { postgres: true, pglite: false } as const;
 // Rows parsed between two turns of the event loop (see the parse loop).
 const YIELD_EVERY = 200;
 
@@ -109,7 +104,6 @@ export async function applyImportBatch(
         workspaceId,
         locked,
         ROWS_PER_WRITE[db.kind],
-        OVERLAP_WRITES[db.kind],
         report,
       );
       if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
@@ -188,7 +182,6 @@ async function writeBatch(
   workspaceId: string,
   batch: ImportBatchRow,
   rowsPerWrite: number,
-  overlap: boolean,
   report: (p: Record<string, unknown>) => Promise<void>,
 ): Promise<{ counts: ApplyCounts; result: Record<string, unknown>; errors: RowError[] }> {
   if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
@@ -247,7 +240,6 @@ async function writeBatch(
     writing = writeChunk(writer, current, counts).then(() =>
       report({ phase: 'applying', rows_done: rowsDone, rows_total: batch.row_count }),
     );
-    if (!overlap) await writing;
   };
   try {
     for await (const raw of table.rows) {
