@@ -14,6 +14,16 @@ const parsers = {
   [types.DATE]: (v: string) => v,
 };
 
+// Match the pg driver: a bytea parameter's bytes go as they are, in binary (PGlite sends a Uint8Array
+// value in binary format), rather than as a hex string twice their size in the JS heap.
+const serializers = {
+  [types.BYTEA]: (v: unknown) => {
+    if (!(v instanceof Uint8Array)) throw new Error('a bytea parameter must be a Buffer or Uint8Array');
+    // PGlite's serializer type says string; its bind message takes bytes too.
+    return v as unknown as string;
+  },
+};
+
 /**
  * A SELECT's rows as one JSON text. The rows come out of the sorted statement in order ("supplying the
  * input values from a sorted subquery will usually work", as PostgreSQL's manual puts it for aggregates;
@@ -203,6 +213,7 @@ const STATISTICS_TARGET = 30;
 function openPglite(dataDir: string | undefined, fromDump: Blob | undefined): Promise<PGlite> {
   return PGlite.create(dataDir ?? 'memory://', {
     parsers,
+    serializers,
     extensions: { pg_trgm, btree_gin },
     startParams: [...PGlite.defaultStartParams, '-c', `default_statistics_target=${STATISTICS_TARGET}`],
     ...(fromDump ? { loadDataDir: fromDump } : {}),
