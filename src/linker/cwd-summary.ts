@@ -41,10 +41,14 @@ export const probedFactSql = (fact: 'n_external' | 'top_seniority', id: string) 
    CROSS JOIN LATERAL ${participantFactsSql('$1::uuid', '$2::text[]')} AS px
    WHERE c.workspace_id = $1::uuid AND c.id = ${id})`;
 
-/** Severity and cause per band combination of `banded` (columns of the rules plus n), summed. */
-export const scoredBandsSql = (banded: string) => /* sql */ `
+/**
+ * Severity and cause per band combination of `banded` (columns of the rules plus n), summed: the rows
+ * are folded per combination first (a few hundred), so the rules run once per combination, not per day.
+ */
+const scoredBandsSql = (banded: string) => /* sql */ `
     SELECT sev.severity, ${LIKELY_CAUSE}, sum(c.n)::int AS n
-      FROM (${banded}) AS c
+      FROM (SELECT days_ago, minutes, external_participants, seniority_rank, has_open_deals, sum(n) AS n
+              FROM (${banded}) AS b GROUP BY 1, 2, 3, 4, 5) AS c
       CROSS JOIN LATERAL (SELECT ${severitySql(severityPointsSql('c'))}) AS sev
       CROSS JOIN LATERAL (${causeSql('c')}) AS cause
      GROUP BY 1, 2`;
@@ -112,7 +116,8 @@ export async function conversationsWithoutDealsSummary(
                        WHERE cc.started_at >= bd.day::timestamp AT TIME ZONE 'UTC'
                          AND cc.started_at < (bd.day + 1)::timestamp AT TIME ZONE 'UTC')
               ${withoutCurrentFacts ? 'OR cc.facts_domains IS DISTINCT FROM $2::text[]' : ''})`)})
-    SELECT bands.*, (SELECT count(DISTINCT account_id) FROM cwd_calls WHERE workspace_id = $1::uuid)::int AS accounts
+    -- Distinct over cwd_calls_by_account in its order: an index-only scan and a unique, no sort.
+    SELECT bands.*, (SELECT count(*) FROM (SELECT DISTINCT account_id FROM cwd_calls WHERE workspace_id = $1::uuid) AS a)::int AS accounts
       FROM bands`,
     [workspaceId, domains, asOf.toISOString(), boundaryDays],
   );

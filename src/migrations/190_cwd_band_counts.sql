@@ -49,19 +49,30 @@ CREATE FUNCTION cwd_lock_workspaces(p_ws uuid[]) RETURNS void LANGUAGE sql AS $$
     FROM (SELECT DISTINCT w FROM unnest(p_ws) AS w ORDER BY w) AS ws;
 $$;
 
--- The calls (workspace_id, id) in p_ws/p_ids brought up to date, the difference moved into the counts.
-CREATE FUNCTION cwd_refresh_calls(p_ws uuid[], p_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+-- The functions below run with nested loops and JIT off whatever their caller set (the linker sets both
+-- off for its own statements, hash-join-plan.ts): every table is read by `= ANY(array)` index conditions
+-- and the sets so read are joined by hash, so a statement that changed 100k calls costs a few index
+-- scans, and one that changed one call costs one probe per table, statistics or not. A set may name a few
+-- calls more than asked (an id of one workspace paired with another's): refreshing a call is idempotent.
+
+-- The calls p_ids of the workspaces p_ws brought up to date, the difference moved into the counts.
+CREATE FUNCTION cwd_refresh_calls(p_ws uuid[], p_ids uuid[]) RETURNS void LANGUAGE plpgsql
+SET enable_nestloop = off SET jit = off AS $$
+DECLARE
+  wss uuid[];
 BEGIN
   IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
     RETURN;
   END IF;
-  PERFORM cwd_lock_workspaces(p_ws);
-  WITH affected AS (
-    SELECT DISTINCT u.w AS workspace_id, u.i AS id FROM unnest(p_ws, p_ids) AS u(w, i)
-    -- A workspace being deleted takes its rows with it; writing for it would fail the foreign key.
-     WHERE u.w IN (SELECT id FROM workspaces)
-  ), fresh AS (
+  -- A workspace being deleted takes its rows with it; writing for it would fail the foreign key.
+  SELECT array_agg(DISTINCT w) INTO wss FROM unnest(p_ws) AS w WHERE w IN (SELECT id FROM workspaces);
+  IF wss IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM cwd_lock_workspaces(wss);
+  WITH fresh AS (
     SELECT c.workspace_id, c.id AS conversation_id, c.account_id, c.started_at,
+           -- The minute bands of cwd-summary.ts (MINUTE_BANDS).
            (CASE WHEN coalesce(c.duration_seconds, 0) >= 2700 THEN 45 WHEN coalesce(c.duration_seconds, 0) >= 1800 THEN 30
                  WHEN coalesce(c.duration_seconds, 0) >= 1200 THEN 20 WHEN coalesce(c.duration_seconds, 0) >= 900 THEN 15
                  ELSE 0 END)::smallint AS minute_band,
@@ -71,24 +82,27 @@ BEGIN
            EXISTS (SELECT 1 FROM deals d
                     WHERE d.workspace_id = c.workspace_id AND d.account_id = c.account_id
                       AND NOT d.is_closed AND d.deleted_at IS NULL) AS has_open_deals
-      FROM affected a
-      JOIN conversations c ON c.workspace_id = a.workspace_id AND c.id = a.id
-      LEFT JOIN conversation_call_facts f ON f.workspace_id = c.workspace_id AND f.conversation_id = c.id
-     WHERE c.is_internal = FALSE AND c.account_id IS NOT NULL AND c.deal_id IS NULL
+      FROM conversations c
+      LEFT JOIN (SELECT * FROM conversation_call_facts
+                  WHERE workspace_id = ANY(wss) AND conversation_id = ANY(p_ids)) AS f
+             ON f.workspace_id = c.workspace_id AND f.conversation_id = c.id
+     WHERE c.workspace_id = ANY(wss) AND c.id = ANY(p_ids)
+       AND c.is_internal = FALSE AND c.account_id IS NOT NULL AND c.deal_id IS NULL
   ), kept AS (
     SELECT s.workspace_id, s.conversation_id, s.account_id, s.started_at, s.minute_band, s.facts_domains,
            s.external_participants, s.seniority_rank, s.has_open_deals
-      FROM affected a
-      JOIN cwd_calls s ON s.workspace_id = a.workspace_id AND s.conversation_id = a.id
+      FROM cwd_calls s
+     WHERE s.workspace_id = ANY(wss) AND s.conversation_id = ANY(p_ids)
   ), added AS (
     SELECT * FROM fresh EXCEPT ALL SELECT * FROM kept
   ), removed AS (
     SELECT * FROM kept EXCEPT ALL SELECT * FROM fresh
+  ), gone AS (
+    SELECT workspace_id, conversation_id FROM removed EXCEPT SELECT workspace_id, conversation_id FROM added
   ), dropped AS (
-    DELETE FROM cwd_calls s USING removed r
-     WHERE s.workspace_id = r.workspace_id AND s.conversation_id = r.conversation_id
-       AND NOT EXISTS (SELECT 1 FROM added x
-                        WHERE x.workspace_id = r.workspace_id AND x.conversation_id = r.conversation_id)
+    DELETE FROM cwd_calls s
+     WHERE s.workspace_id = ANY(wss) AND s.conversation_id = ANY(ARRAY(SELECT conversation_id FROM gone))
+       AND (s.workspace_id, s.conversation_id) IN (SELECT workspace_id, conversation_id FROM gone)
   ), put AS (
     INSERT INTO cwd_calls SELECT * FROM added
     ON CONFLICT (workspace_id, conversation_id) DO UPDATE
@@ -112,7 +126,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION cwd_conversations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cwd_conversations_changed() RETURNS trigger LANGUAGE plpgsql
+SET enable_nestloop = off SET jit = off AS $$
 DECLARE
   ws uuid[];
   ids uuid[];
@@ -121,15 +136,17 @@ BEGIN
     SELECT array_agg(workspace_id), array_agg(id) INTO ws, ids FROM new_rows
      WHERE is_internal = FALSE AND account_id IS NOT NULL AND deal_id IS NULL;
   ELSIF TG_OP = 'DELETE' THEN
-    PERFORM cwd_lock_workspaces(array(SELECT DISTINCT workspace_id FROM old_rows));
-    SELECT array_agg(o.workspace_id), array_agg(o.id) INTO ws, ids FROM old_rows o
-      JOIN cwd_calls s ON s.workspace_id = o.workspace_id AND s.conversation_id = o.id;
+    SELECT array_agg(workspace_id), array_agg(id) INTO ws, ids FROM old_rows;
   ELSE
     -- Stored facts describe the participants they were computed from (migration 130).
-    DELETE FROM conversation_call_facts f USING new_rows n, old_rows o
-     WHERE o.workspace_id = n.workspace_id AND o.id = n.id
-       AND f.workspace_id = n.workspace_id AND f.conversation_id = n.id
-       AND (o.participants IS DISTINCT FROM n.participants OR o.organizer_email IS DISTINCT FROM n.organizer_email);
+    SELECT array_agg(n.workspace_id), array_agg(n.id) INTO ws, ids
+      FROM new_rows n JOIN old_rows o ON o.workspace_id = n.workspace_id AND o.id = n.id
+     WHERE o.participants IS DISTINCT FROM n.participants OR o.organizer_email IS DISTINCT FROM n.organizer_email;
+    IF ids IS NOT NULL THEN
+      DELETE FROM conversation_call_facts f
+       WHERE f.workspace_id = ANY(ws) AND f.conversation_id = ANY(ids)
+         AND (f.workspace_id, f.conversation_id) IN (SELECT * FROM unnest(ws, ids));
+    END IF;
     SELECT array_agg(n.workspace_id), array_agg(n.id) INTO ws, ids
       FROM new_rows n JOIN old_rows o ON o.workspace_id = n.workspace_id AND o.id = n.id
      WHERE (o.is_internal, o.account_id, o.deal_id, o.started_at, o.duration_seconds)
@@ -140,7 +157,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION cwd_call_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cwd_call_facts_changed() RETURNS trigger LANGUAGE plpgsql
+SET enable_nestloop = off SET jit = off AS $$
 DECLARE
   ws uuid[];
   ids uuid[];
@@ -162,7 +180,8 @@ $$;
 
 -- A deal opening, closing, being deleted or moving account flips has_open_deals for its accounts' calls:
 -- the calls of the accounts it was or is open at whose stored flag no longer holds.
-CREATE FUNCTION cwd_refresh_accounts(p_ws uuid[], p_accounts uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION cwd_refresh_accounts(p_ws uuid[], p_accounts uuid[]) RETURNS void LANGUAGE plpgsql
+SET enable_nestloop = off SET jit = off AS $$
 DECLARE
   ws uuid[];
   ids uuid[];
@@ -172,33 +191,35 @@ BEGIN
   END IF;
   PERFORM cwd_lock_workspaces(p_ws);
   SELECT array_agg(s.workspace_id), array_agg(s.conversation_id) INTO ws, ids
-    FROM (SELECT DISTINCT u.w AS workspace_id, u.a AS account_id FROM unnest(p_ws, p_accounts) AS u(w, a)) AS t
-    JOIN cwd_calls s ON s.workspace_id = t.workspace_id AND s.account_id = t.account_id
-   WHERE s.has_open_deals IS DISTINCT FROM EXISTS (
+    FROM cwd_calls s
+   WHERE s.workspace_id = ANY(p_ws) AND s.account_id = ANY(p_accounts)
+     AND s.has_open_deals IS DISTINCT FROM EXISTS (
            SELECT 1 FROM deals d
-            WHERE d.workspace_id = t.workspace_id AND d.account_id = t.account_id
+            WHERE d.workspace_id = s.workspace_id AND d.account_id = s.account_id
               AND NOT d.is_closed AND d.deleted_at IS NULL);
   PERFORM cwd_refresh_calls(ws, ids);
 END
 $$;
 
-CREATE FUNCTION cwd_deals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cwd_deals_changed() RETURNS trigger LANGUAGE plpgsql
+SET enable_nestloop = off SET jit = off AS $$
 DECLARE
   ws uuid[];
   accounts uuid[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(workspace_id), array_agg(account_id) INTO ws, accounts FROM new_rows
+    SELECT array_agg(DISTINCT workspace_id), array_agg(DISTINCT account_id) INTO ws, accounts FROM new_rows
      WHERE account_id IS NOT NULL AND NOT is_closed AND deleted_at IS NULL;
   ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(workspace_id), array_agg(account_id) INTO ws, accounts FROM old_rows
+    SELECT array_agg(DISTINCT workspace_id), array_agg(DISTINCT account_id) INTO ws, accounts FROM old_rows
      WHERE account_id IS NOT NULL AND NOT is_closed AND deleted_at IS NULL;
   ELSE
     -- Updates that leave the account and the open state alone (most of a sync's) touch nothing.
-    SELECT array_agg(t.workspace_id), array_agg(t.account_id) INTO ws, accounts
+    SELECT array_agg(DISTINCT t.workspace_id), array_agg(DISTINCT t.account_id) INTO ws, accounts
       FROM new_rows n JOIN old_rows o ON o.workspace_id = n.workspace_id AND o.id = n.id
      CROSS JOIN LATERAL (VALUES (o.workspace_id, o.account_id, NOT o.is_closed AND o.deleted_at IS NULL),
-                                (n.workspace_id, n.account_id, NOT n.is_closed AND n.deleted_at IS NULL)) AS t(workspace_id, account_id, open)
+                                (n.workspace_id, n.account_id, NOT n.is_closed AND n.deleted_at IS NULL))
+                        AS t(workspace_id, account_id, open)
      WHERE (o.account_id, NOT o.is_closed AND o.deleted_at IS NULL)
            IS DISTINCT FROM (n.account_id, NOT n.is_closed AND n.deleted_at IS NULL)
        AND t.account_id IS NOT NULL AND t.open;
