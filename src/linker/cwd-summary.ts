@@ -72,6 +72,12 @@ export function tallySummary(
   return out;
 }
 
+// The calls cc starting on one of the boundary days ($5, their first instants): ranges of cwd_calls_by_start.
+const BOUNDARY_DAY_CALLS = `(${DAY_BANDS.map(
+  (_, i) =>
+    `(cc.started_at >= ($5::timestamptz[])[${i + 1}] AND cc.started_at < ($5::timestamptz[])[${i + 1}] + interval '24 hours')`,
+).join(' OR ')})`;
+
 /**
  * Counts for the data-quality audit skill. Every call of a UTC day falls in one day band unless the day
  * holds a band's boundary (as of - (d + 1) days): whole days are summed from cwd_band_counts (a few
@@ -112,14 +118,12 @@ export async function conversationsWithoutDealsSummary(
              cc.has_open_deals, 1
         FROM cwd_calls cc
        WHERE cc.workspace_id = $1::uuid
-         AND (EXISTS (SELECT 1 FROM unnest($4::date[]) AS bd(day)
-                       WHERE cc.started_at >= bd.day::timestamp AT TIME ZONE 'UTC'
-                         AND cc.started_at < (bd.day + 1)::timestamp AT TIME ZONE 'UTC')
+         AND (${BOUNDARY_DAY_CALLS}
               ${withoutCurrentFacts ? 'OR cc.facts_domains IS DISTINCT FROM $2::text[]' : ''})`)})
     -- Distinct over cwd_calls_by_account in its order: an index-only scan and a unique, no sort.
     SELECT bands.*, (SELECT count(*) FROM (SELECT DISTINCT account_id FROM cwd_calls WHERE workspace_id = $1::uuid) AS a)::int AS accounts
       FROM bands`,
-    [workspaceId, domains, asOf.toISOString(), boundaryDays],
+    [workspaceId, domains, asOf.toISOString(), boundaryDays, boundaryDays.map((d) => `${d}T00:00:00Z`)],
   );
   const accounts = rows.length > 0 ? Number(rows[0]!.accounts) : 0;
   return tallySummary(rows, accounts);
