@@ -2,7 +2,8 @@
  * The conversations-without-deals summary on the embedded backend (PGlite in memory): the plain world of
  * the query benchmark at --deals, one chunked linker run, then p50/p95 of the summary read from the counts
  * kept at write time beside the from-scratch query it replaced, and whether the two agree. The server's
- * figures come from bench:query (--only cwd). Prints one JSON line.
+ * figures come from bench:query (--only cwd). Prints one JSON line. 20k deals (17k calls without a deal
+ * after the linker run), load 1: p50 32 / p95 33 ms against the from-scratch query's 50 / 58 ms.
  *   npm run bench:cwd-summary-embedded -- [--deals 20000] [--samples 30]
  */
 import { parseArgs } from 'node:util';
