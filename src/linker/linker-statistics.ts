@@ -31,8 +31,14 @@ export function withLinkerStatistics<T>(
     run,
     (result) => {
       const r = runOf(result);
-      // The call facts: 0 lets the statistics views decide (a run rewrites only the facts that changed).
-      return { conversations: r.links_changed + r.classification.changed, conversation_call_facts: 0 };
+      // The call facts and the counts kept from them and the links (migration 190): 0 lets the statistics
+      // views decide (a run rewrites only the rows that changed).
+      return {
+        conversations: r.links_changed + r.classification.changed,
+        conversation_call_facts: 0,
+        cwd_calls: 0,
+        cwd_band_counts: 0,
+      };
     },
     log,
   );
