@@ -5,6 +5,7 @@ import { type ChunkedTable, type IdRange, idRanges, idsInRange } from '../db/id-
 import { refreshStatistics } from '../db/table-statistics.ts';
 import { storeAccountDomains } from './account-domains.ts';
 import { storeCallFacts } from './call-facts.ts';
+import { withDeferredCwdRefresh } from './cwd-refresh.ts';
 import { withHashJoins } from './hash-join-plan.ts';
 import {
   type ResolvedInternalDomains,
@@ -82,7 +83,9 @@ async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: r
     return r;
   });
   const parts = await eachChunk(inChunk, workspaceId, ranges, (q, ids) =>
-    withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, ids)),
+    withDeferredCwdRefresh(q, workspaceId, ids, () =>
+      withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, ids)),
+    ),
   );
   const classification = parts.reduce(mergeClassifications, {
     changed: 0,
@@ -109,14 +112,16 @@ async function linkerPass(
     crm_native_id: 0,
     single_deal_inference: 0,
   };
-  const parts = await eachChunk(inChunk, workspaceId, ranges, async (q, ids) => {
-    const result = await withHashJoins(q, () =>
-      linkConversations(q, workspaceId, resolved.domains, options, ids),
-    );
-    // The calls this chunk leaves without a deal keep what conversations-without-deals scores them on.
-    await storeCallFacts(q, workspaceId, resolved.domains, ids);
-    return result;
-  });
+  const parts = await eachChunk(inChunk, workspaceId, ranges, (q, ids) =>
+    withDeferredCwdRefresh(q, workspaceId, ids, async () => {
+      const result = await withHashJoins(q, () =>
+        linkConversations(q, workspaceId, resolved.domains, options, ids),
+      );
+      // The calls this chunk leaves without a deal keep what conversations-without-deals scores them on.
+      await storeCallFacts(q, workspaceId, resolved.domains, ids);
+      return result;
+    }),
+  );
   for (const part of parts) {
     for (const [method, n] of Object.entries(part.changed)) changed[method as AutoLinkMethod] += n;
   }

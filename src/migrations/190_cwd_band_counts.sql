@@ -126,6 +126,9 @@ BEGIN
 END
 $$;
 
+-- A writer that rewrites a known set of calls several times in one transaction (the linker: each tier's
+-- UPDATE, then the calls' facts) sets pandora.cwd_refresh_deferred for it and refreshes that set once at
+-- the end (src/linker/cwd-refresh.ts); these two triggers then skip their refresh. Deals' triggers never do.
 CREATE FUNCTION cwd_conversations_changed() RETURNS trigger LANGUAGE plpgsql
 SET enable_nestloop = off SET jit = off AS $$
 DECLARE
@@ -152,6 +155,9 @@ BEGIN
      WHERE (o.is_internal, o.account_id, o.deal_id, o.started_at, o.duration_seconds)
            IS DISTINCT FROM (n.is_internal, n.account_id, n.deal_id, n.started_at, n.duration_seconds);
   END IF;
+  IF current_setting('pandora.cwd_refresh_deferred', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   PERFORM cwd_refresh_calls(ws, ids);
   RETURN NULL;
 END
@@ -163,6 +169,9 @@ DECLARE
   ws uuid[];
   ids uuid[];
 BEGIN
+  IF current_setting('pandora.cwd_refresh_deferred', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     SELECT array_agg(workspace_id), array_agg(conversation_id) INTO ws, ids FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN

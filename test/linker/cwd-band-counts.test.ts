@@ -7,6 +7,8 @@ import { storeCallFacts } from '../../src/linker/call-facts.ts';
 import { conversationsWithoutDealsSummaryFromScratch } from '../../src/linker/cwd-summary-from-scratch.ts';
 import { DAY_BANDS, conversationsWithoutDealsSummary } from '../../src/linker/cwd-summary.ts';
 import { storeInternalDomains } from '../../src/linker/internal-domains.ts';
+import { runLinker, runLinkerInChunks } from '../../src/linker/linker-run.ts';
+import { generateWorld } from '../../src/generator/world.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { type TestDb, createTestDb } from '../helpers/test-db.ts';
 
@@ -286,4 +288,32 @@ test('deleting a workspace takes its counts with it', async () => {
   assert.ok(Number((await kept()).rows[0]!.n) > 0);
   await t.db.query('DELETE FROM workspaces WHERE id = $1::uuid', [ws]);
   assert.equal(Number((await kept()).rows[0]!.n), 0);
+});
+
+test('a linker run, in chunks or in one pass, leaves the counts equal to the from-scratch query', async () => {
+  const ws = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'cwd bands linker' }))).id;
+  await generateWorld(t.db, ws, { deals: 60, seed: 7 });
+  const compare = async (when: string) => {
+    const [kept, scratch] = await withWorkspace(t.db, ws, async (tx) => [
+      await conversationsWithoutDealsSummary(tx, ws),
+      await conversationsWithoutDealsSummaryFromScratch(tx, ws),
+    ]);
+    assert.deepEqual(kept, scratch, when);
+    return kept.total;
+  };
+  // Chunks of 40 calls: each defers its triggers' refreshes and refreshes its own calls once at the end.
+  await runLinkerInChunks(t.db, ws, { chunkSize: 40 });
+  assert.ok((await compare('after a chunked run')) > 0, 'the world has calls without a deal');
+  // Half the deals closed (their calls' open-deal flags move with them), then one pass in one transaction,
+  // which links differently now that fewer deals are live.
+  await t.db.query(
+    `UPDATE deals SET is_closed = TRUE, is_won = FALSE, closed_at = now() - interval '400 days'
+      WHERE workspace_id = $1::uuid AND NOT is_closed AND id::text < '8'`,
+    [ws],
+  );
+  await compare('after closing deals');
+  await withWorkspace(t.db, ws, (tx) => runLinker(tx, ws));
+  await compare('after a one-transaction pass');
+  await withWorkspace(t.db, ws, (tx) => runLinker(tx, ws));
+  await compare('after a second one-transaction pass');
 });

@@ -1,0 +1,27 @@
+/**
+ * The linker rewrites a chunk's calls several times in one transaction (each tier's UPDATE, then their
+ * stored facts), and each statement's trigger would bring the conversations-without-deals counts up to
+ * date for the calls it changed (migration 190): the same calls refreshed four or five times. Here the
+ * triggers on conversations and their facts are told to wait, and the chunk's calls are refreshed once,
+ * when its writes are done. Only for work that names every call it may change.
+ */
+import type { Queryable } from '../db/db.ts';
+
+export async function withDeferredCwdRefresh<T>(
+  q: Queryable,
+  workspaceId: string,
+  // The calls the work may change; null: every call of the workspace.
+  ids: readonly string[] | null,
+  work: () => Promise<T>,
+): Promise<T> {
+  await q.query(`SELECT set_config('pandora.cwd_refresh_deferred', 'on', true)`);
+  const out = await work();
+  await q.query(
+    /* sql */ `SELECT set_config('pandora.cwd_refresh_deferred', 'off', true),
+                      cwd_refresh_calls(ARRAY[$1::uuid],
+                                        coalesce($2::uuid[],
+                                                 ARRAY(SELECT id FROM conversations WHERE workspace_id = $1::uuid)))`,
+    [workspaceId, ids as string[] | null],
+  );
+  return out;
+}
