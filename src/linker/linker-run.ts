@@ -83,8 +83,12 @@ async function classifyInRanges(inChunk: InChunk, workspaceId: string, ranges: r
     return r;
   });
   const parts = await eachChunk(inChunk, workspaceId, ranges, (q, ids) =>
-    withDeferredCwdRefresh(q, workspaceId, ids, () =>
-      withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, ids)),
+    withDeferredCwdRefresh(
+      q,
+      workspaceId,
+      ids,
+      () => withHashJoins(q, () => classifyConversations(q, workspaceId, resolved.domains, ids)),
+      (c) => c.changed > 0,
     ),
   );
   const classification = parts.reduce(mergeClassifications, {
@@ -113,14 +117,20 @@ async function linkerPass(
     single_deal_inference: 0,
   };
   const parts = await eachChunk(inChunk, workspaceId, ranges, (q, ids) =>
-    withDeferredCwdRefresh(q, workspaceId, ids, async () => {
-      const result = await withHashJoins(q, () =>
-        linkConversations(q, workspaceId, resolved.domains, options, ids),
-      );
-      // The calls this chunk leaves without a deal keep what conversations-without-deals scores them on.
-      await storeCallFacts(q, workspaceId, resolved.domains, ids);
-      return result;
-    }),
+    withDeferredCwdRefresh(
+      q,
+      workspaceId,
+      ids,
+      async () => {
+        const result = await withHashJoins(q, () =>
+          linkConversations(q, workspaceId, resolved.domains, options, ids),
+        );
+        // The calls this chunk leaves without a deal keep what conversations-without-deals scores them on.
+        const facts = await storeCallFacts(q, workspaceId, resolved.domains, ids);
+        return { ...result, factsChanged: facts.stored + facts.dropped };
+      },
+      (r) => r.factsChanged > 0 || Object.values(r.changed).some((n) => n > 0),
+    ),
   );
   for (const part of parts) {
     for (const [method, n] of Object.entries(part.changed)) changed[method as AutoLinkMethod] += n;
