@@ -81,10 +81,10 @@ export async function refreshStatistics(db: Db, changes: TableChanges, log?: Log
     .map((s) => s.name);
   if (stale.length === 0) return [];
   const started = performance.now();
-  // One table per statement: the embedded database runs each on the server's own thread, so requests
-  // that arrived meanwhile are answered between two tables instead of after all of them.
-  for (const [i, table] of stale.entries()) {
-    if (i > 0) await requestsTurn(db);
+  // One table per statement, each after a turn for the requests that arrived meanwhile: the embedded
+  // database runs it on the server's own thread, and the writer's last statements just held it too.
+  for (const table of stale) {
+    await requestsTurn(db);
     await db.exec(`ANALYZE ${table}`);
   }
   log?.debug({ tables: stale, ms: Math.round(performance.now() - started) }, 'statistics refreshed');
@@ -135,6 +135,7 @@ export function createStatisticsKeeper(db: Db, log?: Logger) {
         nextAt.set(table, c.inserted * 2);
         if (!present.has(table)) continue;
         const started = performance.now();
+        await requestsTurn(db);
         await db.exec(`ANALYZE ${table}`);
         analysedAt.set(table, c.inserted + c.updated);
         log?.debug({ table, inserted: c.inserted, ms: performance.now() - started }, 'analysed during write');

@@ -216,5 +216,22 @@ describe('embedded table maintenance', {
     );
     for (let i = 1; i < statements.length; i++)
       assert.ok(statements[i]!.turns > statements[i - 1]!.turns, `a turn before "${statements[i]!.sql}"`);
+
+    // A writer's statistics refresh too, before its first ANALYZE: the writer's own statements just ran.
+    for (const table of ['turn_probe_a', 'turn_probe_b']) await t.db.exec(`UPDATE ${table} SET v = 'z'`);
+    statements.length = 0;
+    ticking = true;
+    setImmediate(tick);
+    try {
+      const before = turns;
+      const analysed = await refreshStatistics(recorded, { turn_probe_a: 1000, turn_probe_b: 1000 });
+      assert.deepEqual(analysed.sort(), ['turn_probe_a', 'turn_probe_b']);
+      const analyses = statements.filter((s) => s.sql.startsWith('ANALYZE'));
+      assert.equal(analyses.length, 2);
+      assert.ok(analyses[0]!.turns > before, 'a turn before the first ANALYZE');
+      assert.ok(analyses[1]!.turns > analyses[0]!.turns, 'and between two');
+    } finally {
+      ticking = false;
+    }
   });
 });
