@@ -17,6 +17,10 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
   });
   boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
   const workers: string[] = [];
+  // This process's workers by queue: a job sent here wakes them instead of waiting for their next poll
+  // (up to pollingIntervalSeconds, 2 s, after a confirmed import or a sync request). Other processes
+  // still pick jobs up by polling.
+  const localWorkers = new Map<string, string[]>();
 
   return {
     kind: 'pg-boss',
@@ -33,10 +37,12 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
     },
     async send(name, data, options = {}) {
       const parsed = JOBS[name].parse(data) as object;
-      return boss.send(name, parsed, {
+      const id = await boss.send(name, parsed, {
         ...JOB_POLICIES[name],
         ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       });
+      if (!options.startAfterSeconds) for (const w of localWorkers.get(name) ?? []) boss.notifyWorker(w);
+      return id;
     },
     async work(name, handler, options = {}) {
       // One poller per unit of concurrency, each fetching one job: a job is fetched only when a handler is
@@ -52,6 +58,7 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
           },
         );
         workers.push(id);
+        localWorkers.set(name, [...(localWorkers.get(name) ?? []), id]);
       }
     },
     async schedule(name, cron, data) {

@@ -31,6 +31,60 @@ describe('schema conventions', () => {
     );
   });
 
+  // A workspace key is implied by a NOT NULL (workspace_id, parent) key that cascades from a parent which
+  // itself cascades from its workspace; checking both costs every insert a second lookup per row.
+  test('no table checks its workspace twice', async () => {
+    const { rows } = await t.db.query<{ fk: string }>(
+      /* sql */ `WITH keys AS (
+         SELECT c.conname, c.conrelid, c.confrelid, c.confdeltype, c.conkey,
+                (SELECT bool_and(a.attnotnull) FROM pg_attribute a
+                 WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) AS not_null
+         FROM pg_constraint c
+         WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace)
+       SELECT w.conname AS fk
+       FROM keys w
+       JOIN pg_attribute ws ON ws.attrelid = w.conrelid AND ws.attnum = w.conkey[1] AND ws.attname = 'workspace_id'
+       WHERE w.confrelid = 'workspaces'::regclass AND cardinality(w.conkey) = 1
+         AND EXISTS (
+           SELECT 1 FROM keys p
+           JOIN keys pw ON pw.conrelid = p.confrelid AND pw.confrelid = 'workspaces'::regclass
+                        AND pw.confdeltype = 'c' AND cardinality(pw.conkey) = 1
+           WHERE p.conrelid = w.conrelid AND cardinality(p.conkey) > 1 AND p.conkey[1] = w.conkey[1]
+             AND p.not_null AND p.confdeltype = 'c')
+       ORDER BY 1`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.fk),
+      [],
+    );
+  });
+
+  test('a stage transition of a deal in another workspace or of no deal is refused', async () => {
+    const { rows: ws } = await t.db.query<{ id: string }>(
+      `INSERT INTO workspaces (name) VALUES ('history a'), ('history b') RETURNING id`,
+    );
+    const [a, b] = [ws[0]!.id, ws[1]!.id];
+    const { rows: deal } = await t.db.query<{ id: string }>(
+      `INSERT INTO deals (workspace_id, source, source_id) VALUES ($1::uuid, 'csv', 'h-1') RETURNING id`,
+      [a],
+    );
+    const insert = (workspaceId: string, dealId: string) =>
+      t.db.query(
+        `INSERT INTO deal_stage_history (workspace_id, deal_id, to_stage, changed_at, source)
+         VALUES ($1::uuid, $2::uuid, 'won', now(), 'csv')`,
+        [workspaceId, dealId],
+      );
+    await assert.rejects(insert(b, deal[0]!.id), { code: '23503' });
+    await assert.rejects(insert('00000000-0000-4000-8000-000000000000', deal[0]!.id), { code: '23503' });
+    await insert(a, deal[0]!.id);
+    await t.db.query('DELETE FROM workspaces WHERE id = $1::uuid', [a]);
+    const { rows: left } = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM deal_stage_history WHERE workspace_id = $1::uuid',
+      [a],
+    );
+    assert.equal(left[0]!.n, 0);
+  });
+
   // Deployment-wide maintenance reads across tenants on purpose: the sync watchdog looks for running
   // runs whose heartbeat stopped in every workspace at once, through a small partial index.
   const CROSS_TENANT_INDEXES = ['sync_log_running_heartbeat'];
