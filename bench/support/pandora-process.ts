@@ -128,18 +128,30 @@ export async function apiRequest<T = unknown>(
 }
 
 /**
- * With PANDORA_SLOW_STATEMENT_MS set, the embedded server logs each statement that took that long: the
- * twenty longest statements by their worst time, with how often each took that long.
+ * With PANDORA_SLOW_STATEMENT_MS set, the embedded server logs each statement that took that long and
+ * each stretch that long without a turn of its event loop: the twenty longest by their worst time (a
+ * stretch under its longest statement), with how often each took that long.
  */
 export function slowStatements(output: string) {
-  const byStatement = new Map<string, { kind: string; statement: string; times: number; max_ms: number }>();
+  type Seen = { kind: string; statement: string; times: number; max_ms: number; at_max?: object };
+  const byStatement = new Map<string, Seen>();
   for (const line of output.split('\n')) {
-    if (!line.includes('"msg":"slow ')) continue;
-    const { ms, statement, kind } = JSON.parse(line) as { ms: number; statement: string; kind: string };
+    if (!line.includes('"msg":"slow ') && !line.includes('"msg":"event loop held"')) continue;
+    const { ms, statement, kind, statements, statements_ms } = JSON.parse(line) as {
+      ms: number;
+      statement: string;
+      kind: string;
+      statements?: number;
+      statements_ms?: number;
+    };
     const key = `${kind}: ${statement.slice(0, 160)}`;
     const seen = byStatement.get(key) ?? { kind, statement: statement.slice(0, 160), times: 0, max_ms: 0 };
     seen.times++;
-    seen.max_ms = Math.max(seen.max_ms, ms);
+    if (ms > seen.max_ms) {
+      seen.max_ms = ms;
+      // A held event loop: how many statements ran in its longest stretch, and their share of it.
+      if (kind === 'event loop') seen.at_max = { statements, statements_ms };
+    }
     byStatement.set(key, seen);
   }
   return [...byStatement.values()].sort((a, b) => b.max_ms - a.max_ms).slice(0, 20);

@@ -18,7 +18,12 @@ export async function openDb(config: Config, log?: Logger): Promise<Db> {
           ? {
               afterMs: slow,
               report: (work) =>
-                log.warn(work, `slow ${work.kind === 'transaction' ? 'transaction' : 'statement'}`),
+                log.warn(
+                  work,
+                  work.kind === 'event loop'
+                    ? 'event loop held'
+                    : `slow ${work.kind === 'transaction' ? 'transaction' : 'statement'}`,
+                ),
             }
           : undefined,
     });

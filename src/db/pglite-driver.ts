@@ -45,10 +45,56 @@ export interface SlowWork {
   /**
    * 'statement' in a transaction: its run alone. 'outside transaction': a statement of its own, its time
    * includes the wait for the session. 'transaction': the whole transaction, from holding the session.
+   * 'event loop': a stretch without a turn of the event loop (no request read), with the statements that
+   * ran in it (`statement` is then the longest of them).
    */
-  kind: 'statement' | 'outside transaction' | 'transaction';
+  kind: 'statement' | 'outside transaction' | 'transaction' | 'event loop';
   statements?: number;
+  /** 'event loop': the time its statements took together; the rest was JavaScript. */
+  statements_ms?: number;
 }
+
+type SlowReport = NonNullable<PgliteOptions['onSlowStatement']>;
+
+/**
+ * The stretches in which the thread read no request. Statements awaited one after another resume in
+ * microtasks, so a chain of short statements keeps sockets waiting as long as one long statement would;
+ * so does JavaScript between them. A timer marks every turn of the loop; a gap of at least `afterMs`
+ * between two marks is reported at the second, with the statements that ran in it.
+ */
+function watchEventLoop(slow: SlowReport) {
+  let turnAt = performance.now();
+  let ran: { ms: number; sql: string }[] = [];
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const held = now - turnAt;
+    if (held >= slow.afterMs) {
+      const longest = ran.reduce<{ ms: number; sql: string } | null>(
+        (a, b) => (a && a.ms >= b.ms ? a : b),
+        null,
+      );
+      slow.report({
+        ms: Math.round(held),
+        statement: longest ? statementText(longest.sql) : '',
+        kind: 'event loop',
+        statements: ran.length,
+        statements_ms: Math.round(ran.reduce((sum, r) => sum + r.ms, 0)),
+      });
+    }
+    turnAt = now;
+    ran = [];
+  }, 5);
+  timer.unref();
+  return {
+    ran(sql: string, ms: number) {
+      ran.push({ ms, sql });
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+type LoopWatch = ReturnType<typeof watchEventLoop>;
 
 export interface PgliteOptions {
   /** Start from these database files (a tar from `dumpPgliteDataDir`) instead of an empty cluster. */
@@ -65,6 +111,7 @@ function handle(
   h: PGliteHandle,
   slow: PgliteOptions['onSlowStatement'],
   kind: SlowWork['kind'],
+  loop: LoopWatch | undefined,
   seen?: (sql: string) => void,
 ): Queryable {
   const timed = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
@@ -73,6 +120,7 @@ function handle(
     const started = performance.now();
     const out = await run();
     const ms = performance.now() - started;
+    loop?.ran(sql, ms);
     if (ms >= slow.afterMs) slow.report({ ms: Math.round(ms), statement: statementText(sql), kind });
     return out;
   };
@@ -223,7 +271,8 @@ function openPglite(dataDir: string | undefined, fromDump: Blob | undefined): Pr
 function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
   const turns = createTurns();
   const slow = options.onSlowStatement;
-  const outer = handle(pglite, slow, 'outside transaction');
+  const loop = slow ? watchEventLoop(slow) : undefined;
+  const outer = handle(pglite, slow, 'outside transaction', loop);
   const changes = new ChangeTracker();
   const transaction: Db['transaction'] = async (fn, options) => {
     const reads = changes.readRecorder();
@@ -239,7 +288,7 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
             settings.map(([, value]) => value),
           ]);
         const watch = watchTransaction(slow);
-        const out = await fn(handle(tx, slow, 'statement', watch.seen));
+        const out = await fn(handle(tx, slow, 'statement', loop, watch.seen));
         // A transaction that changed a row has a transaction id; one that only read has none.
         const { rows } = await tx.query<{ wrote: boolean }>(
           'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
@@ -289,6 +338,7 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
     transaction,
     changes,
     async close() {
+      loop?.stop();
       await pglite.close();
     },
   };

@@ -36,7 +36,7 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(
-    lines.map((l) => [l.msg, l.kind, l.statement, l.statements]),
+    lines.filter((l) => l.msg.startsWith('slow ')).map((l) => [l.msg, l.kind, l.statement, l.statements]),
     [
       ['slow statement', 'outside transaction', 'SELECT pg_sleep(0.2) AS slow_read', undefined],
       ['slow statement', 'statement', 'SELECT pg_sleep(0.2), 2 AS slow_in_transaction', undefined],
@@ -45,6 +45,47 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
     ],
   );
   for (const l of lines) assert.ok(l.ms >= 150 && l.ms < 5000, `ms ${l.ms}`);
+});
+
+// Statements awaited back to back resume in microtasks: no request is read between them, however short.
+test('a stretch of statements without a turn of the event loop is logged as a held event loop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pandora-held-'));
+  const lines: Array<{
+    msg: string;
+    ms: number;
+    statement: string;
+    statements: number;
+    statements_ms: number;
+  }> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ PANDORA_DATA_DIR: dir, PANDORA_SLOW_STATEMENT_MS: '150', LOG_LEVEL: 'silent' });
+  const db = await openDb(config, pino({ level: 'warn' }, sink));
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    await db.query('SELECT 1'); // the session is open and warm
+    await turn();
+    // Four statements of 60 ms, each under the threshold: held together, then with a turn between each.
+    for (let i = 0; i < 4; i++) await db.query(`SELECT pg_sleep(0.06), ${i} AS back_to_back`);
+    await turn(); // the next turn reports the stretch
+    for (let i = 0; i < 4; i++) {
+      await db.query(`SELECT pg_sleep(0.06), ${i} AS with_turns`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const held = lines.filter((l) => l.msg === 'event loop held');
+  assert.equal(held.length, 1, JSON.stringify(lines));
+  assert.match(held[0]!.statement, /back_to_back/);
+  assert.equal(held[0]!.statements, 4);
+  assert.ok(held[0]!.statements_ms >= 200 && held[0]!.statements_ms <= held[0]!.ms, JSON.stringify(held[0]));
+  assert.equal(lines.filter((l) => l.msg.startsWith('slow ')).length, 0);
 });
 
 test('without PANDORA_SLOW_STATEMENT_MS nothing is timed or logged', () => {
