@@ -137,12 +137,13 @@ export function slowStatements(output: string) {
   const byStatement = new Map<string, Seen>();
   for (const line of output.split('\n')) {
     if (!line.includes('"msg":"slow ') && !line.includes('"msg":"event loop held"')) continue;
-    const { ms, statement, kind, statements, statements_ms } = JSON.parse(line) as {
+    const { ms, statement, kind, statements, statements_ms, first_statement } = JSON.parse(line) as {
       ms: number;
       statement: string;
       kind: string;
       statements?: number;
       statements_ms?: number;
+      first_statement?: string;
     };
     const key = `${kind}: ${statement.slice(0, 160)}`;
     const seen = byStatement.get(key) ?? { kind, statement: statement.slice(0, 160), times: 0, max_ms: 0 };
@@ -150,7 +151,8 @@ export function slowStatements(output: string) {
     if (ms > seen.max_ms) {
       seen.max_ms = ms;
       // A held event loop: how many statements ran in its longest stretch, and their share of it.
-      if (kind === 'event loop') seen.at_max = { statements, statements_ms };
+      if (kind === 'event loop')
+        seen.at_max = { statements, statements_ms, first_statement: first_statement?.slice(0, 160) };
     }
     byStatement.set(key, seen);
   }

@@ -52,6 +52,8 @@ export interface SlowWork {
   statements?: number;
   /** 'event loop': the time its statements took together; the rest was JavaScript. */
   statements_ms?: number;
+  /** 'event loop': the stretch's first statement, which names the code that ran it. */
+  first_statement?: string;
 }
 
 type SlowReport = NonNullable<PgliteOptions['onSlowStatement']>;
@@ -79,6 +81,7 @@ function watchEventLoop(slow: SlowReport) {
         kind: 'event loop',
         statements: ran.length,
         statements_ms: Math.round(ran.reduce((sum, r) => sum + r.ms, 0)),
+        ...(ran[0] ? { first_statement: statementText(ran[0].sql) } : {}),
       });
     }
     turnAt = now;

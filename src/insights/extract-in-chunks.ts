@@ -2,9 +2,11 @@
  * The offline path of an extraction run, set-based: a chunk of conversations is read with its
  * transcripts and previous extraction records in one statement, extracted by the offline rules in
  * memory, and stored (new rows, supersession, extraction records) in a few statements in one background
- * transaction, so on the embedded backend requests are answered between chunks. A conversation that needs
- * more than that (a transcript to fetch or known gone, a retraction) or a chunk whose write fails is
- * handed back to the per-call path, which records its own failures.
+ * transaction, so on the embedded backend requests are answered between chunks. Calls with nothing to do
+ * (off a deal with no extraction to retract, or without a transcript and with no connection to fetch it
+ * from) are settled here as the per-call path would settle them. A conversation that needs more (a
+ * transcript to fetch or known gone, a retraction) or a chunk whose write fails is handed back to the
+ * per-call path, which records its own failures, with a turn of the event loop between two calls.
  */
 import type { Db } from '../db/db.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
@@ -58,6 +60,7 @@ export function extractionInput(
 
 interface ChunkRow {
   id: string;
+  source: string;
   deal_id: string | null;
   is_internal: boolean | null;
   is_tracked: boolean;
@@ -74,13 +77,23 @@ export interface ChunkTotals {
   cached: number;
   insights_written: number;
   quotes_rejected: number;
+  skipped_no_source: Record<string, number>;
 }
+
+/** A turn of the event loop: on the embedded backend, requests are read between two calls handed back. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 export async function extractChunkOffline(
   db: Db,
   workspaceId: string,
   ids: readonly string[],
-  run: { identity: ExtractorIdentity; internal: Set<string>; competitors: readonly string[] },
+  run: {
+    identity: ExtractorIdentity;
+    internal: Set<string>;
+    competitors: readonly string[];
+    /** The connector context a source's transcripts are fetched through; null when there is none. */
+    sourceContext: (source: string) => Promise<unknown>;
+  },
   totals: ChunkTotals,
   perCall: (id: string) => Promise<void>,
 ): Promise<void> {
@@ -92,7 +105,7 @@ export async function extractChunkOffline(
       async (tx) =>
         (
           await tx.query<ChunkRow>(
-            /* sql */ `SELECT c.id, c.deal_id, c.is_internal, c.is_tracked, c.started_at, c.participants,
+            /* sql */ `SELECT c.id, c.source, c.deal_id, c.is_internal, c.is_tracked, c.started_at, c.participants,
                     c.transcript_status, c.transcript, d.name AS deal_name,
                     CASE WHEN e.conversation_id IS NULL THEN NULL ELSE jsonb_build_object('status', e.status,
                       'transcript_hash', e.transcript_hash, 'deal_id', e.deal_id, 'extractor', e.extractor,
@@ -107,7 +120,10 @@ export async function extractChunkOffline(
       { background: true },
     );
   } catch {
-    for (const id of ids) await perCall(id);
+    for (const id of ids) {
+      await perCall(id);
+      await nextTurn();
+    }
     return;
   }
   const handBack: string[] = [];
@@ -115,7 +131,20 @@ export async function extractChunkOffline(
   let cached = 0;
   for (const conv of rows) {
     const transcript = conv.transcript_status === 'fetched' ? conv.transcript : null;
-    if (!conv.deal_id || conv.is_internal === true || !conv.is_tracked || !transcript) {
+    if (!conv.deal_id || conv.is_internal === true || !conv.is_tracked) {
+      // Off a deal: only a previous extraction has anything to retract (the per-call path does it).
+      if (conv.previous) handBack.push(conv.id);
+      continue;
+    }
+    if (!transcript) {
+      // Left pending when the source has no connection to fetch from, as the per-call path would.
+      if (conv.transcript_status !== 'unavailable') {
+        const source = await run.sourceContext(conv.source).catch(() => undefined);
+        if (source === null) {
+          totals.skipped_no_source[conv.source] = (totals.skipped_no_source[conv.source] ?? 0) + 1;
+          continue;
+        }
+      }
       handBack.push(conv.id);
       continue;
     }
@@ -149,5 +178,8 @@ export async function extractChunkOffline(
   } catch {
     handBack.push(...toStore.map((it) => it.conversation_id));
   }
-  for (const id of handBack) await perCall(id);
+  for (const id of handBack) {
+    await perCall(id);
+    await nextTurn();
+  }
 }

@@ -56,6 +56,7 @@ test('a stretch of statements without a turn of the event loop is logged as a he
     statement: string;
     statements: number;
     statements_ms: number;
+    first_statement: string;
   }> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -83,6 +84,7 @@ test('a stretch of statements without a turn of the event loop is logged as a he
   const held = lines.filter((l) => l.msg === 'event loop held');
   assert.equal(held.length, 1, JSON.stringify(lines));
   assert.match(held[0]!.statement, /back_to_back/);
+  assert.equal(held[0]!.first_statement, 'SELECT pg_sleep(0.06), 0 AS back_to_back');
   assert.equal(held[0]!.statements, 4);
   assert.ok(held[0]!.statements_ms >= 200 && held[0]!.statements_ms <= held[0]!.ms, JSON.stringify(held[0]));
   assert.equal(lines.filter((l) => l.msg.startsWith('slow ')).length, 0);
