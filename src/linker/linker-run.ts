@@ -177,7 +177,8 @@ export async function runLinkerInChunks(
   // chunkSize: conversations per chunk, and accounts per chunk of their stored domains.
   opts: LinkOptions & { chunkSize?: number } = {},
 ): Promise<LinkerRunResult> {
-  const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
+  const inChunk: InChunk = (work) =>
+    withWorkspace(db, workspaceId, work, { background: true, retryConflicts: true });
   const ranges = await inChunk((q) =>
     idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
   );
@@ -198,7 +199,8 @@ export async function runLinkerInChunks(
 
 /** Step 0 alone, in chunks (see runLinkerInChunks). */
 export async function runInternalMeetingFilterInChunks(db: Db, workspaceId: string) {
-  const inChunk: InChunk = (work) => withWorkspace(db, workspaceId, work, { background: true });
+  const inChunk: InChunk = (work) =>
+    withWorkspace(db, workspaceId, work, { background: true, retryConflicts: true });
   const ranges = await inChunk((q) => idRanges(q, 'conversations', workspaceId, LINKER_CHUNK_CONVERSATIONS));
   return classifyInRanges(inChunk, workspaceId, ranges);
 }

@@ -93,38 +93,44 @@ export async function applyImportBatch(
   };
   try {
     await report({ phase: 'applying', rows_done: 0, rows_total: batch.row_count }, true);
-    const applied = await withWorkspace(db, workspaceId, async (tx) => {
-      // No row lock here: progress is written to this row from a second connection meanwhile. A cancel
-      // that lands during the apply is caught by the status check of the final update.
-      const locked = await getBatch(tx, workspaceId, batchId);
-      requireStatus(locked, ['confirmed'], 'apply');
-      const { counts, result, errors } = await writeBatch(
-        tx,
-        limits,
-        workspaceId,
-        locked,
-        ROWS_PER_WRITE[db.kind],
-        report,
-      );
-      if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
-      const connectionId = await recordConnection(tx, workspaceId, locked, counts);
-      // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
-      result.sync_log_id = await recordImportRun(tx, workspaceId, {
-        entity: locked.entity_type,
-        connectionId,
-        counts,
-        relink: result.relink as RelinkCounts,
-      });
-      const done = await tx.query(
-        /* sql */ `UPDATE import_batches SET status = 'applied', applied_at = now(), updated_at = now(),
+    // A deadlock with a sync writing the same workspace aborts the whole apply: it is run again.
+    const applied = await withWorkspace(
+      db,
+      workspaceId,
+      async (tx) => {
+        // No row lock here: progress is written to this row from a second connection meanwhile. A cancel
+        // that lands during the apply is caught by the status check of the final update.
+        const locked = await getBatch(tx, workspaceId, batchId);
+        requireStatus(locked, ['confirmed'], 'apply');
+        const { counts, result, errors } = await writeBatch(
+          tx,
+          limits,
+          workspaceId,
+          locked,
+          ROWS_PER_WRITE[db.kind],
+          report,
+        );
+        if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
+        const connectionId = await recordConnection(tx, workspaceId, locked, counts);
+        // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
+        result.sync_log_id = await recordImportRun(tx, workspaceId, {
+          entity: locked.entity_type,
+          connectionId,
+          counts,
+          relink: result.relink as RelinkCounts,
+        });
+        const done = await tx.query(
+          /* sql */ `UPDATE import_batches SET status = 'applied', applied_at = now(), updated_at = now(),
                      counts = $3::jsonb, result = $4::jsonb, temp_path = NULL,
                      progress = jsonb_build_object('phase', 'applied', 'rows_done', $5::int, 'rows_total', $5::int)
                    WHERE workspace_id = $1::uuid AND id = $2::uuid AND status = 'confirmed'`,
-        [workspaceId, batchId, JSON.stringify(counts), JSON.stringify(result), counts.rows],
-      );
-      if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
-      return { counts, result, syncLogId: result.sync_log_id as string };
-    });
+          [workspaceId, batchId, JSON.stringify(counts), JSON.stringify(result), counts.rows],
+        );
+        if (done.rowCount === 0) throw new Error('the batch was cancelled while it was being applied');
+        return { counts, result, syncLogId: result.sync_log_id as string };
+      },
+      { retryConflicts: true },
+    );
     // Committed: polls read the applied batch from the database from here on, as on the server, while the
     // post-sync chain runs (its run is named in the batch's result).
     liveApplies.delete(batchId);

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { withWorkspace } from '../../src/db/tenant-scope.ts';
+import { upload, confirmAndWait } from '../connectors/file-import/import-client.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+// PostgreSQL aborts one of two transactions that wait on each other (40P01). A statement trigger that
+// raises that error the first `n` times it fires stands in for the other transaction: a sequence counts
+// the firings, since nextval is not undone by the rollback.
+async function failWithDeadlock(app: TestApp, table: string, times: number) {
+  await app.db.exec(`
+    DROP TRIGGER IF EXISTS conflict_test ON ${table};
+    DROP SEQUENCE IF EXISTS conflict_test_firings;
+    CREATE SEQUENCE conflict_test_firings;
+    CREATE OR REPLACE FUNCTION conflict_test() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+    BEGIN
+      IF nextval('conflict_test_firings') <= ${times} THEN
+        RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = 'deadlock_detected';
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER conflict_test AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION conflict_test();
+  `);
+  return async () => {
+    const { rows } = await app.db.query<{ n: string }>('SELECT last_value AS n FROM conflict_test_firings');
+    await app.db.exec(`DROP TRIGGER conflict_test ON ${table}; DROP SEQUENCE conflict_test_firings;`);
+    return Number(rows[0]!.n);
+  };
+}
+
+describe('transactions aborted by a deadlock are run again where the work allows it', () => {
+  let app: TestApp;
+  let ws: { id: string; key: string };
+  const count = async (sql: string) =>
+    Number(Object.values((await app.db.query<object>(sql, [ws.id] as never[])).rows[0]!)[0]);
+
+  before(async () => {
+    app = await startTestApp({ PANDORA_IMPORT_DIR: mkdtempSync(join(tmpdir(), 'pandora-conflict-')) });
+    ws = await app.createWorkspace('Conflicts');
+  });
+  after(() => app.close());
+
+  test('retryConflicts runs the whole transaction again; without it the error stands and nothing is kept', async () => {
+    const insertTwo = (tag: string) => async (tx: Parameters<Parameters<typeof withWorkspace>[2]>[0]) => {
+      await tx.query(`INSERT INTO accounts (workspace_id, source, source_id) VALUES ($1::uuid, 'csv', $2)`, [
+        ws.id,
+        `${tag}-1`,
+      ]);
+      await tx.query(`INSERT INTO accounts (workspace_id, source, source_id) VALUES ($1::uuid, 'csv', $2)`, [
+        ws.id,
+        `${tag}-2`,
+      ]);
+    };
+    let done = await failWithDeadlock(app, 'accounts', 2);
+    await withWorkspace(app.db, ws.id, insertTwo('retried'), { retryConflicts: true });
+    assert.equal(await done(), 4, 'two aborted attempts, then both statements of the third');
+    assert.equal(
+      await count(`SELECT count(*) FROM accounts WHERE workspace_id = $1 AND source_id LIKE 'retried-%'`),
+      2,
+    );
+
+    done = await failWithDeadlock(app, 'accounts', 1);
+    await assert.rejects(withWorkspace(app.db, ws.id, insertTwo('once')), { code: '40P01' });
+    await done();
+    assert.equal(
+      await count(`SELECT count(*) FROM accounts WHERE workspace_id = $1 AND source_id LIKE 'once-%'`),
+      0,
+    );
+
+    // Three attempts at most: a conflict that keeps coming back is reported.
+    done = await failWithDeadlock(app, 'accounts', 10);
+    await assert.rejects(withWorkspace(app.db, ws.id, insertTwo('stuck'), { retryConflicts: true }), {
+      code: '40P01',
+    });
+    assert.equal(await done(), 3);
+  });
+
+  test('an import apply aborted by a deadlock is applied by its next attempt, each row once', async () => {
+    const csv = `Deal ID,Deal Name,Stage,Amount\nC-1,Alpha,Proposal,100\nC-2,Beta,Closed Won,200\nC-3,Gamma,Qualification,300\n`;
+    const up = await upload(app, ws, 'deals.csv', csv);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const done = await failWithDeadlock(app, 'deals', 1);
+    const applied = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
+    assert.ok((await done()) >= 2, 'the first attempt failed and a second one wrote');
+    assert.equal(applied.body.batch.status, 'applied', JSON.stringify(applied.body.batch));
+    assert.equal(applied.body.batch.counts.inserted, 3);
+    assert.equal(
+      await count(`SELECT count(*) FROM deals WHERE workspace_id = $1 AND source_id LIKE 'id:C-%'`),
+      3,
+    );
+    assert.equal(
+      await count(
+        `SELECT count(*) FROM deal_stage_history h JOIN deals d ON d.workspace_id = h.workspace_id AND d.id = h.deal_id
+         WHERE h.workspace_id = $1 AND d.source_id LIKE 'id:C-%'`,
+      ),
+      3,
+    );
+  });
+});
