@@ -5,6 +5,7 @@ import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { ChangeTracker, UNATTRIBUTED_READ } from './change-tracking.ts';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
+import { eventLoopTurn } from './event-loop-turn.ts';
 
 type PGliteHandle = PGlite | Transaction;
 
@@ -180,8 +181,8 @@ function createTurns() {
     async background<T>(work: () => Promise<T>): Promise<T> {
       // Twice: the first may run in the same loop turn that finished the last chunk, before the sockets
       // are polled again; the second comes after a poll phase has read the requests that arrived.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      await eventLoopTurn();
+      await eventLoopTurn();
       // A snapshot: requests arriving while these finish queue behind this chunk, so neither side starves.
       await Promise.allSettled([...foreground]);
       return work();

@@ -6,13 +6,8 @@
  * the in-process queue (`table-maintenance`); a server's autovacuum does the same work there.
  */
 import type { Db } from './db.ts';
-import {
-  flushStatisticsViews,
-  needsAnalyze,
-  requestsTurn,
-  VACUUM_BASE,
-  VACUUM_SCALE,
-} from './table-statistics.ts';
+import { requestsTurn } from './event-loop-turn.ts';
+import { flushStatisticsViews, needsAnalyze, VACUUM_BASE, VACUUM_SCALE } from './table-statistics.ts';
 
 export interface MaintenancePass {
   vacuumed: string[];

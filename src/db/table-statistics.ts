@@ -8,6 +8,7 @@
  * the owning login role on the outer handle, after the writer's transaction (pandora_app may not
  * analyse), and each call costs one catalog query when nothing is stale.
  */
+import { requestsTurn } from './event-loop-turn.ts';
 import type { UpsertCounts } from './bulk-upsert.ts';
 import type { Db, Queryable } from './db.ts';
 import type { Logger } from '../logger.ts';
@@ -89,18 +90,6 @@ export async function refreshStatistics(db: Db, changes: TableChanges, log?: Log
   }
   log?.debug({ tables: stale, ms: Math.round(performance.now() - started) }, 'statistics refreshed');
   return stale;
-}
-
-/**
- * On the embedded database, two turns of the event loop between two maintenance statements: the second
- * comes after a poll phase has read the requests that arrived, so they are answered before the next
- * statement holds the server's one thread. Awaiting the statement alone resumes in a microtask, before
- * any request is read.
- */
-export async function requestsTurn(db: Pick<Db, 'kind'>): Promise<void> {
-  if (db.kind !== 'pglite') return;
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Rows a writer's counts say it changed, per table. */

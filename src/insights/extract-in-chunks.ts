@@ -9,6 +9,7 @@
  * per-call path, which records its own failures, with a turn of the event loop between two calls.
  */
 import type { Db } from '../db/db.ts';
+import { eventLoopTurn } from '../db/event-loop-turn.ts';
 import { withWorkspace } from '../db/tenant-scope.ts';
 import type { Transcript } from '../connectors/adapter.ts';
 import type { ExtractorIdentity } from './insight-types.ts';
@@ -80,9 +81,6 @@ export interface ChunkTotals {
   skipped_no_source: Record<string, number>;
 }
 
-/** A turn of the event loop: on the embedded backend, requests are read between two calls handed back. */
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 export async function extractChunkOffline(
   db: Db,
   workspaceId: string,
@@ -122,7 +120,7 @@ export async function extractChunkOffline(
   } catch {
     for (const id of ids) {
       await perCall(id);
-      await nextTurn();
+      await eventLoopTurn();
     }
     return;
   }
@@ -180,6 +178,6 @@ export async function extractChunkOffline(
   }
   for (const id of handBack) {
     await perCall(id);
-    await nextTurn();
+    await eventLoopTurn();
   }
 }

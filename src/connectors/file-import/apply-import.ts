@@ -7,6 +7,7 @@
  * connection records the import.
  */
 import type { Db, Queryable } from '../../db/db.ts';
+import { eventLoopTurn } from '../../db/event-loop-turn.ts';
 import { refreshStatistics } from '../../db/table-statistics.ts';
 import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
@@ -192,7 +193,10 @@ async function writeBatch(
 ): Promise<{ counts: ApplyCounts; result: Record<string, unknown>; errors: RowError[] }> {
   if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
   const entity = batch.entity_type;
+  // Turns of the event loop between the apply's steps: the setup (a dozen statements) and the steps after
+  // the rows (stage history, relink) each held `/healthz` and status polls 250-350 ms on PGlite without.
   const stages = await loadStageResolver(tx, workspaceId);
+  await eventLoopTurn();
   const table = await openTable(batch.temp_path, limits, batch.sheet);
   const normalise = createRowNormaliser({
     entity,
@@ -224,12 +228,15 @@ async function writeBatch(
     [workspaceId, IMPORT_SOURCE],
   );
   const hadRows = before.length > 0;
+  await eventLoopTurn();
+  const accountKeys = entity === 'deals' ? await createAccountKeyTable(tx, workspaceId) : null;
+  await eventLoopTurn();
   const writer = await openStagedWriter(tx, ENTITY_TABLES[entity], {
     workspaceId,
     batchId: batch.id,
     entityType: entity,
     strategy: batch.strategy ?? 'merge',
-    accountKeys: entity === 'deals' ? await createAccountKeyTable(tx, workspaceId) : null,
+    accountKeys,
     // Keys can only repeat within the file: chunks go straight into the table until one repeats.
     direct: !hadRows,
   });
@@ -262,7 +269,7 @@ async function writeBatch(
       if (chunk.added >= chunkRows) await flush();
       // Parsed rows arrive as microtasks, which starve I/O callbacks: without a turn of the event loop now
       // and then, the chunk being written waits on this loop to feed its COPY and read its results.
-      else if (counts.rows % YIELD_EVERY === 0) await new Promise(setImmediate);
+      else if (counts.rows % YIELD_EVERY === 0) await eventLoopTurn();
     }
     await flush();
     await writing;
@@ -271,6 +278,7 @@ async function writeBatch(
     await table.close();
   }
   const result: Record<string, unknown> = {};
+  await eventLoopTurn();
   if (batch.strategy === 'replace') {
     // Without imported rows before the batch, every imported row is one the file just wrote.
     const missing = hadRows
@@ -281,8 +289,10 @@ async function writeBatch(
   }
   if (entity === 'deals') {
     result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt, rowsPerWrite);
+    await eventLoopTurn();
   }
   const relink = await relinkAll(tx, workspaceId, batch.id);
+  await eventLoopTurn();
   result.relink = relink;
   // Whether a rollback of an earlier batch must wait for this one (rows captured unchanged do not count).
   result.wrote =

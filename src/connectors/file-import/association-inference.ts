@@ -5,6 +5,7 @@
  * deal. Idempotent (only NULL links are filled, ON CONFLICT DO NOTHING). With a batch id every change is
  * captured in import_batch_changes so a rollback undoes it.
  */
+import { eventLoopTurn } from '../../db/event-loop-turn.ts';
 import type { Queryable } from '../../db/db.ts';
 
 // Addresses at these domains say nothing about the company.
@@ -206,9 +207,14 @@ export async function relinkAll(
   workspaceId: string,
   batchId: string | null = null,
 ): Promise<RelinkCounts> {
+  // A turn of the event loop between two steps, each several statements: on the embedded backend the
+  // server reads requests between them.
   const deals = await linkAllUnlinkedDeals(q, workspaceId, batchId);
+  await eventLoopTurn();
   const contacts = await linkAllUnlinkedContacts(q, workspaceId, batchId);
+  await eventLoopTurn();
   const links = await inferContactDealLinks(q, workspaceId, batchId);
+  await eventLoopTurn();
   const parents = await linkParentAccounts(q, workspaceId, batchId);
   return {
     deals_linked_to_accounts: deals,

@@ -7,6 +7,7 @@
  * over the whole batch would.
  */
 import type { Queryable } from '../../db/db.ts';
+import { eventLoopTurn } from '../../db/event-loop-turn.ts';
 import { IMPORT_SOURCE } from './row-normaliser.ts';
 
 const INSERT = /* sql */ `INSERT INTO deal_stage_history (workspace_id, deal_id, from_stage, to_stage,
@@ -48,9 +49,6 @@ const CREATED_CHUNK = /* sql */ `WITH chunk AS (
   SELECT (SELECT count(*) FROM ins)::int AS written, (SELECT count(*) FROM chunk)::int AS seen,
          (SELECT id FROM chunk ORDER BY id DESC LIMIT 1) AS last`;
 
-/** Turns of the event loop between two chunks, so requests waiting on this process are read and answered. */
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 interface ChunkResult {
   written: number;
   seen: number;
@@ -76,7 +74,7 @@ async function inChunks(
     written += Number(chunk.written);
     if (Number(chunk.seen) < rowsPerStatement || chunk.last === null) return written;
     after = chunk.last;
-    await nextTurn();
+    await eventLoopTurn();
   }
 }
 
