@@ -3,6 +3,7 @@
  * and a `pandora serve` process on an ephemeral port, on either backend (a data folder for the embedded
  * one, DATABASE_URL for a server).
  */
+import type { SlowWork } from '../../src/db/pglite-driver.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -137,14 +138,7 @@ export function slowStatements(output: string) {
   const byStatement = new Map<string, Seen>();
   for (const line of output.split('\n')) {
     if (!line.includes('"msg":"slow ') && !line.includes('"msg":"event loop held"')) continue;
-    const { ms, statement, kind, statements, statements_ms, first_statement } = JSON.parse(line) as {
-      ms: number;
-      statement: string;
-      kind: string;
-      statements?: number;
-      statements_ms?: number;
-      first_statement?: string;
-    };
+    const { ms, statement, kind, statements, statements_ms, first_statement } = JSON.parse(line) as SlowWork;
     const key = `${kind}: ${statement.slice(0, 160)}`;
     const seen = byStatement.get(key) ?? { kind, statement: statement.slice(0, 160), times: 0, max_ms: 0 };
     seen.times++;

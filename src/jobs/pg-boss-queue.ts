@@ -16,7 +16,6 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
     application_name: 'pandora-jobs',
   });
   boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
-  const workers: string[] = [];
   // This process's workers by queue: a job sent here wakes them instead of waiting for their next poll
   // (up to pollingIntervalSeconds, 2 s, after a confirmed import or a sync request). Other processes
   // still pick jobs up by polling.
@@ -57,7 +56,6 @@ export function createPgBossQueue(connectionString: string, log: Logger): JobQue
             await handler(data, { id: job!.id, name: name as JobName });
           },
         );
-        workers.push(id);
         localWorkers.set(name, [...(localWorkers.get(name) ?? []), id]);
       }
     },

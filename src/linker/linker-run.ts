@@ -166,6 +166,14 @@ export function runLinker(
 }
 
 /**
+ * Each piece of work in a short committed transaction of its own, as background work (on the embedded
+ * backend requests are answered between two), run again when PostgreSQL aborts it to break a deadlock.
+ */
+function committedChunks(db: Db, workspaceId: string): InChunk {
+  return (work) => withWorkspace(db, workspaceId, work, { background: true, retryConflicts: true });
+}
+
+/**
  * The same pass cut into short committed transactions of at most LINKER_CHUNK_CONVERSATIONS
  * conversations each, run as background work: on the embedded backend requests are answered between
  * chunks. A run stopped half way leaves some conversations re-linked and the rest as they were, which
@@ -177,8 +185,7 @@ export async function runLinkerInChunks(
   // chunkSize: conversations per chunk, and accounts per chunk of their stored domains.
   opts: LinkOptions & { chunkSize?: number } = {},
 ): Promise<LinkerRunResult> {
-  const inChunk: InChunk = (work) =>
-    withWorkspace(db, workspaceId, work, { background: true, retryConflicts: true });
+  const inChunk = committedChunks(db, workspaceId);
   const ranges = await inChunk((q) =>
     idRanges(q, 'conversations', workspaceId, opts.chunkSize ?? LINKER_CHUNK_CONVERSATIONS),
   );
@@ -199,8 +206,7 @@ export async function runLinkerInChunks(
 
 /** Step 0 alone, in chunks (see runLinkerInChunks). */
 export async function runInternalMeetingFilterInChunks(db: Db, workspaceId: string) {
-  const inChunk: InChunk = (work) =>
-    withWorkspace(db, workspaceId, work, { background: true, retryConflicts: true });
+  const inChunk = committedChunks(db, workspaceId);
   const ranges = await inChunk((q) => idRanges(q, 'conversations', workspaceId, LINKER_CHUNK_CONVERSATIONS));
   return classifyInRanges(inChunk, workspaceId, ranges);
 }

@@ -7,11 +7,18 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { openDb } from '../../src/db/open-db.ts';
+import type { SlowWork } from '../../src/db/pglite-driver.ts';
 
-// The embedded backend's slow-statement log, through the configuration a user sets (PGlite in a folder).
-test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long, and only those', async () => {
+// A log line: what the driver reported, with the logger's message.
+type LogLine = SlowWork & { msg: string };
+
+/**
+ * The embedded backend's slow-statement log, through the configuration a user sets (PGlite in a folder,
+ * PANDORA_SLOW_STATEMENT_MS=150), with the log lines it writes.
+ */
+async function openLoggedDb() {
   const dir = mkdtempSync(join(tmpdir(), 'pandora-slow-'));
-  const lines: Array<{ msg: string; ms: number; statement: string; kind: string; statements?: number }> = [];
+  const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
@@ -20,6 +27,18 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
   });
   const config = loadConfig({ PANDORA_DATA_DIR: dir, PANDORA_SLOW_STATEMENT_MS: '150', LOG_LEVEL: 'silent' });
   const db = await openDb(config, pino({ level: 'warn' }, sink));
+  return {
+    db,
+    lines,
+    async close() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long, and only those', async () => {
+  const { db, lines, close } = await openLoggedDb();
   try {
     await db.query('SELECT 1 AS quick');
     await db.query('SELECT pg_sleep(0.2) AS   slow_read');
@@ -32,8 +51,7 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
       await tx.query('SELECT pg_sleep(0.06)');
     });
   } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
   assert.deepEqual(
     lines.filter((l) => l.msg.startsWith('slow ')).map((l) => [l.msg, l.kind, l.statement, l.statements]),
@@ -49,23 +67,7 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
 
 // Statements awaited back to back resume in microtasks: no request is read between them, however short.
 test('a stretch of statements without a turn of the event loop is logged as a held event loop', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pandora-held-'));
-  const lines: Array<{
-    msg: string;
-    ms: number;
-    statement: string;
-    statements: number;
-    statements_ms: number;
-    first_statement: string;
-  }> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const config = loadConfig({ PANDORA_DATA_DIR: dir, PANDORA_SLOW_STATEMENT_MS: '150', LOG_LEVEL: 'silent' });
-  const db = await openDb(config, pino({ level: 'warn' }, sink));
+  const { db, lines, close } = await openLoggedDb();
   const turn = () => new Promise((resolve) => setTimeout(resolve, 20));
   try {
     await db.query('SELECT 1'); // the session is open and warm
@@ -78,15 +80,15 @@ test('a stretch of statements without a turn of the event loop is logged as a he
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
   const held = lines.filter((l) => l.msg === 'event loop held');
   assert.equal(held.length, 1, JSON.stringify(lines));
   assert.match(held[0]!.statement, /back_to_back/);
   assert.equal(held[0]!.first_statement, 'SELECT pg_sleep(0.06), 0 AS back_to_back');
   assert.equal(held[0]!.statements, 4);
-  assert.ok(held[0]!.statements_ms >= 200 && held[0]!.statements_ms <= held[0]!.ms, JSON.stringify(held[0]));
+  const statementsMs = held[0]!.statements_ms ?? 0;
+  assert.ok(statementsMs >= 200 && statementsMs <= held[0]!.ms, JSON.stringify(held[0]));
   assert.equal(lines.filter((l) => l.msg.startsWith('slow ')).length, 0);
 });
 
