@@ -246,31 +246,38 @@ async function commitPage(
   totals: Record<string, UpsertCounts>,
   health: { httpStats: HttpCallStats; rejections: { stored: boolean } },
 ): Promise<void> {
-  const merged = await withWorkspace(db, workspaceId, async (tx) => {
-    // A page of a run another worker took over is not written: that worker resumes from the cursor.
-    if (!(await beat(tx, workspaceId, syncLogId)))
-      throw new Error('the sync was taken over by another worker');
-    const pageCounts = await writePage(tx, workspaceId, source, page);
-    if (health.rejections.stored) await clearWrittenRejections(tx, workspaceId, source, page);
-    if (page.rejections?.length) {
-      await recordRejections(tx, workspaceId, source, syncLogId, page.rejections);
-      health.rejections.stored = true;
-    }
-    const merged: Record<string, UpsertCounts> = {};
-    for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };
-    for (const [entity, c] of Object.entries(pageCounts))
-      merged[entity] = addCounts(merged[entity] ?? emptyCounts(), c);
-    await saveCursor(tx, workspaceId, connectionId, {
-      mode,
-      in_progress: true,
-      position: { ...page.cursor },
-    });
-    await recordSyncProgress(tx, workspaceId, syncLogId, merged, {
-      ...(page.progress ?? {}),
-      http: { ...health.httpStats },
-    });
-    return merged;
-  });
+  const merged = await withWorkspace(
+    db,
+    workspaceId,
+    async (tx) => {
+      // A page of a run another worker took over is not written: that worker resumes from the cursor.
+      if (!(await beat(tx, workspaceId, syncLogId)))
+        throw new Error('the sync was taken over by another worker');
+      const pageCounts = await writePage(tx, workspaceId, source, page);
+      if (health.rejections.stored) await clearWrittenRejections(tx, workspaceId, source, page);
+      if (page.rejections?.length) {
+        await recordRejections(tx, workspaceId, source, syncLogId, page.rejections);
+        health.rejections.stored = true;
+      }
+      const merged: Record<string, UpsertCounts> = {};
+      for (const [k, v] of Object.entries(totals)) merged[k] = { ...v };
+      for (const [entity, c] of Object.entries(pageCounts))
+        merged[entity] = addCounts(merged[entity] ?? emptyCounts(), c);
+      await saveCursor(tx, workspaceId, connectionId, {
+        mode,
+        in_progress: true,
+        position: { ...page.cursor },
+      });
+      await recordSyncProgress(tx, workspaceId, syncLogId, merged, {
+        ...(page.progress ?? {}),
+        http: { ...health.httpStats },
+      });
+      return merged;
+    },
+    // Everything the page writes is in this transaction (the totals move on after it), so a page that
+    // PostgreSQL aborted to break a deadlock is simply written again.
+    { retryConflicts: true },
+  );
   // Only after the commit do the in-memory totals move on.
   Object.assign(totals, merged);
 }

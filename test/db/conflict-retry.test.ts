@@ -5,31 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { upload, confirmAndWait } from '../connectors/file-import/import-client.ts';
+import { failWithDeadlock } from '../helpers/deadlock-trigger.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
-
-// PostgreSQL aborts one of two transactions that wait on each other (40P01). A statement trigger that
-// raises that error the first `n` times it fires stands in for the other transaction: a sequence counts
-// the firings, since nextval is not undone by the rollback.
-async function failWithDeadlock(app: TestApp, table: string, times: number) {
-  await app.db.exec(`
-    DROP TRIGGER IF EXISTS conflict_test ON ${table};
-    DROP SEQUENCE IF EXISTS conflict_test_firings;
-    CREATE SEQUENCE conflict_test_firings;
-    CREATE OR REPLACE FUNCTION conflict_test() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
-    BEGIN
-      IF nextval('conflict_test_firings') <= ${times} THEN
-        RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = 'deadlock_detected';
-      END IF;
-      RETURN NULL;
-    END $$;
-    CREATE TRIGGER conflict_test AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION conflict_test();
-  `);
-  return async () => {
-    const { rows } = await app.db.query<{ n: string }>('SELECT last_value AS n FROM conflict_test_firings');
-    await app.db.exec(`DROP TRIGGER conflict_test ON ${table}; DROP SEQUENCE conflict_test_firings;`);
-    return Number(rows[0]!.n);
-  };
-}
 
 describe('transactions aborted by a deadlock are run again where the work allows it', () => {
   let app: TestApp;
@@ -54,7 +31,7 @@ describe('transactions aborted by a deadlock are run again where the work allows
         `${tag}-2`,
       ]);
     };
-    let done = await failWithDeadlock(app, 'accounts', 2);
+    let done = await failWithDeadlock(app.db, 'accounts', 2);
     await withWorkspace(app.db, ws.id, insertTwo('retried'), { retryConflicts: true });
     assert.equal(await done(), 4, 'two aborted attempts, then both statements of the third');
     assert.equal(
@@ -62,7 +39,7 @@ describe('transactions aborted by a deadlock are run again where the work allows
       2,
     );
 
-    done = await failWithDeadlock(app, 'accounts', 1);
+    done = await failWithDeadlock(app.db, 'accounts', 1);
     await assert.rejects(withWorkspace(app.db, ws.id, insertTwo('once')), { code: '40P01' });
     await done();
     assert.equal(
@@ -71,7 +48,7 @@ describe('transactions aborted by a deadlock are run again where the work allows
     );
 
     // Three attempts at most: a conflict that keeps coming back is reported.
-    done = await failWithDeadlock(app, 'accounts', 10);
+    done = await failWithDeadlock(app.db, 'accounts', 10);
     await assert.rejects(withWorkspace(app.db, ws.id, insertTwo('stuck'), { retryConflicts: true }), {
       code: '40P01',
     });
@@ -82,7 +59,7 @@ describe('transactions aborted by a deadlock are run again where the work allows
     const csv = `Deal ID,Deal Name,Stage,Amount\nC-1,Alpha,Proposal,100\nC-2,Beta,Closed Won,200\nC-3,Gamma,Qualification,300\n`;
     const up = await upload(app, ws, 'deals.csv', csv);
     assert.equal(up.status, 201, JSON.stringify(up.body));
-    const done = await failWithDeadlock(app, 'deals', 1);
+    const done = await failWithDeadlock(app.db, 'deals', 1);
     const applied = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
     assert.ok((await done()) >= 2, 'the first attempt failed and a second one wrote');
     assert.equal(applied.body.batch.status, 'applied', JSON.stringify(applied.body.batch));

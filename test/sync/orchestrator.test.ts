@@ -18,6 +18,7 @@ import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { requestSync } from '../../src/sync/sync-requests.ts';
 import { runSchedulerTick } from '../../src/sync/scheduler.ts';
 import { createInProcessQueue } from '../../src/jobs/in-process-queue.ts';
+import { failWithDeadlock } from '../helpers/deadlock-trigger.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 
 /** An adapter over an in-memory list of pages; the cursor is the index of the next page. */
@@ -333,5 +334,32 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
       [w],
     );
     assert.equal(deals.rows[0]!.n, 0);
+  });
+
+  test('a page whose write PostgreSQL aborted to break a deadlock is written by a second attempt, once', async () => {
+    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'deadlocked' }))).id;
+    await withWorkspace(t.db, w, (tx) =>
+      saveConnection(tx, w, {
+        name: 'memory',
+        credentials: vault.encrypt({ key: 'k' }),
+        baseUrl: null,
+        metadata: {},
+      }),
+    );
+    const { row } = await requestSync(deps, w, 'memory', 'manual');
+    const done = await failWithDeadlock(t.db, 'deals', 1);
+    let out: Awaited<ReturnType<typeof runSync>>;
+    try {
+      out = await runSync(deps, w, row.id);
+    } finally {
+      assert.equal(await done(), 2, 'the deals page failed once, then was written');
+    }
+    assert.equal(out.status, 'succeeded', out.error ?? '');
+    assert.deepEqual(out.counts.deals, { inserted: 2, updated: 0, unchanged: 0 });
+    const deals = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deals WHERE workspace_id = $1`,
+      [w],
+    );
+    assert.equal(deals.rows[0]!.n, 2);
   });
 });
