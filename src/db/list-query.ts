@@ -205,7 +205,7 @@ export async function runListQuery<Row extends Record<string, unknown>>(
   const lp = built.params;
   type PageRow = Row & { _sort_value: string | null };
   const rows = q.queryAsJson
-    ? withDates<PageRow>(spec.columns, await q.queryAsJson<PageRow>(built.sql, built.values))
+    ? withIsoTimestamps<PageRow>(spec.columns, await q.queryAsJson<PageRow>(built.sql, built.values))
     : (await q.query<PageRow>(built.sql, built.values)).rows;
   const hasMore = rows.length > lp.limit;
   const pageRows = hasMore ? rows.slice(0, lp.limit) : rows;
@@ -228,20 +228,32 @@ export async function runListQuery<Row extends Record<string, unknown>>(
   return page;
 }
 
-/** Rows read as JSON carry timestamps as text: they become Dates, as a driver's own decoding gives them. */
-function withDates<Row extends Record<string, unknown>>(
+// PostgreSQL's JSON text of a timestamptz in UTC: "2026-03-01T10:00:00.123456+00:00" (no fraction on a whole second).
+const UTC_JSON_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00:00$/;
+
+/**
+ * Rows read as JSON carry timestamps as text: they become the API's ISO text (UTC, milliseconds), as
+ * toApiRecord renders a driver's Dates. The usual UTC text is cut to shape (a Date's parse also drops the
+ * digits past the millisecond); any other goes through a Date.
+ */
+function withIsoTimestamps<Row extends Record<string, unknown>>(
   columns: Readonly<Record<string, ColumnKind>>,
   rows: Row[],
 ): Row[] {
   const timestamps = Object.keys(columns).filter((c) => columns[c] === 'timestamptz');
   for (const row of rows) {
     const r = row as Record<string, unknown>;
-    for (const c of timestamps) if (typeof r[c] === 'string') r[c] = new Date(r[c] as string);
+    for (const c of timestamps) {
+      const text = r[c];
+      if (typeof text !== 'string') continue;
+      const utc = UTC_JSON_TIMESTAMP.exec(text);
+      r[c] = utc ? `${utc[1]}.${(utc[2] ?? '').padEnd(3, '0').slice(0, 3)}Z` : new Date(text).toISOString();
+    }
   }
   return rows;
 }
 
-/** Maps a row to an API object: the declared columns only, timestamps as ISO strings. */
+/** Maps a row to an API object: the declared columns only, timestamps (Dates or ISO text) as ISO text. */
 export function toApiRecord(columns: Readonly<Record<string, ColumnKind>>, row: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
   for (const name in columns) {

@@ -1,13 +1,18 @@
 /** The embedded driver: PGlite (Postgres in WASM, in-process) behind the Db port. */
 import { setFlagsFromString } from 'node:v8';
-import { PGlite, type Transaction, types } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { ChangeTracker, UNATTRIBUTED_READ } from './change-tracking.ts';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
 import { eventLoopTurn } from './event-loop-turn.ts';
+import { createPgliteSession, type PgliteResults } from './pglite-session.ts';
 
-type PGliteHandle = PGlite | Transaction;
+/** What runs a handle's statements: the session outside a transaction, or one transaction of it. */
+interface StatementRunner {
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<PgliteResults<Row>>;
+  exec(script: string): Promise<unknown>;
+}
 
 // Match the pg driver: numeric → number, date → 'YYYY-MM-DD' string.
 const parsers = {
@@ -112,7 +117,7 @@ const statementText = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 
 // No copyFrom here: PGlite reads COPY input only from a server-side file (/dev/blob), which the
 // non-superuser role of tenant-scoped work may not read. Bulk writes use the recordset shape instead.
 function handle(
-  h: PGliteHandle,
+  h: StatementRunner,
   slow: PgliteOptions['onSlowStatement'],
   kind: SlowWork['kind'],
   loop: LoopWatch | undefined,
@@ -129,7 +134,7 @@ function handle(
     return out;
   };
   const query = async <Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> => {
-    const res = await timed(sql, () => h.query<Row>(sql, params as unknown[] | undefined));
+    const res = await timed(sql, () => h.query<Row>(sql, params));
     // Like pg's rowCount: rows returned for SELECT/RETURNING, rows affected otherwise.
     return { rows: res.rows, rowCount: res.rows.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
   };
@@ -167,12 +172,18 @@ function watchTransaction(slow: PgliteOptions['onSlowStatement']) {
  * server's thread, so requests that arrive meanwhile are only read from their sockets after it: a job
  * that queued its next chunk straight away would always be first in line. A background chunk therefore
  * first lets pending I/O run (setImmediate, twice), then waits for the foreground work queued by then.
+ * Foreground work (requests' statements and transactions) runs one at a time, each on a turn of the event
+ * loop of its own: otherwise a queue of them resumes in microtasks, one after another, reading no socket
+ * until the last, and the requests that arrived meanwhile wait for that whole round and then for their
+ * place in the next (at 32 concurrent deals lists the p99 was twice the p50).
  */
 function createTurns() {
   const foreground = new Set<Promise<unknown>>();
+  let last: Promise<unknown> = Promise.resolve();
   return {
     foreground<T>(work: () => Promise<T>): Promise<T> {
-      const p = work();
+      const p = last.then(eventLoopTurn).then(work);
+      last = p.catch(() => undefined);
       foreground.add(p);
       const forget = () => foreground.delete(p);
       p.then(forget, forget);
@@ -194,14 +205,16 @@ function createTurns() {
 // Anything else (WITH … UPDATE, SELECT … FOR UPDATE) runs as a transaction of its own.
 const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
 
-// At the end of a transaction that wrote or whose reads are recorded ($1): the tables it changed and
-// the tables it scanned (itself or through an index), from the statistics functions behind
-// pg_stat_xact_user_tables. Those also count
-// what earlier transactions did since the session last reported its statistics, which the one embedded
-// session does only when asked: asking here keeps the next footprint to its own transaction (an older
-// count only costs a cache a miss).
+// The closing statement of every transaction, run with its COMMIT in one call: whether it wrote, and when
+// it wrote or its reads are recorded ($1), the tables it changed and the tables it scanned (itself or
+// through an index), from the statistics functions behind pg_stat_xact_user_tables. The catalog is only
+// read when needed: `t` is scanned, and the subqueries run, only where a CASE asks for them. Those counts
+// also include what earlier transactions did since the session last reported its statistics, which the
+// one embedded session does only when asked: asking here keeps the next footprint to its own transaction
+// (an older count only costs a cache a miss).
 const TRANSACTION_FOOTPRINT = /* sql */ `
-  WITH t AS (
+  WITH w AS (SELECT txid_current_if_assigned() IS NOT NULL AS wrote),
+  t AS (
     SELECT c.relname::text AS name,
            pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
              + pg_stat_get_xact_tuples_deleted(c.oid) > 0 AS changed,
@@ -212,10 +225,13 @@ const TRANSACTION_FOOTPRINT = /* sql */ `
       FROM pg_class c
      WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
   )
-  SELECT coalesce(array_agg(name) FILTER (WHERE changed), '{}') AS written,
-         CASE WHEN $1::boolean THEN coalesce(array_agg(name) FILTER (WHERE scanned), '{}') END AS read,
-         pg_stat_force_next_flush()
-    FROM t`;
+  SELECT w.wrote,
+         CASE WHEN w.wrote THEN (SELECT coalesce(array_agg(name) FILTER (WHERE changed), '{}') FROM t) END
+           AS written,
+         CASE WHEN $1::boolean THEN (SELECT coalesce(array_agg(name) FILTER (WHERE scanned), '{}') FROM t) END
+           AS read,
+         CASE WHEN w.wrote OR $1::boolean THEN pg_stat_force_next_flush() IS NULL END AS flushed
+    FROM w`;
 
 // A script of VACUUM and ANALYZE statements only: statistics and space, no change to any row.
 const MAINTENANCE_SCRIPT = /^(\s*(VACUUM|ANALYZE)\b[^;]*;?)+\s*$/i;
@@ -276,38 +292,50 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
   const turns = createTurns();
   const slow = options.onSlowStatement;
   const loop = slow ? watchEventLoop(slow) : undefined;
-  const outer = handle(pglite, slow, 'outside transaction', loop);
+  const session = createPgliteSession(pglite);
+  const outer = handle(
+    {
+      query: session.query,
+      exec(script) {
+        session.sawScript(script);
+        return pglite.exec(script);
+      },
+    },
+    slow,
+    'outside transaction',
+    loop,
+  );
   const changes = new ChangeTracker();
   const transaction: Db['transaction'] = async (fn, options) => {
     const reads = changes.readRecorder();
-    // PGlite has one session; its transaction() serialises with every other query on the instance.
+    // The one session: a transaction holds it until its COMMIT, every other statement waits.
     const run = async () => {
       let written: string[] | null = null;
-      const result = await pglite.transaction(async (tx) => {
-        // Every setting in one statement: each round trip costs a tenant-scoped request a few tenths of a ms.
-        const settings = Object.entries(options?.localSettings ?? {});
-        if (settings.length > 0)
-          await tx.query('SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)', [
-            settings.map(([name]) => name),
-            settings.map(([, value]) => value),
-          ]);
+      // Every setting in one statement, sent with BEGIN.
+      const settings = Object.entries(options?.localSettings ?? {});
+      const setup =
+        settings.length > 0
+          ? {
+              sql: 'SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)',
+              params: [settings.map(([name]) => name), settings.map(([, value]) => value)],
+            }
+          : undefined;
+      const result = await session.transaction(setup, async (tx) => {
         const watch = watchTransaction(slow);
         const out = await fn(handle(tx, slow, 'statement', loop, watch.seen));
-        // A transaction that changed a row has a transaction id; one that only read has none.
-        const { rows } = await tx.query<{ wrote: boolean }>(
-          'SELECT txid_current_if_assigned() IS NOT NULL AS wrote',
-        );
-        if (rows[0]!.wrote || reads) {
-          const footprint = (
-            await tx.query<{ written: string[]; read: string[] | null }>(TRANSACTION_FOOTPRINT, [
-              reads !== undefined,
-            ])
-          ).rows[0]!;
-          // A write that no table counter shows (a TRUNCATE alone) counts as a change to any table.
-          if (rows[0]!.wrote) written = footprint.written;
-          for (const t of footprint.read ?? []) reads?.add(t);
-        }
         watch.done();
+        const [footprint] = await tx.commit<{
+          wrote: boolean;
+          written: string[] | null;
+          read: string[] | null;
+        }>({
+          sql: TRANSACTION_FOOTPRINT,
+          params: [reads !== undefined],
+        });
+        // A transaction that changed a row has a transaction id; one that only read has none. A write
+        // that no table counter shows (a TRUNCATE alone) counts as a change to any table.
+        if (footprint!.wrote) written = footprint!.written;
+        for (const t of footprint!.read ?? []) reads?.add(t);
         return out;
       });
       // Counted once committed: a reader that saw the old counts cached what was true before.

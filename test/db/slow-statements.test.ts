@@ -65,7 +65,8 @@ test('PANDORA_SLOW_STATEMENT_MS logs the statements that took at least that long
   for (const l of lines) assert.ok(l.ms >= 150 && l.ms < 5000, `ms ${l.ms}`);
 });
 
-// Statements awaited back to back resume in microtasks: no request is read between them, however short.
+// Statements of one transaction awaited back to back resume in microtasks: no request is read between
+// them, however short.
 test('a stretch of statements without a turn of the event loop is logged as a held event loop', async () => {
   const { db, lines, close } = await openLoggedDb();
   const turn = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -73,7 +74,9 @@ test('a stretch of statements without a turn of the event loop is logged as a he
     await db.query('SELECT 1'); // the session is open and warm
     await turn();
     // Four statements of 60 ms, each under the threshold: held together, then with a turn between each.
-    for (let i = 0; i < 4; i++) await db.query(`SELECT pg_sleep(0.06), ${i} AS back_to_back`);
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 4; i++) await tx.query(`SELECT pg_sleep(0.06), ${i} AS back_to_back`);
+    });
     await turn(); // the next turn reports the stretch
     for (let i = 0; i < 4; i++) {
       await db.query(`SELECT pg_sleep(0.06), ${i} AS with_turns`);
@@ -89,7 +92,36 @@ test('a stretch of statements without a turn of the event loop is logged as a he
   assert.equal(held[0]!.statements, 4);
   const statementsMs = held[0]!.statements_ms ?? 0;
   assert.ok(statementsMs >= 200 && statementsMs <= held[0]!.ms, JSON.stringify(held[0]));
-  assert.equal(lines.filter((l) => l.msg.startsWith('slow ')).length, 0);
+  // The transaction is reported as one (each of its statements was under the threshold).
+  assert.deepEqual(
+    lines.filter((l) => l.msg.startsWith('slow ')).map((l) => [l.kind, l.statements]),
+    [['transaction', 4]],
+  );
+});
+
+// Each statement or transaction of request-serving work starts on a turn of its own, so requests that
+// arrived meanwhile are read and queued in arrival order instead of waiting for the whole queue.
+test('foreground work queued at once lets the event loop turn between its statements', async () => {
+  const { db, close } = await openLoggedDb();
+  try {
+    await db.query('SELECT 1');
+    let done = 0;
+    let doneWhenTimerRan = -1;
+    const queued = Array.from({ length: 20 }, (_, i) =>
+      db.query(`SELECT pg_sleep(0.005), ${i} AS queued`).then(() => done++),
+    );
+    setImmediate(() => {
+      doneWhenTimerRan = done;
+    });
+    await Promise.all(queued);
+    assert.equal(done, 20);
+    assert.ok(
+      doneWhenTimerRan >= 0 && doneWhenTimerRan <= 2,
+      `ran after ${doneWhenTimerRan} of 20 statements`,
+    );
+  } finally {
+    await close();
+  }
 });
 
 test('without PANDORA_SLOW_STATEMENT_MS nothing is timed or logged', () => {

@@ -73,6 +73,49 @@ describe('keyset pagination', () => {
     }
   });
 
+  test('timestamps read as JSON render as Dates from the driver do, at every precision and time zone', {
+    skip: serverUrl ? 'the server driver decodes rows itself' : false,
+  }, async () => {
+    const times = [
+      '10:00:00',
+      '10:00:00.5',
+      '10:00:00.12',
+      '10:00:00.123',
+      '10:00:00.123456',
+      '23:59:59.999999',
+    ];
+    const { rows } = await t.db.query<{ id: string }>(
+      `SELECT id FROM deals WHERE workspace_id = $1::uuid ORDER BY id LIMIT ${times.length}`,
+      [ws],
+    );
+    for (const [i, time] of times.entries())
+      await t.db.query(`UPDATE deals SET stage_entered_at = $2::timestamptz WHERE id = $1::uuid`, [
+        rows[i]!.id,
+        `2026-03-01 ${time}+00`,
+      ]);
+    for (const zone of ['UTC', 'Asia/Kolkata']) {
+      const [fast, plain] = await withWorkspace(t.db, ws, async (tx) => {
+        await tx.query(`SELECT set_config('timezone', $1, true)`, [zone]);
+        const rowByRow = { query: tx.query.bind(tx), exec: tx.exec.bind(tx) };
+        const q = { sort: 'stage_entered_at', limit: '200' };
+        return [
+          await listEntity(tx, ws, ENTITY_LISTINGS.deals, q),
+          await listEntity(rowByRow, ws, ENTITY_LISTINGS.deals, q),
+        ];
+      });
+      assert.deepEqual(fast, plain, zone);
+      const rendered = fast.data.map((d) => d.stage_entered_at);
+      for (const expected of [
+        '2026-03-01T10:00:00.000Z',
+        '2026-03-01T10:00:00.500Z',
+        '2026-03-01T10:00:00.120Z',
+        '2026-03-01T10:00:00.123Z',
+        '2026-03-01T23:59:59.999Z',
+      ])
+        assert.ok(rendered.includes(expected), `${zone}: ${expected}`);
+    }
+  });
+
   test('no duplicates or gaps while rows are inserted between pages', async () => {
     const listing = ENTITY_LISTINGS.deals;
     const before = new Set((await walkAll(t.db, ws, listing, { limit: '200' })).map((r) => r.id));

@@ -1,0 +1,227 @@
+/**
+ * The embedded database's one session, spoken to in the wire protocol directly. PGlite's own `query`
+ * parses, analyses and plans every statement afresh and hands its protocol messages over one wasm call
+ * at a time (Parse, Describe, Bind, Describe, Execute, Sync), and its transactions add BEGIN and COMMIT
+ * as simple queries of two calls each: a tenant-scoped read of one statement was seven calls. Here:
+ * - A data statement the process has run before is bound to the named statement it prepared then
+ *   (kept for the most recent MAX_STATEMENTS texts). PostgreSQL's plan cache does the rest, as for any
+ *   server client that prepares: it re-plans for the given values until a generic plan proves as cheap
+ *   (plan_cache_mode auto), and re-plans when a table the statement reads is altered or analysed.
+ * - Statements that follow one another without JavaScript in between go in one call: BEGIN with the
+ *   transaction's settings, the closing statement with COMMIT. A read is then three calls.
+ * The locks are PGlite's own, so its `exec` (migrations, maintenance) still serialises with all of this.
+ */
+import { type PGlite, parse, protocol } from '@electric-sql/pglite';
+
+export type PgliteResults<Row> = Awaited<ReturnType<PGlite['query']>> & { rows: Row[] };
+
+/** One statement of a pipeline and its parameters. */
+export interface Step {
+  sql: string;
+  params?: readonly unknown[];
+}
+
+// Data statements, whose text our code builds with every value as a parameter, are kept prepared.
+// Anything else (DDL, SAVEPOINT, SET) is prepared unnamed for its one run.
+const CACHEABLE = /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE|BEGIN|COMMIT|ROLLBACK)\b/i;
+// DDL anywhere in a statement or script: a kept statement reading `*` from a table it changed would fail
+// with "cached plan must not change result type", so everything prepared before it is forgotten.
+const SCHEMA_CHANGE = /\b(ALTER|DROP|CREATE)\b/i;
+
+/** How many statements stay prepared; the least recently used is closed beyond it. */
+const MAX_STATEMENTS = 200;
+
+interface Prepared {
+  name: string;
+  /** The parameters' type oids, as the server inferred them at Parse: each value is serialised for its type. */
+  paramTypes: number[];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Thrown when COMMIT found the transaction aborted (an error inside it was caught) and rolled it back. */
+export class TransactionRolledBackError extends Error {
+  constructor() {
+    super('the transaction was aborted by an earlier error and rolled back at COMMIT');
+  }
+}
+
+export interface SessionTransaction {
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<PgliteResults<Row>>;
+  exec(script: string): Promise<void>;
+  /**
+   * Runs `last` (a closing read, such as what the transaction changed) and COMMIT in one call; its rows.
+   * Called at most once; a transaction whose callback returns without it commits on its own.
+   */
+  commit<Row>(last?: Step): Promise<Row[]>;
+}
+
+export interface PgliteSession {
+  /** A statement of its own, outside any transaction. */
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<PgliteResults<Row>>;
+  /** Forgets prepared statements when a script run outside this session's API changed the schema. */
+  sawScript(script: string): void;
+  /**
+   * One transaction holding the session: BEGIN and `setup` in one call, then `fn`; COMMIT when `fn`
+   * returns (or through `tx.commit`), ROLLBACK when it throws.
+   */
+  transaction<T>(setup: Step | undefined, fn: (tx: SessionTransaction) => Promise<T>): Promise<T>;
+}
+
+export function createPgliteSession(pglite: PGlite): PgliteSession {
+  const { serialize } = protocol;
+  // Map order is use order: a hit is moved to the end, the first entry is the least recently used.
+  const prepared = new Map<string, Prepared>();
+  let counter = 0;
+  let forgetAll = false;
+  // Close messages for statements evicted or forgotten, sent in front of the next exchange.
+  const closing: Uint8Array[] = [];
+
+  function evict(sql: string, p: Prepared) {
+    prepared.delete(sql);
+    closing.push(serialize.close({ type: 'S', name: p.name }));
+  }
+
+  function sawOther(sql: string) {
+    if (SCHEMA_CHANGE.test(sql)) forgetAll = true;
+  }
+
+  // Inside a transaction the files are synced when it ends; a statement of its own syncs as PGlite's does.
+  const exchange = (messages: Uint8Array[], inTransaction: boolean) =>
+    pglite.execProtocol(concat([...closing.splice(0), ...messages]), { syncToFs: !inTransaction });
+
+  /** The steps' statements, prepared where they are not yet (one call for all of them). */
+  async function statementsFor(steps: readonly Step[], inTransaction: boolean): Promise<Prepared[]> {
+    if (forgetAll) {
+      forgetAll = false;
+      for (const [sql, p] of [...prepared]) evict(sql, p);
+    }
+    const out: (Prepared | undefined)[] = [];
+    const parsing: { index: number; name: string; sql: string; keep: boolean }[] = [];
+    for (const [index, step] of steps.entries()) {
+      const hit = prepared.get(step.sql);
+      if (hit) {
+        prepared.delete(step.sql);
+        prepared.set(step.sql, hit);
+        out[index] = hit;
+        continue;
+      }
+      const keep = CACHEABLE.test(step.sql);
+      if (!keep) sawOther(step.sql);
+      // The unnamed statement lasts until the next Parse into it: one per pipeline.
+      if (!keep && parsing.some((p) => !p.keep)) throw new Error('one statement that is not kept per call');
+      parsing.push({ index, name: keep ? `pandora_s${++counter}` : '', sql: step.sql, keep });
+    }
+    if (parsing.length > 0) {
+      const { messages } = await exchange(
+        [
+          ...parsing.flatMap((p) => [
+            serialize.parse({ name: p.name, text: p.sql }),
+            serialize.describe({ type: 'S', name: p.name }),
+          ]),
+          serialize.sync(),
+        ],
+        inTransaction,
+      );
+      // One ParameterDescription per Describe, in order.
+      const described = messages.filter((m) => m.name === 'parameterDescription');
+      for (const [i, p] of parsing.entries()) {
+        const statement = { name: p.name, paramTypes: parse.parseDescribeStatementResults([described[i]!]) };
+        out[p.index] = statement;
+        if (p.keep) prepared.set(p.sql, statement);
+      }
+      while (prepared.size > MAX_STATEMENTS) {
+        const [sql, p] = prepared.entries().next().value as [string, Prepared];
+        evict(sql, p);
+      }
+    }
+    return out as Prepared[];
+  }
+
+  function values(p: Prepared, params: readonly unknown[] = []): string[] {
+    return params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pglite.serializers[p.paramTypes[i]!];
+      // A bytea serializer hands bytes on; the bind message takes them as they are.
+      return serializer ? serializer(value) : String(value);
+    }) as string[];
+  }
+
+  /** The steps in one call; one result per step. The caller holds the locks. */
+  async function pipeline(steps: readonly Step[], inTransaction: boolean): Promise<PgliteResults<unknown>[]> {
+    const statements = await statementsFor(steps, inTransaction);
+    const { messages } = await exchange(
+      [
+        ...steps.flatMap((step, i) => [
+          serialize.bind({ statement: statements[i]!.name, values: values(statements[i]!, step.params) }),
+          serialize.describe({ type: 'P' }),
+          serialize.execute({}),
+        ]),
+        serialize.sync(),
+      ],
+      inTransaction,
+    );
+    return parse.parseResults(messages, pglite.parsers) as PgliteResults<unknown>[];
+  }
+
+  const inQueryLock = <T>(fn: () => Promise<T>) => pglite._runExclusiveQuery(fn);
+
+  return {
+    sawScript: sawOther,
+
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      const [result] = await pglite._runExclusiveTransaction(() =>
+        inQueryLock(() => pipeline([{ sql, params }], false)),
+      );
+      return result as PgliteResults<Row>;
+    },
+
+    transaction(setup, fn) {
+      return pglite._runExclusiveTransaction(async () => {
+        let open = true;
+        // A statement that fails in the closing call leaves the transaction to the ROLLBACK below.
+        const end = async (steps: Step[]) => {
+          const results = await inQueryLock(() => pipeline(steps, false));
+          open = false;
+          return results;
+        };
+        const tx: SessionTransaction = {
+          async query<Row>(sql: string, params?: readonly unknown[]) {
+            if (!open) throw new Error('the transaction has ended');
+            const [result] = await inQueryLock(() => pipeline([{ sql, params }], true));
+            return result as PgliteResults<Row>;
+          },
+          async exec(script) {
+            if (!open) throw new Error('the transaction has ended');
+            sawOther(script);
+            await inQueryLock(() => exchange([serialize.query(script), serialize.sync()], true));
+          },
+          async commit<Row>(last?: Step) {
+            if (!open) throw new Error('the transaction has ended');
+            const results = await end([...(last ? [last] : []), { sql: 'COMMIT' }]);
+            if (results.at(-1)!.command === 'ROLLBACK') throw new TransactionRolledBackError();
+            return (last ? results[0]!.rows : []) as Row[];
+          },
+        };
+        try {
+          await inQueryLock(() => pipeline([{ sql: 'BEGIN' }, ...(setup ? [setup] : [])], true));
+          const out = await fn(tx);
+          if (open) await tx.commit();
+          return out;
+        } catch (err) {
+          // Also after a failed COMMIT, which has ended the transaction already: ROLLBACK then only warns.
+          if (open) await end([{ sql: 'ROLLBACK' }]);
+          throw err;
+        }
+      });
+    },
+  };
+}
