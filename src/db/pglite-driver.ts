@@ -6,7 +6,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { ChangeTracker, UNATTRIBUTED_READ } from './change-tracking.ts';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
 import { eventLoopTurn } from './event-loop-turn.ts';
-import { createPgliteSession, type PgliteResults } from './pglite-session.ts';
+import { createPgliteSession, type PgliteResults, READ_ONLY_STATEMENT } from './pglite-session.ts';
 
 /** What runs a handle's statements: the session outside a transaction, or one transaction of it. */
 interface StatementRunner {
@@ -201,10 +201,6 @@ function createTurns() {
   };
 }
 
-// A statement on the outer handle that only reads: a plain SELECT naming no data-changing keyword.
-// Anything else (WITH … UPDATE, SELECT … FOR UPDATE) runs as a transaction of its own.
-const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
-
 // The closing statement of every transaction, run with its COMMIT in one call: whether it wrote, and when
 // it wrote or its reads are recorded ($1), the tables it changed and the tables it scanned (itself or
 // through an index), from the statistics functions behind pg_stat_xact_user_tables. The catalog is only
@@ -318,6 +314,7 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
           ? {
               sql: 'SELECT set_config(n, v, true) FROM unnest($1::text[], $2::text[]) AS s(n, v)',
               params: [settings.map(([name]) => name), settings.map(([, value]) => value)],
+              keep: true,
             }
           : undefined;
       const result = await session.transaction(setup, async (tx) => {
@@ -331,6 +328,7 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
         }>({
           sql: TRANSACTION_FOOTPRINT,
           params: [reads !== undefined],
+          keep: true,
         });
         // A transaction that changed a row has a transaction id; one that only read has none. A write
         // that no table counter shows (a TRUNCATE alone) counts as a change to any table.
@@ -345,7 +343,8 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
     return options?.background ? turns.background(run) : turns.foreground(run);
   };
   const query: Db['query'] = (sql, params) => {
-    // A statement that may write runs as a transaction of its own, so its footprint names the tables.
+    // A statement that may write (any but a plain read) runs as a transaction of its own, so its footprint
+    // names the tables.
     if (!READ_ONLY_STATEMENT.test(sql) && !MAINTENANCE_SCRIPT.test(sql))
       return transaction((tx) => tx.query(sql, params));
     changes.readRecorder()?.add(UNATTRIBUTED_READ);
