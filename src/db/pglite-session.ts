@@ -40,6 +40,9 @@ const KEPT = (sql: string) => READ.test(sql) || /^\s*(BEGIN|COMMIT|ROLLBACK)\s*$
 // with "cached plan must not change result type", so everything prepared before it is forgotten.
 const SCHEMA_CHANGE = /\b(ALTER|DROP|CREATE)\b/i;
 
+/** A Bind message this large is sent without copying it into a pipeline's one buffer. */
+const BULK_MESSAGE_BYTES = 64 * 1024;
+
 /** How many statements stay prepared; the least recently used is closed beyond it. */
 const MAX_STATEMENTS = 200;
 
@@ -50,6 +53,7 @@ interface Prepared {
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -170,18 +174,25 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
   /** The steps in one call; one result per step. The caller holds the locks. */
   async function pipeline(steps: readonly Step[], inTransaction: boolean): Promise<PgliteResults<unknown>[]> {
     const statements = await statementsFor(steps, inTransaction);
-    const { messages } = await exchange(
-      [
-        ...steps.flatMap((step, i) => [
-          serialize.bind({ statement: statements[i]!.name, values: values(statements[i]!, step.params) }),
-          serialize.describe({ type: 'P' }),
-          serialize.execute({}),
-        ]),
-        serialize.sync(),
-      ],
-      inTransaction,
-    );
-    return parse.parseResults(messages, pglite.parsers) as PgliteResults<unknown>[];
+    const messages = steps.flatMap((step, i) => [
+      serialize.bind({ statement: statements[i]!.name, values: values(statements[i]!, step.params) }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+    ]);
+    messages.push(serialize.sync());
+    // A bulk write's Bind (a megabyte of rows) goes in a call of its own rather than copied into one
+    // buffer with the rest: one more call, one megabyte less garbage per statement (peak RSS of an apply).
+    const bulk = messages.length === 4 && messages[0]!.length > BULK_MESSAGE_BYTES;
+    if (!bulk) return parse.parseResults((await exchange(messages, inTransaction)).messages, pglite.parsers);
+    let bound: Awaited<ReturnType<typeof exchange>>;
+    try {
+      bound = await exchange([messages[0]!], inTransaction);
+    } catch (err) {
+      await exchange([serialize.sync()], inTransaction); // the server skips to the Sync after an error
+      throw err;
+    }
+    const rest = await exchange(messages.slice(1), inTransaction);
+    return parse.parseResults([...bound.messages, ...rest.messages], pglite.parsers);
   }
 
   const inQueryLock = <T>(fn: () => Promise<T>) => pglite._runExclusiveQuery(fn);
