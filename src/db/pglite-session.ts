@@ -19,23 +19,22 @@ export type PgliteResults<Row> = Awaited<ReturnType<PGlite['query']>> & { rows: 
 export interface Step {
   sql: string;
   params?: readonly unknown[];
-  /** Keep it prepared though it is no plain SELECT (a fixed statement of the session's own). */
+  /** Keep it prepared though it is no read (a fixed statement of the session's own). */
   keep?: boolean;
 }
 
 /**
- * A statement that only reads: a plain SELECT naming no data-changing keyword. Anything else (WITH …
- * UPDATE, SELECT … FOR UPDATE) may write.
+ * A statement that only reads: a SELECT, or a WITH whose parts only select, naming no data-changing
+ * keyword. Anything else (WITH … UPDATE, SELECT … FOR UPDATE) may write.
  */
-export const READ_ONLY_STATEMENT = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
+export const READ_ONLY_STATEMENT =
+  /^\s*(SELECT|WITH)\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
 
-// Reads (a SELECT, or a WITH whose parts only select), whose text our code builds with every value as a
-// parameter, are kept prepared, and so are the
+// Reads, whose text our code builds with every value as a parameter, are kept prepared, and so are the
 // session's own statements (BEGIN, COMMIT, ROLLBACK and those its caller marks). Writes run unnamed, as
 // PGlite's own query runs them: kept prepared, PostgreSQL chose generic plans for jobs' writes after five
 // runs, and a linker run that changed nothing took 0.8 → 1.4 s, an import's apply of 50k deals 5.3 → 6-7 s.
-const READ = /^\s*(SELECT|WITH)\b(?![\s\S]*\b(INSERT|UPDATE|DELETE|MERGE|NEXTVAL|SETVAL)\b)/i;
-const KEPT = (sql: string) => READ.test(sql) || /^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql);
+const KEPT = (sql: string) => READ_ONLY_STATEMENT.test(sql) || /^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql);
 // DDL anywhere in a statement or script: a kept statement reading `*` from a table it changed would fail
 // with "cached plan must not change result type", so everything prepared before it is forgotten.
 const SCHEMA_CHANGE = /\b(ALTER|DROP|CREATE)\b/i;

@@ -67,21 +67,26 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
   let ws: string;
   const vault = createCredentialVault(Buffer.alloc(32, 7));
 
-  before(async () => {
-    registerAdapter(memoryAdapter);
-    t = await createTestDb();
-    deps = { db: t.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), vault };
-    ws = (
-      await t.db.transaction((tx) => createWorkspace(tx, { name: 'w', settings: { sync_time: '06:30' } }))
-    ).id;
-    await withWorkspace(t.db, ws, (tx) =>
-      saveConnection(tx, ws, {
+  /** A new workspace with a connection of the in-memory adapter. */
+  async function connectedWorkspace(name: string, settings?: Record<string, unknown>): Promise<string> {
+    const id = (await t.db.transaction((tx) => createWorkspace(tx, { name, ...(settings && { settings }) })))
+      .id;
+    await withWorkspace(t.db, id, (tx) =>
+      saveConnection(tx, id, {
         name: 'memory',
         credentials: vault.encrypt({ key: 'k' }),
         baseUrl: null,
         metadata: {},
       }),
     );
+    return id;
+  }
+
+  before(async () => {
+    registerAdapter(memoryAdapter);
+    t = await createTestDb();
+    deps = { db: t.db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: createLogger('silent'), vault };
+    ws = await connectedWorkspace('w', { sync_time: '06:30' });
   });
   after(() => t.close());
 
@@ -184,17 +189,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
   });
 
   test('a first connect after today\'s slot is not followed by a "scheduled" sync a minute later', async () => {
-    const other = (
-      await t.db.transaction((tx) => createWorkspace(tx, { name: 'late', settings: { sync_time: '00:00' } }))
-    ).id;
-    await withWorkspace(t.db, other, (tx) =>
-      saveConnection(tx, other, {
-        name: 'memory',
-        credentials: vault.encrypt({ key: 'k' }),
-        baseUrl: null,
-        metadata: {},
-      }),
-    );
+    const other = await connectedWorkspace('late', { sync_time: '00:00' });
     const first = await requestSync(deps, other, 'memory', 'initial');
     assert.equal((await runSync(deps, other, first.row.id)).status, 'succeeded');
     const queue = createInProcessQueue(deps.log);
@@ -259,15 +254,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
   });
 
   test('a run whose worker died is taken over at once by a manual sync, which resumes from its cursor', async () => {
-    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'lost' }))).id;
-    await withWorkspace(t.db, w, (tx) =>
-      saveConnection(tx, w, {
-        name: 'memory',
-        credentials: vault.encrypt({ key: 'k' }),
-        baseUrl: null,
-        metadata: {},
-      }),
-    );
+    const w = await connectedWorkspace('lost');
     const first = await requestSync(deps, w, 'memory', 'manual');
     // The worker stops for good after page 1 committed: the run stays running, its heartbeat ages.
     await assert
@@ -312,15 +299,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
   });
 
   test('a worker that lost its run writes no further page', async () => {
-    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'zombie' }))).id;
-    await withWorkspace(t.db, w, (tx) =>
-      saveConnection(tx, w, {
-        name: 'memory',
-        credentials: vault.encrypt({ key: 'k' }),
-        baseUrl: null,
-        metadata: {},
-      }),
-    );
+    const w = await connectedWorkspace('zombie');
     const { row } = await requestSync(deps, w, 'memory', 'manual');
     const out = await runSync(deps, w, row.id, {
       // Another process takes the run over while this one is between pages.
@@ -337,15 +316,7 @@ describe('sync orchestrator, post-sync chain and scheduler', () => {
   });
 
   test('a page whose write PostgreSQL aborted to break a deadlock is written by a second attempt, once', async () => {
-    const w = (await t.db.transaction((tx) => createWorkspace(tx, { name: 'deadlocked' }))).id;
-    await withWorkspace(t.db, w, (tx) =>
-      saveConnection(tx, w, {
-        name: 'memory',
-        credentials: vault.encrypt({ key: 'k' }),
-        baseUrl: null,
-        metadata: {},
-      }),
-    );
+    const w = await connectedWorkspace('deadlocked');
     const { row } = await requestSync(deps, w, 'memory', 'manual');
     const done = await failWithDeadlock(t.db, 'deals', 1);
     let out: Awaited<ReturnType<typeof runSync>>;
