@@ -6,7 +6,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { ChangeTracker, UNATTRIBUTED_READ } from './change-tracking.ts';
 import type { Db, QueryResult, Queryable, SqlParam } from './db.ts';
 import { eventLoopTurn } from './event-loop-turn.ts';
-import { createPgliteSession, type PgliteResults, READ_ONLY_STATEMENT } from './pglite-session.ts';
+import type { PgliteResults } from './pglite-answer.ts';
+import { createPgliteSession, READ_ONLY_STATEMENT } from './pglite-session.ts';
 
 /** What runs a handle's statements: the session outside a transaction, or one transaction of it. */
 interface StatementRunner {

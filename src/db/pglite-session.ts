@@ -11,9 +11,8 @@
  *   transaction's settings, the closing statement with COMMIT. A read is then three calls.
  * The locks are PGlite's own, so its `exec` (migrations, maintenance) still serialises with all of this.
  */
-import { type PGlite, parse, protocol } from '@electric-sql/pglite';
-
-export type PgliteResults<Row> = Awaited<ReturnType<PGlite['query']>> & { rows: Row[] };
+import { type PGlite, protocol } from '@electric-sql/pglite';
+import { type PgliteResults, readAnswer } from './pglite-answer.ts';
 
 /** One statement of a pipeline and its parameters. */
 export interface Step {
@@ -109,9 +108,19 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
     if (SCHEMA_CHANGE.test(sql)) forgetAll = true;
   }
 
-  // Inside a transaction the files are synced when it ends; a statement of its own syncs as PGlite's does.
-  const exchange = (messages: Uint8Array[], inTransaction: boolean) =>
-    pglite.execProtocol(concat([...closing.splice(0), ...messages]), { syncToFs: !inTransaction });
+  /**
+   * The messages in one call, read as one answer (an error in it is thrown). Inside a transaction the
+   * files are synced when it ends; a statement of its own syncs as PGlite's does.
+   */
+  async function exchange(messages: Uint8Array[], inTransaction: boolean) {
+    const chunks: Uint8Array[] = [];
+    await pglite.execProtocolRawStream(concat([...closing.splice(0), ...messages]), {
+      syncToFs: !inTransaction,
+      // A view of the database's memory, valid only during the call.
+      onRawData: (chunk) => chunks.push(chunk.slice()),
+    });
+    return readAnswer(concat(chunks), pglite.parsers);
+  }
 
   /** The steps' statements, prepared where they are not yet (one call for all of them). */
   async function statementsFor(steps: readonly Step[], inTransaction: boolean): Promise<Prepared[]> {
@@ -136,7 +145,7 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
       parsing.push({ index, name: keep ? `pandora_s${++counter}` : '', sql: step.sql, keep });
     }
     if (parsing.length > 0) {
-      const { messages } = await exchange(
+      const { paramTypes } = await exchange(
         [
           ...parsing.flatMap((p) => [
             serialize.parse({ name: p.name, text: p.sql }),
@@ -147,9 +156,8 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
         inTransaction,
       );
       // One ParameterDescription per Describe, in order.
-      const described = messages.filter((m) => m.name === 'parameterDescription');
       for (const [i, p] of parsing.entries()) {
-        const statement = { name: p.name, paramTypes: parse.parseDescribeStatementResults([described[i]!]) };
+        const statement = { name: p.name, paramTypes: paramTypes[i]! };
         out[p.index] = statement;
         if (p.keep) prepared.set(p.sql, statement);
       }
@@ -182,16 +190,14 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
     // A bulk write's Bind (a megabyte of rows) goes in a call of its own rather than copied into one
     // buffer with the rest: one more call, one megabyte less garbage per statement (peak RSS of an apply).
     const bulk = messages.length === 4 && messages[0]!.length > BULK_MESSAGE_BYTES;
-    if (!bulk) return parse.parseResults((await exchange(messages, inTransaction)).messages, pglite.parsers);
-    let bound: Awaited<ReturnType<typeof exchange>>;
+    if (!bulk) return (await exchange(messages, inTransaction)).results;
     try {
-      bound = await exchange([messages[0]!], inTransaction);
+      await exchange([messages[0]!], inTransaction);
     } catch (err) {
       await exchange([serialize.sync()], inTransaction); // the server skips to the Sync after an error
       throw err;
     }
-    const rest = await exchange(messages.slice(1), inTransaction);
-    return parse.parseResults([...bound.messages, ...rest.messages], pglite.parsers);
+    return (await exchange(messages.slice(1), inTransaction)).results;
   }
 
   const inQueryLock = <T>(fn: () => Promise<T>) => pglite._runExclusiveQuery(fn);

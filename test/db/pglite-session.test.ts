@@ -97,4 +97,64 @@ describe('the embedded session', () => {
     assert.ok(kept.includes('SELECT $1::int + 249 AS n'));
     assert.ok(!kept.includes('SELECT $1::int + 0 AS n'));
   });
+
+  test("answers read as PGlite's own query reads them: every type, nulls, multibyte text, counts, errors", async () => {
+    const pglite = await PGlite.create();
+    try {
+      const session = createPgliteSession(pglite);
+      await pglite.exec(`CREATE TABLE typed (
+        id int PRIMARY KEY, label text, big bigint, amount numeric(14,2), ratio float8, flag boolean,
+        doc jsonb, raw json, at timestamptz, day date, uid uuid, bytes bytea, tags text[], counts int[])`);
+      const row = [
+        1,
+        'Zoë — 東京 🚀 "quoted"',
+        '9007199254740993',
+        '1234567.89',
+        0.1,
+        true,
+        JSON.stringify({ name: 'Ünïcödé', nested: [1, null, { x: '🚀' }] }),
+        '{"a": 1}',
+        '2026-03-01T10:00:00.123456Z',
+        '2026-03-01',
+        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+        new Uint8Array([0, 1, 254, 255]),
+        ['a', 'b,c', '', null],
+        [1, 2, 3],
+      ];
+      const insert = `INSERT INTO typed VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`;
+      await pglite.query(insert, row);
+      await pglite.query(`INSERT INTO typed (id, label) VALUES (2, ''), (3, NULL)`);
+      const reads = [
+        'SELECT * FROM typed ORDER BY id',
+        'SELECT label, label AS label FROM typed ORDER BY id', // a repeated name: the last one wins
+        'SELECT * FROM typed WHERE id < 0',
+        `SELECT count(*)::int AS n, repeat('é', 70000) AS long FROM typed`,
+      ];
+      for (const sql of reads) {
+        const ours = await session.query(sql);
+        const theirs = await pglite.query(sql);
+        assert.deepEqual(ours.rows, theirs.rows, sql);
+        assert.deepEqual(ours.fields, theirs.fields, sql);
+      }
+      const updated = await session.query(`UPDATE typed SET flag = NOT coalesce(flag, false) WHERE id > 0`);
+      assert.equal(updated.affectedRows, 3);
+      assert.equal(updated.rows.length, 0);
+      // What the server said (PGlite's query adds the statement and its parameters besides).
+      const error = (p: Promise<unknown>) =>
+        p.then(
+          () => assert.fail('expected an error'),
+          (e: Record<string, unknown>) =>
+            Object.fromEntries(
+              ['name', 'message', 'severity', 'code', 'detail', 'schema', 'table', 'constraint'].map((k) => [
+                k,
+                e[k],
+              ]),
+            ),
+        );
+      assert.deepEqual(await error(session.query(insert, row)), await error(pglite.query(insert, row)));
+      assert.deepEqual((await session.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    } finally {
+      await pglite.close();
+    }
+  });
 });
