@@ -126,6 +126,13 @@ function scoredSql(page = ''): string {
   )`;
 }
 
+// What a page selects of the scored calls: what an item shows and the cursor's keys (not the participants
+// the scoring read, which were a third of the answer's bytes).
+const ROW_COLUMNS = /* sql */ `id, title, started_at, duration_seconds, account_id, account_name, account_domain,
+  contact_id, link_method, source, source_url, rep_email, rep_name, external_participants, seniority_rank,
+  open_deals_at_account, total_contacts_at_account, days_ago, severity, severity_points, severity_rank,
+  likely_cause, cause_rule, sort_ts, sort_duration`;
+
 interface CwdRow {
   id: string;
   title: string | null;
@@ -233,7 +240,7 @@ const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditi
 /** The page asked for, in the sort's order, the page picked before the accounts are read. */
 const pageFirstSql = (conditions: string[], order: string, limit: string) => /* sql */ `
   WITH ${scoredSql(`${whereAll(conditions)} ORDER BY ${order} ${limit}`)}
-  SELECT * FROM scored ORDER BY ${order}`;
+  SELECT ${ROW_COLUMNS} FROM scored ORDER BY ${order}`;
 
 /**
  * The most severe first, without scoring every call: one statement per severity from the cursor's down,
@@ -310,7 +317,7 @@ export async function listConversationsWithoutDeals(q: Queryable, workspaceId: s
     const sql = pageFirst
       ? pageFirstSql(own, order, limit)
       : /* sql */ `WITH ${scoredSql(whereAll(own))}
-          SELECT * FROM scored ${whereAll(scoredOnly)} ORDER BY ${order} ${limit}`;
+          SELECT ${ROW_COLUMNS} FROM scored ${whereAll(scoredOnly)} ORDER BY ${order} ${limit}`;
     rows = (await q.query<CwdRow>(sql, params)).rows;
   }
   const page = rows.slice(0, query.limit);
