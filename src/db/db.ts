@@ -20,13 +20,6 @@ export interface Queryable {
    * back to parameterised statements when a driver lacks it.
    */
   copyFrom?(copySql: string, csv: AsyncIterable<CopyData> | Iterable<CopyData>): Promise<void>;
-  /**
-   * Optional fast path for a page of wide rows: the SELECT's rows in order as one JSON document, with
-   * JSON's types (a timestamp is a string). PGlite decodes every field of a result in JavaScript, about
-   * 5 of the 7 ms of a 50-row deals page; one JSON text is decoded by JSON.parse. A server's driver
-   * does not need it and leaves it out.
-   */
-  queryAsJson?<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
 }
 
 export type DbKind = 'pglite' | 'postgres';

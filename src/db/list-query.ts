@@ -119,9 +119,9 @@ export function parseListParams(
   return { sortKey, descending, limit, cursor, includeTotal, includeDeleted };
 }
 
-export interface ListPage<Row> {
-  /** As selected: the spec's columns plus the cursor's helper columns; map with toApiRecord. */
-  rows: Row[];
+export interface ListPage {
+  /** The page's records as JSON text, in order. */
+  records: string[];
   nextCursor: string | null;
   total?: number;
 }
@@ -133,12 +133,26 @@ function cursorValue(sort: SortSpec): string {
     : `${sort.column}::text`;
 }
 
-// The sort column itself is selected too when it is not an API column (a scaled key), because the outer
-// ORDER BY of a two-branch page sorts the branches' output by it.
+// json_build_object takes at most 100 arguments, a name and a value per column.
+const MAX_RECORD_COLUMNS = 50;
+
+/**
+ * A row as the API shows it, as JSON text written by the database: timestamps as UTC ISO text to the
+ * millisecond (what a Date's toISOString gives; to_char's MS truncates as a Date does), every other
+ * column as PostgreSQL's JSON has it (numbers, booleans, dates as text, jsonb as it is stored).
+ */
+export function apiRecordSql(columns: Readonly<Record<string, ColumnKind>>): string {
+  const entries = Object.entries(columns);
+  if (entries.length > MAX_RECORD_COLUMNS) throw new Error(`a record of over ${MAX_RECORD_COLUMNS} columns`);
+  const value = (name: string, kind: ColumnKind) =>
+    kind === 'timestamptz' ? `to_char(${name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : name;
+  return `json_build_object(${entries.map(([name, kind]) => `'${name}', ${value(name, kind)}`).join(', ')})::text`;
+}
+
+// A page's row: the record's JSON text, the cursor's values, and the sort column, which the outer ORDER BY
+// of a two-branch page sorts the branches' output by.
 function selectList(spec: ListSpec, sort: SortSpec): string {
-  const columns = Object.keys(spec.columns);
-  if (!Object.hasOwn(spec.columns, sort.column)) columns.push(sort.column);
-  return [...columns, `${cursorValue(sort)} AS _sort_value`].join(', ');
+  return `${apiRecordSql(spec.columns)} AS _record, ${cursorValue(sort)} AS _sort_value, id, ${sort.column}`;
 }
 
 export interface ListQuery {
@@ -205,18 +219,18 @@ export function buildListQuery(
   };
 }
 
-export async function runListQuery<Row extends Record<string, unknown>>(
+export async function runListQuery(
   q: Queryable,
   spec: ListSpec,
   workspaceId: string,
   query: Readonly<Record<string, string | string[] | undefined>>,
-): Promise<ListPage<Row>> {
+): Promise<ListPage> {
   const built = buildListQuery(spec, workspaceId, query);
   const lp = built.params;
-  type PageRow = Row & { _sort_value: string | null };
-  const rows = q.queryAsJson
-    ? withIsoTimestamps<PageRow>(spec.columns, await q.queryAsJson<PageRow>(built.sql, built.values))
-    : (await q.query<PageRow>(built.sql, built.values)).rows;
+  const { rows } = await q.query<{ _record: string; _sort_value: string | null; id: string }>(
+    built.sql,
+    built.values,
+  );
   const hasMore = rows.length > lp.limit;
   const pageRows = hasMore ? rows.slice(0, lp.limit) : rows;
   const last = pageRows.at(-1);
@@ -225,42 +239,15 @@ export async function runListQuery<Row extends Record<string, unknown>>(
       ? encodeCursor({
           sort: `${lp.descending ? '-' : ''}${lp.sortKey}`,
           value: last._sort_value,
-          id: String(last.id),
+          id: last.id,
         })
       : null;
-  // Rows keep the cursor's helper columns (_sort_value, a scaled sort key): toApiRecord picks the API
-  // columns, and deleting properties would turn every row into a slow dictionary-mode object first.
-  const page: ListPage<Row> = { rows: pageRows, nextCursor };
+  const page: ListPage = { records: pageRows.map((r) => r._record), nextCursor };
   if (lp.includeTotal) {
     const { rows: counted } = await q.query<{ total: number }>(built.countSql, built.countValues);
     page.total = counted[0]!.total;
   }
   return page;
-}
-
-// PostgreSQL's JSON text of a timestamptz in UTC: "2026-03-01T10:00:00.123456+00:00" (no fraction on a whole second).
-const UTC_JSON_TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00:00$/;
-
-/**
- * Rows read as JSON carry timestamps as text: they become the API's ISO text (UTC, milliseconds), as
- * toApiRecord renders a driver's Dates. The usual UTC text is cut to shape (a Date's parse also drops the
- * digits past the millisecond); any other goes through a Date.
- */
-function withIsoTimestamps<Row extends Record<string, unknown>>(
-  columns: Readonly<Record<string, ColumnKind>>,
-  rows: Row[],
-): Row[] {
-  const timestamps = Object.keys(columns).filter((c) => columns[c] === 'timestamptz');
-  for (const row of rows) {
-    const r = row as Record<string, unknown>;
-    for (const c of timestamps) {
-      const text = r[c];
-      if (typeof text !== 'string') continue;
-      const utc = UTC_JSON_TIMESTAMP.exec(text);
-      r[c] = utc ? `${utc[1]}.${(utc[2] ?? '').padEnd(3, '0').slice(0, 3)}Z` : new Date(text).toISOString();
-    }
-  }
-  return rows;
 }
 
 /** Maps a row to an API object: the declared columns only, timestamps (Dates or ISO text) as ISO text. */

@@ -31,19 +31,6 @@ const serializers = {
   },
 };
 
-/**
- * A SELECT's rows as one JSON text. The rows come out of the sorted statement in order ("supplying the
- * input values from a sorted subquery will usually work", as PostgreSQL's manual puts it for aggregates;
- * a plain subquery scan keeps its order).
- */
-function asJsonSql(sql: string): string {
-  return `SELECT coalesce(json_agg(r), '[]')::text AS rows FROM (${sql}) AS r`;
-}
-
-function jsonRows<Row>(res: QueryResult<{ rows: string }>): Row[] {
-  return JSON.parse(res.rows[0]!.rows) as Row[];
-}
-
 /** What the slow-statement log is told: a statement's or a whole transaction's time holding the session. */
 export interface SlowWork {
   ms: number;
@@ -141,9 +128,6 @@ function handle(
   };
   return {
     query,
-    async queryAsJson<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
-      return jsonRows<Row>(await query<{ rows: string }>(asJsonSql(sql), params));
-    },
     async exec(script: string): Promise<void> {
       await timed(script, () => h.exec(script));
     },
@@ -354,9 +338,6 @@ function pgliteDb(pglite: PGlite, options: PgliteOptions): Db {
   return {
     kind: 'pglite',
     query,
-    async queryAsJson<Row>(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
-      return jsonRows<Row>(await query<{ rows: string }>(asJsonSql(sql), params));
-    },
     exec(script) {
       changes.readRecorder()?.add(UNATTRIBUTED_READ);
       return turns.foreground(async () => {

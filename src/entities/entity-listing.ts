@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import type { ColumnKind, FilterSpec, ScaledKey, ValueType } from '../db/list-filters.ts';
+import { JsonText } from '../db/json-text.ts';
 import { type ListPage, type ListSpec, runListQuery, type SortSpec, toApiRecord } from '../db/list-query.ts';
 import { NotFoundError } from '../errors.ts';
 import { ENTITY_TABLES, type EntityName } from './entity-tables.ts';
@@ -126,19 +127,19 @@ export function defineListing(entity: EntityName, def: ListingDefinition): Entit
   });
 }
 
+/** A list's answer, as `listEntity`'s JSON text holds it. */
 export interface EntityPage {
   data: ApiRecord[];
   next_cursor: string | null;
   total?: number;
 }
 
-export function toEntityPage(listing: EntityListing, page: ListPage<Record<string, unknown>>): EntityPage {
-  const out: EntityPage = {
-    data: page.rows.map((r) => toApiRecord(listing.columns, r)),
-    next_cursor: page.nextCursor,
-  };
-  if (page.total !== undefined) out.total = page.total;
-  return out;
+/** The page as the API answers it: the records' JSON text as the database wrote it, spliced in. */
+function entityPageText(page: ListPage): JsonText<EntityPage> {
+  const total = page.total === undefined ? '' : `,"total":${page.total}`;
+  return new JsonText(
+    `{"data":[${page.records.join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}${total}}`,
+  );
 }
 
 export async function listEntity(
@@ -146,8 +147,8 @@ export async function listEntity(
   workspaceId: string,
   listing: EntityListing,
   query: Readonly<Record<string, string | string[] | undefined>>,
-): Promise<EntityPage> {
-  return toEntityPage(listing, await runListQuery(q, listing, workspaceId, query));
+): Promise<JsonText<EntityPage>> {
+  return entityPageText(await runListQuery(q, listing, workspaceId, query));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

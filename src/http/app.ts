@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
+import { JsonText } from '../db/json-text.ts';
 import { NotFoundError } from '../errors.ts';
 import { ApiKeyCache } from './api-key-cache.ts';
 import { requireWorkspaceAccess } from './auth.ts';
@@ -93,6 +94,11 @@ export function createApp(given: AppDeps): Express {
   // No conditional GETs here: an ETag would hash every response body for nothing.
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // JSON text the database wrote goes out as it is (src/db/json-text.ts).
+  const json = app.response.json;
+  app.response.json = function answer(this: Response, body: unknown) {
+    return body instanceof JsonText ? this.type('application/json').send(body.text) : json.call(this, body);
+  };
   app.use(requestContext(deps));
   app.use(express.json({ limit: deps.config.bodyLimit, verify: verifyJsonBody }));
   app.use(rejectUnstorableInput);

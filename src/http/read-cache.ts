@@ -12,6 +12,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { type ChangeStamp, UNATTRIBUTED_READ } from '../db/change-tracking.ts';
 import type { Db } from '../db/db.ts';
+import { JsonText } from '../db/json-text.ts';
 
 // Paths under /api/workspaces/:id whose GET answers come from the database alone (no in-memory job
 // progress, no upstream call).
@@ -93,7 +94,7 @@ export function readCache(db: Db, options: ReadCacheOptions) {
     const read = new Set<string>();
     res.json = (value: unknown) => {
       clearTimeout(busy);
-      const body = JSON.stringify(value);
+      const body = value instanceof JsonText ? value.text : JSON.stringify(value);
       const stamp = changes.stampOf(before, read);
       if (
         res.statusCode === 200 &&

@@ -15,7 +15,9 @@ export async function walkAll(
   let cursor: string | null = null;
   for (let pageNo = 0; pageNo < 10_000; pageNo++) {
     const q: Record<string, string> = cursor ? { ...query, cursor } : { ...query };
-    const page = await withWorkspace(db, workspaceId, (tx) => listEntity(tx, workspaceId, listing, q));
+    const page = (
+      await withWorkspace(db, workspaceId, (tx) => listEntity(tx, workspaceId, listing, q))
+    ).parse();
     out.push(...page.data);
     if (!page.next_cursor) return out;
     assert.ok(page.data.length > 0, 'a page with a next cursor must not be empty');
