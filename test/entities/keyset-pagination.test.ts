@@ -11,7 +11,7 @@ import { ENTITY_TABLES } from '../../src/entities/entity-tables.ts';
 import { ValidationError } from '../../src/errors.ts';
 import { createWorkspace } from '../../src/workspaces/workspaces.ts';
 import { seededRandom, seedGtmWorld } from '../helpers/seed-gtm.ts';
-import { createTestDb, serverUrl, type TestDb } from '../helpers/test-db.ts';
+import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 import { walkAll } from './list-walk.ts';
 
 describe('keyset pagination', () => {
