@@ -48,23 +48,27 @@ describe('conversations without deals between two dates', () => {
       const titles: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await withWorkspace(t.db, ws, (q) =>
-          listConversationsWithoutDeals(q, ws, {
-            sort,
-            limit: 1,
-            since: '2026-03-01',
-            until: '2026-03-31',
-            cursor,
-          }),
-        );
+        const page = (
+          await withWorkspace(t.db, ws, (q) =>
+            listConversationsWithoutDeals(q, ws, {
+              sort,
+              limit: 1,
+              since: '2026-03-01',
+              until: '2026-03-31',
+              cursor,
+            }),
+          )
+        ).parse();
         titles.push(...page.data.map((d) => d.title ?? ''));
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
       assert.deepEqual(titles.sort(), expected, sort);
     }
-    const unbounded = await withWorkspace(t.db, ws, (q) =>
-      listConversationsWithoutDeals(q, ws, { sort: '-started_at', limit: 50 }),
-    );
+    const unbounded = (
+      await withWorkspace(t.db, ws, (q) =>
+        listConversationsWithoutDeals(q, ws, { sort: '-started_at', limit: 50 }),
+      )
+    ).parse();
     assert.equal(
       unbounded.data.length,
       CALLS.length,
