@@ -27,6 +27,9 @@ describe('read cache', () => {
     assert.equal(first.status, 200);
     const second = await deals();
     assert.deepEqual(second.body, first.body);
+    // The page is the database's JSON text, answered as JSON whether from the cache or not.
+    for (const r of [first, second]) assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(first.body.data.length, 5);
     if (serverUrl) {
       assert.equal(cacheHeader(second), null, 'a server has other writers: no cache');
       return;
