@@ -5,11 +5,10 @@
  */
 import { z } from 'zod';
 import type { Queryable, SqlParam } from '../db/db.ts';
-import { JsonText } from '../db/json-text.ts';
-import { isoTimestampSql, PAGE_SIZE } from '../db/list-query.ts';
+import { PAGE_SIZE } from '../db/list-query.ts';
 import { ValidationError } from '../errors.ts';
 import { isoDateTime } from '../validation/input-values.ts';
-import { liveCandidatesCtes } from './deal-liveness.ts';
+import { type DealCandidate, liveDealCandidates } from './deal-liveness.ts';
 import { SENIORITY_RANKS, participantFactsSql } from './call-facts.ts';
 import {
   LIKELY_CAUSE,
@@ -127,76 +126,68 @@ function scoredSql(page = ''): string {
   )`;
 }
 
-/**
- * A page's item as the API shows it, written by the database as JSON text (the page is `p`, its live
- * deal candidates `cd`).
- */
-const ITEM_JSON = /* sql */ `json_build_object(
-    'conversation_id', p.id, 'title', p.title, 'started_at', ${isoTimestampSql('p.started_at')},
-    'duration_seconds', p.duration_seconds, 'source', p.source, 'source_url', p.source_url,
-    'account', json_build_object('id', p.account_id, 'name', p.account_name, 'domain', p.account_domain),
-    'contact_id', p.contact_id, 'link_method', p.link_method, 'external_participants', p.external_participants,
-    'top_seniority', coalesce((ARRAY[${SENIORITY_RANKS.map((r) => `'${r}'`).join(', ')}])[p.seniority_rank + 1], 'none'),
-    'open_deals_at_account', p.open_deals_at_account, 'total_contacts_at_account', p.total_contacts_at_account,
-    'rep', CASE WHEN p.rep_email IS NOT NULL THEN json_build_object('email', p.rep_email, 'name', p.rep_name) END,
-    'days_ago', p.days_ago, 'severity', p.severity, 'severity_points', p.severity_points,
-    'likely_cause', p.likely_cause, 'cause_rule', p.cause_rule,
-    -- Several deals were live at the call and the linker found nothing telling them apart.
-    'ambiguous', coalesce(cd.n, 0) > 1,
-    'deal_candidates', coalesce(cd.list, '[]'::json)
-  )::text`;
+// What a page selects of the scored calls: what an item shows and the cursor's keys (not the participants
+// the scoring read, which were a third of the answer's bytes).
+const ROW_COLUMNS = /* sql */ `id, title, started_at, duration_seconds, account_id, account_name, account_domain,
+  contact_id, link_method, source, source_url, rep_email, rep_name, external_participants, seniority_rank,
+  open_deals_at_account, total_contacts_at_account, days_ago, severity, severity_points, severity_rank,
+  likely_cause, cause_rule, sort_ts, sort_duration`;
 
-/**
- * One page: `scored` (with its conditions) as `WITH` parts, then the page picked from it, its calls' live
- * deal candidates, and each item's JSON with the cursor's keys.
- */
-const pageSql = (scored: string, conditions: string[], order: string, limit: string) => /* sql */ `
-  WITH ${scored},
-  page AS MATERIALIZED (SELECT * FROM scored ${whereAll(conditions)} ORDER BY ${order} ${limit}),
-  ${liveCandidatesCtes('page')}
-  SELECT p.id, p.sort_ts, p.severity_rank, p.sort_duration, ${ITEM_JSON} AS item
-    FROM page p
-    LEFT JOIN live_candidates cd ON cd.conversation_id = p.id
-   ORDER BY ${order}`;
-
-/** What a page's statement returns of each call: its item, and the cursor's keys. */
 interface CwdRow {
   id: string;
-  sort_ts: Date;
-  severity_rank: number;
-  sort_duration: number;
-  item: string;
-}
-
-/** An item as ITEM_JSON writes it. */
-export interface CwdItem {
-  conversation_id: string;
   title: string | null;
-  started_at: string | null;
+  started_at: Date | null;
   duration_seconds: number | null;
-  source: string;
-  source_url: string | null;
-  account: { id: string; name: string | null; domain: string | null };
+  account_id: string;
+  account_name: string | null;
+  account_domain: string | null;
   contact_id: string | null;
   link_method: string | null;
+  source: string;
+  source_url: string | null;
+  rep_email: string | null;
+  rep_name: string | null;
   external_participants: number;
-  top_seniority: (typeof SENIORITY_RANKS)[number];
+  seniority_rank: number;
   open_deals_at_account: number;
   total_contacts_at_account: number;
-  rep: { email: string; name: string | null } | null;
   days_ago: number | null;
-  severity: (typeof SEVERITIES)[number];
+  severity: string;
   severity_points: number;
-  likely_cause: (typeof LIKELY_CAUSES)[number];
+  severity_rank: number;
+  likely_cause: string;
   cause_rule: string;
-  ambiguous: boolean;
-  deal_candidates: { id: string; name: string | null; stage: string | null; is_closed: boolean }[];
+  sort_ts: Date;
+  sort_duration: number;
 }
 
-export interface CwdPage {
-  data: CwdItem[];
-  next_cursor: string | null;
+function toItem(r: CwdRow, candidates: DealCandidate[]) {
+  return {
+    conversation_id: r.id,
+    title: r.title,
+    started_at: r.started_at?.toISOString() ?? null,
+    duration_seconds: r.duration_seconds,
+    source: r.source,
+    source_url: r.source_url,
+    account: { id: r.account_id, name: r.account_name, domain: r.account_domain },
+    contact_id: r.contact_id,
+    link_method: r.link_method,
+    external_participants: Number(r.external_participants),
+    top_seniority: SENIORITY_RANKS[Number(r.seniority_rank)] ?? 'none',
+    open_deals_at_account: Number(r.open_deals_at_account),
+    total_contacts_at_account: Number(r.total_contacts_at_account),
+    rep: r.rep_email ? { email: r.rep_email, name: r.rep_name } : null,
+    days_ago: r.days_ago === null ? null : Number(r.days_ago),
+    severity: r.severity,
+    severity_points: Number(r.severity_points),
+    likely_cause: r.likely_cause,
+    cause_rule: r.cause_rule,
+    // Several deals were live at the call and the linker found nothing telling them apart.
+    ambiguous: candidates.length > 1,
+    deal_candidates: candidates,
+  };
 }
+export type CwdItem = ReturnType<typeof toItem>;
 
 const cursorSchema = z
   .object({ s: z.string(), v: z.array(z.string()).max(3), i: z.string().uuid() })
@@ -247,8 +238,9 @@ const dayAfter = (day: string) =>
 const whereAll = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
 
 /** The page asked for, in the sort's order, the page picked before the accounts are read. */
-const pageFirstSql = (conditions: string[], order: string, limit: string) =>
-  pageSql(scoredSql(`${whereAll(conditions)} ORDER BY ${order} ${limit}`), [], order, limit);
+const pageFirstSql = (conditions: string[], order: string, limit: string) => /* sql */ `
+  WITH ${scoredSql(`${whereAll(conditions)} ORDER BY ${order} ${limit}`)}
+  SELECT ${ROW_COLUMNS} FROM scored ORDER BY ${order}`;
 
 /**
  * The most severe first, without scoring every call: one statement per severity from the cursor's down,
@@ -282,11 +274,7 @@ async function pageBySeverity(
   return rows;
 }
 
-export async function listConversationsWithoutDeals(
-  q: Queryable,
-  workspaceId: string,
-  query: CwdQuery,
-): Promise<JsonText<CwdPage>> {
+export async function listConversationsWithoutDeals(q: Queryable, workspaceId: string, query: CwdQuery) {
   const domains = await prepareScoring(q, workspaceId);
   const params: SqlParam[] = [workspaceId, domains, query.as_of ?? new Date().toISOString()];
   const own: string[] = []; // conditions on the call's own columns and its severity
@@ -328,7 +316,8 @@ export async function listConversationsWithoutDeals(
     const limit = `LIMIT ${PAGE_SIZE(query.limit + 1)}`;
     const sql = pageFirst
       ? pageFirstSql(own, order, limit)
-      : pageSql(scoredSql(whereAll(own)), scoredOnly, order, limit);
+      : /* sql */ `WITH ${scoredSql(whereAll(own))}
+          SELECT ${ROW_COLUMNS} FROM scored ${whereAll(scoredOnly)} ORDER BY ${order} ${limit}`;
     rows = (await q.query<CwdRow>(sql, params)).rows;
   }
   const page = rows.slice(0, query.limit);
@@ -339,7 +328,10 @@ export async function listConversationsWithoutDeals(
           JSON.stringify({ s: query.sort, v: sort.keys.map((k) => cursorValue(last, k)), i: last.id }),
         ).toString('base64url')
       : null;
-  return new JsonText<CwdPage>(
-    `{"data":[${page.map((r) => r.item).join(',')}],"next_cursor":${JSON.stringify(next)}}`,
+  const candidates = await liveDealCandidates(
+    q,
+    workspaceId,
+    page.map((r) => r.id),
   );
+  return { data: page.map((r) => toItem(r, candidates.get(r.id) ?? [])), next_cursor: next };
 }

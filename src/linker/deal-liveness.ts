@@ -3,6 +3,7 @@
  * deal's CRM dates and its stage history, so a call is judged against the deals open at its own time,
  * not against the deals open now.
  */
+import type { Queryable } from '../db/db.ts';
 
 /**
  * CTEs over the workspace ($1) giving `deal_life`: one row per deal at an account with live_from (the
@@ -47,22 +48,43 @@ export function dealLifeCtes(scope?: string, carried: readonly string[] = []): s
   )`;
 }
 
+export interface DealCandidate {
+  id: string;
+  name: string | null;
+  stage: string | null;
+  is_closed: boolean;
+}
+
 /**
- * CTEs over the workspace ($1) giving `live_candidates` (conversation_id, n, list): for each call of the
- * CTE `calls` (id, account_id, started_at) with any, the deals live at its time at its account, as a JSON
- * array of {id, name, stage, is_closed} in the order the deals were created. A call the linker left
- * without a deal that has two or more had evidence that did not decide between them.
+ * The deals live at each conversation's time at its account, for conversations the linker left without
+ * a deal: two or more means the evidence did not decide between them.
  */
-export function liveCandidatesCtes(calls: string): string {
-  return /* sql */ `
-  ${dealLifeCtes(`d.account_id IN (SELECT account_id FROM ${calls})`, ['name', 'stage', 'is_closed', 'source_created_at'])},
-  live_candidates AS (
-    SELECT c.id AS conversation_id, count(*)::int AS n,
-           json_agg(json_build_object('id', l.deal_id, 'name', l.name, 'stage', l.stage, 'is_closed', l.is_closed)
-                    ORDER BY l.source_created_at NULLS LAST, l.deal_id) AS list
-      FROM ${calls} c
-      JOIN deal_life l ON l.account_id = c.account_id
-                      AND c.started_at >= l.live_from AND c.started_at <= l.live_until
-     GROUP BY c.id
-  )`;
+export async function liveDealCandidates(
+  q: Queryable,
+  workspaceId: string,
+  conversationIds: readonly string[],
+): Promise<Map<string, DealCandidate[]>> {
+  const out = new Map<string, DealCandidate[]>();
+  if (conversationIds.length === 0) return out;
+  const { rows } = await q.query<DealCandidate & { conversation_id: string }>(
+    /* sql */ `WITH page AS MATERIALIZED (
+        SELECT c.id, c.account_id, c.started_at FROM conversations c
+         WHERE c.workspace_id = $1::uuid AND c.id = ANY($2::uuid[])
+      ),
+      ${dealLifeCtes('d.account_id IN (SELECT account_id FROM page)', ['name', 'stage', 'is_closed', 'source_created_at'])}
+      -- The names and stages come along in deal_life: a second read of the deals by key cost a page of
+      -- 50 calls a quarter of this statement's time.
+      SELECT c.id AS conversation_id, l.deal_id AS id, l.name, l.stage, l.is_closed
+        FROM page c
+        JOIN deal_life l ON l.account_id = c.account_id
+                        AND c.started_at >= l.live_from AND c.started_at <= l.live_until
+       ORDER BY c.id, l.source_created_at NULLS LAST, l.deal_id`,
+    [workspaceId, conversationIds as string[]],
+  );
+  for (const r of rows) {
+    const list = out.get(r.conversation_id) ?? [];
+    list.push({ id: r.id, name: r.name, stage: r.stage, is_closed: r.is_closed });
+    out.set(r.conversation_id, list);
+  }
+  return out;
 }

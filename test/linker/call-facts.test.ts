@@ -25,11 +25,9 @@ async function everyItem() {
   const items = [];
   let cursor: string | undefined;
   do {
-    const page = (
-      await withWorkspace(t.db, ws, (tx) =>
-        listConversationsWithoutDeals(tx, ws, { sort: '-severity', limit: 25, as_of: asOf, cursor }),
-      )
-    ).parse();
+    const page = await withWorkspace(t.db, ws, (tx) =>
+      listConversationsWithoutDeals(tx, ws, { sort: '-severity', limit: 25, as_of: asOf, cursor }),
+    );
     items.push(...page.data);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);

@@ -48,27 +48,23 @@ describe('conversations without deals between two dates', () => {
       const titles: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = (
-          await withWorkspace(t.db, ws, (q) =>
-            listConversationsWithoutDeals(q, ws, {
-              sort,
-              limit: 1,
-              since: '2026-03-01',
-              until: '2026-03-31',
-              cursor,
-            }),
-          )
-        ).parse();
+        const page = await withWorkspace(t.db, ws, (q) =>
+          listConversationsWithoutDeals(q, ws, {
+            sort,
+            limit: 1,
+            since: '2026-03-01',
+            until: '2026-03-31',
+            cursor,
+          }),
+        );
         titles.push(...page.data.map((d) => d.title ?? ''));
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
       assert.deepEqual(titles.sort(), expected, sort);
     }
-    const unbounded = (
-      await withWorkspace(t.db, ws, (q) =>
-        listConversationsWithoutDeals(q, ws, { sort: '-started_at', limit: 50 }),
-      )
-    ).parse();
+    const unbounded = await withWorkspace(t.db, ws, (q) =>
+      listConversationsWithoutDeals(q, ws, { sort: '-started_at', limit: 50 }),
+    );
     assert.equal(
       unbounded.data.length,
       CALLS.length,

@@ -26,11 +26,9 @@ async function stored(): Promise<{ domains: string[]; decided_by: string | null 
 
 /** The rep of the initech call as conversations-without-deals names it (attributed by internal domain). */
 async function initechRep(): Promise<string | null> {
-  const page = (
-    await withWorkspace(t.db, f.ws, (tx) =>
-      listConversationsWithoutDeals(tx, f.ws, { sort: '-started_at', limit: 100, as_of: '2026-04-10' }),
-    )
-  ).parse();
+  const page = await withWorkspace(t.db, f.ws, (tx) =>
+    listConversationsWithoutDeals(tx, f.ws, { sort: '-started_at', limit: 100, as_of: '2026-04-10' }),
+  );
   const item = page.data.find((d) => d.conversation_id === f.ids.c2_domain);
   assert.ok(item, 'the initech call has an account and no deal');
   return item.rep?.email ?? null;

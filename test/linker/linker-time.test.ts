@@ -193,15 +193,9 @@ test('a known contact on a free-mail address outweighs an internal-sounding titl
 });
 
 test('an undecided call lists as ambiguous with its live candidates; a second run changes nothing', async () => {
-  const page = (
-    await withWorkspace(t.db, ws, (tx) =>
-      listConversationsWithoutDeals(tx, ws, {
-        sort: '-started_at',
-        limit: 50,
-        as_of: '2026-04-10T00:00:00Z',
-      }),
-    )
-  ).parse();
+  const page = await withWorkspace(t.db, ws, (tx) =>
+    listConversationsWithoutDeals(tx, ws, { sort: '-started_at', limit: 50, as_of: '2026-04-10T00:00:00Z' }),
+  );
   const shared = page.data.find((i) => i.conversation_id === ids.shared)!;
   assert.equal(shared.ambiguous, true);
   assert.deepEqual(
