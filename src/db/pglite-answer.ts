@@ -36,13 +36,20 @@ function errorOf(data: Uint8Array): Error {
   return first ?? new Error('the embedded database answered with an error it could not describe');
 }
 
+/** Node's UTF-8 decoder, called directly: Buffer#toString checks its arguments again on every field. */
+type Decoding = Buffer & { utf8Slice(start: number, end: number): string };
+
+const int32 = (b: Uint8Array, at: number) =>
+  (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+const int16 = (b: Uint8Array, at: number) => ((b[at]! << 24) >> 16) | b[at + 1]!;
+
 interface Field {
   name: string;
   dataTypeID: number;
 }
 
 export function readAnswer(data: Uint8Array, parsers: Parsers): Answer {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength) as Decoding;
   const results: PgliteResults<unknown>[] = [];
   const paramTypes: number[][] = [];
   let fields: Field[] = [];
@@ -51,7 +58,7 @@ export function readAnswer(data: Uint8Array, parsers: Parsers): Answer {
   let at = 0;
   while (at + 5 <= buf.length) {
     const type = buf[at]!;
-    const end = at + 1 + buf.readInt32BE(at + 1);
+    const end = at + 1 + int32(buf, at + 1);
     let pos = at + 5;
     switch (type) {
       case ROW_DESCRIPTION: {
@@ -69,18 +76,18 @@ export function readAnswer(data: Uint8Array, parsers: Parsers): Answer {
         break;
       }
       case DATA_ROW: {
-        const count = buf.readInt16BE(pos);
+        const count = int16(buf, pos);
         pos += 2;
         const row: Record<string, unknown> = {};
         for (let i = 0; i < count; i++) {
-          const length = buf.readInt32BE(pos);
+          const length = int32(buf, pos);
           pos += 4;
           const field = fields[i]!;
           if (length < 0) {
             row[field.name] = null;
             continue;
           }
-          const text = buf.toString('utf8', pos, pos + length);
+          const text = buf.utf8Slice(pos, pos + length);
           pos += length;
           const parse = columnParsers[i];
           row[field.name] = parse ? parse(text, field.dataTypeID) : text;
