@@ -126,8 +126,8 @@ function scoredSql(page = ''): string {
   )`;
 }
 
-// What a page selects of the scored calls: what an item shows and the cursor's keys (not the participants
-// the scoring read, which were a third of the answer's bytes).
+// What a page selects of the scored calls: what an item shows and the cursor's keys, not the participants
+// the scoring read (written and decoded, they made the page's statement 2.4 ms instead of 1.9).
 const ROW_COLUMNS = /* sql */ `id, title, started_at, duration_seconds, account_id, account_name, account_domain,
   contact_id, link_method, source, source_url, rep_email, rep_name, external_participants, seniority_rank,
   open_deals_at_account, total_contacts_at_account, days_ago, severity, severity_points, severity_rank,

