@@ -48,18 +48,20 @@ export function parseDate(c: Cell, order: DateOrder = 'mdy'): Parsed<string> {
   if (typeof c === 'number') return excelSerial(c);
   const s = cellText(c);
   let m =
-    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
       s,
     );
   if (m) {
     const ymd = validYmd(+m[1]!, +m[2]!, +m[3]!);
     if (!ymd) return { ok: false, error: `not a real date: "${s}"` };
     if (m[4] === undefined) return { ok: true, value: ymd };
-    const iso = `${ymd}T${m[4].padStart(2, '0')}:${m[5]}:${m[6] ?? '00'}${m[7] ? normaliseOffset(m[7]) : 'Z'}`;
+    const iso = `${ymd}T${m[4].padStart(2, '0')}:${m[5]}:${m[6] ?? '00'}${m[8] ? normaliseOffset(m[8]) : 'Z'}`;
     const t = new Date(iso);
-    return Number.isNaN(t.getTime())
-      ? { ok: false, error: `not a real date: "${s}"` }
-      : { ok: true, value: t.toISOString() };
+    if (Number.isNaN(t.getTime())) return { ok: false, error: `not a real date: "${s}"` };
+    // The fraction is put back as written (a Date holds milliseconds, a timestamptz microseconds);
+    // offsets are whole minutes, so moving to UTC never touches it.
+    const fraction = m[7] ?? '000';
+    return { ok: true, value: `${t.toISOString().slice(0, 19)}.${fraction}Z` };
   }
   m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?$/.exec(s);
   if (m) {

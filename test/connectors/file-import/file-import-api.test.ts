@@ -244,7 +244,7 @@ describe('file import over HTTP', () => {
       app,
       ws,
       'log.csv',
-      'Type,Subject,Date,Notes\nEmail,Intro,2026-01-05 10:00,hello\n',
+      'Type,Subject,Date,Notes\nEmail,Intro,2026-01-05 10:00,hello\nCall,Demo,2026-01-06T09:30:15.123456+01:00,notes\n',
       {
         entity_type: 'activities',
       },
@@ -255,9 +255,15 @@ describe('file import over HTTP', () => {
       mapping: { Notes: 'body' },
     });
     assert.equal(a.body.batch.status, 'applied', JSON.stringify(a.body));
-    assert.deepEqual(await q(`SELECT activity_type, subject, body FROM activities`), [
-      { activity_type: 'email', subject: 'Intro', body: 'hello' },
-    ]);
+    // Timestamps keep what the file wrote, down to the microsecond.
+    const utc = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+    assert.deepEqual(
+      await q(`SELECT activity_type, subject, body, ${utc} AS at FROM activities ORDER BY occurred_at`),
+      [
+        { activity_type: 'email', subject: 'Intro', body: 'hello', at: '2026-01-05 10:00:00.000000' },
+        { activity_type: 'meeting', subject: 'Demo', body: 'notes', at: '2026-01-06 08:30:15.123456' },
+      ],
+    );
     const bad = await app.request('POST', `${base()}/import/${acts.body.batch.id}/confirm`, {
       token: ws.key,
       body: { strategy: 'merge', mapping: { Notes: 'no_such_field' } },

@@ -105,6 +105,10 @@ test('dates: ISO, slashes by column order, month names, Excel serials; impossibl
   assert.equal(ok('3 February 2026'), '2026-02-03');
   assert.equal(ok('46023'), '2026-01-01');
   assert.equal(ok('2026-01-05T10:00:00+02:00'), '2026-01-05T08:00:00.000Z');
+  assert.equal(ok('2026-01-05 10:00:00.123456+02:00'), '2026-01-05T08:00:00.123456Z');
+  assert.equal(ok('2026-01-05T23:59:59.5-0130'), '2026-01-06T01:29:59.5Z');
+  assert.equal(ok('2026-01-05T10:00'), '2026-01-05T10:00:00.000Z');
+  assert.equal(parseDate('2026-01-05T25:00:00').ok, false);
   assert.equal(parseDate('2026-02-30').ok, false);
   assert.equal(parseDate('soon').ok, false);
   assert.equal(detectDateOrder(['01/02/2026', '25/02/2026', '03/04/2026']), 'dmy');
