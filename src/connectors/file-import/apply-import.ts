@@ -207,6 +207,7 @@ async function writeBatch(
     stageOf: (raw) => stages.resolve(raw).stage,
     owners: await loadOwnerDirectory(tx, workspaceId),
     moneyUnits: (batch.classification.money_units ?? {}) as Record<string, number>,
+    percentScales: (batch.classification.percent_scales ?? {}) as Record<string, number>,
   });
   const counts: ApplyCounts = {
     rows: 0,

@@ -27,7 +27,7 @@ import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError }
 import { CompactKeySet } from './compact-key-set.ts';
 import { detachedField } from './csv-records.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
-import { type DateOrder, detectDateOrder } from './value-parsing.ts';
+import { type DateOrder, detectDateOrder, detectPercentScale } from './value-parsing.ts';
 
 const SAMPLE_ROWS = 200;
 const SHOWN_ROWS = 10;
@@ -66,6 +66,8 @@ export interface Preview {
   mapping: MappingProposal['columns'];
   classifier: string;
   date_orders: Record<string, DateOrder>;
+  /** Columns written as fractions (header → 100): a percentage field mapped to one reads it ×100. */
+  percent_scales: Record<string, number>;
   row_count: number;
   valid_rows: number;
   error_rows: number;
@@ -110,6 +112,13 @@ async function readSample(table: OpenedTable): Promise<{ sample: RawRow[]; colum
   return { sample, columns };
 }
 
+/** Columns whose sample reads as fractions (header → 100), for whichever is or becomes a percentage field. */
+function fractionColumns(columns: readonly ColumnSample[]): Record<string, number> {
+  return Object.fromEntries(
+    columns.filter((c) => detectPercentScale(c.values) === 100).map((c) => [c.header, 100]),
+  );
+}
+
 /** The columns and first rows of a file as the mapper sees them, for a refinement before the preview. */
 export async function sampleColumns(
   path: string,
@@ -134,6 +143,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       ? { ...input.mapping }
       : Object.fromEntries(proposal.columns.map((c) => [c.header, c.field]));
     const dateOrders = Object.fromEntries(columns.map((c) => [c.header, detectDateOrder(c.values)]));
+    const percentScales = fractionColumns(columns);
     const stages = await loadStageResolver(q, workspaceId);
     const owners = await loadOwnerDirectory(q, workspaceId);
     const nameFrom = input.nameFrom !== undefined ? input.nameFrom : proposeNameColumns(entity, mapping);
@@ -145,6 +155,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       mapping,
       nameFrom,
       dateOrders,
+      percentScales,
       stageOf: (raw: string) => stages.resolve(raw).stage,
       owners,
     };
@@ -273,6 +284,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       stageValues,
       mapping,
       nameFrom,
+      percentScales,
       footer: table.footer,
     });
     return {
@@ -291,6 +303,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       ),
       classifier: proposal.classifier,
       date_orders: dateOrders,
+      percent_scales: percentScales,
       row_count: rowCount,
       valid_rows: valid,
       error_rows: errorRows,
@@ -326,6 +339,7 @@ export async function countImportableRows(input: {
   entity: ImportEntityType;
   mapping: Readonly<Record<string, string | null>>;
   dateOrders: Readonly<Record<string, DateOrder>>;
+  percentScales: Readonly<Record<string, number>>;
   nameFrom: string[] | null;
 }): Promise<{ rows: number; valid: number; errors: RowError[] }> {
   const table = await openTable(input.path, input.limits, input.sheet);
@@ -335,6 +349,7 @@ export async function countImportableRows(input: {
       headers: table.headers,
       mapping: input.mapping,
       dateOrders: input.dateOrders,
+      percentScales: input.percentScales,
       nameFrom: input.nameFrom,
       stageOf: () => null,
       keepRaw: false,

@@ -29,6 +29,8 @@ export interface CellContext {
   owners?: OwnerDirectory | null;
   /** header → factor a money column's values are multiplied by (a revenue column in millions: 1e6). */
   moneyUnits?: Readonly<Record<string, number>>;
+  /** header → factor a percentage column is read with (100: the file writes fractions, 0.9 for 90 %). */
+  percentScales?: Readonly<Record<string, number>>;
 }
 
 // Entity tables with an owner_name column; elsewhere an unmatched owner name stays a custom field.
@@ -165,10 +167,19 @@ export function interpreter(
       return (cell) => {
         const n = parseNumber(cell);
         if (!n.ok) return cellError(n.error);
-        if (field.name === 'probability' && (n.value < 0 || n.value > 100))
-          return cellError(`probability must be 0–100, got ${n.value}`);
         return fieldValue(n.value);
       };
+    case 'percent': {
+      const scale = setup.percentScales?.[header] ?? 1;
+      return (cell) => {
+        const n = parseNumber(cell);
+        if (!n.ok) return cellError(n.error);
+        // Rounded to the column's two decimals: 0.29 × 100 is 28.999999999999996 in binary.
+        const value = Math.round(n.value * scale * 100) / 100;
+        if (value < 0 || value > 100) return cellError(`${field.name} must be 0–100 %, got ${n.value}`);
+        return fieldValue(value);
+      };
+    }
     case 'integer':
       return (cell) => {
         const n = parseInteger(cell);

@@ -68,6 +68,7 @@ function valueScore(values: readonly Cell[], kind: ValueKind): number {
     money: (v) => /[$€£¥]|\d[.,]\d{3}/.test(cellText(v)) && parseMoney(v).ok,
     currency: (v) => parseCurrencyCode(v).ok,
     number: () => false,
+    percent: () => false,
     integer: () => false,
     boolean: () => false,
     list: () => false,

@@ -13,6 +13,8 @@ export type ValueKind =
   | 'datetime'
   | 'money'
   | 'number'
+  /** 0–100; a column written as fractions (0.9) is read ×100 (value-parsing.ts detectPercentScale). */
+  | 'percent'
   | 'integer'
   | 'boolean'
   | 'list'
@@ -161,7 +163,7 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     f('currency', 'currency', 'currency', 'currency code'),
     f('pipeline', 'text', 'pipeline', 'sales pipeline'),
     f('stage', 'text', 'stage', 'deal stage', 'opportunity stage', 'status', 'sales stage', 'phase'),
-    f('probability', 'number', 'probability', 'win probability', 'likelihood', 'probability %'),
+    f('probability', 'percent', 'probability', 'win probability', 'likelihood', 'probability %'),
     f('forecast_category', 'text', 'forecast category', 'forecast'),
     f(
       'close_date',

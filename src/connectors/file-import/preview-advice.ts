@@ -1,6 +1,6 @@
 /** What the preview advises: the strategy it recommends and the warnings it shows before a confirm. */
 import type { ImportStrategy } from './import-batches.ts';
-import type { ImportEntityType } from './import-fields.ts';
+import { fieldOf, type ImportEntityType } from './import-fields.ts';
 import { stageQuestions, type StageValueReport } from './import-stages.ts';
 import { type MoneyColumnReport, moneyWarnings } from './money-units.ts';
 import type { OwnerReport } from './owner-directory.ts';
@@ -44,9 +44,17 @@ export function collectWarnings(w: {
   stageValues: StageValueReport[];
   mapping: Record<string, string | null>;
   nameFrom: string[] | null;
+  percentScales: Readonly<Record<string, number>>;
   footer: string[];
 }): string[] {
   const out: string[] = [];
+  for (const [header, field] of Object.entries(w.mapping)) {
+    if (field && w.percentScales[header] && fieldOf(w.entity, field)?.kind === 'percent') {
+      out.push(
+        `column "${header}" (${field}) holds fractions between 0 and 1: they are read as percentages (0.9 is 90 %)`,
+      );
+    }
+  }
   if (w.footer.length > 0) {
     const shown = w.footer.slice(0, 3).map((line) => `"${line.slice(0, 80)}"`);
     out.push(

@@ -112,6 +112,23 @@ export function detectDateOrder(samples: readonly Cell[]): DateOrder {
   return dmy > mdy ? 'dmy' : 'mdy';
 }
 
+/**
+ * How a percentage column writes its values: 100 when every number in the sample is a fraction between
+ * 0 and 1 (HubSpot exports a deal's probability as 0.9), else 1 (Salesforce writes 90, or "90%").
+ */
+export function detectPercentScale(samples: readonly Cell[]): 1 | 100 {
+  let seen = 0;
+  for (const c of samples) {
+    const text = cellText(c);
+    if (text === '') continue;
+    if (text.endsWith('%')) return 1;
+    const n = parseNumber(c);
+    if (!n.ok || n.value < 0 || n.value > 1) return 1;
+    seen++;
+  }
+  return seen > 0 ? 100 : 1;
+}
+
 const SYMBOL_CODES: Readonly<Record<string, string>> = {
   $: 'USD',
   '€': 'EUR',

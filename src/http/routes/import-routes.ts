@@ -291,6 +291,7 @@ async function requireImportableRows(
       entity: b.entity_type,
       mapping: { ...b.column_mapping, ...(body.mapping ?? {}) },
       dateOrders: (b.classification.date_orders ?? {}) as Record<string, 'mdy' | 'dmy'>,
+      percentScales: (b.classification.percent_scales ?? {}) as Record<string, number>,
       nameFrom:
         body.name_from !== undefined
           ? body.name_from
@@ -322,6 +323,7 @@ function classificationOf(p: Preview): Record<string, unknown> {
     classifier: p.classifier,
     columns: p.mapping,
     date_orders: p.date_orders,
+    percent_scales: p.percent_scales,
     name_from: p.proposed_name?.columns ?? null,
   };
 }

@@ -30,7 +30,7 @@ const ACCOUNTS = [
   'Initech,software,2005,655.3,1500,United States,',
 ].join('\n');
 
-describe('file import: unknown stage words, owner names, money units, parent accounts', () => {
+describe('file import: unknown stage words, owner names, money units, parent accounts, probabilities', () => {
   let app: TestApp;
   let ws: { id: string; key: string };
   const base = () => `/api/workspaces/${ws.id}`;
@@ -242,5 +242,46 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       (await q(`SELECT count(*)::int AS n FROM accounts WHERE workspace_id = $1`, [ws.id]))[0].n,
       0,
     );
+  });
+
+  test('probabilities written as fractions (HubSpot) and as percentages (Salesforce) store the same 0–100', async () => {
+    const fractions = await upload(
+      app,
+      ws,
+      'hubspot-deals.csv',
+      'Record ID,Deal Name,Deal Stage,Deal probability\nHS-1,Fraction a,Qualification,0.9\nHS-2,Fraction b,Qualification,0.29\nHS-3,Fraction c,Closed Lost,0\nHS-4,Fraction d,Closed Won,1\n',
+    );
+    assert.equal(fractions.status, 201, JSON.stringify(fractions.body));
+    const p = fractions.body.preview;
+    assert.equal(p.mapping.find((c: any) => c.header === 'Deal probability')?.field, 'probability');
+    assert.deepEqual(p.percent_scales, { 'Deal probability': 100 });
+    assert.ok(p.warnings.some((w: string) => /"Deal probability" \(probability\) holds fractions/.test(w)));
+    const percents = await upload(
+      app,
+      ws,
+      'salesforce-opportunities.csv',
+      'Opportunity ID,Opportunity Name,Stage,Probability (%)\nSF-1,Percent a,Qualification,90\nSF-2,Percent b,Qualification,29%\nSF-3,Percent c,Closed Lost,0\nSF-4,Percent d,Closed Won,1\n',
+    );
+    assert.deepEqual(percents.body.preview.percent_scales, {});
+    for (const up of [fractions, percents]) {
+      const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'append' });
+      assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    }
+    const stored = await q(
+      `SELECT name, probability::text AS p FROM deals
+       WHERE workspace_id = $1 AND (name LIKE 'Fraction %' OR name LIKE 'Percent %') ORDER BY name`,
+      [ws.id],
+    );
+    assert.deepEqual(stored, [
+      { name: 'Fraction a', p: '90.00' },
+      { name: 'Fraction b', p: '29.00' },
+      { name: 'Fraction c', p: '0.00' },
+      { name: 'Fraction d', p: '100.00' },
+      { name: 'Percent a', p: '90.00' },
+      { name: 'Percent b', p: '29.00' },
+      { name: 'Percent c', p: '0.00' },
+      // A percentage column is read as written: 1 there is 1 %.
+      { name: 'Percent d', p: '1.00' },
+    ]);
   });
 });

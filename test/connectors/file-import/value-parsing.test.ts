@@ -5,6 +5,7 @@ import { companyKey } from '../../../src/connectors/file-import/account-index.ts
 import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffing.ts';
 import {
   detectDateOrder,
+  detectPercentScale,
   neutraliseFormula,
   parseCurrencyCode,
   parseDate,
@@ -112,6 +113,15 @@ test('dates: ISO, slashes by column order, month names, Excel serials; impossibl
   assert.equal(parseDate('2026-02-30').ok, false);
   assert.equal(parseDate('soon').ok, false);
   assert.equal(detectDateOrder(['01/02/2026', '25/02/2026', '03/04/2026']), 'dmy');
+});
+
+test('percentage columns: fractions between 0 and 1 read ×100, anything else as written', () => {
+  assert.equal(detectPercentScale(['0.9', '0.25', '', 0, 1]), 100);
+  assert.equal(detectPercentScale(['0', '1', null]), 100);
+  assert.equal(detectPercentScale(['90', '0.5']), 1);
+  assert.equal(detectPercentScale(['0.9', '50%']), 1);
+  assert.equal(detectPercentScale(['0.9', 'high']), 1);
+  assert.equal(detectPercentScale(['', null]), 1);
 });
 
 test('formulas are neutralised, signed numbers are not', () => {
