@@ -10,6 +10,7 @@ import {
   cellText,
   type DateOrder,
   isFormulaLike,
+  listItems,
   neutraliseFormula,
   normaliseDomain,
   normaliseEmail,
@@ -192,12 +193,6 @@ export function interpreter(
         return b.ok ? fieldValue(b.value) : cellError(b.error);
       };
     case 'list':
-      return (_cell, text) =>
-        fieldValue(
-          text
-            .split(/[;,|\n]/)
-            .map((s) => s.trim())
-            .filter(Boolean),
-        );
+      return (_cell, text) => fieldValue(listItems(text));
   }
 }

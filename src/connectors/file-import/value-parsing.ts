@@ -24,6 +24,20 @@ const MONTHS: Record<string, number> = {
   dec: 12,
 };
 
+/**
+ * The items of a cell that lists several names, split on the strongest separator it holds (a semicolon,
+ * a bar or a line break, else a comma). With commas alone the whole text is an item too: a deal's name may
+ * hold a comma ("Hooli, Big deal"), and a name that matches nothing links nothing.
+ */
+export function listItems(text: string): string[] {
+  const strong = /[;|\n]/.test(text);
+  const items = text
+    .split(strong ? /[;|\n]/ : ',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return !strong && items.length > 1 ? [text.trim(), ...items] : items;
+}
+
 export function cellText(c: Cell): string {
   if (typeof c === 'string') return c.trim();
   if (c === null || c === undefined) return '';
@@ -284,9 +298,13 @@ export function isFormulaLike(text: string): boolean {
   return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
-/** Text a spreadsheet would run as a formula gets a leading apostrophe; numbers like "-5" stay as they are. */
+// Digits with a sign, spaces, brackets, dots, commas and dashes: "-5", "+1 (555) 010-0100". A spreadsheet
+// calls nothing in them, and an apostrophe would corrupt every international phone number.
+const NUMBER_OR_PHONE = /^[+-]?[\d\s().,-]*\d[\d\s().,-]*$/;
+
+/** Text a spreadsheet would run as a formula gets a leading apostrophe; numbers and phone numbers stay. */
 export function neutraliseFormula(text: string): { text: string; neutralised: boolean } {
-  if (!FORMULA_START.test(text) || /^[+-]?\d[\d.,]*$/.test(text)) return { text, neutralised: false };
+  if (!FORMULA_START.test(text) || NUMBER_OR_PHONE.test(text)) return { text, neutralised: false };
   return { text: `'${text}`, neutralised: true };
 }
 

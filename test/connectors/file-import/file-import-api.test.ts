@@ -15,7 +15,7 @@ Initech LLC,initech.io,Software,45
 const DEALS_V1 = `Deal ID,Deal Name,Amount,Stage,Close Date,Company
 D-1,Acme renewal,"$12,500.00",Qualification,2026-03-31,Acme
 D-2,Globex expansion,"€ 8.000,50",Proposal,31/03/2026,Globex
-D-3,Initech pilot,1500,Demo scheduled,2026-04-15,Initech Inc.
+D-3,"Initech pilot, phase 1",1500,Demo scheduled,2026-04-15,Initech Inc.
 `;
 
 const DEALS_V2 = `Deal ID,Deal Name,Amount,Stage,Close Date,Company
@@ -24,10 +24,10 @@ D-2,Globex expansion,"€ 8.000,50",Proposal,31/03/2026,Globex
 D-4,Hooli new logo,99000,Closed Won,2026-05-01,Hooli
 `;
 
-const CONTACTS = `First Name,Last Name,Email,Company,Associated Deals
-Ada,Lovelace,ada@acme.com,Acme,Acme renewal
-Grace,Hopper,grace@initech.io,,
-Alan,Turing,alan@gmail.com,Globex GmbH,
+const CONTACTS = `First Name,Last Name,Email,Phone,Company,Associated Deals
+Ada,Lovelace,ada@acme.com,+44 (20) 7946-0958,Acme,Acme renewal
+Grace,Hopper,grace@initech.io,,,"Initech pilot, phase 1"
+Alan,Turing,alan@gmail.com,=1+2,Globex GmbH,
 `;
 
 // Scores are derived by the post-sync chain each import (and each rollback) runs, not written by the
@@ -128,14 +128,33 @@ describe('file import over HTTP', () => {
     const done = await confirmAndWait(app, ws, up.body.batch.id, { strategy: 'merge' });
     assert.equal(done.body.batch.status, 'applied');
     const rows = await q(
-      `SELECT c.email, a.name AS account, d.name AS deal, dc.source
+      `SELECT c.email, c.phone, a.name AS account, d.name AS deal, dc.source
        FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
        LEFT JOIN deal_contacts dc ON dc.contact_id = c.id LEFT JOIN deals d ON d.id = dc.deal_id ORDER BY c.email`,
     );
     assert.deepEqual(rows, [
-      { email: 'ada@acme.com', account: 'Acme, Inc.', deal: 'Acme renewal', source: 'file_import' },
-      { email: 'alan@gmail.com', account: 'Globex GmbH', deal: 'Globex expansion', source: 'inferred' },
-      { email: 'grace@initech.io', account: 'Initech LLC', deal: 'Initech pilot', source: 'inferred' },
+      {
+        email: 'ada@acme.com',
+        phone: '+44 (20) 7946-0958',
+        account: 'Acme, Inc.',
+        deal: 'Acme renewal',
+        source: 'file_import',
+      },
+      {
+        email: 'alan@gmail.com',
+        phone: `'=1+2`,
+        account: 'Globex GmbH',
+        deal: 'Globex expansion',
+        source: 'inferred',
+      },
+      // A deal named with a comma, listed alone: the whole cell is its name.
+      {
+        email: 'grace@initech.io',
+        phone: null,
+        account: 'Initech LLC',
+        deal: 'Initech pilot, phase 1',
+        source: 'file_import',
+      },
     ]);
     const again = await app.request('POST', `${base()}/import/relink`, { token: ws.key });
     assert.equal(again.status, 200);
@@ -194,9 +213,9 @@ describe('file import over HTTP', () => {
     assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
     const missing = done.body.batch.result.missing;
     assert.equal(missing.missing, 1);
-    // D-3 (Initech pilot) has a contact linked: kept and reported.
+    // D-3 (Initech pilot, phase 1) has a contact linked: kept and reported.
     assert.equal(missing.kept_referenced, 1);
-    assert.equal(missing.records[0].name, 'Initech pilot');
+    assert.equal(missing.records[0].name, 'Initech pilot, phase 1');
     const rb = await app.request('POST', `${base()}/import/${up.body.batch.id}/rollback`, { token: ws.key });
     assert.equal(rb.status, 200);
     assert.deepEqual(await importedDeals(), before);

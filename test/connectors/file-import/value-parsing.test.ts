@@ -6,6 +6,7 @@ import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffi
 import {
   detectDateOrder,
   detectPercentScale,
+  listItems,
   neutraliseFormula,
   parseCurrencyCode,
   parseDate,
@@ -128,6 +129,21 @@ test('formulas are neutralised, signed numbers are not', () => {
   assert.deepEqual(neutraliseFormula('=HYPERLINK("x")'), { text: `'=HYPERLINK("x")`, neutralised: true });
   assert.deepEqual(neutraliseFormula('@SUM(A1)'), { text: `'@SUM(A1)`, neutralised: true });
   assert.deepEqual(neutraliseFormula('-42.5'), { text: '-42.5', neutralised: false });
+  for (const phone of ['+1 555 0100', '+44 (20) 7946-0958', '+49.30.901820', '-'.concat('1 234')]) {
+    assert.deepEqual(neutraliseFormula(phone), { text: phone, neutralised: false });
+  }
+  assert.deepEqual(neutraliseFormula("-2+3+cmd|' /C calc'!A0"), {
+    text: `'-2+3+cmd|' /C calc'!A0`,
+    neutralised: true,
+  });
+  assert.deepEqual(neutraliseFormula('+HYPERLINK("x")'), { text: `'+HYPERLINK("x")`, neutralised: true });
+});
+
+test('list cells split on their strongest separator; a comma-only list keeps the whole text too', () => {
+  assert.deepEqual(listItems('Renewal; Expansion, EMEA'), ['Renewal', 'Expansion, EMEA']);
+  assert.deepEqual(listItems('A | B\nC'), ['A', 'B', 'C']);
+  assert.deepEqual(listItems('Hooli, Big deal'), ['Hooli, Big deal', 'Hooli', 'Big deal']);
+  assert.deepEqual(listItems(' One deal '), ['One deal']);
 });
 
 test('delimiter detection ignores delimiters inside quotes', () => {
