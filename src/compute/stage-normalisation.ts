@@ -49,14 +49,31 @@ const KNOWN: Record<string, StageNormalized> = {
   'closed lost': 'closed_lost',
 };
 
+// English first, then the words of German, French and Spanish pipelines (CRMs name stages in the team's
+// language: "Angebot gemacht", "Négociation", "Ganado").
 const KEYWORDS: ReadonlyArray<[RegExp, StageNormalized]> = [
-  [/closed?[\s_-]*won|\bwon\b/, 'closed_won'],
-  [/closed?[\s_-]*lost|\blost\b|disqualif|churn/, 'closed_lost'],
-  [/negotiat|contract|legal|procure|redline|signature/, 'negotiation'],
-  [/decision|proposal|quote|pricing|business case/, 'decision'],
-  [/demo|evaluat|solution|technical|poc|proof|trial|presentation|value/, 'evaluation'],
-  [/qualif|discovery|appointment|needs|meeting|scoping/, 'qualification'],
-  [/prospect|lead|new|awareness|contacted|cold|outreach|inbound/, 'awareness'],
+  [/closed?[\s_-]*won|\bwon\b|gewonnen|gagn[ée]|ganad[oa]/, 'closed_won'],
+  [/closed?[\s_-]*lost|\blost\b|disqualif|churn|verloren|perdu|perdid[oa]/, 'closed_lost'],
+  [
+    /negotiat|contract|legal|procure|redline|signature|verhandl|vertrag|n[ée]gociat|contrat|negociaci/,
+    'negotiation',
+  ],
+  [
+    /decision|proposal|quote|pricing|business case|angebot|entscheid|proposition|devis|d[ée]cisi|propuesta|cotizaci/,
+    'decision',
+  ],
+  [
+    /demo|evaluat|solution|technical|poc|proof|trial|presentation|value|pr[äa]sentation|valuat|valuaci|d[ée]monstration|demostraci/,
+    'evaluation',
+  ],
+  [
+    /qualif|discovery|appointment|needs|meeting|scoping|bedarfsanalyse|\btermin|rendez|calificad|cualificad|reuni[óo]n/,
+    'qualification',
+  ],
+  [
+    /prospect|lead|new|awareness|contacted|cold|outreach|inbound|kontakt|\bneu\b|nouveau|nuevo|contactad|contact[ée]/,
+    'awareness',
+  ],
 ];
 
 export function normaliseStageBuiltIn(input: StageInput): StageNormalized | null {

@@ -27,6 +27,33 @@ describe('stage normalisation', () => {
     assert.equal(n('1234567', { alias: 'Contract Out' }), 'negotiation');
     assert.equal(n('Stage 3', { probability: 60 }), 'decision');
     assert.equal(n('Stage 9'), null);
+    // Pipelines named in German, French and Spanish.
+    const localised: Array<[string, string]> = [
+      ['Kontakt aufgenommen', 'awareness'],
+      ['Termin vereinbart', 'qualification'],
+      ['Bedarfsanalyse', 'qualification'],
+      ['Präsentation', 'evaluation'],
+      ['Angebot gemacht', 'decision'],
+      ['Verhandlung', 'negotiation'],
+      ['Gewonnen', 'closed_won'],
+      ['Verloren', 'closed_lost'],
+      ['Nouveau', 'awareness'],
+      ['Rendez-vous planifié', 'qualification'],
+      ['Démonstration', 'evaluation'],
+      ['Évaluation', 'evaluation'],
+      ['Devis envoyé', 'decision'],
+      ['Négociation', 'negotiation'],
+      ['Gagnée', 'closed_won'],
+      ['Perdue', 'closed_lost'],
+      ['Contactado', 'awareness'],
+      ['Reunión agendada', 'qualification'],
+      ['Evaluación', 'evaluation'],
+      ['Propuesta enviada', 'decision'],
+      ['Negociación', 'negotiation'],
+      ['Ganado', 'closed_won'],
+      ['Perdido', 'closed_lost'],
+    ];
+    for (const [label, stage] of localised) assert.equal(n(label), stage, label);
   });
 
   describe('workspace overrides', () => {

@@ -42,11 +42,119 @@ export const REFERENCE_FIELDS = new Set([
   'parent_account_name',
 ]);
 
+/**
+ * Headers as CRMs export them in German, French and Spanish (HubSpot and Pipedrive export in the user's
+ * language), written as normaliseHeader leaves them: lower case, accents kept, apostrophes dropped.
+ */
+const LOCALISED: Readonly<Record<string, readonly string[]>> = {
+  external_id: ['datensatz id', 'id du enregistrement', 'id de registro'],
+  source_created_at: [
+    'erstellt',
+    'erstellt am',
+    'erstellungsdatum',
+    'date de création',
+    'créé le',
+    'fecha de creación',
+    'creado',
+  ],
+  owner: [
+    'besitzer',
+    'inhaber',
+    'deal inhaber',
+    'verantwortlicher',
+    'propriétaire',
+    'propriétaire de la transaction',
+    'responsable',
+    'propietario',
+    'propietario del negocio',
+  ],
+  first_name: ['vorname', 'prénom'],
+  last_name: ['nachname', 'nom de famille', 'apellido', 'apellidos'],
+  email: ['e mail adresse', 'courriel', 'adresse e mail', 'correo', 'correo electrónico'],
+  phone: ['telefon', 'telefonnummer', 'téléphone', 'teléfono'],
+  title: ['berufsbezeichnung', 'jobtitel', 'poste', 'intitulé du poste', 'cargo', 'puesto'],
+  company: [
+    'organisation',
+    'firma',
+    'firmenname',
+    'unternehmen',
+    'unternehmensname',
+    'entreprise',
+    'société',
+    'nom de lentreprise',
+    'empresa',
+    'nombre de la empresa',
+    'organización',
+    'compañía',
+  ],
+  domain: ['webseite', 'domain', 'site web', 'domaine', 'sitio web', 'dominio'],
+  industry: ['branche', 'secteur dactivité', 'industria'],
+  employee_count: [
+    'mitarbeiter',
+    'anzahl mitarbeiter',
+    'mitarbeiterzahl',
+    'effectif',
+    'nombre demployés',
+    'empleados',
+    'número de empleados',
+  ],
+  city: ['stadt', 'ort', 'ville', 'ciudad'],
+  country: ['land', 'pays', 'país'],
+  deal_name: [
+    'titel',
+    'dealname',
+    'name des deals',
+    'verkaufschance',
+    'nom de la transaction',
+    'nom de lopportunité',
+    'titre',
+    'nombre del negocio',
+    'nombre de la oportunidad',
+    'título',
+  ],
+  amount: ['wert', 'betrag', 'dealwert', 'montant', 'valeur', 'importe', 'valor', 'monto'],
+  currency: ['währung', 'devise', 'moneda', 'divisa'],
+  stage: [
+    'dealphase',
+    'deal phase',
+    'verkaufsphase',
+    'stufe',
+    'étape',
+    'étape de la transaction',
+    'etapa',
+    'etapa del negocio',
+    'fase',
+  ],
+  probability: ['wahrscheinlichkeit', 'probabilité', 'probabilidad'],
+  close_date: [
+    'abschlussdatum',
+    'erwartetes abschlussdatum',
+    'date de clôture',
+    'date de clôture prévue',
+    'fecha de cierre',
+    'fecha de cierre prevista',
+  ],
+  subject: ['betreff', 'objet', 'asunto'],
+  occurred_at: ['datum', 'fecha'],
+};
+
 const f = (name: string, kind: ValueKind, ...synonyms: string[]): ImportField => ({ name, kind, synonyms });
+/** A field with its localised headers (LOCALISED's key, when it differs from the field's name). */
+const l = (name: string, kind: ValueKind, key: string, ...synonyms: string[]): ImportField =>
+  f(name, kind, ...synonyms, ...(LOCALISED[key] ?? []));
 
 const common = [
-  f('external_id', 'text', 'id', 'record id', 'external id', 'source id', 'crm id'),
-  f('source_created_at', 'datetime', 'created', 'created at', 'create date', 'created date', 'date created'),
+  l('external_id', 'text', 'external_id', 'id', 'record id', 'external id', 'source id', 'crm id'),
+  l(
+    'source_created_at',
+    'datetime',
+    'source_created_at',
+    'created',
+    'created at',
+    'create date',
+    'created date',
+    'date created',
+  ),
   f(
     'source_updated_at',
     'datetime',
@@ -57,8 +165,9 @@ const common = [
     'last modified date',
   ),
 ];
-const owner = f(
+const owner = l(
   'owner_email',
+  'owner',
   'owner',
   'owner',
   'owner email',
@@ -76,20 +185,21 @@ const owner = f(
   'account executive',
 );
 const person = [
-  f('first_name', 'text', 'first name', 'firstname', 'given name', 'first'),
-  f('last_name', 'text', 'last name', 'lastname', 'surname', 'family name', 'last'),
+  l('first_name', 'text', 'first_name', 'first name', 'firstname', 'given name', 'first'),
+  l('last_name', 'text', 'last_name', 'last name', 'lastname', 'surname', 'family name', 'last'),
   f('full_name', 'text', 'name', 'full name', 'contact name', 'lead name', 'contact', 'person'),
-  f('email', 'email', 'email', 'email address', 'e mail', 'work email', 'mail'),
-  f('phone', 'text', 'phone', 'phone number', 'mobile', 'telephone', 'direct phone'),
-  f('title', 'text', 'title', 'job title', 'position', 'role'),
+  l('email', 'email', 'email', 'email', 'email address', 'e mail', 'work email', 'mail'),
+  l('phone', 'text', 'phone', 'phone', 'phone number', 'mobile', 'telephone', 'direct phone'),
+  l('title', 'text', 'title', 'title', 'job title', 'position', 'role'),
 ];
 
 export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportField[]>> = {
   accounts: [
     ...common,
-    f(
+    l(
       'name',
       'text',
+      'company',
       'name',
       'account name',
       'company',
@@ -98,11 +208,22 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
       'organisation',
       'account',
     ),
-    f('domain', 'domain', 'domain', 'website', 'company domain', 'url', 'web site', 'company website'),
-    f('industry', 'text', 'industry', 'vertical', 'sector'),
-    f(
+    l(
+      'domain',
+      'domain',
+      'domain',
+      'domain',
+      'website',
+      'company domain',
+      'url',
+      'web site',
+      'company website',
+    ),
+    l('industry', 'text', 'industry', 'industry', 'vertical', 'sector'),
+    l(
       'employee_count',
       'integer',
+      'employee_count',
       'employees',
       'employee count',
       'number of employees',
@@ -110,8 +231,8 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
       'company size',
     ),
     f('annual_revenue', 'money', 'annual revenue', 'revenue', 'arr', 'annual recurring revenue'),
-    f('city', 'text', 'city', 'town'),
-    f('country', 'text', 'country', 'country region'),
+    l('city', 'text', 'city', 'city', 'town'),
+    l('country', 'text', 'country', 'country', 'country region'),
     f(
       'parent_account_name',
       'text',
@@ -132,9 +253,10 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     f('department', 'text', 'department', 'team', 'function'),
     f('seniority', 'text', 'seniority', 'level'),
     f('lifecycle_stage', 'text', 'lifecycle stage', 'lifecycle', 'status', 'stage'),
-    f(
+    l(
       'account_name',
       'text',
+      'company',
       'company',
       'company name',
       'account',
@@ -158,16 +280,37 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
   ],
   deals: [
     ...common,
-    f('name', 'text', 'deal name', 'name', 'opportunity', 'opportunity name', 'deal', 'title'),
-    f('amount', 'money', 'amount', 'deal amount', 'value', 'deal value', 'acv', 'arr', 'total', 'price'),
-    f('currency', 'currency', 'currency', 'currency code'),
+    l('name', 'text', 'deal_name', 'deal name', 'name', 'opportunity', 'opportunity name', 'deal', 'title'),
+    l(
+      'amount',
+      'money',
+      'amount',
+      'amount',
+      'deal amount',
+      'value',
+      'deal value',
+      'acv',
+      'arr',
+      'total',
+      'price',
+    ),
+    l('currency', 'currency', 'currency', 'currency', 'currency code'),
     f('pipeline', 'text', 'pipeline', 'sales pipeline'),
-    f('stage', 'text', 'stage', 'deal stage', 'opportunity stage', 'status', 'sales stage', 'phase'),
-    f('probability', 'percent', 'probability', 'win probability', 'likelihood', 'probability %'),
+    l('stage', 'text', 'stage', 'stage', 'deal stage', 'opportunity stage', 'status', 'sales stage', 'phase'),
+    l(
+      'probability',
+      'percent',
+      'probability',
+      'probability',
+      'win probability',
+      'likelihood',
+      'probability %',
+    ),
     f('forecast_category', 'text', 'forecast category', 'forecast'),
-    f(
+    l(
       'close_date',
       'date',
+      'close_date',
       'close date',
       'closing date',
       'expected close date',
@@ -178,9 +321,10 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     f('next_step', 'text', 'next step', 'next steps'),
     f('lead_source', 'text', 'lead source', 'source', 'original source'),
     f('deal_type', 'text', 'type', 'deal type', 'opportunity type'),
-    f(
+    l(
       'account_name',
       'text',
+      'company',
       'company',
       'company name',
       'account',
@@ -195,10 +339,20 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
   activities: [
     ...common,
     f('activity_type', 'text', 'type', 'activity type', 'kind'),
-    f('subject', 'text', 'subject', 'title', 'summary'),
+    l('subject', 'text', 'subject', 'subject', 'title', 'summary'),
     f('body', 'text', 'body', 'notes', 'note', 'description', 'details', 'content'),
     f('direction', 'text', 'direction'),
-    f('occurred_at', 'datetime', 'date', 'activity date', 'occurred at', 'timestamp', 'when', 'time'),
+    l(
+      'occurred_at',
+      'datetime',
+      'occurred_at',
+      'date',
+      'activity date',
+      'occurred at',
+      'timestamp',
+      'when',
+      'time',
+    ),
     f('contact_email', 'email', 'contact email', 'email', 'contact', 'attendee'),
     f('account_name', 'text', 'company', 'account', 'account name'),
     f('deal_name', 'text', 'deal', 'deal name', 'opportunity'),
@@ -207,7 +361,7 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
   leads: [
     ...common,
     ...person,
-    f('company', 'text', 'company', 'company name', 'organization', 'organisation', 'account'),
+    l('company', 'text', 'company', 'company', 'company name', 'organization', 'organisation', 'account'),
     f('status', 'text', 'status', 'lead status'),
     f('lead_source', 'text', 'lead source', 'source'),
     f('is_converted', 'boolean', 'converted', 'is converted'),

@@ -77,7 +77,10 @@ export function parseDate(c: Cell, order: DateOrder = 'mdy'): Parsed<string> {
     const fraction = m[7] ?? '000';
     return { ok: true, value: `${t.toISOString().slice(0, 19)}.${fraction}Z` };
   }
-  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?$/.exec(s);
+  m =
+    /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$/.exec(
+      s,
+    );
   if (m) {
     const a = +m[1]!;
     const b = +m[2]!;
@@ -85,7 +88,17 @@ export function parseDate(c: Cell, order: DateOrder = 'mdy'): Parsed<string> {
     // An unambiguous value (a part above 12) wins over the column's order.
     const [mo, d] = a > 12 ? [b, a] : b > 12 ? [a, b] : order === 'mdy' ? [a, b] : [b, a];
     const ymd = validYmd(y, mo, d);
-    return ymd ? { ok: true, value: ymd } : { ok: false, error: `not a real date: "${s}"` };
+    if (!ymd) return { ok: false, error: `not a real date: "${s}"` };
+    if (m[4] === undefined) return { ok: true, value: ymd };
+    // "3/31/2025 10:22 AM", "15.01.2025 09:30": the time of day is kept (read as UTC, as above).
+    let hour = +m[4];
+    const meridiem = m[7]?.toLowerCase();
+    if (meridiem && (hour < 1 || hour > 12)) return { ok: false, error: `not a real time: "${s}"` };
+    if (meridiem === 'pm' && hour < 12) hour += 12;
+    if (meridiem === 'am' && hour === 12) hour = 0;
+    if (hour > 23 || +m[5]! > 59 || +(m[6] ?? 0) > 59) return { ok: false, error: `not a real time: "${s}"` };
+    const time = `${String(hour).padStart(2, '0')}:${m[5]}:${m[6] ?? '00'}`;
+    return { ok: true, value: `${ymd}T${time}.000Z` };
   }
   m =
     /^(?:(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4})|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}))$/.exec(

@@ -44,17 +44,32 @@ import type { Principal } from '../auth.ts';
 import { type AppDeps, inRequestWorkspace, workspaceOf } from '../deps.ts';
 import { parseInput, uuidParam } from '../request-validation.ts';
 
+const columnMapping = z.record(z.string(), z.string().nullable());
+
 export const uploadFields = z
   .object({
     entity_type: z.enum(IMPORT_ENTITY_TYPES).optional(),
     sheet: z.string().min(1).max(200).optional(),
+    /** A JSON object, column → field (or null): headers no vocabulary knows, mapped before the preview. */
+    mapping: z
+      .string()
+      .max(100_000)
+      .transform((text, ctx) => {
+        try {
+          const parsed = columnMapping.safeParse(JSON.parse(text));
+          if (parsed.success) return parsed.data;
+        } catch {}
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of column → field name (or null)' });
+        return z.NEVER;
+      })
+      .optional(),
   })
   .strict();
 
 export const confirmBody = z
   .object({
     strategy: z.enum(['replace', 'merge', 'append']),
-    mapping: z.record(z.string(), z.string().nullable()).optional(),
+    mapping: columnMapping.optional(),
     stage_mappings: z.record(z.string().min(1).max(500), z.enum(STAGE_NORMALIZED)).optional(),
     /** Apply the preview's proposal to every stage question the body does not answer. */
     accept_proposed_stages: z.boolean().optional(),
@@ -88,6 +103,13 @@ export function importRoutes(deps: AppDeps): Router {
       const proposal = needsRefinement(heuristic)
         ? await refineColumnMapping(llm, columns, heuristic)
         : heuristic;
+      if (fields.mapping) {
+        checkMapping(
+          proposal.entity_type,
+          columns.map((c) => c.header),
+          fields.mapping,
+        );
+      }
       const out = await inRequestWorkspace(deps, res, async (tx, ws) => {
         const preview = await buildPreview(tx, ws, {
           path: upload.path,
@@ -95,6 +117,14 @@ export function importRoutes(deps: AppDeps): Router {
           limits,
           sheet: fields.sheet ?? null,
           ...(fields.entity_type ? { entityHint: fields.entity_type } : {}),
+          ...(fields.mapping
+            ? {
+                mapping: {
+                  ...Object.fromEntries(proposal.columns.map((c) => [c.header, c.field])),
+                  ...fields.mapping,
+                },
+              }
+            : {}),
           proposal,
           stageClassifier: offlineStageClassifier,
         });

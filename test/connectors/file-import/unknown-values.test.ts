@@ -284,4 +284,101 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       { name: 'Percent d', p: '1.00' },
     ]);
   });
+
+  test('a German export (Latin-1, semicolons, dot dates with times) maps, proposes its stages and keeps its times', async () => {
+    const csv = [
+      'Titel;Wert;Währung;Phase;Erwartetes Abschlussdatum;Organisation;Besitzer;Erstellt;Kundennummer',
+      'Müller GmbH Lizenz;12.500,50;EUR;Angebot gemacht;31.03.2025;Müller GmbH;Jürgen Weiß;15.01.2025 09:30;DE-100',
+      'Schäfer AG Rollout;1.200.000;EUR;Verhandlung;30.06.2025;Schäfer AG;Anna Groß;02.02.2025 14:00;DE-200',
+      'Köhler KG Pilot;;EUR;Gewonnen;10.01.2025;Köhler KG;Jürgen Weiß;01.12.2024 08:00;DE-300',
+    ].join('\n');
+    const up = await upload(app, ws, 'deals-de.csv', Buffer.from(csv, 'latin1'));
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const p = up.body.preview;
+    assert.equal(p.entity_type, 'deals');
+    assert.equal(p.delimiter, ';');
+    const field = (h: string) => p.mapping.find((c: any) => c.header === h)?.field;
+    assert.deepEqual(
+      [
+        'Titel',
+        'Wert',
+        'Währung',
+        'Phase',
+        'Erwartetes Abschlussdatum',
+        'Organisation',
+        'Besitzer',
+        'Erstellt',
+      ].map(field),
+      [
+        'name',
+        'amount',
+        'currency',
+        'stage',
+        'close_date',
+        'account_name',
+        'owner_email',
+        'source_created_at',
+      ],
+    );
+    assert.deepEqual(
+      p.stage_values.map((v: any) => [v.value, v.proposed]),
+      [
+        ['Angebot gemacht', 'decision'],
+        ['Verhandlung', 'negotiation'],
+        ['Gewonnen', 'closed_won'],
+      ],
+    );
+    assert.deepEqual(p.questions, []);
+    // A column no vocabulary knows is mapped at upload; a bad mapping is refused before anything is kept.
+    const badJson = await upload(app, ws, 'deals-de.csv', Buffer.from(csv, 'latin1'), { mapping: '{nope' });
+    assert.equal(badJson.status, 400, JSON.stringify(badJson.body));
+    assert.match(badJson.body.error.message, /mapping/);
+    const badField = await upload(app, ws, 'deals-de.csv', Buffer.from(csv, 'latin1'), {
+      mapping: JSON.stringify({ Kundennummer: 'customer_number' }),
+    });
+    assert.equal(badField.status, 400, JSON.stringify(badField.body));
+    assert.match(badField.body.error.message, /"customer_number" is not a field of deals/);
+    const mapped = await upload(app, ws, 'deals-de.csv', Buffer.from(csv, 'latin1'), {
+      mapping: JSON.stringify({ Kundennummer: 'external_id' }),
+    });
+    assert.equal(mapped.status, 201, JSON.stringify(mapped.body));
+    assert.equal(
+      mapped.body.preview.mapping.find((c: any) => c.header === 'Kundennummer').field,
+      'external_id',
+    );
+    const done = await confirmAndWait(app, ws, mapped.body.batch.id, { strategy: 'append' });
+    assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    const rows = await q(
+      `SELECT source_id, name, amount::text, stage_normalized, owner_name,
+              to_char(source_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created
+       FROM deals WHERE workspace_id = $1 AND source_id LIKE 'id:DE-%' ORDER BY source_id`,
+      [ws.id],
+    );
+    assert.deepEqual(rows, [
+      {
+        source_id: 'id:DE-100',
+        name: 'Müller GmbH Lizenz',
+        amount: '12500.50',
+        stage_normalized: 'decision',
+        owner_name: 'Jürgen Weiß',
+        created: '2025-01-15 09:30',
+      },
+      {
+        source_id: 'id:DE-200',
+        name: 'Schäfer AG Rollout',
+        amount: '1200000.00',
+        stage_normalized: 'negotiation',
+        owner_name: 'Anna Groß',
+        created: '2025-02-02 14:00',
+      },
+      {
+        source_id: 'id:DE-300',
+        name: 'Köhler KG Pilot',
+        amount: null,
+        stage_normalized: 'closed_won',
+        owner_name: 'Jürgen Weiß',
+        created: '2024-12-01 08:00',
+      },
+    ]);
+  });
 });

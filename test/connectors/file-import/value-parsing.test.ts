@@ -111,6 +111,13 @@ test('dates: ISO, slashes by column order, month names, Excel serials; impossibl
   assert.equal(ok('2026-01-05T23:59:59.5-0130'), '2026-01-06T01:29:59.5Z');
   assert.equal(ok('2026-01-05T10:00'), '2026-01-05T10:00:00.000Z');
   assert.equal(parseDate('2026-01-05T25:00:00').ok, false);
+  // Slash and dot dates keep their time of day, AM/PM read.
+  assert.equal(ok('15.01.2025 09:30', 'dmy'), '2025-01-15T09:30:00.000Z');
+  assert.equal(ok('3/31/2025 10:22 PM'), '2025-03-31T22:22:00.000Z');
+  assert.equal(ok('3/31/2025, 12:05:09 AM'), '2025-03-31T00:05:09.000Z');
+  assert.equal(ok('3/31/2025 12:00 pm'), '2025-03-31T12:00:00.000Z');
+  assert.equal(parseDate('3/31/2025 13:00 PM').ok, false);
+  assert.equal(parseDate('3/31/2025 24:00').ok, false);
   assert.equal(parseDate('2026-02-30').ok, false);
   assert.equal(parseDate('soon').ok, false);
   assert.equal(detectDateOrder(['01/02/2026', '25/02/2026', '03/04/2026']), 'dmy');
