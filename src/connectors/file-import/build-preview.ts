@@ -93,6 +93,8 @@ export interface Preview {
   proposed_name: ProposedName | null;
   /** The report footer's lines at the end of the file, left out of the rows. */
   footer: string[];
+  /** A report's title and filter lines above the header, left out of the rows. */
+  preamble: string[];
   warnings: string[];
 }
 
@@ -286,6 +288,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       nameFrom,
       percentScales,
       footer: table.footer,
+      preamble: table.preamble,
     });
     return {
       format: table.format,
@@ -315,6 +318,7 @@ export async function buildPreview(q: Queryable, workspaceId: string, input: Pre
       money_columns: moneyColumns,
       formula_cells: formulas,
       footer: table.footer,
+      preamble: table.preamble,
       dedup: {
         existing_matches: existingMatches,
         duplicate_keys_in_file: duplicates,

@@ -46,8 +46,15 @@ export function collectWarnings(w: {
   nameFrom: string[] | null;
   percentScales: Readonly<Record<string, number>>;
   footer: string[];
+  preamble: string[];
 }): string[] {
   const out: string[] = [];
+  if (w.preamble.length > 0) {
+    const shown = w.preamble.slice(0, 3).map((line) => `"${line.slice(0, 80)}"`);
+    out.push(
+      `${w.preamble.length} lines above the header (a report's title and filters) are left out: ${shown.join(', ')}${w.preamble.length > 3 ? ', …' : ''}`,
+    );
+  }
   for (const [header, field] of Object.entries(w.mapping)) {
     if (field && w.percentScales[header] && fieldOf(w.entity, field)?.kind === 'percent') {
       out.push(

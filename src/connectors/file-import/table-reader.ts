@@ -40,6 +40,11 @@ export interface OpenedTable extends TableInfo {
    */
   footer: string[];
   /**
+   * The lines above the header left out (a formatted report's title, filters and blank rows: "Pipeline
+   * by Stage", "Filtered By: Close Date equals This Quarter"), each as its cells' text joined.
+   */
+  preamble: string[];
+  /**
    * The rows not yet read, a batch at a time (null at the end): one await per batch instead of per row.
    * Mixes with `rows`: a batch starts where `rows` stopped.
    */
@@ -112,10 +117,12 @@ async function openCsv(
     await close();
     throw new ValidationError('the file is empty');
   }
-  const headers = checkHeaders(first.value[0]!, limits);
+  const at = headerRowIndex(first.value);
+  const preamble = first.value.slice(0, at).map(preambleLine).filter(Boolean);
+  const headers = checkHeaders(first.value[at]!, limits);
   async function* batches(): AsyncGenerator<RawRow[]> {
-    let n = 1;
-    let records = first.value!.slice(1);
+    let n = at + 1;
+    let records = first.value!.slice(at + 1);
     try {
       for (;;) {
         if (records.length > 0) {
@@ -144,10 +151,36 @@ async function openCsv(
     sheets: [],
     sheet: null,
     headers,
+    preamble,
     ...readRows(batches(), headers.length, false),
     close,
   };
 }
+
+// The header is looked for among this many first rows: the first one about as wide as the table.
+const PREAMBLE_LOOKAHEAD = 30;
+
+/**
+ * Where the header is among a file's first rows: blank rows are passed over, and so are a report's title
+ * and filter lines in a table at least three wide, rows with at most half the widest row's values, all
+ * in their first two cells ("Pipeline by Stage"; "Filtered By:", "Close Date equals This Quarter"). A
+ * header with blank names further right ("Name,,,,Amount") has a value past them, and stays the header.
+ */
+export function headerRowIndex(rows: readonly (readonly Cell[])[]): number {
+  const window = rows.slice(0, PREAMBLE_LOOKAHEAD);
+  const filled = window.map((r) => r.filter((c) => !blank(c)).length);
+  const widest = Math.max(0, ...filled);
+  const titleLike = (r: readonly Cell[], n: number) =>
+    widest >= 3 && n * 2 <= widest && r.slice(2).every((c) => blank(c));
+  const at = window.findIndex((r, i) => filled[i]! > 0 && !titleLike(r, filled[i]!));
+  return Math.max(0, at);
+}
+
+const preambleLine = (cells: readonly Cell[]) =>
+  cells
+    .filter((c) => !blank(c))
+    .map((c) => (c instanceof Date ? c.toISOString() : String(c).trim()))
+    .join(' ');
 
 // A footer line needs a header this wide to be told from a short row, and a footer is a few lines; a
 // longer run of one-value lines is malformed rows.
@@ -329,21 +362,33 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
   const target = wanted ?? inspected.sheets[0] ?? null;
   if (target === null) throw new ValidationError('the workbook has no sheets');
   const iterator = readSheetRows(path, inspected, target);
-  let first: IteratorResult<SheetRow>;
+  // The first rows are read ahead to find the header under a report's title lines.
+  const ahead: SheetRow[] = [];
   try {
-    first = await iterator.next();
+    while (ahead.length < PREAMBLE_LOOKAHEAD) {
+      const next = await iterator.next();
+      if (next.done) break;
+      ahead.push(next.value);
+    }
   } catch (err) {
     if (err instanceof ValidationError) throw err;
     throw new ValidationError(`the workbook could not be read: ${(err as Error).message}`);
   }
-  if (first.done) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
-  const headers = checkHeaders(first.value.cells, limits);
+  if (ahead.length === 0) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
+  const at = headerRowIndex(ahead.map((r) => r.cells));
+  const preamble = ahead
+    .slice(0, at)
+    .map((r) => preambleLine(r.cells))
+    .filter(Boolean);
+  const headers = checkHeaders(ahead[at]!.cells, limits);
+  const readAhead = ahead.slice(at + 1);
   // A sheet's rows come one at a time from the XML scanner: each is a batch of one.
   async function* batches(): AsyncGenerator<RawRow[]> {
     for (;;) {
       let next: IteratorResult<SheetRow>;
       try {
-        next = await iterator.next();
+        const early = readAhead.shift();
+        next = early ? { done: false, value: early } : await iterator.next();
       } catch (err) {
         yield [{ row: 0, cells: [], error: `unreadable workbook from here on: ${(err as Error).message}` }];
         return;
@@ -360,6 +405,7 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
     sheets: inspected.sheets,
     sheet: target,
     headers,
+    preamble,
     ...readRows(batches(), headers.length, true),
     close: async () => {
       await iterator.return(undefined);

@@ -161,6 +161,67 @@ describe('table reader: rows and batches', () => {
     assert.deepEqual(table.footer, []);
   });
 
+  test("a report's title and filter lines above the header are left out, CSV and xlsx alike", async () => {
+    const csv = join(dir, 'report.csv');
+    writeFileSync(
+      csv,
+      [
+        'Opportunity Pipeline',
+        '"Filtered By:","Close Date equals THIS QUARTER"',
+        ',,,',
+        'Opportunity Name,Stage,Amount,Close Date',
+        'Acme renewal,Proposal,1200,2026-03-31',
+        'Globex pilot,Qualification,300,2026-04-30',
+      ].join('\n'),
+    );
+    const xlsx = join(dir, 'report.xlsx');
+    writeXlsxFile(xlsx, [
+      {
+        name: 'Report',
+        rows: [
+          ['Opportunity Pipeline'],
+          [],
+          ['Filtered By:', 'Close Date equals THIS QUARTER'],
+          ['Opportunity Name', 'Stage', 'Amount', 'Close Date'],
+          ['Acme renewal', 'Proposal', 1200, '2026-03-31'],
+          ['Globex pilot', 'Qualification', 300, '2026-04-30'],
+        ],
+      },
+    ]);
+    for (const path of [csv, xlsx]) {
+      const table = await openTable(path, limits);
+      const rows: RawRow[] = [];
+      for await (const r of table.rows) rows.push(r);
+      await table.close();
+      assert.deepEqual(table.headers, ['Opportunity Name', 'Stage', 'Amount', 'Close Date'], path);
+      assert.deepEqual(table.preamble, [
+        'Opportunity Pipeline',
+        'Filtered By: Close Date equals THIS QUARTER',
+      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.cells[0], r.error]),
+        [
+          ['Acme renewal', undefined],
+          ['Globex pilot', undefined],
+        ],
+      );
+    }
+    // A header with blank names further right stays the header; so does a narrow file's first line.
+    const blanks = join(dir, 'blank-names.csv');
+    writeFileSync(blanks, 'Name,,,,Amount\nAda,a,b,c,1\nGrace,a,b,c,2\n');
+    const narrow = join(dir, 'one-column.csv');
+    writeFileSync(narrow, 'Email\nada@example.com\n');
+    for (const [path, header] of [
+      [blanks, 'Name'],
+      [narrow, 'Email'],
+    ] as const) {
+      const table = await openTable(path, limits);
+      await table.close();
+      assert.equal(table.headers[0], header);
+      assert.deepEqual(table.preamble, []);
+    }
+  });
+
   test('a detached field equals its text', () => {
     for (const s of ['', 'short', 'exactly 13 ch', `a longer field – ${'y'.repeat(100)}`])
       assert.equal(detachedField(s), s);
