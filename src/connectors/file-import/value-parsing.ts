@@ -225,7 +225,9 @@ function plainAmount(s: string): { amount: number; currency: string | null } | u
   return { amount: value / scale, currency };
 }
 
-/** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500" → number, plus the currency it names if any. */
+const MAGNITUDES: Readonly<Record<string, number>> = { k: 1e3, m: 1e6, mm: 1e6, mn: 1e6, b: 1e9, bn: 1e9 };
+
+/** "$1,234.56", "1.234,56 €", "(1,000)", "USD 12 500", "$4.5B" → number, plus the currency it names if any. */
 export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string | null }> {
   if (typeof c === 'number')
     return Number.isFinite(c)
@@ -257,12 +259,22 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
     negative = !negative;
     s = s.slice(1);
   }
+  // Abbreviated magnitudes as spreadsheets and reports write them: "12k", "$1.2M", "4.5MM", "$4.5B".
+  let magnitude = 1;
+  const abbreviated = /^(.*\d)(k|m|mm|mn|b|bn)$/i.exec(s);
+  if (abbreviated) {
+    magnitude = MAGNITUDES[abbreviated[2]!.toLowerCase()]!;
+    s = abbreviated[1]!;
+  }
   if (!/^[\d.,]+$/.test(s) || !/\d/.test(s))
     return { ok: false, error: `not an amount: "${cellText(c).slice(0, 60)}"` };
   const lastDot = s.lastIndexOf('.');
   const lastComma = s.lastIndexOf(',');
   let normalised: string;
-  if (lastDot >= 0 && lastComma >= 0) {
+  if (magnitude !== 1 && /^\d+([.,]\d+)?$/.test(s)) {
+    // Before a magnitude a lone separator is the decimal one: "1.234M" is 1,234,000.
+    normalised = s.replace(',', '.');
+  } else if (lastDot >= 0 && lastComma >= 0) {
     normalised = lastDot > lastComma ? s.replaceAll(',', '') : s.replaceAll('.', '').replace(',', '.');
   } else if (lastComma >= 0) {
     // "1,234" and "1,234,567" group thousands; "12,5" and "1234,56" are decimal commas.
@@ -275,7 +287,7 @@ export function parseMoney(c: Cell): Parsed<{ amount: number; currency: string |
   }
   if (!/^\d+(\.\d+)?$/.test(normalised))
     return { ok: false, error: `not an amount: "${cellText(c).slice(0, 60)}"` };
-  const amount = Number(normalised) * (negative ? -1 : 1);
+  const amount = Number(normalised) * magnitude * (negative ? -1 : 1);
   return { ok: true, value: { amount, currency } };
 }
 

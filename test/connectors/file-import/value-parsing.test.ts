@@ -85,6 +85,14 @@ test('plain amounts read the same as through the general money rules', () => {
   );
   // Shapes that are not plain still take the general rules.
   assert.deepEqual(parseMoney('1,23'), { ok: true, value: { amount: 1.23, currency: null } });
+  // Abbreviated magnitudes.
+  assert.deepEqual(parseMoney('$4.5B'), { ok: true, value: { amount: 4_500_000_000, currency: 'USD' } });
+  assert.deepEqual(parseMoney('12k'), { ok: true, value: { amount: 12_000, currency: null } });
+  assert.deepEqual(parseMoney('€1,2M'), { ok: true, value: { amount: 1_200_000, currency: 'EUR' } });
+  assert.deepEqual(parseMoney('1.234MM'), { ok: true, value: { amount: 1_234_000, currency: null } });
+  assert.deepEqual(parseMoney('(250K)'), { ok: true, value: { amount: -250_000, currency: null } });
+  assert.equal(parseMoney('12kg').ok, false);
+  assert.equal(parseMoney('M').ok, false);
   assert.deepEqual(parseMoney('1.234'), { ok: true, value: { amount: 1234, currency: null } });
   assert.deepEqual(parseMoney('0,123'), { ok: true, value: { amount: 123, currency: null } });
   assert.deepEqual(parseMoney('9007199254740993'), {
