@@ -24,7 +24,7 @@ import {
 } from './import-fields.ts';
 import type { ResolvedOwner } from './owner-directory.ts';
 import type { Cell, RawRow } from './table-reader.ts';
-import { isFormulaLike } from './value-parsing.ts';
+import { isFormulaLike, splitPersonName } from './value-parsing.ts';
 
 export const IMPORT_SOURCE = 'csv_import';
 
@@ -191,9 +191,9 @@ function splitFullName(refs: Record<string, unknown>, record: UpsertRow, entity:
   if (entity !== 'contacts' && entity !== 'leads') return;
   const full = refs.full_name as string | undefined;
   if (!full || record.first_name || record.last_name) return;
-  const parts = full.split(/\s+/);
-  record.first_name = parts.length > 1 ? parts.slice(0, -1).join(' ') : null;
-  record.last_name = parts.at(-1) ?? null;
+  const { first, last } = splitPersonName(full);
+  record.first_name = first;
+  record.last_name = last;
 }
 
 export const NAME_SEPARATOR = ' — ';

@@ -38,6 +38,52 @@ export function listItems(text: string): string[] {
   return !strong && items.length > 1 ? [text.trim(), ...items] : items;
 }
 
+const HONORIFICS = /^(mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|m|sr|sra|srta|dott|ing)\.?$/i;
+// Words that begin a family name rather than end a given one: "Jane van der Berg", "Luis de la Cruz".
+const SURNAME_PARTICLES = new Set([
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'del',
+  'della',
+  'da',
+  'di',
+  'du',
+  'la',
+  'le',
+  'dos',
+  'das',
+  'bin',
+  'ibn',
+  'al',
+  'ter',
+  'ten',
+  'zu',
+]);
+
+/**
+ * A person's full name as first and last: "Last, First" as reports write it, honorifics dropped,
+ * surname particles kept with the family name. One word is a last name.
+ */
+export function splitPersonName(full: string): { first: string | null; last: string | null } {
+  const comma = full.indexOf(',');
+  if (comma > 0 && full.indexOf(',', comma + 1) < 0) {
+    const last = full.slice(0, comma).trim();
+    const first = full.slice(comma + 1).trim();
+    // "Smith, John"; not "John Smith, PhD" (a several-word part before the comma is a whole name).
+    if (last && first && !/\s/.test(last)) return { first, last };
+  }
+  const words = full.replace(/,.*$/, '').split(/\s+/).filter(Boolean);
+  while (words.length > 1 && HONORIFICS.test(words[0]!)) words.shift();
+  if (words.length === 0) return { first: null, last: null };
+  if (words.length === 1) return { first: null, last: words[0]! };
+  let at = words.length - 1;
+  while (at > 1 && SURNAME_PARTICLES.has(words[at - 1]!.toLowerCase())) at--;
+  return { first: words.slice(0, at).join(' '), last: words.slice(at).join(' ') };
+}
+
 export function cellText(c: Cell): string {
   if (typeof c === 'string') return c.trim();
   if (c === null || c === undefined) return '';

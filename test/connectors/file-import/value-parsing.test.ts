@@ -7,6 +7,7 @@ import {
   detectDateOrder,
   detectPercentScale,
   listItems,
+  splitPersonName,
   neutraliseFormula,
   parseCurrencyCode,
   parseDate,
@@ -152,6 +153,21 @@ test('formulas are neutralised, signed numbers are not', () => {
     neutralised: true,
   });
   assert.deepEqual(neutraliseFormula('+HYPERLINK("x")'), { text: `'+HYPERLINK("x")`, neutralised: true });
+});
+
+test('full names: "Last, First", honorifics dropped, surname particles kept with the family name', () => {
+  const cases: Array<[string, string | null, string | null]> = [
+    ['Ada Lovelace', 'Ada', 'Lovelace'],
+    ['Smith, John', 'John', 'Smith'],
+    ['Dr. Jane van der Berg', 'Jane', 'van der Berg'],
+    ['Luis de la Cruz', 'Luis', 'de la Cruz'],
+    ['Mary Ann Evans', 'Mary Ann', 'Evans'],
+    ['John Smith, PhD', 'John', 'Smith'],
+    ['Prince', null, 'Prince'],
+    ['Dr.', null, 'Dr.'],
+    ['Van Morrison', 'Van', 'Morrison'],
+  ];
+  for (const [full, first, last] of cases) assert.deepEqual(splitPersonName(full), { first, last }, full);
 });
 
 test('list cells split on their strongest separator; a comma-only list keeps the whole text too', () => {
