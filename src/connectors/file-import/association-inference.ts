@@ -2,11 +2,13 @@
  * Association inference after imports, workspace-wide and set-based: unlinked deals and contacts get
  * their account by domain, normalised company name (pandora_company_key) or contact email domain;
  * contacts get deals from an associated_deals column or, when their account has exactly one deal, that
- * deal. Idempotent (only NULL links are filled, ON CONFLICT DO NOTHING). With a batch id every change is
+ * deal; imported activities get their contact by email, their deal by name and their account from either
+ * or by name. Idempotent (only NULL links are filled, ON CONFLICT DO NOTHING). With a batch id every change is
  * captured in import_batch_changes so a rollback undoes it.
  */
 import { eventLoopTurn } from '../../db/event-loop-turn.ts';
 import type { Queryable } from '../../db/db.ts';
+import { IMPORT_SOURCE } from './row-normaliser.ts';
 
 // Addresses at these domains say nothing about the company.
 const FREE_MAIL = [
@@ -57,13 +59,14 @@ export async function createAccountKeyTable(q: Queryable, workspaceId: string): 
   return KEY_TABLE;
 }
 
-function captureUpdates(table: 'deals' | 'contacts' | 'accounts'): string {
+/** `cand`'s rows as they were, for the rollback; rows this transaction inserted are deleted by it instead. */
+function captureUpdates(table: 'deals' | 'contacts' | 'accounts' | 'activities'): string {
   return /* sql */ `
   captured AS (
     INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
     SELECT $1::uuid, $2::uuid, '${table}', t.id, 'update', to_jsonb(t)
     FROM ${table} t JOIN cand ON cand.id = t.id
-    WHERE $2::uuid IS NOT NULL AND t.workspace_id = $1::uuid
+    WHERE $2::uuid IS NOT NULL AND t.workspace_id = $1::uuid AND t.created_at <> now()
     ON CONFLICT DO NOTHING)`;
 }
 
@@ -139,6 +142,70 @@ export async function linkParentAccounts(q: Queryable, workspaceId: string, batc
   return res.rowCount;
 }
 
+/**
+ * Imported activities that name their contact (email), deal (name) or account (name): each missing link is
+ * filled where the file's value settles it. An email shared by several contacts, or a deal name shared by
+ * several deals that the activity's account does not tell apart, is left unlinked. The account is the
+ * deal's, else the contact's, else the one named.
+ */
+export async function linkImportedActivities(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string | null = null,
+) {
+  const { rows: pending } = await q.query(
+    `SELECT 1 FROM activities WHERE workspace_id = $1::uuid AND source = $2::text
+       AND (contact_id IS NULL OR deal_id IS NULL OR account_id IS NULL) AND source_data ? 'refs' LIMIT 1`,
+    [workspaceId, IMPORT_SOURCE],
+  );
+  if (pending.length === 0) return 0;
+  const res = await q.query(
+    /* sql */ `WITH ${ACCOUNT_KEYS},
+      acts AS MATERIALIZED (
+        SELECT a.id, a.contact_id, a.deal_id, a.account_id,
+               lower(btrim(a.source_data #>> '{refs,contact_email}')) AS email,
+               lower(btrim(a.source_data #>> '{refs,deal_name}')) AS deal_name,
+               coalesce(a.source_data #>> '{refs,account_key}',
+                        pandora_company_key(a.source_data #>> '{refs,account_name}')) AS account_key
+        FROM activities a
+        WHERE a.workspace_id = $1::uuid AND a.source = $3::text AND a.source_data ? 'refs'
+          AND (a.contact_id IS NULL OR a.deal_id IS NULL OR a.account_id IS NULL)),
+      by_email AS MATERIALIZED (
+        SELECT lower(email) AS email, (array_agg(id))[1] AS contact_id, (array_agg(account_id))[1] AS account_id
+        FROM contacts WHERE workspace_id = $1::uuid AND email IS NOT NULL AND deleted_at IS NULL
+        GROUP BY 1 HAVING count(*) = 1),
+      resolved AS (
+        SELECT a.*, c.contact_id AS found_contact, coalesce(a.account_id, c.account_id, bn.account_id) AS known_account
+        FROM acts a
+        LEFT JOIN by_email c ON c.email = a.email
+        LEFT JOIN by_name bn ON bn.k = a.account_key),
+      named AS (
+        SELECT r.id, d.id AS deal_id, d.account_id,
+               count(*) OVER (PARTITION BY r.id) AS n,
+               count(*) FILTER (WHERE d.account_id = r.known_account) OVER (PARTITION BY r.id) AS n_same,
+               d.account_id IS NOT DISTINCT FROM r.known_account AS same_account
+        FROM resolved r
+        JOIN deals d ON d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND lower(btrim(d.name)) = r.deal_name
+        WHERE r.deal_id IS NULL),
+      cand AS (
+        SELECT r.id,
+               coalesce(r.contact_id, r.found_contact) AS contact_id,
+               coalesce(r.deal_id, nd.deal_id) AS deal_id,
+               coalesce(r.account_id, nd.account_id, r.known_account) AS account_id
+        FROM resolved r
+        LEFT JOIN named nd ON nd.id = r.id AND (nd.n = 1 OR (nd.n_same = 1 AND nd.same_account))
+        WHERE (r.contact_id, r.deal_id, r.account_id)
+              IS DISTINCT FROM (coalesce(r.contact_id, r.found_contact), coalesce(r.deal_id, nd.deal_id),
+                                coalesce(r.account_id, nd.account_id, r.known_account))),
+      ${captureUpdates('activities')}
+    UPDATE activities t SET contact_id = cand.contact_id, deal_id = cand.deal_id, account_id = cand.account_id,
+           updated_at = now()
+    FROM cand WHERE t.workspace_id = $1::uuid AND t.id = cand.id`,
+    [workspaceId, batchId, IMPORT_SOURCE],
+  );
+  return res.rowCount;
+}
+
 const CAPTURE_LINKS = /* sql */ `
   captured AS (
     INSERT INTO import_batch_changes (workspace_id, batch_id, entity_type, row_id, action, previous)
@@ -200,6 +267,7 @@ export interface RelinkCounts {
   contact_deal_links_explicit: number;
   contact_deal_links_inferred: number;
   accounts_linked_to_parents: number;
+  activities_linked: number;
 }
 
 export async function relinkAll(
@@ -216,11 +284,14 @@ export async function relinkAll(
   const links = await inferContactDealLinks(q, workspaceId, batchId);
   await eventLoopTurn();
   const parents = await linkParentAccounts(q, workspaceId, batchId);
+  await eventLoopTurn();
+  const activities = await linkImportedActivities(q, workspaceId, batchId);
   return {
     deals_linked_to_accounts: deals,
     contacts_linked_to_accounts: contacts,
     contact_deal_links_explicit: links.explicit,
     contact_deal_links_inferred: links.single_deal,
     accounts_linked_to_parents: parents,
+    activities_linked: activities,
   };
 }

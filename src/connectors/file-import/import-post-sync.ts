@@ -28,6 +28,8 @@ export function recordImportRun(q: Queryable, workspaceId: string, applied: Appl
   if ((relink.contacts_linked_to_accounts ?? 0) > 0) alsoChanged.push('contacts');
   if ((relink.contact_deal_links_explicit ?? 0) + (relink.contact_deal_links_inferred ?? 0) > 0)
     alsoChanged.push('deals');
+  // Activities newly on a deal move its engagement score.
+  if ((relink.activities_linked ?? 0) > 0) alsoChanged.push('activities');
   return recordWrite(q, workspaceId, {
     connectorName: IMPORT_SOURCE,
     connectionId: applied.connectionId,

@@ -164,6 +164,7 @@ describe('file import over HTTP', () => {
       contact_deal_links_explicit: 0,
       contact_deal_links_inferred: 0,
       accounts_linked_to_parents: 0,
+      activities_linked: 0,
     });
   });
 
@@ -392,5 +393,71 @@ S-3,Won,700,Closed Won,2026-02-28
       [other.id],
     );
     assert.equal(rollups[0]!.n, 3, 'the apply folds its rollup deltas: one row per group');
+  });
+
+  test('imported activities link to the contact, deal and account they name; an undecided name stays unlinked', async () => {
+    const other = await app.createWorkspace('Activity links');
+    const apply = async (name: string, csv: string, extra: Record<string, string> = {}) => {
+      const up = await upload(app, other, name, csv, extra);
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      const done = await confirmAndWait(app, other, up.body.batch.id, { strategy: 'append' });
+      assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+      return done.body.batch;
+    };
+    await apply('companies.csv', ACCOUNTS);
+    await apply('pipeline.csv', DEALS_V1);
+    await apply('renewals.csv', 'Deal ID,Deal Name,Company\nR-1,Renewal,Acme\nR-2,Renewal,Globex\n');
+    await apply('people.csv', CONTACTS);
+    const activities = [
+      'Date,Type,Subject,Contact Email,Deal,Company',
+      '2026-01-05 10:00,Call,Kick-off,ada@acme.com,Acme renewal,',
+      '2026-01-06 10:00,Email,Pilot scope,,"Initech pilot, phase 1",',
+      '2026-01-07 10:00,Email,Intro,alan@gmail.com,,',
+      '2026-01-08 10:00,Meeting,Renewal call,ada@acme.com,Renewal,',
+      '2026-01-09 10:00,Meeting,Which renewal,,Renewal,',
+      '2026-01-10 10:00,Note,Named company,,,Globex GmbH',
+      '2026-01-11 10:00,Note,Before its deal,,Late deal,',
+    ].join('\n');
+    const batch = await apply('log.csv', activities, { entity_type: 'activities' });
+    assert.equal(batch.result.relink.activities_linked, 5);
+    const links = () =>
+      q(
+        `SELECT a.subject, c.email AS contact, d.name AS deal, ac.name AS account FROM activities a
+         LEFT JOIN contacts c ON c.workspace_id = a.workspace_id AND c.id = a.contact_id
+         LEFT JOIN deals d ON d.workspace_id = a.workspace_id AND d.id = a.deal_id
+         LEFT JOIN accounts ac ON ac.workspace_id = a.workspace_id AND ac.id = a.account_id
+         WHERE a.workspace_id = $1 ORDER BY a.occurred_at`,
+        [other.id],
+      );
+    const before = [
+      { subject: 'Kick-off', contact: 'ada@acme.com', deal: 'Acme renewal', account: 'Acme, Inc.' },
+      { subject: 'Pilot scope', contact: null, deal: 'Initech pilot, phase 1', account: 'Initech LLC' },
+      { subject: 'Intro', contact: 'alan@gmail.com', deal: null, account: 'Globex GmbH' },
+      // Two deals are named Renewal: the contact's account says which.
+      { subject: 'Renewal call', contact: 'ada@acme.com', deal: 'Renewal', account: 'Acme, Inc.' },
+      { subject: 'Which renewal', contact: null, deal: null, account: null },
+      { subject: 'Named company', contact: null, deal: null, account: 'Globex GmbH' },
+      { subject: 'Before its deal', contact: null, deal: null, account: null },
+    ];
+    assert.deepEqual(await links(), before);
+    // A deal that arrives later takes its activity; rolling that import back takes the link back.
+    const late = await upload(app, other, 'late.csv', 'Deal ID,Deal Name,Company\nL-1,Late deal,Initech\n');
+    const lateDone = await confirmAndWait(app, other, late.body.batch.id, { strategy: 'append' });
+    assert.equal(lateDone.body.batch.result.relink.activities_linked, 1);
+    assert.deepEqual((await links()).at(-1), {
+      subject: 'Before its deal',
+      contact: null,
+      deal: 'Late deal',
+      account: 'Initech LLC',
+    });
+    const rb = await app.request(
+      'POST',
+      `/api/workspaces/${other.id}/import/${late.body.batch.id}/rollback`,
+      {
+        token: other.key,
+      },
+    );
+    assert.equal(rb.status, 200, JSON.stringify(rb.body));
+    assert.deepEqual(await links(), before);
   });
 });
