@@ -2,6 +2,13 @@
 import type { Queryable } from '../db/db.ts';
 import { type StageNormalized, normaliseStageBuiltIn } from './stage-normalisation.ts';
 
+/**
+ * An override never moves a closed deal into an open stage: a deal won or lost in the stage it was in (an
+ * imported Pipedrive status, a HubSpot custom closed stage) stays in the closed part of the funnel.
+ */
+const OPEN_STAGE_KEEPS_CLOSED = (deal: string, stage: string) =>
+  `(NOT ${deal}.is_closed OR ${stage} IN ('closed_won', 'closed_lost'))`;
+
 export interface StageMapping {
   source: string;
   raw_stage: string;
@@ -63,7 +70,7 @@ export async function applyStageMappings(
       const res = await q.query(
         /* sql */ `UPDATE deals SET stage_normalized = $4::text, updated_at = now()
                    WHERE workspace_id = $1::uuid AND source = $2::text AND stage = $3::text
-                     AND stage_normalized IS DISTINCT FROM $4::text`,
+                     AND stage_normalized IS DISTINCT FROM $4::text AND ${OPEN_STAGE_KEEPS_CLOSED('deals', '$4::text')}`,
         [workspaceId, c.source, c.raw_stage, c.stage_normalized],
       );
       changed += res.rowCount;
@@ -158,7 +165,8 @@ export async function applyStageOverrides(q: Queryable, workspaceId: string): Pr
                FROM stage_mappings m
                WHERE d.workspace_id = $1::uuid AND m.workspace_id = $1::uuid
                  AND m.source = d.source AND m.raw_stage = d.stage
-                 AND d.stage_normalized IS DISTINCT FROM m.stage_normalized`,
+                 AND d.stage_normalized IS DISTINCT FROM m.stage_normalized
+                 AND ${OPEN_STAGE_KEEPS_CLOSED('d', 'm.stage_normalized')}`,
     [workspaceId],
   );
   return res.rowCount;

@@ -20,6 +20,7 @@ import {
   parseInteger,
   parseMoney,
   parseNumber,
+  parseOutcome,
 } from './value-parsing.ts';
 
 /** What the interpreters need to know of the import. */
@@ -191,6 +192,11 @@ export function interpreter(
       return (cell) => {
         const b = parseBoolean(cell);
         return b.ok ? fieldValue(b.value) : cellError(b.error);
+      };
+    case 'outcome':
+      return (cell) => {
+        const o = parseOutcome(cell);
+        return o.ok ? fieldValue(o.value) : cellError(o.error);
       };
     case 'list':
       return (_cell, text) => fieldValue(listItems(text));

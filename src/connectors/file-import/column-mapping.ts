@@ -3,7 +3,14 @@
  * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money);
  * column-refinement.ts asks the classify tier about the columns it is unsure of.
  */
-import { cellText, parseCurrencyCode, parseDate, parseMoney } from './value-parsing.ts';
+import {
+  cellText,
+  parseBoolean,
+  parseCurrencyCode,
+  parseDate,
+  parseMoney,
+  parseOutcome,
+} from './value-parsing.ts';
 import {
   IMPORT_ENTITY_TYPES,
   IMPORT_FIELDS,
@@ -70,7 +77,8 @@ function valueScore(values: readonly Cell[], kind: ValueKind): number {
     number: () => false,
     percent: () => false,
     integer: () => false,
-    boolean: () => false,
+    boolean: (v) => parseBoolean(v).ok,
+    outcome: (v) => parseOutcome(v).ok,
     list: () => false,
     text: () => false,
   };
@@ -86,6 +94,8 @@ export function valuesFit(field: ImportField, values: readonly Cell[]): boolean 
   const present = values.filter((v) => cellText(v) !== '');
   if (present.length === 0) return true;
   if (field.kind === 'currency') return valueScore(present, 'currency') >= 0.5;
+  // A "Status" of stage names is no outcome; a "Closed" column of dates is no flag.
+  if (field.kind === 'outcome' || field.kind === 'boolean') return valueScore(present, field.kind) >= 0.8;
   if (field.name.endsWith('name')) {
     const numbers = present.filter((v) => typeof v === 'number' || /^[-+]?[\d.,\s]+$/.test(cellText(v)));
     return numbers.length / present.length < 0.9;

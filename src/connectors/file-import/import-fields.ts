@@ -17,6 +17,8 @@ export type ValueKind =
   | 'percent'
   | 'integer'
   | 'boolean'
+  /** A deal's outcome as CRMs without closed stages keep it (Pipedrive's status): open, won or lost. */
+  | 'outcome'
   | 'list'
   /** An ISO 4217 code (or its symbol). */
   | 'currency'
@@ -40,6 +42,7 @@ export const REFERENCE_FIELDS = new Set([
   'contact_email',
   'deal_name',
   'parent_account_name',
+  'outcome',
 ]);
 
 /**
@@ -297,6 +300,11 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     l('currency', 'currency', 'currency', 'currency', 'currency code'),
     f('pipeline', 'text', 'pipeline', 'sales pipeline'),
     l('stage', 'text', 'stage', 'stage', 'deal stage', 'opportunity stage', 'status', 'sales stage', 'phase'),
+    // Closed and won as their own columns: a Pipedrive status (open/won/lost) beside the stage the deal was
+    // in, Salesforce's Closed and Won flags.
+    f('outcome', 'outcome', 'deal status', 'status', 'outcome', 'won lost', 'result'),
+    f('is_closed', 'boolean', 'closed', 'is closed'),
+    f('is_won', 'boolean', 'won', 'is won'),
     l(
       'probability',
       'percent',

@@ -167,7 +167,7 @@ export function createRowNormaliser(setup: NormaliserSetup): (raw: RawRow) => No
       });
     }
     if (errors.length > 0) return { ok: false, row: raw.row, errors, formulas };
-    if (setup.entity === 'deals') applyDealRules(record, setup, currencyFromAmount);
+    if (setup.entity === 'deals') applyDealRules(record, refs, setup, currencyFromAmount);
     if (setup.entity === 'activities') record.activity_type = activityType(record.activity_type);
     const key = naturalKey(setup.entity, record, refs, values);
     record.source_id = key;
@@ -205,20 +205,30 @@ export function composeName(headers: readonly string[], values: Readonly<Record<
     .join(NAME_SEPARATOR);
 }
 
-function applyDealRules(record: UpsertRow, setup: NormaliserSetup, currency: string | null) {
+function applyDealRules(
+  record: UpsertRow,
+  refs: Record<string, unknown>,
+  setup: NormaliserSetup,
+  currency: string | null,
+) {
   if (currency && record.currency === undefined) record.currency = currency;
-  const stage = record.stage as string | undefined;
-  if (!stage) {
-    // A deal without a stage is open; is_closed and is_won must never be left empty.
-    record.is_closed ??= false;
-    record.is_won ??= false;
-    return;
+  // The file's own outcome (a status column, Closed and Won flags) decides before the stage's name does.
+  const outcome = refs.outcome as 'open' | 'won' | 'lost' | undefined;
+  if (outcome) {
+    record.is_closed ??= outcome !== 'open';
+    record.is_won ??= outcome === 'won';
   }
-  const normalised = setup.stageOf(stage);
-  record.stage_normalized = normalised;
-  if (record.is_closed === undefined)
-    record.is_closed = normalised === 'closed_won' || normalised === 'closed_lost';
-  if (record.is_won === undefined) record.is_won = normalised === 'closed_won';
+  if (record.is_won === true) record.is_closed ??= true;
+  const stage = record.stage as string | undefined;
+  const normalised = stage ? setup.stageOf(stage) : null;
+  if (stage) record.stage_normalized = normalised;
+  // A deal without a stage is open unless the file says otherwise; the flags are never left empty.
+  record.is_closed ??= normalised === 'closed_won' || normalised === 'closed_lost';
+  record.is_won ??= record.is_closed === true && normalised === 'closed_won';
+  // A deal won or lost in the stage it was in (Pipedrive keeps the stage) is in the closed part of the
+  // funnel, as a connector's closed flags put it (normaliseStageBuiltIn).
+  if (record.is_closed === true && normalised !== 'closed_won' && normalised !== 'closed_lost')
+    record.stage_normalized = record.is_won ? 'closed_won' : 'closed_lost';
 }
 
 function activityType(v: unknown): string {

@@ -353,6 +353,17 @@ export function parseInteger(c: Cell): Parsed<number> {
   return { ok: true, value: Math.round(n.value) };
 }
 
+/** A deal's outcome word: "open", "won", "lost" and their synonyms (Pipedrive's status column). */
+export function parseOutcome(c: Cell): Parsed<'open' | 'won' | 'lost'> {
+  const s = cellText(c)
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
+  if (/^(open|active|in progress|pending)$/.test(s)) return { ok: true, value: 'open' };
+  if (/^(won|win|closed won|success|successful)$/.test(s)) return { ok: true, value: 'won' };
+  if (/^(lost|loss|closed lost|dead|abandoned|rejected)$/.test(s)) return { ok: true, value: 'lost' };
+  return { ok: false, error: `not an outcome (open, won or lost): "${s.slice(0, 60)}"` };
+}
+
 export function parseBoolean(c: Cell): Parsed<boolean> {
   if (typeof c === 'boolean') return { ok: true, value: c };
   const s = cellText(c).toLowerCase();

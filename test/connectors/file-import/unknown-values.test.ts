@@ -381,4 +381,106 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       },
     ]);
   });
+
+  test('a status column (Pipedrive) or Closed and Won flags (Salesforce) close deals whatever their stage', async () => {
+    const pipedrive = [
+      'Deal - ID,Deal - Title,Deal - Stage,Deal - Status,Deal - Value',
+      'PD-1,Seats,Proposal Made,open,100',
+      'PD-2,License,Negotiations Started,won,200',
+      'PD-3,Advisory,Qualified,lost,300',
+    ].join('\n');
+    const up = await upload(app, ws, 'pipedrive-deals.csv', pipedrive);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.preview.mapping.find((c: any) => c.header === 'Deal - Status').field, 'outcome');
+    const salesforce = [
+      'Opportunity ID,Opportunity Name,Stage,Closed,Won',
+      'SFC-1,Open one,Negotiation/Review,0,0',
+      'SFC-2,Won in proposal,Proposal/Price Quote,1,1',
+      'SFC-3,Lost early,Prospecting,1,0',
+    ].join('\n');
+    const flags = await upload(app, ws, 'opportunities.csv', salesforce);
+    const field = (h: string) => flags.body.preview.mapping.find((c: any) => c.header === h).field;
+    assert.deepEqual([field('Closed'), field('Won')], ['is_closed', 'is_won']);
+    // A status column of stage names is the stage.
+    const named = await upload(
+      app,
+      ws,
+      'status-deals.csv',
+      'Deal ID,Deal Name,Status\nST-1,Named,Closed Won\n',
+    );
+    assert.equal(named.body.preview.mapping.find((c: any) => c.header === 'Status').field, 'stage');
+    for (const u of [up, flags, named]) {
+      const done = await confirmAndWait(app, ws, u.body.batch.id, { strategy: 'append' });
+      assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
+    }
+    const deals = () =>
+      q(
+        `SELECT source_id, stage, stage_normalized, is_closed, is_won FROM deals
+         WHERE workspace_id = $1 AND source_id ~ '^id:(PD|SFC|ST)-' ORDER BY source_id`,
+        [ws.id],
+      );
+    const expected = [
+      {
+        source_id: 'id:PD-1',
+        stage: 'Proposal Made',
+        stage_normalized: 'decision',
+        is_closed: false,
+        is_won: false,
+      },
+      {
+        source_id: 'id:PD-2',
+        stage: 'Negotiations Started',
+        stage_normalized: 'closed_won',
+        is_closed: true,
+        is_won: true,
+      },
+      {
+        source_id: 'id:PD-3',
+        stage: 'Qualified',
+        stage_normalized: 'closed_lost',
+        is_closed: true,
+        is_won: false,
+      },
+      {
+        source_id: 'id:SFC-1',
+        stage: 'Negotiation/Review',
+        stage_normalized: 'negotiation',
+        is_closed: false,
+        is_won: false,
+      },
+      {
+        source_id: 'id:SFC-2',
+        stage: 'Proposal/Price Quote',
+        stage_normalized: 'closed_won',
+        is_closed: true,
+        is_won: true,
+      },
+      {
+        source_id: 'id:SFC-3',
+        stage: 'Prospecting',
+        stage_normalized: 'closed_lost',
+        is_closed: true,
+        is_won: false,
+      },
+      {
+        source_id: 'id:ST-1',
+        stage: 'Closed Won',
+        stage_normalized: 'closed_won',
+        is_closed: true,
+        is_won: true,
+      },
+    ];
+    assert.deepEqual(await deals(), expected);
+    // Mapping the won deal's stage name later moves the open deals of that name, never the closed one.
+    const mapped = await app.request('PUT', `${base()}/stage-mappings`, {
+      token: ws.key,
+      body: {
+        mappings: [
+          { source: 'csv_import', raw_stage: 'Negotiations Started', stage_normalized: 'evaluation' },
+        ],
+      },
+    });
+    assert.ok(mapped.status < 300, JSON.stringify(mapped.body));
+    assert.deepEqual(await deals(), expected);
+  });
 });
