@@ -49,6 +49,11 @@ export interface ForecastFacts {
     coverage_target: number;
   };
   reps: RepForecast[];
+  /**
+   * Open deals whose close date is before the period: in no period's roll-up until they are re-dated or
+   * closed (the deals that slipped), with their amount in the base currency.
+   */
+  past_due: { deals: number; amount: number; deal_ids: string[] };
   /** Commit deals in the period flagged by their calls, and their amount (part of team.commit). */
   commit_at_risk: { amount: number; deals: CommitDealFlag[] };
   coverage: Coverage;
@@ -84,6 +89,12 @@ SELECT rep,
   count(*) FILTER (WHERE NOT is_closed AND category <> 'omitted' AND close_date BETWEEN $2::date AND $3::date)::int AS open_deals,
   coalesce((array_agg(id ORDER BY amount DESC, id) FILTER (WHERE NOT is_closed AND category <> 'omitted' AND close_date BETWEEN $2::date AND $3::date))[1:10], '{}') AS deal_ids
 FROM d GROUP BY rep`;
+
+const PAST_DUE_SQL = /* sql */ `
+SELECT count(*)::int AS deals, coalesce(sum(amount_base), 0)::float8 AS amount,
+  coalesce((array_agg(id ORDER BY amount_base DESC NULLS LAST, id))[1:20], '{}') AS deal_ids
+FROM deals WHERE workspace_id = $1::uuid AND deleted_at IS NULL AND NOT is_closed
+  AND close_date < $2::date AND ${CATEGORY_SQL} <> 'omitted'`;
 
 function ratio(a: number, b: number | null): number | null {
   return b && b > 0 ? a / b : null;
@@ -136,6 +147,7 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
     [period.start_date, period.end_date],
   );
   const flagged = await commitDealsFlaggedByCalls(tx, workspaceId, asOf, period, CATEGORY_SQL);
+  const pastDue = await tx.query<ForecastFacts['past_due']>(PAST_DUE_SQL, [workspaceId, period.start_date]);
   return {
     currency: await baseCurrency(tx, workspaceId),
     quota_source: quota.source,
@@ -148,6 +160,7 @@ async function computeForecast(tx: Queryable, workspaceId: string, asOf: string)
       coverage_target: goals.pipeline_coverage_target ?? 3,
     },
     reps,
+    past_due: pastDue.rows[0]!,
     commit_at_risk: { amount: flagged.reduce((n, d) => n + d.amount, 0), deals: flagged },
     coverage: coverage({ what: 'open deals', count: open.deals }, [
       gap('no_close_date', open.no_close_date, open.deals, 'in no period, left out of the roll-up'),
@@ -174,6 +187,15 @@ function forecastFindings(f: ForecastFacts): Finding[] {
       title: describeGap(g, 'open deals'),
       evidence: {},
       metrics: { count: g.count, of: g.of },
+    });
+  }
+  if (f.past_due.deals > 0) {
+    findings.push({
+      kind: 'past_due',
+      severity: f.past_due.deals >= f.team.open_deals ? 'high' : 'medium',
+      title: `${f.past_due.deals} open deals (${m(f.past_due.amount)}) have close dates before ${f.period.start_date}: they are in no period's forecast until re-dated or closed`,
+      evidence: { deals: f.past_due.deal_ids },
+      metrics: { count: f.past_due.deals, amount: f.past_due.amount },
     });
   }
   if (f.quota_source === 'none') {
@@ -243,6 +265,7 @@ registerSkill({
       coverage: f.coverage.gaps,
       team: [f.team],
       reps: f.reps.slice(0, 20).map(({ deal_ids: _ids, ...r }) => r),
+      past_due: [{ deals: f.past_due.deals, amount: f.past_due.amount }],
       commit_at_risk: [{ amount: f.commit_at_risk.amount, deals: f.commit_at_risk.deals.length }],
     }),
     offline(d) {
@@ -256,6 +279,7 @@ registerSkill({
       const t = (d.team?.[0] ?? {}) as ForecastFacts['team'];
       const reps = (d.reps ?? []) as RepForecast[];
       const atRisk = (d.commit_at_risk?.[0] ?? { amount: 0, deals: 0 }) as { amount: number; deals: number };
+      const pastDue = (d.past_due?.[0] ?? { amount: 0, deals: 0 }) as { amount: number; deals: number };
       const behind = reps.filter((r) => r.coverage !== null && r.coverage < 1);
       return {
         headline: `Forecast ${p.start_date}–${p.end_date}: ${m(t.closed_won)} won, ${m(t.commit)} commit, ${m(t.best_case)} best case`,
@@ -266,13 +290,21 @@ registerSkill({
             : 'No quota is configured, so attainment and coverage are not available.') +
           (atRisk.deals > 0
             ? ` ${m(atRisk.amount)} of commit (${atRisk.deals} deals) is in doubt from what buyers said on calls.`
+            : '') +
+          (pastDue.deals > 0
+            ? ` ${pastDue.deals} open deals (${m(pastDue.amount)}) are past their close date and in no period's forecast.`
             : ''),
-        actions: behind
-          .slice(0, 5)
-          .map(
-            (r) =>
-              `Review ${r.rep}: ${m(r.closed_won)} won of ${m(r.quota)} with ${m(r.commit + r.best_case + r.pipeline)} open`,
-          ),
+        actions: [
+          ...(pastDue.deals > 0
+            ? [`Re-date or close the ${pastDue.deals} past-due open deals (${m(pastDue.amount)})`]
+            : []),
+          ...behind
+            .slice(0, 5)
+            .map(
+              (r) =>
+                `Review ${r.rep}: ${m(r.closed_won)} won of ${m(r.quota)} with ${m(r.commit + r.best_case + r.pipeline)} open`,
+            ),
+        ],
       };
     },
   },

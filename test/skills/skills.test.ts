@@ -137,6 +137,28 @@ describe('skills (offline provider)', () => {
     assert.match(result.narrative!.summary, /active quota period/);
   });
 
+  test('forecast names the open deals that slipped before the period: in no roll-up until re-dated', async () => {
+    // In August the quarter is Q3: the risky deal's June close date is behind it, the others close in it.
+    const { result } = await run<ForecastFacts>('forecast', { as_of: '2025-08-01' });
+    const facts = result.facts;
+    assert.deepEqual([facts.period.start_date, facts.period.end_date], ['2025-07-01', '2025-09-30']);
+    assert.deepEqual(facts.past_due, { deals: 1, amount: 50_000, deal_ids: [f.ids['deal:risky']] });
+    assert.equal(facts.team.open_deals, 2);
+    assert.equal(facts.team.best_case, 0, 'the slipped best-case deal is in no period');
+    const finding = result.findings.find((x) => x.kind === 'past_due')!;
+    assert.deepEqual(finding.evidence.deals, [f.ids['deal:risky']]);
+    assert.match(finding.title, /^1 open deals \(\$50k\) have close dates before 2025-07-01/);
+    assert.match(result.narrative!.summary, /1 open deals \(\$50k\) are past their close date/);
+    assert.equal(result.narrative!.actions[0], 'Re-date or close the 1 past-due open deals ($50k)');
+    // In the quarter they close in, nothing has slipped.
+    const q2 = (await run<ForecastFacts>('forecast')).result;
+    assert.deepEqual(q2.facts.past_due, { deals: 0, amount: 0, deal_ids: [] });
+    assert.equal(
+      q2.findings.some((x) => x.kind === 'past_due'),
+      false,
+    );
+  });
+
   test('data-quality-audit finds duplicates, orphans, unlinked conversations; classification ignores injected text', async () => {
     // A call at Globex linked to the account but to no deal: the linker's report counts it.
     await bulkUpsert(t.db, ENTITY_TABLES.conversations, f.workspaceId, [
