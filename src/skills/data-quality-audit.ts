@@ -1,6 +1,6 @@
 /**
  * data-quality-audit: field completeness per entity, duplicates (accounts by normalised name or domain,
- * contacts by email), orphan records, conversations linked to nothing, stale syncs and drift between a
+ * contacts by email, open deals by account and name), orphan records, conversations linked to nothing, stale syncs and drift between a
  * source's own totals and what is stored (the health ledger's snapshots). CLASSIFY sorts the
  * unlinked conversations on the cheap tier into what they probably are (a prospect meeting that needs a
  * deal, a customer call, internal, other).
@@ -16,6 +16,8 @@ import { registerSkill } from './skill-registry.ts';
 import { latestDrift } from '../sync/sync-health.ts';
 import { auditFindings, fillPct, incompleteFields, WEAK_FILL } from './data-quality-findings.ts';
 import { ownerSql } from '../entities/record-owner.ts';
+import { baseCurrency } from '../money/exchange-rates.ts';
+import { money } from './skill-format.ts';
 
 const inputs = z
   .object({
@@ -55,6 +57,17 @@ export interface AuditFacts {
   duplicates: {
     accounts: { groups: number; records: number; top: DuplicateGroup[] };
     contacts: { groups: number; records: number; top: DuplicateGroup[] };
+    /**
+     * Open deals of one account under one name (as two CRMs' imports, or a re-import without ids, leave
+     * them): `repeated_amount` is the open pipeline counted beyond one deal per group, in `currency`.
+     */
+    deals: {
+      groups: number;
+      records: number;
+      top: DuplicateGroup[];
+      repeated_amount: number;
+      currency: string;
+    };
   };
   orphans: {
     contacts_without_account: number;
@@ -126,6 +139,21 @@ SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS recor
                  FROM (SELECT * FROM groups ORDER BY cardinality(ids) DESC, k LIMIT 10) t), '[]') AS top
 FROM groups`;
 
+const DEAL_DUPES = /* sql */ `
+WITH groups AS (
+  SELECT 'name:' || min(name) AS k, array_agg(id ORDER BY amount_base DESC NULLS LAST, id) AS ids,
+         coalesce(sum(amount_base) - max(amount_base), 0) AS repeated
+  FROM deals
+  WHERE workspace_id = $1::uuid AND deleted_at IS NULL AND NOT is_closed AND account_id IS NOT NULL
+    AND coalesce(btrim(name), '') <> ''
+  GROUP BY account_id, btrim(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g')) HAVING count(*) > 1
+)
+SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS records,
+       coalesce(sum(repeated), 0)::float8 AS repeated_amount,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('key', k, 'ids', ids) ORDER BY repeated DESC, k)
+                 FROM (SELECT * FROM groups ORDER BY repeated DESC, k LIMIT 10) t), '[]') AS top
+FROM groups`;
+
 /** Conversations the linker could tie to nothing (no deal, no account); the linker's report covers the rest. */
 export async function unlinkedConversations(
   tx: Queryable,
@@ -160,6 +188,9 @@ async function computeAudit(
   const con = await tx.query<{ groups: number; records: number; top: DuplicateGroup[] }>(CONTACT_DUPES, [
     workspaceId,
   ]);
+  const dealDupes = await tx.query<Omit<AuditFacts['duplicates']['deals'], 'currency'>>(DEAL_DUPES, [
+    workspaceId,
+  ]);
   const orphans = await tx.query<{ c: number; d: number; a: number; cs: string[]; ds: string[] }>(
     /* sql */ `SELECT
        (SELECT count(*)::int FROM contacts WHERE workspace_id = $1::uuid AND account_id IS NULL AND deleted_at IS NULL) AS c,
@@ -182,7 +213,11 @@ async function computeAudit(
   const completenessRows = await completeness(tx, workspaceId);
   return {
     completeness: completenessRows,
-    duplicates: { accounts: acc.rows[0]!, contacts: con.rows[0]! },
+    duplicates: {
+      accounts: acc.rows[0]!,
+      contacts: con.rows[0]!,
+      deals: { ...dealDupes.rows[0]!, currency: await baseCurrency(tx, workspaceId) },
+    },
     orphans: {
       contacts_without_account: o.c,
       deals_without_account: o.d,
@@ -280,7 +315,15 @@ registerSkill({
       for (const l of Object.values(labels)) counts[l] = (counts[l] ?? 0) + 1;
       return {
         completeness: f.completeness,
-        duplicates: [{ accounts: f.duplicates.accounts.groups, contacts: f.duplicates.contacts.groups }],
+        duplicates: [
+          {
+            accounts: f.duplicates.accounts.groups,
+            contacts: f.duplicates.contacts.groups,
+            deals: f.duplicates.deals.groups,
+            deals_repeated_amount: f.duplicates.deals.repeated_amount,
+            currency: f.duplicates.deals.currency,
+          },
+        ],
         orphans: [
           {
             deals: f.orphans.deals_without_account,
@@ -299,7 +342,13 @@ registerSkill({
       const weak = incomplete.filter((x) => x.rate < WEAK_FILL);
       const worst = incomplete.slice(0, 3);
       const nearDupes = (d.near_duplicate_values ?? []) as NearDuplicateCluster[];
-      const dup = (d.duplicates?.[0] ?? {}) as { accounts?: number; contacts?: number };
+      const dup = (d.duplicates?.[0] ?? {}) as {
+        accounts?: number;
+        contacts?: number;
+        deals?: number;
+        deals_repeated_amount?: number;
+        currency?: string;
+      };
       const conv = (d.unlinked_conversations?.[0] ?? {}) as {
         total?: number;
         by_category?: Record<string, number>;
@@ -314,6 +363,10 @@ registerSkill({
             .slice(1)
             .map((v) => `"${v.value}"`)
             .join(', ')} into "${nearDupes[0].merge_into}" (${nearDupes[0].entity}.${nearDupes[0].field})`,
+        );
+      if ((dup.deals ?? 0) > 0)
+        actions.push(
+          `Merge ${dup.deals} duplicate open deal groups: ${money(dup.deals_repeated_amount, dup.currency)} of pipeline is counted twice`,
         );
       if ((dup.accounts ?? 0) > 0) actions.push(`Merge ${dup.accounts} duplicate account groups`);
       if ((dup.contacts ?? 0) > 0) actions.push(`Merge ${dup.contacts} duplicate contact groups`);

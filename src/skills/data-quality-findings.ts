@@ -1,5 +1,6 @@
 /** data-quality-audit's findings, and the weak-field rule its headline shares with them. */
 import type { AuditFacts, Completeness } from './data-quality-audit.ts';
+import { money } from './skill-format.ts';
 import type { Finding } from './skill-types.ts';
 
 // A key field filled on less than this share of records is weak.
@@ -53,7 +54,8 @@ export function auditFindings(f: AuditFacts): Finding[] {
       },
     });
   }
-  for (const [entity, d] of Object.entries(f.duplicates)) {
+  for (const entity of ['accounts', 'contacts'] as const) {
+    const d = f.duplicates[entity];
     if (d.groups > 0) {
       findings.push({
         kind: 'duplicates',
@@ -63,6 +65,17 @@ export function auditFindings(f: AuditFacts): Finding[] {
         metrics: { groups: d.groups, records: d.records },
       });
     }
+  }
+  const deals = f.duplicates.deals;
+  if (deals.groups > 0) {
+    // Pipeline counted twice is what a forecast call trips on: the amount is the finding.
+    findings.push({
+      kind: 'duplicates',
+      severity: deals.repeated_amount > 0 ? 'high' : 'medium',
+      title: `${deals.groups} groups of open deals at one account under one name (${deals.records} deals): ${money(deals.repeated_amount, deals.currency)} of open pipeline is counted more than once`,
+      evidence: { deals: deals.top.flatMap((g) => g.ids).slice(0, 30) },
+      metrics: { groups: deals.groups, records: deals.records, repeated_amount: deals.repeated_amount },
+    });
   }
   if (f.orphans.deals_without_account > 0 || f.orphans.contacts_without_account > 0) {
     findings.push({
