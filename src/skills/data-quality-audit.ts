@@ -1,6 +1,6 @@
 /**
  * data-quality-audit: field completeness per entity, duplicates (accounts by normalised name or domain,
- * contacts by email, open deals by account and name), orphan records, conversations linked to nothing, stale syncs and drift between a
+ * contacts by email, open deals by account, name and amount), orphan records, conversations linked to nothing, stale syncs and drift between a
  * source's own totals and what is stored (the health ledger's snapshots). CLASSIFY sorts the
  * unlinked conversations on the cheap tier into what they probably are (a prospect meeting that needs a
  * deal, a customer call, internal, other).
@@ -58,8 +58,9 @@ export interface AuditFacts {
     accounts: { groups: number; records: number; top: DuplicateGroup[] };
     contacts: { groups: number; records: number; top: DuplicateGroup[] };
     /**
-     * Open deals of one account under one name (as two CRMs' imports, or a re-import without ids, leave
-     * them): `repeated_amount` is the open pipeline counted beyond one deal per group, in `currency`.
+     * Open deals of one account under one name for one amount (as two CRMs' imports, or a re-import without
+     * ids, leave them; an account's two "Renewal" deals of different sizes are two deals):
+     * `repeated_amount` is the open pipeline counted beyond one deal per group, in `currency`.
      */
     deals: {
       groups: number;
@@ -146,7 +147,8 @@ WITH groups AS (
   FROM deals
   WHERE workspace_id = $1::uuid AND deleted_at IS NULL AND NOT is_closed AND account_id IS NOT NULL
     AND coalesce(btrim(name), '') <> ''
-  GROUP BY account_id, btrim(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g')) HAVING count(*) > 1
+  GROUP BY account_id, btrim(regexp_replace(lower(name), '[^[:alnum:]]+', ' ', 'g')), round(amount_base)
+  HAVING count(*) > 1
 )
 SELECT count(*)::int AS groups, coalesce(sum(cardinality(ids)), 0)::int AS records,
        coalesce(sum(repeated), 0)::float8 AS repeated_amount,

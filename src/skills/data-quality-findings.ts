@@ -72,7 +72,7 @@ export function auditFindings(f: AuditFacts): Finding[] {
     findings.push({
       kind: 'duplicates',
       severity: deals.repeated_amount > 0 ? 'high' : 'medium',
-      title: `${deals.groups} groups of open deals at one account under one name (${deals.records} deals): ${money(deals.repeated_amount, deals.currency)} of open pipeline is counted more than once`,
+      title: `${deals.groups} groups of open deals at one account under one name and amount (${deals.records} deals): ${money(deals.repeated_amount, deals.currency)} of open pipeline is counted more than once`,
       evidence: { deals: deals.top.flatMap((g) => g.ids).slice(0, 30) },
       metrics: { groups: deals.groups, records: deals.records, repeated_amount: deals.repeated_amount },
     });

@@ -202,36 +202,40 @@ describe('skills (offline provider)', () => {
     assert.equal(facts.duplicates.deals.groups, 0);
 
     // The risky deal entered again by another import, its name spelled differently: pipeline counted twice.
+    // Another deal of that name and account for another amount is another deal.
+    const entered = (id: string, amount: number) => ({
+      source: 'csv_import',
+      source_id: id,
+      name: 'deal  RISKY!',
+      amount,
+      currency: 'USD',
+      stage_normalized: 'evaluation',
+      is_closed: false,
+      is_won: false,
+      account_id: f.ids['account:globex'],
+    });
     await bulkUpsert(t.db, ENTITY_TABLES.deals, f.workspaceId, [
-      {
-        source: 'csv_import',
-        source_id: 'dup-risky',
-        name: 'deal  RISKY!',
-        amount: 20_000,
-        currency: 'USD',
-        stage_normalized: 'evaluation',
-        is_closed: false,
-        is_won: false,
-        account_id: f.ids['account:globex'],
-      },
+      entered('dup-risky', 50_000),
+      entered('other-risky', 7_000),
     ]);
     try {
       const again = await run<AuditFacts>('data-quality-audit');
       const dupes = again.result.facts.duplicates.deals;
       assert.equal(dupes.groups, 1);
       assert.equal(dupes.records, 2);
-      assert.equal(dupes.repeated_amount, 20_000);
-      assert.equal(dupes.top[0]!.ids[0], f.ids['deal:risky'], 'the larger deal first');
+      assert.equal(dupes.repeated_amount, 50_000);
+      assert.ok(dupes.top[0]!.ids.includes(f.ids['deal:risky']!));
       const finding = again.result.findings.find((x) => x.kind === 'duplicates' && x.evidence.deals)!;
       assert.equal(finding.severity, 'high');
-      assert.match(finding.title, /\$20k of open pipeline is counted more than once/);
+      assert.match(finding.title, /\$50k of open pipeline is counted more than once/);
       assert.ok(
-        again.result.narrative!.actions.some((a) => /Merge 1 duplicate open deal groups: \$20k/.test(a)),
+        again.result.narrative!.actions.some((a) => /Merge 1 duplicate open deal groups: \$50k/.test(a)),
       );
     } finally {
-      await t.db.query(`DELETE FROM deals WHERE workspace_id = $1::uuid AND source_id = 'dup-risky'`, [
-        f.workspaceId,
-      ]);
+      await t.db.query(
+        `DELETE FROM deals WHERE workspace_id = $1::uuid AND source_id IN ('dup-risky', 'other-risky')`,
+        [f.workspaceId],
+      );
     }
   });
 
