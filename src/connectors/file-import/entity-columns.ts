@@ -12,6 +12,9 @@ const PRODUCT_HEADER = /\b(product|products|item|sku|plan|service|offering|packa
  * A deal needs a name; when no column holds one, the names are made from the account and product columns
  * (the way a rep names a deal), else from the id. Identity stays with the id: this is only what people read.
  */
+// Headers no vocabulary knows can be named at upload.
+const MAP_HINT = 'upload again with entity_type and a mapping of your columns (e.g. {"Titel": "name"})';
+
 export function proposeNameColumns(
   entity: ImportEntityType,
   mapping: Readonly<Record<string, string | null>>,
@@ -45,7 +48,7 @@ export function requireEntityColumns(
   const needs = IMPORT_ENTITY_TYPES.map((e) => `${e} (${REQUIRED_ANY[e].join(' or ')})`).join(', ');
   throw new UnprocessableError(
     hinted
-      ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}`
-      : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}`,
+      ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}; ${MAP_HINT}`
+      : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}; ${MAP_HINT}`,
   );
 }
