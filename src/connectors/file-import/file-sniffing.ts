@@ -63,23 +63,44 @@ function looksBinary(text: string): boolean {
   return control > Math.max(2, text.length * 0.01);
 }
 
-/** The delimiter that splits the first lines into the same (largest) number of fields, quotes respected. */
+/**
+ * The delimiter that splits most of the first lines into the same (largest) number of fields, quotes
+ * respected; a report's title lines above the table, which hold none, do not decide. Excel's hint line
+ * ("sep=;") names it outright.
+ */
 export function detectDelimiter(text: string): Delimiter {
   const lines = splitLogicalLines(text, 30);
+  const hint = /^sep=(.)$/i.exec(lines[0]?.trim() ?? '')?.[1];
+  if (hint && (DELIMITERS as readonly string[]).includes(hint)) return hint as Delimiter;
   let best: Delimiter = ',';
   let bestScore = -1;
   for (const d of DELIMITERS) {
     const counts = lines.map((l) => countOutsideQuotes(l, d));
-    const first = counts[0] ?? 0;
-    if (first === 0) continue;
-    const consistent = counts.filter((c) => c === first).length / counts.length;
-    const score = consistent * 1000 + first;
+    const width = commonestWidth(counts);
+    if (width === 0) continue;
+    const consistent = counts.filter((c) => c === width).length / counts.length;
+    const score = consistent * 1000 + width;
     if (score > bestScore) {
       bestScore = score;
       best = d;
     }
   }
   return best;
+}
+
+/** The non-zero count most lines share (the larger on a tie), 0 when every line has none. */
+function commonestWidth(counts: readonly number[]): number {
+  const seen = new Map<number, number>();
+  for (const c of counts) if (c > 0) seen.set(c, (seen.get(c) ?? 0) + 1);
+  let width = 0;
+  let lines = 0;
+  for (const [c, n] of seen) {
+    if (n > lines || (n === lines && c > width)) {
+      width = c;
+      lines = n;
+    }
+  }
+  return width;
 }
 
 function splitLogicalLines(text: string, max: number): string[] {

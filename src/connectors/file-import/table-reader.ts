@@ -118,7 +118,11 @@ async function openCsv(
     throw new ValidationError('the file is empty');
   }
   const at = headerRowIndex(first.value);
-  const preamble = first.value.slice(0, at).map(preambleLine).filter(Boolean);
+  // Excel's "sep=;" hint line is no title: the delimiter was read from it.
+  const preamble = first.value
+    .slice(0, at)
+    .map(preambleLine)
+    .filter((line) => line !== '' && !/^sep=.?$/i.test(line));
   const headers = checkHeaders(first.value[at]!, limits);
   async function* batches(): AsyncGenerator<RawRow[]> {
     let n = at + 1;

@@ -177,10 +177,15 @@ test('list cells split on their strongest separator; a comma-only list keeps the
   assert.deepEqual(listItems(' One deal '), ['One deal']);
 });
 
-test('delimiter detection ignores delimiters inside quotes', () => {
+test('delimiter detection ignores delimiters inside quotes, title lines above the table, and reads Excel hints', () => {
   assert.equal(detectDelimiter('a;b;c\n"1,2";3;4\n'), ';');
   assert.equal(detectDelimiter('a,b\n1,2\n'), ',');
   assert.equal(detectDelimiter('a\tb\tc\n1\t2\t3\n'), '\t');
+  // A report title holds no delimiter (and one with a comma is outnumbered by the table's lines).
+  assert.equal(detectDelimiter('Verkaufschancen\nTitel;Wert;Phase\nA;1;X\nB;2;Y\n'), ';');
+  assert.equal(detectDelimiter('Pipeline, Q3\n\nTitel;Wert;Phase\nA;1,5;X\nB;2;Y\n'), ';');
+  assert.equal(detectDelimiter('sep=;\nName;Amount\nA;1,5\n'), ';');
+  assert.equal(detectDelimiter('SEP=|\nName|Amount\nA|1\n'), '|');
 });
 
 test('currency codes: ISO codes in any case and symbols; amounts and words are no currency', () => {
