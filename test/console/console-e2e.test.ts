@@ -120,6 +120,34 @@ describe('web console in a real browser', { skip }, () => {
     await shot('import-result');
   });
 
+  test('a file whose columns the importer cannot name is mapped in the wizard and uploaded again', async () => {
+    // Away and back: the wizard starts over at its upload step.
+    await go('#/pipeline');
+    await go('#/import');
+    const csv = ['Vorhaben,Volumen', 'Mapped import one,500', 'Mapped import two,700'].join('\n');
+    await page.setInputFiles('#import-file', {
+      name: 'liste.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.locator('#import-type').selectOption('deals');
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.locator('select[data-map-header="Vorhaben"]').selectOption('name');
+    await page.locator('select[data-map-header="Volumen"]').selectOption('amount');
+    await page.getByRole('button', { name: 'Upload with this mapping' }).click();
+    await page.getByRole('button', { name: 'Confirm and import' }).click();
+    await page.getByRole('heading', { name: '4. Result' }).waitFor({ timeout: 60_000 });
+    await page.getByText('applied').first().waitFor();
+    const { rows } = await app.t.db.query<{ name: string; amount: string }>(
+      `SELECT name, amount::text FROM deals WHERE workspace_id = $1 AND name LIKE 'Mapped import%' ORDER BY name`,
+      [workspaceId],
+    );
+    assert.deepEqual(rows, [
+      { name: 'Mapped import one', amount: '500.00' },
+      { name: 'Mapped import two', amount: '700.00' },
+    ]);
+  });
+
   test('the pipeline table pages by keyset as it scrolls, and a deal page shows reasons and evidence', async () => {
     await go('#/pipeline');
     await page.locator('.vbody .vrow').first().waitFor();

@@ -50,5 +50,10 @@ export function requireEntityColumns(
     hinted
       ? `no column of the file gives ${entity} a ${required.join(' or ')}; supported record types and the column each needs: ${needs}; ${MAP_HINT}`
       : `the file holds none of the supported record types: ${needs}; its columns are ${Object.keys(mapping).slice(0, 20).join(', ')}; ${MAP_HINT}`,
+    // The columns, so a client can offer to map them and upload again.
+    {
+      headers: Object.keys(mapping),
+      required: Object.fromEntries(IMPORT_ENTITY_TYPES.map((e) => [e, REQUIRED_ANY[e]])),
+    },
   );
 }

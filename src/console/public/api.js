@@ -4,10 +4,11 @@ const KEY = 'pandora.key';
 const WORKSPACE = 'pandora.workspace';
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -58,7 +59,12 @@ async function send(url, { method = 'GET', body, key = session.key, form } = {})
   if (!res.ok) {
     const error = data?.error ?? {};
     if (res.status === 401 && key === session.key) onSignedOut();
-    throw new ApiError(res.status, error.code ?? String(res.status), error.message ?? res.statusText);
+    throw new ApiError(
+      res.status,
+      error.code ?? String(res.status),
+      error.message ?? res.statusText,
+      error.details,
+    );
   }
   return data;
 }

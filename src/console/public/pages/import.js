@@ -37,6 +37,21 @@ function uploadStep(step) {
     ENTITY_TYPES.map((t) => h('option', { value: t }, t)),
   );
   const status = h('div', { role: 'status', 'aria-live': 'polite' });
+  const send = async (mapping) => {
+    const form = new FormData();
+    if (type.value) form.append('entity_type', type.value);
+    if (mapping) form.append('mapping', JSON.stringify(mapping));
+    form.append('file', file.files[0]);
+    replace(status, 'Reading the file…');
+    try {
+      const answer = await api('/import/upload', { method: 'POST', form });
+      previewStep(step, answer.batch, answer.preview);
+    } catch (err) {
+      // Columns no vocabulary knows: the user names them, and the file goes up again with that mapping.
+      if (err.details?.headers) await mapColumnsStep(status, type, err, send);
+      else replace(status, errorBox(err));
+    }
+  };
   replace(
     step,
     h(
@@ -46,16 +61,7 @@ function uploadStep(step) {
         onsubmit: async (event) => {
           event.preventDefault();
           if (!file.files?.[0]) return;
-          const form = new FormData();
-          if (type.value) form.append('entity_type', type.value);
-          form.append('file', file.files[0]);
-          replace(status, 'Reading the file…');
-          try {
-            const answer = await api('/import/upload', { method: 'POST', form });
-            previewStep(step, answer.batch, answer.preview);
-          } catch (err) {
-            replace(status, errorBox(err));
-          }
+          await send(null);
         },
       },
       h('h2', {}, '1. Upload'),
@@ -65,6 +71,47 @@ function uploadStep(step) {
       type,
       h('button', { type: 'submit', class: 'btn' }, 'Upload and preview'),
       status,
+    ),
+  );
+}
+
+/** The file's columns, each with a field of the chosen record type, when the importer could not tell. */
+async function mapColumnsStep(status, type, err, send) {
+  const fields = (await api('/import/fields')).data;
+  const entity = type.value || 'deals';
+  if (!type.value) type.value = entity;
+  const selects = err.details.headers.map((header) =>
+    h(
+      'select',
+      { 'aria-label': `Field for column ${header}`, 'data-map-header': header },
+      h('option', { value: '' }, '(ignore this column)'),
+      (fields[entity] ?? []).map((f) => h('option', { value: f.name }, `${f.name} (${f.kind})`)),
+    ),
+  );
+  replace(
+    status,
+    errorBox(err),
+    h(
+      'p',
+      {},
+      `Name the columns for ${entity} (change "Records in the file" above for another type), then upload again.`,
+    ),
+    table(
+      [
+        { label: 'Column', cell: (i) => err.details.headers[i] },
+        { label: 'Field', cell: (i) => selects[i] },
+      ],
+      err.details.headers.map((_header, i) => i),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn',
+        onclick: () =>
+          send(Object.fromEntries(selects.map((s, i) => [err.details.headers[i], s.value || null]))),
+      },
+      'Upload with this mapping',
     ),
   );
 }
