@@ -36,7 +36,7 @@ export interface CellContext {
 }
 
 // Entity tables with an owner_name column; elsewhere an unmatched owner name stays a custom field.
-const OWNER_NAME_ENTITIES = new Set<ImportEntityType>(['accounts', 'contacts', 'deals']);
+export const OWNER_NAME_ENTITIES: ReadonlySet<ImportEntityType> = new Set(['accounts', 'contacts', 'deals']);
 
 const TEXT_LIMIT = 10_000;
 

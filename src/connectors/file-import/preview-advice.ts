@@ -1,4 +1,5 @@
 /** What the preview advises: the strategy it recommends and the warnings it shows before a confirm. */
+import { OWNER_NAME_ENTITIES } from './cell-interpreters.ts';
 import type { ImportStrategy } from './import-batches.ts';
 import { fieldOf, type ImportEntityType } from './import-fields.ts';
 import { stageQuestions, type StageValueReport } from './import-stages.ts';
@@ -102,7 +103,7 @@ export function collectWarnings(w: {
   const unmatched = w.owners.filter((o) => o.matched_by === 'unmatched');
   if (unmatched.length > 0) {
     out.push(
-      `${unmatched.length} owners match no known owner and are kept by name: ${unmatched
+      `${unmatched.length} owners match no known owner and are kept ${OWNER_NAME_ENTITIES.has(w.entity) ? 'by name' : 'as a custom field (no owner is set)'}: ${unmatched
         .slice(0, 20)
         .map((o) => o.value)
         .join(', ')}`,

@@ -252,9 +252,16 @@ describe('file import over HTTP', () => {
       app,
       ws,
       'leads.csv',
-      'Lead Name,Email,Company,Lead Status\nJo Bloggs,jo@x.io,X Corp,New\n',
+      'Lead Name,Email,Company,Lead Status,Lead Owner\nJo Bloggs,jo@x.io,X Corp,New,Jane Roe\n',
     );
     assert.equal(leads.body.preview.entity_type, 'leads');
+    // Leads keep no owner name: the preview says where an unmatched one goes.
+    assert.ok(
+      leads.body.preview.warnings.some((w: string) =>
+        /owners match no known owner and are kept as a custom field \(no owner is set\): Jane Roe/.test(w),
+      ),
+      JSON.stringify(leads.body.preview.warnings),
+    );
     const l = await confirmAndWait(app, ws, leads.body.batch.id, { strategy: 'merge' });
     assert.equal(l.body.batch.status, 'applied');
     assert.deepEqual(await q(`SELECT first_name, last_name, status FROM leads`), [
