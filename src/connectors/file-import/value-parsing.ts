@@ -187,19 +187,20 @@ export function detectDateOrder(samples: readonly Cell[]): DateOrder {
 
 /**
  * How a percentage column writes its values: 100 when every number in the sample is a fraction between
- * 0 and 1 (HubSpot exports a deal's probability as 0.9), else 1 (Salesforce writes 90, or "90%").
+ * 0 and 1 and one is above 0 (HubSpot exports a deal's probability as 0.9), else 1 (Salesforce writes 90,
+ * or "90%"). A sample of zeros says nothing: 0 is 0 either way, and the rows after it may hold 40.
  */
 export function detectPercentScale(samples: readonly Cell[]): 1 | 100 {
-  let seen = 0;
+  let aboveZero = 0;
   for (const c of samples) {
     const text = cellText(c);
     if (text === '') continue;
     if (text.endsWith('%')) return 1;
     const n = parseNumber(c);
     if (!n.ok || n.value < 0 || n.value > 1) return 1;
-    seen++;
+    if (n.value > 0) aboveZero++;
   }
-  return seen > 0 ? 100 : 1;
+  return aboveZero > 0 ? 100 : 1;
 }
 
 const SYMBOL_CODES: Readonly<Record<string, string>> = {

@@ -139,6 +139,7 @@ test('percentage columns: fractions between 0 and 1 read ×100, anything else as
   assert.equal(detectPercentScale(['0.9', '50%']), 1);
   assert.equal(detectPercentScale(['0.9', 'high']), 1);
   assert.equal(detectPercentScale(['', null]), 1);
+  assert.equal(detectPercentScale(['0', 0, '0.0']), 1);
 });
 
 test('formulas are neutralised, signed numbers are not', () => {
