@@ -303,8 +303,9 @@ export const IMPORT_FIELDS: Readonly<Record<ImportEntityType, readonly ImportFie
     // Closed and won as their own columns: a Pipedrive status (open/won/lost) beside the stage the deal was
     // in, Salesforce's Closed and Won flags.
     f('outcome', 'outcome', 'deal status', 'status', 'outcome', 'won lost', 'result'),
-    f('is_closed', 'boolean', 'closed', 'is closed'),
-    f('is_won', 'boolean', 'won', 'is won'),
+    f('is_closed', 'boolean', 'closed', 'is closed', 'is deal closed'),
+    // HubSpot's "Is Closed Won" is false for open and lost deals alike: it says won, never closed.
+    f('is_won', 'boolean', 'won', 'is won', 'closed won', 'is closed won'),
     l(
       'probability',
       'percent',

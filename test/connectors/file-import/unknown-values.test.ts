@@ -401,6 +401,13 @@ describe('file import: unknown stage words, owner names, money units, parent acc
     const flags = await upload(app, ws, 'opportunities.csv', salesforce);
     const field = (h: string) => flags.body.preview.mapping.find((c: any) => c.header === h).field;
     assert.deepEqual([field('Closed'), field('Won')], ['is_closed', 'is_won']);
+    const hubspot = await upload(
+      app,
+      ws,
+      'hubspot-flags.csv',
+      'Record ID,Deal Name,Deal Stage,Is Closed Won\nHF-1,Lost one,Closed Lost,false\nHF-2,Won one,Closed Won,true\nHF-3,Open one,Appointment Scheduled,false\n',
+    );
+    assert.equal(hubspot.body.preview.mapping.find((c: any) => c.header === 'Is Closed Won').field, 'is_won');
     // A status column of stage names is the stage.
     const named = await upload(
       app,
@@ -409,17 +416,38 @@ describe('file import: unknown stage words, owner names, money units, parent acc
       'Deal ID,Deal Name,Status\nST-1,Named,Closed Won\n',
     );
     assert.equal(named.body.preview.mapping.find((c: any) => c.header === 'Status').field, 'stage');
-    for (const u of [up, flags, named]) {
+    for (const u of [up, flags, hubspot, named]) {
       const done = await confirmAndWait(app, ws, u.body.batch.id, { strategy: 'append' });
       assert.equal(done.body.batch.status, 'applied', JSON.stringify(done.body.batch));
     }
     const deals = () =>
       q(
         `SELECT source_id, stage, stage_normalized, is_closed, is_won FROM deals
-         WHERE workspace_id = $1 AND source_id ~ '^id:(PD|SFC|ST)-' ORDER BY source_id`,
+         WHERE workspace_id = $1 AND source_id ~ '^id:(PD|SFC|ST|HF)-' ORDER BY source_id`,
         [ws.id],
       );
     const expected = [
+      {
+        source_id: 'id:HF-1',
+        stage: 'Closed Lost',
+        stage_normalized: 'closed_lost',
+        is_closed: true,
+        is_won: false,
+      },
+      {
+        source_id: 'id:HF-2',
+        stage: 'Closed Won',
+        stage_normalized: 'closed_won',
+        is_closed: true,
+        is_won: true,
+      },
+      {
+        source_id: 'id:HF-3',
+        stage: 'Appointment Scheduled',
+        stage_normalized: 'qualification',
+        is_closed: false,
+        is_won: false,
+      },
       {
         source_id: 'id:PD-1',
         stage: 'Proposal Made',
