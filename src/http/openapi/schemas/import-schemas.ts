@@ -59,6 +59,14 @@ export const importPreviewSchema = named(
         ...arr(str),
         description: "a report footer's lines at the end of the file (one value each), left out of the rows",
       },
+      preamble: {
+        ...arr(str),
+        description: "a formatted report's title and filter lines above the header, left out of the rows",
+      },
+      percent_scales: record(
+        int,
+        'columns written as fractions (header → 100): a probability mapped to one is read ×100',
+      ),
       warnings: arr(str),
     },
     { description: 'what the file holds and how it would be imported; more keys by format' },
