@@ -21,6 +21,9 @@ function route() {
   return { name: PAGES[name] ? name : 'overview', params: rest.map(decodeURIComponent) };
 }
 
+// Each navigation's number: a page that finishes loading after the user moved on must not take the view.
+let navigation = 0;
+
 async function render() {
   if (!session.key) return renderSignIn();
   showChrome();
@@ -30,15 +33,19 @@ async function render() {
     if (current) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  const el = view();
+  const mine = ++navigation;
   try {
     const page = await PAGES[name]();
-    replace(el);
+    if (mine !== navigation) return;
+    // The page draws into its own element: what it still writes after the user moved on lands there,
+    // detached, never in the next page.
+    const el = h('div', { class: 'page' });
+    replace(view(), el);
     await page.render(el, params);
   } catch (err) {
-    replace(el, errorBox(err, render));
+    if (mine === navigation) replace(view(), errorBox(err, render));
   }
-  document.title = `Pandora · ${name}`;
+  if (mine === navigation) document.title = `Pandora · ${name}`;
 }
 
 function showChrome() {
