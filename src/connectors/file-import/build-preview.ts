@@ -27,7 +27,8 @@ import { type ColumnMapping, createRowNormaliser, IMPORT_SOURCE, type RowError }
 import { CompactKeySet } from './compact-key-set.ts';
 import { detachedField } from './csv-records.ts';
 import { type OpenedTable, openTable, type RawRow, type TableLimits } from './table-reader.ts';
-import { type DateOrder, detectDateOrder, detectPercentScale } from './value-parsing.ts';
+import { type DateOrder, detectDateOrder } from './date-values.ts';
+import { detectPercentScale } from './value-parsing.ts';
 
 const SAMPLE_ROWS = 200;
 const SHOWN_ROWS = 10;

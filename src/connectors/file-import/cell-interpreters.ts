@@ -6,9 +6,9 @@ import { detachedField } from './csv-records.ts';
 import type { ImportEntityType, ImportField } from './import-fields.ts';
 import type { OwnerDirectory, ResolvedOwner } from './owner-directory.ts';
 import type { Cell } from './table-reader.ts';
+import { type DateOrder, parseDate } from './date-values.ts';
 import {
   cellText,
-  type DateOrder,
   isFormulaLike,
   listItems,
   neutraliseFormula,
@@ -16,7 +16,6 @@ import {
   normaliseEmail,
   parseBoolean,
   parseCurrencyCode,
-  parseDate,
   parseInteger,
   parseMoney,
   parseNumber,

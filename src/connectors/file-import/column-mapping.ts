@@ -3,14 +3,8 @@
  * The heuristic mapper scores header synonyms and value patterns (emails, domains, dates, money);
  * column-refinement.ts asks the classify tier about the columns it is unsure of.
  */
-import {
-  cellText,
-  parseBoolean,
-  parseCurrencyCode,
-  parseDate,
-  parseMoney,
-  parseOutcome,
-} from './value-parsing.ts';
+import { parseDate } from './date-values.ts';
+import { cellText, parseBoolean, parseCurrencyCode, parseMoney, parseOutcome } from './value-parsing.ts';
 import {
   IMPORT_ENTITY_TYPES,
   IMPORT_FIELDS,

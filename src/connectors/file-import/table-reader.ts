@@ -10,6 +10,7 @@ import { csvRecordBatches } from './csv-records.ts';
 import { type SniffResult, sniffFile } from './file-sniffing.ts';
 import { readSheetRows, type SheetRow } from './xlsx-reader.ts';
 import { inspectXlsx } from './zip-guard.ts';
+import { headerRowIndex, PREAMBLE_LOOKAHEAD, preambleLines, withoutFooter } from './report-framing.ts';
 
 export type Cell = string | number | boolean | Date | null;
 
@@ -118,11 +119,7 @@ async function openCsv(
     throw new ValidationError('the file is empty');
   }
   const at = headerRowIndex(first.value);
-  // Excel's "sep=;" hint line is no title: the delimiter was read from it.
-  const preamble = first.value
-    .slice(0, at)
-    .map(preambleLine)
-    .filter((line) => line !== '' && !/^sep=.?$/i.test(line));
+  const preamble = preambleLines(first.value.slice(0, at));
   const headers = checkHeaders(first.value[at]!, limits);
   async function* batches(): AsyncGenerator<RawRow[]> {
     let n = at + 1;
@@ -159,114 +156,6 @@ async function openCsv(
     ...readRows(batches(), headers.length, false),
     close,
   };
-}
-
-// The header is looked for among this many first rows: the first one about as wide as the table.
-const PREAMBLE_LOOKAHEAD = 30;
-
-/**
- * Where the header is among a file's first rows: blank rows are passed over, and so are a report's title
- * and filter lines in a table at least three wide, rows with at most half the widest row's values, all
- * in their first two cells ("Pipeline by Stage"; "Filtered By:", "Close Date equals This Quarter"). A
- * header with blank names further right ("Name,,,,Amount") has a value past them, and stays the header.
- */
-export function headerRowIndex(rows: readonly (readonly Cell[])[]): number {
-  const window = rows.slice(0, PREAMBLE_LOOKAHEAD);
-  const filled = window.map((r) => r.filter((c) => !blank(c)).length);
-  const widest = Math.max(0, ...filled);
-  const titleLike = (r: readonly Cell[], n: number) =>
-    widest >= 3 && n * 2 <= widest && r.slice(2).every((c) => blank(c));
-  const at = window.findIndex((r, i) => filled[i]! > 0 && !titleLike(r, filled[i]!));
-  return Math.max(0, at);
-}
-
-const preambleLine = (cells: readonly Cell[]) =>
-  cells
-    .filter((c) => !blank(c))
-    .map((c) => (c instanceof Date ? c.toISOString() : String(c).trim()))
-    .join(' ');
-
-// A footer line needs a header this wide to be told from a short row, and a footer is a few lines; a
-// longer run of one-value lines is malformed rows.
-const FOOTER_MIN_COLUMNS = 3;
-const FOOTER_MAX_LINES = 20;
-// A totals line ("Grand Totals (3000 records)", "Total:"), never a name such as "Total Gym".
-const TOTALS_LINE = /^(grand\s+)?totals?\s*(\(.*\))?\s*:?$/i;
-// The words a line of a report's footer starts with.
-const FOOTER_WORDS = /^((grand\s+)?totals?\b|copyright\b|©|\(c\)|confidential\b|generated\b)/i;
-
-const blank = (c: Cell | undefined) => c === null || c === undefined || c === '';
-const text = (c: Cell | undefined) => (typeof c === 'string' ? c.trim() : '');
-
-/**
- * A row as a line of a report's footer, if it can be one: one text value where the header has several
- * columns (in a CSV a line of one field; in a spreadsheet, whose rows are padded to the header's width, a
- * row with its first cell alone filled in), or, first in the run, a totals line whose other cells are
- * blank or numbers (the sums a report prints under its columns).
- */
-function footerLine(r: RawRow, width: number, spreadsheet: boolean, first: boolean): string | null {
-  if (width < FOOTER_MIN_COLUMNS) return null;
-  const cells = r.cells;
-  const head = text(cells[0]);
-  if (head === '') return null;
-  let restBlank = spreadsheet && r.error === undefined;
-  for (let i = 1; restBlank && i < cells.length; i++) restBlank = blank(cells[i]);
-  if (spreadsheet ? restBlank : cells.length === 1) return head;
-  if (!first || !TOTALS_LINE.test(head)) return null;
-  const sum = (c: Cell | undefined) =>
-    blank(c) || typeof c === 'number' || /^[\s$€£¥(),.\d-]+$/.test(text(c));
-  return cells.slice(1).every(sum)
-    ? cells
-        .filter((c) => !blank(c))
-        .map((c) => String(c).trim())
-        .join(' ')
-    : null;
-}
-
-/**
- * The batches with the file's trailing footer lines held back and, at the end, moved to `footer`. Held
- * lines that a real row follows, or more than a footer's worth of them, were rows after all and go on as
- * such (a one-value CSV line is malformed and keeps its error). In a spreadsheet a row with one cell filled
- * in is a valid record, so there the run must also say what it is: one of its lines starts with a footer's
- * words.
- */
-async function* withoutFooter(
-  batches: AsyncGenerator<RawRow[]>,
-  width: number,
-  spreadsheet: boolean,
-  footer: string[],
-): AsyncGenerator<RawRow[]> {
-  let held: { row: RawRow; line: string }[] = [];
-  const release = (into: RawRow[]) => {
-    for (const h of held) into.push(h.row);
-    held = [];
-  };
-  try {
-    for await (const batch of batches) {
-      if (held.length === 0 && !batch.some((r) => footerLine(r, width, spreadsheet, true) !== null)) {
-        yield batch;
-        continue;
-      }
-      const rows: RawRow[] = [];
-      for (const r of batch) {
-        const line =
-          held.length < FOOTER_MAX_LINES ? footerLine(r, width, spreadsheet, held.length === 0) : null;
-        if (line === null) {
-          release(rows);
-          rows.push(r);
-        } else held.push({ row: r, line });
-      }
-      if (rows.length > 0) yield rows;
-    }
-    if (spreadsheet && !held.some((h) => FOOTER_WORDS.test(h.line))) {
-      const rows: RawRow[] = [];
-      release(rows);
-      if (rows.length > 0) yield rows;
-    }
-    for (const h of held) footer.push(h.line);
-  } finally {
-    await batches.return(undefined);
-  }
 }
 
 /** `rows` and `nextBatch` over one stream of batches, holding the rest of the batch `rows` is in. */
@@ -380,10 +269,7 @@ async function openXlsx(path: string, limits: TableLimits, wanted: string | null
   }
   if (ahead.length === 0) throw new ValidationError(`the sheet "${target ?? ''}" is empty`);
   const at = headerRowIndex(ahead.map((r) => r.cells));
-  const preamble = ahead
-    .slice(0, at)
-    .map((r) => preambleLine(r.cells))
-    .filter(Boolean);
+  const preamble = preambleLines(ahead.slice(0, at).map((r) => r.cells));
   const headers = checkHeaders(ahead[at]!.cells, limits);
   const readAhead = ahead.slice(at + 1);
   // A sheet's rows come one at a time from the XML scanner: each is a batch of one.

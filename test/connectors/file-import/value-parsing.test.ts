@@ -3,14 +3,13 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { companyKey } from '../../../src/connectors/file-import/account-index.ts';
 import { detectDelimiter } from '../../../src/connectors/file-import/file-sniffing.ts';
+import { detectDateOrder, parseDate } from '../../../src/connectors/file-import/date-values.ts';
 import {
-  detectDateOrder,
   detectPercentScale,
   listItems,
   splitPersonName,
   neutraliseFormula,
   parseCurrencyCode,
-  parseDate,
   parseMoney,
 } from '../../../src/connectors/file-import/value-parsing.ts';
 import type { Db } from '../../../src/db/db.ts';
