@@ -187,16 +187,16 @@ export async function linkImportedActivities(
         FROM resolved r
         JOIN deals d ON d.workspace_id = $1::uuid AND d.deleted_at IS NULL AND lower(btrim(d.name)) = r.deal_name
         WHERE r.deal_id IS NULL),
-      cand AS (
-        SELECT r.id,
+      filled AS (
+        SELECT r.id, r.contact_id AS had_contact, r.deal_id AS had_deal, r.account_id AS had_account,
                coalesce(r.contact_id, r.found_contact) AS contact_id,
                coalesce(r.deal_id, nd.deal_id) AS deal_id,
                coalesce(r.account_id, nd.account_id, r.known_account) AS account_id
         FROM resolved r
-        LEFT JOIN named nd ON nd.id = r.id AND (nd.n = 1 OR (nd.n_same = 1 AND nd.same_account))
-        WHERE (r.contact_id, r.deal_id, r.account_id)
-              IS DISTINCT FROM (coalesce(r.contact_id, r.found_contact), coalesce(r.deal_id, nd.deal_id),
-                                coalesce(r.account_id, nd.account_id, r.known_account))),
+        LEFT JOIN named nd ON nd.id = r.id AND (nd.n = 1 OR (nd.n_same = 1 AND nd.same_account))),
+      cand AS (
+        SELECT id, contact_id, deal_id, account_id FROM filled
+        WHERE (had_contact, had_deal, had_account) IS DISTINCT FROM (contact_id, deal_id, account_id)),
       ${captureUpdates('activities')}
     UPDATE activities t SET contact_id = cand.contact_id, deal_id = cand.deal_id, account_id = cand.account_id,
            updated_at = now()
