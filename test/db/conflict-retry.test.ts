@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { withWorkspace } from '../../src/db/tenant-scope.ts';
 import { upload, confirmAndWait } from '../connectors/file-import/import-client.ts';
 import { failWithDeadlock } from '../helpers/deadlock-trigger.ts';
+import { serverUrl } from '../helpers/test-db.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 describe('transactions aborted by a deadlock are run again where the work allows it', () => {
@@ -53,6 +54,53 @@ describe('transactions aborted by a deadlock are run again where the work allows
       code: '40P01',
     });
     assert.equal(await done(), 3);
+  });
+
+  test('two connections locking two rows in opposite orders: PostgreSQL aborts one, and its retry writes once', {
+    skip: serverUrl ? false : 'one embedded connection cannot deadlock',
+  }, async () => {
+    await app.db.query(
+      `INSERT INTO accounts (workspace_id, source, source_id, name) VALUES ($1::uuid, 'csv', 'lock-a', ''), ($1::uuid, 'csv', 'lock-b', '')`,
+      [ws.id],
+    );
+    const signal = () => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      return { promise, resolve };
+    };
+    const ready = { t1: signal(), t2: signal() };
+    const attempts = { t1: 0, t2: 0 };
+    const mark = (tx: Parameters<Parameters<typeof withWorkspace>[2]>[0], row: string, tag: string) =>
+      tx.query(`UPDATE accounts SET name = name || $3 WHERE workspace_id = $1::uuid AND source_id = $2`, [
+        ws.id,
+        row,
+        tag,
+      ]);
+    // Each holds its first row, waits until the other holds its own, then asks for the other's.
+    const lockBoth =
+      (me: 't1' | 't2', first: string, second: string, other: 't1' | 't2') =>
+      async (tx: Parameters<Parameters<typeof withWorkspace>[2]>[0]) => {
+        attempts[me]++;
+        await mark(tx, first, `[${me}]`);
+        ready[me].resolve();
+        await ready[other].promise;
+        await mark(tx, second, `[${me}]`);
+      };
+    await Promise.all([
+      withWorkspace(app.db, ws.id, lockBoth('t1', 'lock-a', 'lock-b', 't2'), { retryConflicts: true }),
+      withWorkspace(app.db, ws.id, lockBoth('t2', 'lock-b', 'lock-a', 't1'), { retryConflicts: true }),
+    ]);
+    assert.equal(attempts.t1 + attempts.t2, 3, 'one of the two was aborted once and run again');
+    const { rows } = await app.db.query<{ source_id: string; name: string }>(
+      `SELECT source_id, name FROM accounts WHERE workspace_id = $1::uuid AND source_id LIKE 'lock-%' ORDER BY 1`,
+      [ws.id],
+    );
+    for (const row of rows) {
+      assert.equal(row.name.length, 8, `${row.source_id}: each mark once, ${row.name}`);
+      assert.ok(row.name.includes('[t1]') && row.name.includes('[t2]'), row.name);
+    }
   });
 
   test('an import apply aborted by a deadlock is applied by its next attempt, each row once', async () => {

@@ -2,7 +2,8 @@
  * CSV records from decoded text chunks, one record at a time (RFC 4180 with the leniency real exports
  * need): fields may be quoted with `"` and a quote inside doubled; a quote inside an unquoted field is
  * plain text; a closing quote followed by more text keeps both as text; records end at LF, CRLF or CR;
- * lines with no characters at all are skipped; records may have any number of fields. Only an unfinished
+ * a line with no characters at all is an empty record (no fields), so a reader can count it as the row a
+ * spreadsheet shows; records may have any number of fields. Only an unfinished
  * record is held between chunks, and one beyond `maxRecordChars` is an error, so a runaway quote cannot
  * swallow the file into memory. Written for the import's one streamed pass: fields are sliced out with
  * indexOf scans rather than built character by character.
@@ -95,12 +96,13 @@ function parseRecords(
     if (out.length >= BATCH_RECORDS) return { end: done, line };
     const recordStart = p;
     const recordLine = line;
-    // An empty line is no record.
+    // An empty line is a record with no fields.
     const first = s.charCodeAt(p);
     if (first === LF || first === CR) {
       if (first === CR && p + 1 >= n && !final) break;
       p += first === CR && s.charCodeAt(p + 1) === LF ? 2 : 1;
       line++;
+      out.push([]);
       done = p;
       continue;
     }

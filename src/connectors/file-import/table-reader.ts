@@ -107,30 +107,39 @@ async function openCsv(
   const close = async () => {
     await iterator.return(undefined);
   };
-  let first: IteratorResult<string[][]>;
+  // The first records, enough of them not empty (empty lines are empty records) to find the header in.
+  let head: string[][] = [];
+  let filled: number[] = [];
   try {
-    first = await iterator.next();
+    while (filled.length < PREAMBLE_LOOKAHEAD) {
+      const next = await iterator.next();
+      if (next.done) break;
+      head = head.concat(next.value);
+      filled = head.flatMap((r, i) => (r.length > 0 ? [i] : []));
+    }
   } catch (err) {
     await close();
     throw new ValidationError(`the file could not be read as CSV: ${(err as Error).message}`);
   }
-  if (first.done) {
+  if (filled.length === 0) {
     await close();
     throw new ValidationError('the file is empty');
   }
-  const at = headerRowIndex(first.value);
-  const preamble = preambleLines(first.value.slice(0, at));
-  const headers = checkHeaders(first.value[at]!, limits);
+  const at = filled[headerRowIndex(filled.map((i) => head[i]!))]!;
+  const preamble = preambleLines(head.slice(0, at));
+  const headers = checkHeaders(head[at]!, limits);
   async function* batches(): AsyncGenerator<RawRow[]> {
+    // Row numbers are the spreadsheet's: an empty line is a row (left out), as are the preamble's lines.
     let n = at + 1;
-    let records = first.value!.slice(at + 1);
+    let records = head.slice(at + 1);
     try {
       for (;;) {
-        if (records.length > 0) {
-          const rows = new Array<RawRow>(records.length);
-          for (let i = 0; i < records.length; i++) rows[i] = shapeRow(++n, records[i]!, headers.length);
-          yield rows;
+        const rows: RawRow[] = [];
+        for (const record of records) {
+          n++;
+          if (record.length > 0) rows.push(shapeRow(n, record, headers.length));
         }
+        if (rows.length > 0) yield rows;
         let next: IteratorResult<string[][]>;
         try {
           next = await iterator.next();

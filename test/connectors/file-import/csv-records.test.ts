@@ -40,7 +40,9 @@ describe('CSV records', () => {
       ['a\rb\r', [['a'], ['b']]],
       ['"x, y","say ""hi""",\n', [['x, y', 'say "hi"', '']]],
       ['"multi\nline",2\n', [['multi\nline', '2']]],
-      ['\n\na\n\n\nb\n', [['a'], ['b']]],
+      // Empty lines are records with no fields (the rows a spreadsheet shows blank); CRLF counts once.
+      ['\n\na\n\n\nb\n', [[], [], ['a'], [], [], ['b']]],
+      ['a\r\n\r\nb\r\n', [['a'], [], ['b']]],
       ['""\n', [['']]],
       [' "q",5 inch"es\n', [[' "q"', '5 inch"es']]],
       ['"a""b"c,d\n', [['"a"b"c', 'd']]],
@@ -117,8 +119,9 @@ describe('CSV records', () => {
         JSON.stringify(sizes),
       );
       assert.deepEqual(all, await records(text));
-      assert.equal(all.length, 1000);
+      assert.equal(all.length, 1001);
       assert.deepEqual(all[999], ['999', 'v 999\nmore', 'x']);
+      assert.deepEqual(all[1000], [], 'the empty last line is an empty record');
     }
   });
 });

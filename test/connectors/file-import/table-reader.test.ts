@@ -171,8 +171,23 @@ describe('table reader: rows and batches', () => {
         ',,,',
         'Opportunity Name,Stage,Amount,Close Date',
         'Acme renewal,Proposal,1200,2026-03-31',
+        '',
         'Globex pilot,Qualification,300,2026-04-30',
       ].join('\n'),
+    );
+    // The same report with empty lines where the spreadsheet has empty rows.
+    const emptyLines = join(dir, 'report-empty-lines.csv');
+    writeFileSync(
+      emptyLines,
+      [
+        'Opportunity Pipeline',
+        '',
+        '"Filtered By:","Close Date equals THIS QUARTER"',
+        'Opportunity Name,Stage,Amount,Close Date',
+        'Acme renewal,Proposal,1200,2026-03-31',
+        '',
+        'Globex pilot,Qualification,300,2026-04-30',
+      ].join('\r\n'),
     );
     const xlsx = join(dir, 'report.xlsx');
     writeXlsxFile(xlsx, [
@@ -184,11 +199,12 @@ describe('table reader: rows and batches', () => {
           ['Filtered By:', 'Close Date equals THIS QUARTER'],
           ['Opportunity Name', 'Stage', 'Amount', 'Close Date'],
           ['Acme renewal', 'Proposal', 1200, '2026-03-31'],
+          [],
           ['Globex pilot', 'Qualification', 300, '2026-04-30'],
         ],
       },
     ]);
-    for (const path of [csv, xlsx]) {
+    for (const path of [csv, emptyLines, xlsx]) {
       const table = await openTable(path, limits);
       const rows: RawRow[] = [];
       for await (const r of table.rows) rows.push(r);
@@ -198,12 +214,14 @@ describe('table reader: rows and batches', () => {
         'Opportunity Pipeline',
         'Filtered By: Close Date equals THIS QUARTER',
       ]);
+      // Row numbers are those the spreadsheet shows: empty lines and the preamble's lines count.
       assert.deepEqual(
-        rows.map((r) => [r.cells[0], r.error]),
+        rows.map((r) => [r.row, r.cells[0], r.error]),
         [
-          ['Acme renewal', undefined],
-          ['Globex pilot', undefined],
+          [5, 'Acme renewal', undefined],
+          [7, 'Globex pilot', undefined],
         ],
+        path,
       );
     }
     // A header with blank names further right stays the header; so does a narrow file's first line.
@@ -220,6 +238,20 @@ describe('table reader: rows and batches', () => {
       assert.equal(table.headers[0], header);
       assert.deepEqual(table.preamble, []);
     }
+  });
+
+  test('a file of empty lines is empty; a header after more empty lines than a batch is found', async () => {
+    const empty = join(dir, 'empty-lines.csv');
+    writeFileSync(empty, '\n'.repeat(500));
+    await assert.rejects(openTable(empty, limits), /the file is empty/);
+    const late = join(dir, 'late-header.csv');
+    writeFileSync(late, `${'\r\n'.repeat(100)}Name,Amount\r\nAcme,5\r\n`);
+    const table = await openTable(late, limits);
+    const rows: RawRow[] = [];
+    for await (const r of table.rows) rows.push(r);
+    await table.close();
+    assert.deepEqual(table.headers, ['Name', 'Amount']);
+    assert.deepEqual(rows.map(summary), ['102|Acme|2|']);
   });
 
   test('a detached field equals its text', () => {
