@@ -3,7 +3,10 @@
  * (with DATABASE_URL) on a scratch database of the server, both ways the apply links:
  * - new deals: the staged writer's INSERT hash-joins the account keys, timed against the same INSERT
  *   without the join (insert_link_ms is the difference, the key table's build included);
- * - deals already stored unlinked (an accounts file arriving later): linkAllUnlinkedDeals, one UPDATE.
+ * - deals already stored unlinked (an accounts file arriving later): the account key table, then
+ *   linkAllUnlinkedDeals as the apply runs it on that backend (LINK_CHUNK_ROWS: one UPDATE on the server,
+ *   UPDATEs of a range of ids each on PGlite); `longest_statement_ms` is the longest the database was held
+ *   by one of them (on PGlite, the longest no request could be read).
  * Half the deals name their account with another spelling ("ACME 12 INC" for "Acme 12, Inc."), a tenth
  * carry a domain, a tenth name no account. Prints one JSON line per run with the join nodes of the
  * UPDATE's plan (goal: hash joins only, the link < 1 s on the server).
@@ -11,6 +14,7 @@
  */
 import {
   createAccountKeyTable,
+  LINK_CHUNK_ROWS,
   linkAllUnlinkedDeals,
 } from '../../src/connectors/file-import/association-inference.ts';
 import { companyKey } from '../../src/connectors/file-import/account-index.ts';
@@ -120,18 +124,21 @@ async function run(db: Db) {
   await db.exec('VACUUM deals');
   await seedUnlinkedDeals(db, ws);
   const seedMs = Math.round(performance.now() - seedStart);
+  const chunkRows = LINK_CHUNK_ROWS[db.kind];
   // The plan of the statement as the apply runs it (rolled back: EXPLAIN ANALYZE executes the update).
   const joins = await withWorkspace(db, ws, async (tx) => {
     let plan = '';
     const explain = {
       query: async (sql: string, params?: unknown[]) => {
         if (!/\bUPDATE\b/.test(sql)) return tx.query(sql, params as never[]);
+        // The first chunk's plan; no UPDATE runs (and this transaction writes nothing).
+        if (plan) return { rows: [], rowCount: 0 };
         const r = await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, params as never[]);
         plan = r.rows.map((row) => Object.values(row)[0]).join('\n');
         return { rows: [], rowCount: 0 };
       },
     };
-    await linkAllUnlinkedDeals(explain as never, ws);
+    await linkAllUnlinkedDeals(explain as never, ws, await createAccountKeyTable(tx, ws), null, chunkRows);
     return [
       ...plan.matchAll(
         /(Hash (?:Left |Right |Full |Semi |Anti )?Join|Merge (?:Left |Right )?Join|Nested Loop|SubPlan)/g,
@@ -139,7 +146,31 @@ async function run(db: Db) {
     ].map((m) => m[1]);
   });
   const start = performance.now();
-  const linkedLater = await withWorkspace(db, ws, (tx) => linkAllUnlinkedDeals(tx, ws));
+  let longest = 0;
+  let longestSql = '';
+  let statements = 0;
+  const linkedLater = await withWorkspace(db, ws, async (tx) => {
+    const timed = {
+      query: async (sql: string, params?: unknown[]) => {
+        const t = performance.now();
+        const out = await tx.query(sql, params as never[]);
+        const ms = performance.now() - t;
+        if (ms > longest) {
+          longest = ms;
+          longestSql = sql.replace(/\s+/g, ' ').trim().slice(0, 40);
+        }
+        statements++;
+        return out;
+      },
+    };
+    return linkAllUnlinkedDeals(
+      timed as never,
+      ws,
+      await createAccountKeyTable(timed as never, ws),
+      null,
+      chunkRows,
+    );
+  });
   const updateMs = Math.round(performance.now() - start);
   return {
     new_deals: {
@@ -148,7 +179,15 @@ async function run(db: Db) {
       insert_link_ms: linked.ms - unlinked.ms,
       deals_linked: linked.linked,
     },
-    stored_deals: { link_update_ms: updateMs, deals_linked: linkedLater, plan_joins: joins },
+    stored_deals: {
+      link_update_ms: updateMs,
+      chunk_rows: chunkRows,
+      statements,
+      longest_statement_ms: Math.round(longest),
+      longest_statement: longestSql,
+      deals_linked: linkedLater,
+      plan_joins: joins,
+    },
     seed_ms: seedMs,
   };
 }

@@ -2,7 +2,9 @@
  * Reads while heavy work runs in the same `pandora serve`: `/healthz` and `deals?limit=50&sort=-amount`,
  * each polled back to back, for a few seconds idle, then during a linker run on a never-linked generated
  * world, a second (no-op) linker run, a computed-fields run and the apply of a 50,000-deal import (with a
- * poll of its batch) until the batch is applied, then during that import's post-sync chain (`post_sync`).
+ * poll of its batch) until the batch is applied, then during that import's post-sync chain (`post_sync`),
+ * then likewise for an import of the 5,000 companies those deals name (`accounts_import_relink`: its apply
+ * links every stored deal).
  * Prints each read's p50/p99/max per phase and the ratio of its p99 during the work
  * to its idle p99; the embedded backend first, then the server with DATABASE_URL. Goal: `/healthz` and
  * status polls p99 < 500 ms while any job runs on PGlite.
@@ -120,7 +122,15 @@ async function measure(e: PandoraEnv) {
       out[name] = { job_ms: jobMs, ...phase, p99_ratio_to_idle: ratioToIdle(phase, idle) };
     }
     log('import_apply');
-    out.import_apply = await duringImportApply(server.url, base, reads, idle);
+    const deals = ['Deal ID,Deal Name,Amount,Stage,Close Date,Company'];
+    for (let i = 0; i < IMPORT_ROWS; i++)
+      deals.push(`IMP-${i},Imported ${i},${(i * 37) % 90_000},Proposal,2026-03-15,Importer ${i % 5000} Ltd`);
+    out.import_apply = await duringImportApply(server.url, base, reads, idle, deals);
+    // The companies those deals name, imported after them: the apply links every stored deal.
+    log('accounts_import_relink');
+    const accounts = ['Company Name,Company Domain'];
+    for (let i = 0; i < 5000; i++) accounts.push(`Importer ${i} Ltd,importer${i}.example`);
+    out.accounts_import_relink = await duringImportApply(server.url, base, reads, idle, accounts);
     if (process.env.PANDORA_SLOW_STATEMENT_MS) out.slow_statements = slowStatements(server.output());
     return out;
   } catch (err) {
@@ -132,13 +142,16 @@ async function measure(e: PandoraEnv) {
 }
 
 /**
- * An import of IMPORT_ROWS new deals, uploaded and confirmed through the API; the reads, and a poll of
- * the batch, run while it applies (until the batch leaves `confirmed`).
+ * An import of `lines` (a CSV's), uploaded and confirmed through the API; the reads, and a poll of the
+ * batch, run while it applies (until the batch leaves `confirmed`), then during its post-sync chain.
  */
-async function duringImportApply(url: string, base: string, reads: Record<string, string>, idle: Phase) {
-  const lines = ['Deal ID,Deal Name,Amount,Stage,Close Date'];
-  for (let i = 0; i < IMPORT_ROWS; i++)
-    lines.push(`IMP-${i},Imported ${i},${(i * 37) % 90_000},Proposal,2026-03-15`);
+async function duringImportApply(
+  url: string,
+  base: string,
+  reads: Record<string, string>,
+  idle: Phase,
+  lines: string[],
+) {
   const form = new FormData();
   form.append('file', new Blob([`${lines.join('\n')}\n`]), 'responsiveness.csv');
   const uploaded = await fetch(`${url}${base}/import/upload`, {
@@ -154,7 +167,7 @@ async function duringImportApply(url: string, base: string, reads: Record<string
     accept_proposed_stages: true,
   });
   if (confirmed.status !== 202) throw new Error(`confirm answered ${confirmed.status}`);
-  type Batch = { status: string; result: { sync_log_id?: string } };
+  type Batch = { status: string; result: { sync_log_id?: string; relink?: Record<string, number> } };
   const applied = (async () => {
     for (;;) {
       const got = await apiRequest<{ batch: Batch }>(url, 'GET', statusPath);
@@ -179,8 +192,9 @@ async function duringImportApply(url: string, base: string, reads: Record<string
   const chain = await readsDuring(url, { ...reads, batch_status: statusPath }, chainDone);
   const steps = Object.fromEntries(((await chainDone) ?? []).map((s) => [s.name, s.duration_ms]));
   return {
-    rows: IMPORT_ROWS,
+    rows: lines.length - 1,
     status: batchDone.status,
+    relink: batchDone.result.relink,
     job_ms: applyMs,
     ...phase,
     p99_ratio_to_idle: ratioToIdle(phase, idle),

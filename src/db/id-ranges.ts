@@ -35,7 +35,7 @@ export function chunkProbe(chunked: boolean, column: string, keys: string): stri
 }
 
 // The tables jobs chunk over; the name is spliced into SQL, so it comes from this list only.
-export type ChunkedTable = 'conversations' | 'deals' | 'accounts';
+export type ChunkedTable = 'conversations' | 'deals' | 'accounts' | 'contacts';
 
 /** Ranges of at most `size` rows of `table` covering the workspace, in id order. */
 export async function idRanges(

@@ -13,7 +13,12 @@ import { withWorkspace } from '../../db/tenant-scope.ts';
 import { ENTITY_TABLES } from '../../entities/entity-tables.ts';
 import type { Logger } from '../../logger.ts';
 import { recordImportRun, runImportChain } from './import-post-sync.ts';
-import { createAccountKeyTable, type RelinkCounts, relinkAll } from './association-inference.ts';
+import {
+  createAccountKeyTable,
+  LINK_CHUNK_ROWS,
+  type RelinkCounts,
+  relinkAll,
+} from './association-inference.ts';
 import { getBatch, type ImportBatchRow, requireStatus, setProgress } from './import-batches.ts';
 import { loadStageResolver } from './import-stages.ts';
 import { loadOwnerDirectory } from './owner-directory.ts';
@@ -103,14 +108,7 @@ export async function applyImportBatch(
         // that lands during the apply is caught by the status check of the final update.
         const locked = await getBatch(tx, workspaceId, batchId);
         requireStatus(locked, ['confirmed'], 'apply');
-        const { counts, result, errors } = await writeBatch(
-          tx,
-          limits,
-          workspaceId,
-          locked,
-          ROWS_PER_WRITE[db.kind],
-          report,
-        );
+        const { counts, result, errors } = await writeBatch(tx, limits, workspaceId, locked, db.kind, report);
         if (counts.rows === counts.errored) throw new NothingImportedError(counts, errors);
         const connectionId = await recordConnection(tx, workspaceId, locked, counts);
         // The post-sync run is recorded with the batch, so a client that sees `applied` can wait on it.
@@ -188,9 +186,10 @@ async function writeBatch(
   limits: TableLimits,
   workspaceId: string,
   batch: ImportBatchRow,
-  rowsPerWrite: number,
+  backend: Db['kind'],
   report: (p: Record<string, unknown>) => Promise<void>,
 ): Promise<{ counts: ApplyCounts; result: Record<string, unknown>; errors: RowError[] }> {
+  const rowsPerWrite = ROWS_PER_WRITE[backend];
   if (!batch.temp_path) throw new Error('the uploaded file is no longer available; upload it again');
   const entity = batch.entity_type;
   // Turns of the event loop between the apply's steps: the setup (a dozen statements) and the steps after
@@ -292,7 +291,7 @@ async function writeBatch(
     result.stage_transitions = await writeStageHistory(tx, workspaceId, batch.id, txAt, rowsPerWrite);
     await eventLoopTurn();
   }
-  const relink = await relinkAll(tx, workspaceId, batch.id);
+  const relink = await relinkAll(tx, workspaceId, batch.id, LINK_CHUNK_ROWS[backend]);
   await eventLoopTurn();
   result.relink = relink;
   // Whether a rollback of an earlier batch must wait for this one (rows captured unchanged do not count).

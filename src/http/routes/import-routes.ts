@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { applyStageMappings } from '../../compute/stage-mappings.ts';
 import { STAGE_NORMALIZED } from '../../compute/stage-normalisation.ts';
 import { liveApplies } from '../../connectors/file-import/apply-import.ts';
-import { relinkAll } from '../../connectors/file-import/association-inference.ts';
+import { LINK_CHUNK_ROWS, relinkAll } from '../../connectors/file-import/association-inference.ts';
 import {
   buildPreview,
   countImportableRows,
@@ -285,7 +285,11 @@ export function importRoutes(deps: AppDeps): Router {
   });
 
   r.post('/import/relink', async (_req, res) => {
-    res.json({ relink: await inRequestWorkspace(deps, res, (tx, ws) => relinkAll(tx, ws)) });
+    res.json({
+      relink: await inRequestWorkspace(deps, res, (tx, ws) =>
+        relinkAll(tx, ws, null, LINK_CHUNK_ROWS[deps.db.kind]),
+      ),
+    });
   });
   return r;
 }
