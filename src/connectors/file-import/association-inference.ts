@@ -82,10 +82,11 @@ async function hasAccounts(q: Queryable, workspaceId: string): Promise<boolean> 
 
 // How many stored deals or contacts one link statement may update: every one on a server; on the embedded
 // backend, whose statements run on the server's own thread, few enough that requests are read between two.
-// Each updated row goes into every index of its table: at 100k deals a chunk takes 0.12 s on average, 0.4 s
-// when it flushes the name search index's pending list, and the 105 chunks together as long as one
-// statement over all of them did (12.8 s against 13.1 s; bench/import/link-step.ts).
-export const LINK_CHUNK_ROWS = { postgres: null, pglite: 1_000 } as const;
+// Each updated row goes into every index of its table, and the statement's triggers refresh what the
+// linked deals' calls and rollups show: with 1,000 rows, chunks of an import linking 50k stored deals took
+// up to 0.36 s and /healthz p99 was 0.74-0.78 s during it; with 500, 0.48 s (bench:responsiveness,
+// accounts_import_relink). One statement over all of them held the thread 13 s at 100k deals.
+export const LINK_CHUNK_ROWS = { postgres: null, pglite: 500 } as const;
 
 /**
  * Runs `link` over the workspace's rows of `table` a range of ids at a time (a turn of the event loop
