@@ -44,9 +44,9 @@ const ACCOUNT_KEYS = /* sql */ `
 const KEY_TABLE = 'pandora_import_account_keys';
 
 /**
- * The account keys of the workspace as a transaction-local table (kind 'name' | 'domain', k, account_id),
- * built once per apply: each chunk of new deals hash-joins it in its INSERT, so new deals are written
- * linked and never updated a second time for their account.
+ * The account keys of the workspace as a transaction-local table (kind 'name' | 'domain', k, account_id):
+ * each chunk of new deals hash-joins it in its INSERT, so new deals are written linked and never updated a
+ * second time for their account, and the relink joins it for the deals and contacts already stored.
  */
 export async function createAccountKeyTable(q: Queryable, workspaceId: string): Promise<string> {
   // Made again when asked again in the same transaction: accounts written since are in the new one.
